@@ -1,0 +1,56 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/* cmd-inspect.c - fvm inspect: config and state of VMs, as a JSON array. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "common.h"
+
+static const char usage[] =
+	"Usage: fvm inspect NAME...\n"
+	"\n"
+	"Print a JSON array with one object per VM: name, created, state, init_pid,\n"
+	"persistent, processes, net, hostname, mode (root or rootless), uid_base and\n"
+	"uid_count (root mode) or owner (rootless), path, and layers [{mount, upper}].\n"
+	"\n"
+	"Options:\n"
+	"  -h, --help   show this help\n"
+	"See fvm-inspect(1).\n";
+
+int cmd_inspect(int argc, char **argv)
+{
+	static const struct option lopts[] = { { "help", no_argument, NULL, 'h' }, { 0 } };
+	struct fvm_store *s;
+	int c, status = 0;
+	bool first = true;
+
+	while ((c = getopt_long(argc, argv, "+h", lopts, NULL)) != -1)
+		return c == 'h' ? cli_help(usage) : cli_usage_error("inspect", "bad option");
+	if (optind >= argc)
+		return cli_usage_error("inspect", "no VM name given");
+	s = cli_store();
+	if (!s)
+		return EXIT_FVM;
+	fputs("[", stdout);
+	for (int i = optind; i < argc; i++) {
+		struct fvm_error e = { 0 };
+		struct fvm_vm *vm = cli_open_vm(s, argv[i]);
+		char *json;
+
+		if (!vm) {
+			status = EXIT_FVM;
+			continue;
+		}
+		if (fvm_vm_inspect_json(vm, &json, &e) < 0) {
+			status = cli_fail(&e);
+		} else {
+			printf("%s\n%s", first ? "" : ",", json);
+			first = false;
+			free(json);
+		}
+		fvm_vm_free(vm);
+	}
+	puts("\n]");
+	fvm_store_free(s);
+	return status;
+}

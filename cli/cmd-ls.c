@@ -1,0 +1,108 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/* cmd-ls.c - fvm ls: the VMs of the store. */
+#include <getopt.h>
+#include <stdio.h>
+#include <time.h>
+
+#include <json-c/json.h>
+
+#include "common.h"
+
+static const char usage[] =
+	"Usage: fvm ls [--json] [-q]\n"
+	"\n"
+	"List the VMs: name, state (running or stopped), disk used by their changes,\n"
+	"and when they were created.\n"
+	"\n"
+	"Options:\n"
+	"      --json    one JSON array of {name, state, changes_bytes, created}\n"
+	"  -q, --quiet   names only\n"
+	"  -h, --help    show this help\n"
+	"See fvm-ls(1).\n";
+
+int cmd_ls(int argc, char **argv)
+{
+	static const struct option lopts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	bool json = false, quiet = false;
+	struct fvm_error e = { 0 };
+	struct fvm_store *s;
+	json_object *arr = NULL;
+	char **names;
+	int c, status = 0;
+
+	while ((c = getopt_long(argc, argv, "+qh", lopts, NULL)) != -1) {
+		switch (c) {
+		case 'j': json = true; break;
+		case 'q': quiet = true; break;
+		case 'h': return cli_help(usage);
+		default: return cli_usage_error("ls", "bad option");
+		}
+	}
+	if (optind < argc)
+		return cli_usage_error("ls", "unexpected argument '%s'", argv[optind]);
+	s = cli_store();
+	if (!s)
+		return EXIT_FVM;
+	if (fvm_store_list(s, &names, &e) < 0) {
+		fvm_store_free(s);
+		return cli_fail(&e);
+	}
+	if (json)
+		arr = json_object_new_array();
+	else if (!quiet)
+		printf("%-24s %-8s %10s  %s\n", "NAME", "STATE", "CHANGES", "CREATED");
+	for (char **n = names; *n; n++) {
+		struct fvm_vm *vm;
+		uint64_t size = 0;
+		char sz[32], when[32];
+		time_t t;
+		bool running;
+
+		if (quiet) {
+			puts(*n);
+			continue;
+		}
+		vm = cli_open_vm(s, *n);
+		if (!vm) {
+			status = EXIT_FVM;   /* said why; list the others */
+			continue;
+		}
+		running = fvm_vm_running(vm, NULL) == 1;
+		fvm_vm_changes_size(vm, &size, NULL);
+		t = fvm_vm_created(vm);
+		if (json) {
+			json_object *o = json_object_new_object();
+
+			json_object_object_add(o, "name", json_object_new_string(*n));
+			json_object_object_add(o, "state", json_object_new_string(running ? "running" : "stopped"));
+			json_object_object_add(o, "changes_bytes", json_object_new_int64((int64_t)size));
+			json_object_object_add(o, "created", json_object_new_int64((int64_t)t));
+			json_object_array_add(arr, o);
+		} else {
+			struct tm tm;
+			double v = (double)size;
+			const char *u = "BKMGT";
+
+			while (v >= 1024 && u[1]) {
+				v /= 1024;
+				u++;
+			}
+			snprintf(sz, sizeof(sz), *u == 'B' ? "%.0f%c" : "%.1f%c", v, *u);
+			strftime(when, sizeof(when), "%Y-%m-%d %H:%M", localtime_r(&t, &tm));
+			printf("%-24s %-8s %10s  %s\n", *n, running ? "running" : "stopped", sz, when);
+		}
+		fvm_vm_free(vm);
+	}
+	if (json) {
+		puts(json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PRETTY));
+		json_object_put(arr);
+	}
+	fvm_strv_free(names);
+	fvm_store_free(s);
+	return status;
+}

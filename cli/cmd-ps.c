@@ -1,0 +1,97 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/* cmd-ps.c - fvm ps: the processes of running VMs. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <json-c/json.h>
+
+#include "common.h"
+
+static const char usage[] =
+	"Usage: fvm ps [--json] [NAME...]\n"
+	"\n"
+	"List the processes of the running VMs (all of them, or those named): the VM,\n"
+	"the pid inside it (its init is 1), the pid on the host, and the command.\n"
+	"\n"
+	"Options:\n"
+	"      --json   a JSON array of {vm, pid, host_pid, host_uid, command}\n"
+	"  -h, --help   show this help\n"
+	"See fvm-ps(1).\n";
+
+static int show(struct fvm_store *s, const char *name, json_object *arr)
+{
+	struct fvm_error e = { 0 };
+	struct fvm_vm *vm = cli_open_vm(s, name);
+	struct fvm_proc *p = NULL;
+	size_t n = 0;
+
+	if (!vm)
+		return EXIT_FVM;
+	if (fvm_vm_processes(vm, &p, &n, &e) < 0) {
+		fvm_vm_free(vm);
+		return cli_fail(&e);
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (arr) {
+			json_object *o = json_object_new_object();
+
+			json_object_object_add(o, "vm", json_object_new_string(name));
+			json_object_object_add(o, "pid", json_object_new_int(p[i].vm_pid));
+			json_object_object_add(o, "host_pid", json_object_new_int(p[i].host_pid));
+			json_object_object_add(o, "host_uid", json_object_new_int64(p[i].host_uid));
+			json_object_object_add(o, "command", json_object_new_string(p[i].comm));
+			json_object_array_add(arr, o);
+		} else {
+			printf("%-20s %7d %9d  %s\n", name, (int)p[i].vm_pid, (int)p[i].host_pid, p[i].comm);
+		}
+	}
+	free(p);
+	fvm_vm_free(vm);
+	return 0;
+}
+
+int cmd_ps(int argc, char **argv)
+{
+	static const struct option lopts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	json_object *arr = NULL;
+	struct fvm_error e = { 0 };
+	struct fvm_store *s;
+	char **names = NULL;
+	int c, status = 0;
+
+	while ((c = getopt_long(argc, argv, "+h", lopts, NULL)) != -1) {
+		switch (c) {
+		case 'j': arr = json_object_new_array(); break;
+		case 'h': return cli_help(usage);
+		default: return cli_usage_error("ps", "bad option");
+		}
+	}
+	s = cli_store();
+	if (!s)
+		return EXIT_FVM;
+	if (!arr)
+		printf("%-20s %7s %9s  %s\n", "VM", "PID", "HOSTPID", "COMMAND");
+	if (optind < argc) {
+		for (int i = optind; i < argc; i++)
+			if (show(s, argv[i], arr))
+				status = EXIT_FVM;
+	} else if (fvm_store_list(s, &names, &e) < 0) {
+		status = cli_fail(&e);
+	} else {
+		for (char **n = names; *n; n++)
+			if (show(s, *n, arr))
+				status = EXIT_FVM;
+	}
+	if (arr) {
+		puts(json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PRETTY));
+		json_object_put(arr);
+	}
+	fvm_strv_free(names);
+	fvm_store_free(s);
+	return status;
+}

@@ -1,0 +1,259 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * cmd-run.c - fvm run and fvm exec: run a program inside a VM.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common.h"
+
+static const char run_usage[] =
+	"Usage: fvm run [OPTIONS] NAME [--] [COMMAND [ARG...]]\n"
+	"       fvm run --rm [OPTIONS] -- COMMAND [ARG...]\n"
+	"\n"
+	"Run COMMAND in the VM NAME, as if on this machine: it sees the host's files and\n"
+	"programs, and what it changes stays in the VM. A VM that does not exist is\n"
+	"created; a stopped one is started, and stops again when its last process exits;\n"
+	"a running one is joined. Without COMMAND: your login shell, with a terminal.\n"
+	"\n"
+	"Options:\n"
+	"  -i, --interactive      pass stdin to the program (default: /dev/null)\n"
+	"  -t, --tty              give the program a terminal inside the VM\n"
+	"      --rm               use a new VM and remove it afterwards (no NAME\n"
+	"                         before '--': a name tmp-XXXXXX is chosen)\n"
+	"  -e, --env KEY=VALUE    set an environment variable (KEY alone: take it from here)\n"
+	"  -w, --workdir DIR      working directory inside the VM (default: the current\n"
+	"                         one if the VM has it, else the home directory)\n"
+	"  -u, --user USER[:GROUP]  run as this user of the VM (default: root); as root only\n"
+	"      --net none|host    network of a VM this command creates (default: none)\n"
+	"      --hostname NAME    hostname of a VM this command creates (default: its name)\n"
+	"  -h, --help             show this help\n"
+	"\n"
+	"Exit status: COMMAND's; 125 if fvm failed, 126 if COMMAND cannot be executed,\n"
+	"127 if it is not found. See fvm-run(1).\n";
+
+static const char exec_usage[] =
+	"Usage: fvm exec [OPTIONS] NAME [--] COMMAND [ARG...]\n"
+	"\n"
+	"Run COMMAND in the running VM NAME, in its namespaces, next to its other\n"
+	"processes. Fails if the VM is not running (see 'fvm start', 'fvm run').\n"
+	"\n"
+	"Options:\n"
+	"  -i, --interactive      pass stdin to the program (default: /dev/null)\n"
+	"  -t, --tty              give the program a terminal inside the VM\n"
+	"  -e, --env KEY=VALUE    set an environment variable (KEY alone: take it from here)\n"
+	"  -w, --workdir DIR      working directory inside the VM\n"
+	"  -u, --user USER[:GROUP]  run as this user of the VM (default: root); as root only\n"
+	"  -h, --help             show this help\n"
+	"\n"
+	"Exit status: COMMAND's; 125 if fvm failed, 126 if COMMAND cannot be executed,\n"
+	"127 if it is not found. See fvm-exec(1).\n";
+
+struct run_opts {
+	struct fvm_exec ex;
+	struct fvm_vm_opts vmopts;
+	char **env;
+	size_t nenv;
+	bool rm;
+	bool is_exec;
+};
+
+static int add_env(struct run_opts *o, const char *kv)
+{
+	const char *eq = strchr(kv, '=');
+	char *entry;
+	char **nv;
+
+	if (eq == kv || !*kv)
+		return cli_errorf("bad -e '%s': use KEY=VALUE or KEY", kv);
+	if (eq) {
+		entry = strdup(kv);
+	} else {
+		const char *v = getenv(kv);
+
+		if (!v)
+			return 0;   /* like podman: an unset KEY is not passed */
+		if (asprintf(&entry, "%s=%s", kv, v) < 0)
+			entry = NULL;
+	}
+	nv = realloc(o->env, (o->nenv + 2) * sizeof(char *));
+	if (!entry || !nv) {
+		free(entry);
+		return cli_errorf("out of memory");
+	}
+	o->env = nv;
+	o->env[o->nenv++] = entry;
+	o->env[o->nenv] = NULL;
+	return 0;
+}
+
+static int parse(int argc, char **argv, struct run_opts *o, const char **ret_name, int *ret_argi)
+{
+	static const struct option lopts[] = {
+		{ "interactive", no_argument, NULL, 'i' },
+		{ "tty", no_argument, NULL, 't' },
+		{ "rm", no_argument, NULL, 'R' },
+		{ "env", required_argument, NULL, 'e' },
+		{ "workdir", required_argument, NULL, 'w' },
+		{ "user", required_argument, NULL, 'u' },
+		{ "net", required_argument, NULL, 'N' },
+		{ "hostname", required_argument, NULL, 'H' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	const char *cmd = o->is_exec ? "exec" : "run";
+	int c;
+
+	while ((c = getopt_long(argc, argv, "+ite:w:u:h", lopts, NULL)) != -1) {
+		switch (c) {
+		case 'i': o->ex.stdin_open = true; break;
+		case 't': o->ex.tty = true; break;
+		case 'e':
+			if (add_env(o, optarg))
+				return EXIT_FVM;
+			break;
+		case 'w': o->ex.cwd = optarg; break;
+		case 'u': o->ex.user = optarg; break;
+		case 'h': return -1;
+		case 'R':
+		case 'N':
+		case 'H':
+			if (o->is_exec)
+				return cli_usage_error(cmd, "exec has no option '%s'", argv[optind - 1]);
+			if (c == 'R')
+				o->rm = true;
+			else if (c == 'H')
+				o->vmopts.hostname = optarg;
+			else if (parse_net(optarg, &o->vmopts.net))
+				return EXIT_FVM;
+			break;
+		default:
+			return cli_usage_error(cmd, "bad option");
+		}
+	}
+	/* `fvm run --rm -- CMD`: no name before "--" */
+	if (o->rm && optind > 1 && !strcmp(argv[optind - 1], "--")) {
+		*ret_name = NULL;
+		*ret_argi = optind;
+		return 0;
+	}
+	if (optind >= argc)
+		return cli_usage_error(cmd, "no VM name given");
+	*ret_name = argv[optind++];
+	if (optind < argc && !strcmp(argv[optind], "--"))
+		optind++;
+	*ret_argi = optind;
+	if (o->is_exec && optind >= argc)
+		return cli_usage_error(cmd, "no command given: fvm exec NAME -- COMMAND [ARG...]");
+	return 0;
+}
+
+static void tmp_name(char *buf, size_t len)
+{
+	static const char al[] = "abcdefghijklmnopqrstuvwxyz0123456789";
+	struct timespec ts;
+	unsigned long x;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	x = (unsigned long)ts.tv_nsec ^ ((unsigned long)getpid() << 16) ^ (unsigned long)ts.tv_sec;
+	snprintf(buf, len, "tmp-");
+	for (int i = 0; i < 6; i++, x /= 36)
+		buf[4 + i] = al[x % 36];
+	buf[10] = '\0';
+}
+
+/* Open NAME, creating it when `run` is allowed to. Return: 0 or exit status. */
+static int get_vm(struct fvm_store *s, const char *name, struct run_opts *o, struct fvm_vm **vm)
+{
+	struct fvm_error e = { 0 };
+	int r;
+
+	if (!o->rm && fvm_vm_open(s, name, vm, &e) == 0)
+		return 0;
+	if (!o->rm && (o->is_exec || e.code != -ENOENT))
+		return cli_fail(&e);
+	r = fvm_vm_create(s, name, &o->vmopts, &e);
+	if (r == -EEXIST && o->rm)
+		return cli_errorf("VM '%s' already exists: --rm runs in a new VM that it removes afterwards; drop --rm or pick another name",
+				  name);
+	if (r < 0)
+		return cli_fail(&e);
+	if (!o->rm)
+		fprintf(stderr, "fvm: created VM '%s'\n", name);
+	if (fvm_vm_open(s, name, vm, &e) < 0)
+		return cli_fail(&e);
+	return 0;
+}
+
+static int run_or_exec(int argc, char **argv, bool is_exec)
+{
+	struct run_opts o = { .is_exec = is_exec };
+	struct fvm_error e = { 0 };
+	struct fvm_store *s = NULL;
+	struct fvm_vm *vm = NULL;
+	const char *name = NULL;
+	char gen[16];
+	int argi = 0, status = EXIT_FVM, r;
+
+	r = parse(argc, argv, &o, &name, &argi);
+	if (r < 0)
+		return cli_help(is_exec ? exec_usage : run_usage);
+	if (r > 0)
+		goto out;
+	if (!name) {
+		tmp_name(gen, sizeof(gen));
+		name = gen;
+	}
+	o.ex.argv = argi < argc ? argv + argi : NULL;
+	o.ex.env = o.env;
+	o.ex.join_only = is_exec;
+	if (!o.ex.argv && isatty(0))
+		o.ex.stdin_open = o.ex.tty = true;   /* a login shell is interactive */
+	if (o.ex.tty && !isatty(0)) {
+		fprintf(stderr, "fvm: -t ignored: stdin is not a terminal\n");
+		o.ex.tty = false;
+	}
+	if (fvm_name_check(name, &e) < 0) {
+		status = cli_fail(&e);
+		goto out;
+	}
+	s = cli_store();
+	if (!s)
+		goto out;
+	status = get_vm(s, name, &o, &vm);
+	if (status)
+		goto out;
+	r = fvm_vm_exec(vm, &o.ex, &status, &e);
+	if (r < 0) {
+		cli_fail(&e);
+		status = !e.exec_failed ? EXIT_FVM : e.code == -ENOENT ? EXIT_NOT_FOUND : EXIT_CANNOT_EXEC;
+	}
+	if (o.rm) {
+		struct fvm_error e2 = { 0 };
+
+		if (fvm_vm_remove(vm, true, &e2) < 0)
+			cli_fail(&e2);
+	}
+out:
+	fvm_vm_free(vm);
+	fvm_store_free(s);
+	for (size_t i = 0; i < o.nenv; i++)
+		free(o.env[i]);
+	free(o.env);
+	return status;
+}
+
+int cmd_run(int argc, char **argv)
+{
+	return run_or_exec(argc, argv, false);
+}
+
+int cmd_exec(int argc, char **argv)
+{
+	return run_or_exec(argc, argv, true);
+}

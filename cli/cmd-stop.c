@@ -1,0 +1,65 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/* cmd-stop.c - fvm stop: end every process of a VM. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "common.h"
+
+static const char usage[] =
+	"Usage: fvm stop [-t SECONDS] NAME...\n"
+	"\n"
+	"Stop each VM: SIGTERM to every process in it, SIGKILL to those left after\n"
+	"SECONDS. Its changes stay. Stopping a stopped VM is not an error.\n"
+	"\n"
+	"Options:\n"
+	"  -t, --time SECONDS   grace period before SIGKILL (default: 10)\n"
+	"  -h, --help           show this help\n"
+	"See fvm-stop(1).\n";
+
+int cmd_stop(int argc, char **argv)
+{
+	static const struct option lopts[] = {
+		{ "time", required_argument, NULL, 't' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	unsigned timeout = 10;
+	struct fvm_store *s;
+	int c, status = 0;
+
+	while ((c = getopt_long(argc, argv, "+t:h", lopts, NULL)) != -1) {
+		char *end;
+		long v;
+
+		switch (c) {
+		case 't':
+			v = strtol(optarg, &end, 10);
+			if (*end || end == optarg || v < 0 || v > 3600)
+				return cli_usage_error("stop", "bad -t '%s': a number of seconds from 0 to 3600", optarg);
+			timeout = (unsigned)v;
+			break;
+		case 'h': return cli_help(usage);
+		default: return cli_usage_error("stop", "bad option");
+		}
+	}
+	if (optind >= argc)
+		return cli_usage_error("stop", "no VM name given");
+	s = cli_store();
+	if (!s)
+		return EXIT_FVM;
+	for (int i = optind; i < argc; i++) {
+		struct fvm_error e = { 0 };
+		struct fvm_vm *vm = cli_open_vm(s, argv[i]);
+
+		if (!vm) {
+			status = EXIT_FVM;
+			continue;
+		}
+		if (fvm_vm_stop(vm, timeout, &e) < 0)
+			status = cli_fail(&e);
+		fvm_vm_free(vm);
+	}
+	fvm_store_free(s);
+	return status;
+}

@@ -1,0 +1,94 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * common.c - error printing and store access shared by the subcommands.
+ * Only the CLI prints: the library hands back a struct fvm_error.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "common.h"
+
+int cli_fail(const struct fvm_error *e)
+{
+	fprintf(stderr, "fvm: %s\n", e->msg[0] ? e->msg : strerror(-e->code));
+	return EXIT_FVM;
+}
+
+int cli_errorf(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("fvm: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return EXIT_FVM;
+}
+
+int cli_usage_error(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("fvm: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nTry 'fvm %s --help'.\n", cmd);
+	return EXIT_FVM;
+}
+
+struct fvm_store *cli_store(void)
+{
+	struct fvm_error e = { 0 };
+	struct fvm_store *s;
+
+	if (fvm_store_open(NULL, &s, &e) < 0) {
+		cli_fail(&e);
+		return NULL;
+	}
+	return s;
+}
+
+struct fvm_vm *cli_open_vm(struct fvm_store *s, const char *name)
+{
+	struct fvm_error e = { 0 };
+	struct fvm_vm *vm;
+
+	if (fvm_vm_open(s, name, &vm, &e) < 0) {
+		cli_fail(&e);
+		return NULL;
+	}
+	return vm;
+}
+
+bool cli_want_help(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--"))
+			return false;
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
+			return true;
+		if (argv[i][0] != '-')
+			return false;   /* options end at the VM name */
+	}
+	return false;
+}
+
+int cli_help(const char *usage)
+{
+	fputs(usage, stdout);
+	return 0;
+}
+
+int parse_net(const char *s, enum fvm_net *ret)
+{
+	if (!strcmp(s, "none"))
+		*ret = FVM_NET_NONE;
+	else if (!strcmp(s, "host"))
+		*ret = FVM_NET_HOST;
+	else
+		return cli_errorf("unknown network mode '%s': use 'none' (loopback only) or 'host'", s);
+	return 0;
+}

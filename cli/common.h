@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * common.h - what every fvm subcommand shares: exit statuses, error
+ * printing, opening the store, usage text.
+ */
+#ifndef FVM_CLI_COMMON_H
+#define FVM_CLI_COMMON_H
+
+#include <stdbool.h>
+
+#include "fvm.h"
+
+#define EXIT_FVM 125        /* fvm itself failed */
+#define EXIT_CANNOT_EXEC 126
+#define EXIT_NOT_FOUND 127
+
+struct cmd {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *summary;
+};
+
+int cli_fail(const struct fvm_error *e);
+int cli_errorf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+struct fvm_store *cli_store(void);
+struct fvm_vm *cli_open_vm(struct fvm_store *s, const char *name);
+bool cli_want_help(int argc, char **argv);
+int cli_help(const char *usage);
+
+int cmd_create(int argc, char **argv);
+int cmd_run(int argc, char **argv);
+int cmd_exec(int argc, char **argv);
+int cmd_start(int argc, char **argv);
+int cmd_stop(int argc, char **argv);
+int cmd_ps(int argc, char **argv);
+int cmd_ls(int argc, char **argv);
+int cmd_inspect(int argc, char **argv);
+int cmd_rm(int argc, char **argv);
+
+int parse_net(const char *s, enum fvm_net *ret);
+
+#endif

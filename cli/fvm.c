@@ -1,0 +1,71 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * fvm.c - the fvm command: finds the subcommand and hands it argv. Each
+ * subcommand lives in its own cmd-*.c, parses its options and calls libfvm.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "common.h"
+
+static const struct cmd cmds[] = {
+	{ "create", cmd_create, "create a VM" },
+	{ "run", cmd_run, "run a program in a VM (creating and starting it if needed)" },
+	{ "exec", cmd_exec, "run a program in a running VM" },
+	{ "start", cmd_start, "start a VM in the background" },
+	{ "stop", cmd_stop, "stop a VM: every process in it" },
+	{ "ps", cmd_ps, "list the processes of running VMs" },
+	{ "ls", cmd_ls, "list VMs" },
+	{ "inspect", cmd_inspect, "show a VM's config and state as JSON" },
+	{ "rm", cmd_rm, "remove a VM and its changes" },
+};
+
+static int usage(FILE *f)
+{
+	fputs("Usage: fvm COMMAND [OPTIONS] [ARGS]\n"
+	      "\n"
+	      "Feather-weight virtual machines: run programs as if on this machine, with its\n"
+	      "files and programs, while what they change stays in the VM.\n"
+	      "\n"
+	      "Commands:\n", f);
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		fprintf(f, "  %-8s %s\n", cmds[i].name, cmds[i].summary);
+	fputs("\n"
+	      "Options:\n"
+	      "  -h, --help     show this help\n"
+	      "      --version  show the version\n"
+	      "\n"
+	      "Run 'fvm COMMAND --help' for a command's options; 'man fvm' for the whole story.\n"
+	      "VMs live in $FVM_HOME (default ~/.local/share/fvm, /var/lib/fvm for root).\n"
+	      "Exit status: the program's own; 125 if fvm failed, 126 if the program cannot\n"
+	      "be executed, 127 if it is not found.\n", f);
+	return f == stdout ? 0 : EXIT_FVM;
+}
+
+int main(int argc, char **argv)
+{
+	const char *name = argc > 1 ? argv[1] : NULL;
+
+	if (!name)
+		return usage(stderr);
+	if (!strcmp(name, "-h") || !strcmp(name, "--help"))
+		return usage(stdout);
+	if (!strcmp(name, "--version")) {
+		printf("fvm %s\n", FVM_VERSION);
+		return 0;
+	}
+	if (!strcmp(name, "help")) {
+		char *h[] = { argc > 2 ? argv[2] : NULL, "--help", NULL };
+
+		if (argc <= 2)
+			return usage(stdout);
+		for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+			if (!strcmp(argv[2], cmds[i].name))
+				return cmds[i].run(2, h);
+		return cli_errorf("unknown command '%s': see 'fvm --help'", argv[2]);
+	}
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		if (!strcmp(name, cmds[i].name))
+			return cmds[i].run(argc - 1, argv + 1);
+	return cli_errorf("unknown command '%.64s': see 'fvm --help'", name);
+}

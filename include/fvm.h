@@ -1,0 +1,125 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * fvm.h - libfvm, the feather-weight virtual machine monitor library.
+ *
+ * The only public header. Every type is opaque except the small value
+ * structs below; every function returns 0 (or a count) on success and a
+ * negative errno on failure, and fills the optional caller-owned
+ * struct fvm_error with a message naming the VM, the path and the fix.
+ * The library never prints and never exits.
+ */
+#ifndef FVM_H
+#define FVM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <time.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define FVM_NAME_MAX 64          /* longest VM name, in bytes */
+#define FVM_ERROR_MSG_MAX 512
+
+/**
+ * struct fvm_error - what went wrong, for a person to read
+ * @code:        the negative errno also returned by the call
+ * @exec_failed: true when the failure was exec'ing the program inside the
+ *               VM (the CLI then exits 127 for -ENOENT, 126 otherwise)
+ * @msg:         one line, no trailing newline
+ */
+struct fvm_error {
+	int code;
+	bool exec_failed;
+	char msg[FVM_ERROR_MSG_MAX];
+};
+
+struct fvm_store;   /* the directory holding every VM */
+struct fvm_vm;      /* one VM of a store */
+
+enum fvm_net {
+	FVM_NET_NONE = 0,    /* own network namespace, loopback only */
+	FVM_NET_HOST = 1,    /* the host's network stack */
+};
+
+/**
+ * struct fvm_vm_opts - settings fixed when a VM is created
+ * @net:      network mode
+ * @hostname: hostname inside the VM; NULL means the VM's name
+ */
+struct fvm_vm_opts {
+	enum fvm_net net;
+	const char *hostname;
+};
+
+/**
+ * struct fvm_exec - a program to run inside a VM
+ * @argv:      NULL-terminated; NULL or empty means the user's login shell
+ * @env:       extra "KEY=VALUE" entries (NULL-terminated, may be NULL)
+ * @cwd:       working directory inside the VM; NULL: the caller's if it
+ *             exists in the VM, else the user's home
+ * @user:      "USER[:GROUP]" or "UID[:GID]" inside the VM; NULL: root
+ * @stdin_open: pass the caller's stdin (else /dev/null)
+ * @tty:       allocate a pseudo-terminal inside the VM for the program
+ * @join_only: fail with -ESRCH instead of booting a stopped VM
+ */
+struct fvm_exec {
+	char *const *argv;
+	char *const *env;
+	const char *cwd;
+	const char *user;
+	bool stdin_open;
+	bool tty;
+	bool join_only;
+};
+
+/**
+ * struct fvm_proc - one process of a running VM
+ */
+struct fvm_proc {
+	pid_t host_pid;
+	pid_t vm_pid;
+	uid_t host_uid;
+	char comm[256];      /* command line, spaces between arguments */
+};
+
+/* ---- store ---------------------------------------------------------- */
+
+int fvm_store_open(const char *path, struct fvm_store **ret, struct fvm_error *err);
+void fvm_store_free(struct fvm_store *store);
+const char *fvm_store_path(const struct fvm_store *store);
+bool fvm_store_rootless(const struct fvm_store *store);
+int fvm_store_list(struct fvm_store *store, char ***ret_names, struct fvm_error *err);
+void fvm_strv_free(char **strv);
+
+int fvm_name_check(const char *name, struct fvm_error *err);
+
+/* ---- VMs ------------------------------------------------------------ */
+
+int fvm_vm_create(struct fvm_store *store, const char *name,
+		  const struct fvm_vm_opts *opts, struct fvm_error *err);
+int fvm_vm_open(struct fvm_store *store, const char *name,
+		struct fvm_vm **ret, struct fvm_error *err);
+void fvm_vm_free(struct fvm_vm *vm);
+
+const char *fvm_vm_name(const struct fvm_vm *vm);
+time_t fvm_vm_created(const struct fvm_vm *vm);
+int fvm_vm_running(struct fvm_vm *vm, pid_t *ret_init_pid);
+int fvm_vm_changes_size(struct fvm_vm *vm, uint64_t *ret_bytes, struct fvm_error *err);
+int fvm_vm_inspect_json(struct fvm_vm *vm, char **ret_json, struct fvm_error *err);
+int fvm_vm_processes(struct fvm_vm *vm, struct fvm_proc **ret, size_t *ret_n,
+		     struct fvm_error *err);
+
+int fvm_vm_start(struct fvm_vm *vm, struct fvm_error *err);
+int fvm_vm_exec(struct fvm_vm *vm, const struct fvm_exec *ex, int *ret_status,
+		struct fvm_error *err);
+int fvm_vm_stop(struct fvm_vm *vm, unsigned timeout_sec, struct fvm_error *err);
+int fvm_vm_remove(struct fvm_vm *vm, bool force, struct fvm_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,421 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * boot.c - starting a VM: its namespaces, its file system and its init.
+ *
+ * Theory of operation. The caller holds the VM's lock. One clone() makes
+ * the VM's first process in new user, mount, pid, ipc, uts and (for
+ * --net none) net namespaces; it is PID 1 of the VM and becomes its init.
+ * It waits on a socketpair while the parent, still on the host, writes
+ * its uid/gid maps and, as root, makes the idmapped overlays (which needs
+ * the host's privileges) and sends their fds over. The child then builds
+ * its root (mount.c), sets the hostname, brings up loopback and answers
+ * "ready" or an error message, and becomes init (init.c). If fvm dies
+ * while booting, the child dies with it (PDEATHSIG), so no half-built VM
+ * survives; its runtime state is simply not written.
+ *
+ * The control socket run/ctl.sock is bound by the parent before the clone
+ * and inherited by init: joiners connect to it and init counts them, so it
+ * knows when the VM's last user is gone (see init.c).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <grp.h>
+#include <poll.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "hostmounts.h"
+#include "mount.h"
+#include "ns.h"
+
+struct boot_msg {
+	int code;
+	char msg[FVM_ERROR_MSG_MAX];
+};
+
+/* header the parent sends before the overlay fds: which mounts have one */
+struct boot_go {
+	unsigned n;
+	unsigned char present[256];
+};
+
+#define MAX_MOUNTS 256
+
+static int send_fds(int sock, const int *fds, size_t n)
+{
+	int batch[64];
+
+	for (size_t i = 0; i < n;) {
+		size_t k = 0;
+
+		for (; i < n && k < 64; i++)
+			if (fds[i] >= 0)
+				batch[k++] = fds[i];
+		if (k) {
+			int r = fds_send(sock, batch, k);
+
+			if (r < 0)
+				return r;
+		}
+	}
+	return 0;
+}
+
+static int recv_fds(int sock, int *fds, const struct boot_go *go)
+{
+	size_t want = 0, got = 0;
+	int batch[64];
+
+	for (unsigned i = 0; i < go->n; i++)
+		want += go->present[i];
+	for (unsigned i = 0; i < go->n; i++)
+		fds[i] = -1;
+	for (unsigned i = 0; got < want;) {
+		size_t k = want - got > 64 ? 64 : want - got;
+		int r = fds_recv(sock, batch, k);
+
+		if (r < 0)
+			return r;
+		for (size_t j = 0; j < k; i++)
+			if (go->present[i])
+				fds[i] = batch[j++];
+		got += k;
+	}
+	return 0;
+}
+
+_Noreturn static void child_fail(int sock, struct fvm_error *e)
+{
+	struct boot_msg m = { .code = e->code ? e->code : -EIO };
+
+	snprintf(m.msg, sizeof(m.msg), "%s", e->msg);
+	send(sock, &m, sizeof(m), MSG_NOSIGNAL);
+	_exit(1);
+}
+
+/* The VM's first process: finish its setup, then become its init. */
+_Noreturn static void vm_child(struct fvm_vm *vm, const struct host_mount *mounts, size_t n,
+			       int sock, int listen_fd, bool persist)
+{
+	struct fvm_error e = { 0 };
+	struct boot_go go;
+	int fds[MAX_MOUNTS];
+	struct boot_msg ok = { 0 };
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (read_all(sock, &go, sizeof(go)) != sizeof(go) || go.n != n)
+		_exit(1);
+	if (recv_fds(sock, fds, &go) < 0) {
+		fvm_errf(&e, -EIO, "VM '%s': lost the overlays while booting", vm->cfg.name);
+		child_fail(sock, &e);
+	}
+	if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0 ||
+	    (!vm->cfg.rootless && setgroups(0, NULL) < 0)) {
+		fvm_errf(&e, -errno, "VM '%s': cannot become root in its user namespace: %s",
+			 vm->cfg.name, strerror(errno));
+		child_fail(sock, &e);
+	}
+	/*
+	 * As root, the VM's root must not reach init (its fds, its memory):
+	 * non-dumpable, only the host's root may. Rootless, the caller joins
+	 * the VM from the host as the same uid, which the kernel allows only
+	 * while init is dumpable; the VM's root is that user anyway, and init
+	 * holds nothing but its control socket.
+	 */
+	prctl(PR_SET_DUMPABLE, vm->cfg.rootless ? 1 : 0);
+	if (vm->cfg.rootless) {
+		/* overlayfs wants its layers on mounts of our namespace, and an
+		 * fd opened before the clone names the host's: open anew */
+		int d = open(vm->dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+		if (d < 0 || dup3(d, vm->dirfd, O_CLOEXEC) < 0) {
+			fvm_errf(&e, -errno, "VM '%s': cannot open %s: %s", vm->cfg.name, vm->dir,
+				 strerror(errno));
+			child_fail(sock, &e);
+		}
+		close(d);
+	}
+	if (vm->cfg.rootless) {
+		int r = rootless_base(&fds[0]);
+
+		if (r < 0) {
+			fvm_errf(&e, r, "VM '%s': cannot clone the host's tree: %s", vm->cfg.name,
+				 strerror(-r));
+			child_fail(sock, &e);
+		}
+		/* where no overlay can be made (a mount with locked submounts,
+		 * or unreadable), the VM sees the read-only base */
+		for (size_t i = 1; i < n; i++)
+			if (overlay_make(vm, &mounts[i], -1, &fds[i], NULL) < 0)
+				fds[i] = -1;
+	}
+	if (root_setup(vm, mounts, fds, n, &e) < 0)
+		child_fail(sock, &e);
+	if (sethostname(vm->cfg.hostname, strlen(vm->cfg.hostname)) < 0) {
+		fvm_errf(&e, -errno, "VM '%s': cannot set its hostname: %s", vm->cfg.name,
+			 strerror(errno));
+		child_fail(sock, &e);
+	}
+	if (vm->cfg.net == FVM_NET_NONE && net_lo_up() < 0) {
+		fvm_errf(&e, -errno, "VM '%s': cannot bring up its loopback interface: %s",
+			 vm->cfg.name, strerror(errno));
+		child_fail(sock, &e);
+	}
+	for (size_t i = 0; i < n; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	if (write_all(sock, &ok, sizeof(ok)) < 0)
+		_exit(1);
+	prctl(PR_SET_PDEATHSIG, 0);
+	/* init keeps only the control socket: move it to fd 3, drop the rest,
+	 * and lets go of the caller's terminal or pipes */
+	{
+		int nul = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+		if (nul < 0 || dup2(nul, 0) < 0 || dup2(nul, 1) < 0 || dup2(nul, 2) < 0)
+			_exit(1);
+	}
+	if (dup2(listen_fd, 3) < 0)
+		_exit(1);
+	syscall(SYS_close_range, 4U, ~0U, 0U);
+	init_main(3, persist);
+}
+
+/* run/ctl.sock, addressed through our fd table: sun_path stays short however deep the store is */
+static int ctl_socket(struct fvm_vm *vm, bool listener, struct fvm_error *err)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	_cleanup_close_ int run = openat(vm->dirfd, "run", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	int s, r;
+
+	if (run < 0)
+		return fvm_errf(err, -errno, "VM '%s': cannot open %s/run: %s", vm->cfg.name, vm->dir,
+				strerror(errno));
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "/proc/self/fd/%d/ctl.sock", run);
+	s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | (listener ? SOCK_NONBLOCK : 0), 0);
+	if (s < 0)
+		return fvm_errf(err, -errno, "cannot create a socket: %s", strerror(errno));
+	r = listener ? bind(s, (struct sockaddr *)&sa, sizeof(sa)) : connect(s, (struct sockaddr *)&sa, sizeof(sa));
+	if (r == 0 && listener)
+		r = listen(s, 128);
+	if (r < 0) {
+		r = -errno;
+		close(s);
+		return fvm_errf(err, r, "VM '%s': cannot %s %s/run/ctl.sock: %s", vm->cfg.name,
+				listener ? "create" : "connect to", vm->dir, strerror(-r));
+	}
+	return s;
+}
+
+static int bind_ctl(struct fvm_vm *vm, struct fvm_error *err)
+{
+	return ctl_socket(vm, true, err);
+}
+
+/* A connection to init's control socket: holding it keeps the VM up. */
+int ctl_connect(struct fvm_vm *vm, int *ret, struct fvm_error *err)
+{
+	int s = ctl_socket(vm, false, err);
+
+	if (s < 0)
+		return s;
+	*ret = s;
+	return 0;
+}
+
+static int ctl_read(int fd, char *ret)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+
+	if (poll(&p, 1, 10000) <= 0 || recv(fd, ret, 1, 0) != 1)
+		return -EAGAIN;
+	return 0;
+}
+
+/* Did init count us? It answers one byte; a dying init answers nothing. */
+int ctl_wait_ack(int fd)
+{
+	char b;
+
+	return ctl_read(fd, &b) < 0 || b != 'k' ? -EAGAIN : 0;
+}
+
+/**
+ * ctl_leave() - tell init we are done; if the VM stops because of it,
+ * wait (up to 10 s) until init is gone, so the caller sees it stopped.
+ */
+void ctl_leave(int fd, int init_pidfd)
+{
+	struct pollfd p = { .fd = init_pidfd, .events = POLLIN };
+	char b;
+
+	if (send(fd, "q", 1, MSG_NOSIGNAL) == 1 && ctl_read(fd, &b) == 0 && b == 's' &&
+	    poll(&p, 1, 10000) == 1)
+		/* we booted it, so it is our child: reap it (else ECHILD, harmless) */
+		waitid(P_PIDFD, (id_t)init_pidfd, NULL, WEXITED | WNOHANG);
+}
+
+static int prepare_run_dir(struct fvm_vm *vm, struct fvm_error *err)
+{
+	int r = vm_clear_runtime(vm);
+
+	if (r < 0)
+		return fvm_errf(err, r, "VM '%s': cannot clear stale runtime state in %s/run: %s",
+				vm->cfg.name, vm->dir, strerror(-r));
+	if (mkdirat(vm->dirfd, "run", 0700) < 0 && errno != EEXIST)
+		return fvm_errf(err, -errno, "VM '%s': cannot create %s/run: %s", vm->cfg.name,
+				vm->dir, strerror(errno));
+	return 0;
+}
+
+/* Parent side: maps, overlays (root mode), then wait for "ready". */
+static int boot_parent(struct fvm_vm *vm, pid_t pid, int sock, const struct host_mount *mounts,
+		       size_t n, struct fvm_error *err)
+{
+	struct boot_go go = { .n = (unsigned)n };
+	int fds[MAX_MOUNTS];
+	_cleanup_close_ int uns = -1;
+	struct boot_msg m;
+	ssize_t got;
+	int r;
+
+	for (size_t i = 0; i < n; i++)
+		fds[i] = -1;
+	r = idmap_write(pid, &vm->cfg, vm->store->uid, vm->store->gid);
+	if (r < 0)
+		return fvm_errf(err, r, "VM '%s': cannot write the id maps of its user namespace: %s",
+				vm->cfg.name, strerror(-r));
+	if (!vm->cfg.rootless) {
+		char p[64];
+
+		snprintf(p, sizeof(p), "/proc/%d/ns/user", (int)pid);
+		uns = open(p, O_RDONLY | O_CLOEXEC);
+		if (uns < 0)
+			return fvm_errf(err, -errno, "VM '%s': cannot open its user namespace: %s",
+					vm->cfg.name, strerror(errno));
+		for (size_t i = 0; i < n; i++) {
+			r = overlay_make(vm, &mounts[i], uns, &fds[i], err);
+			if (r < 0 && i == 0)
+				goto out;
+			if (r < 0)
+				fds[i] = -1;
+			go.present[i] = fds[i] >= 0;
+		}
+	}
+	r = write_all(sock, &go, sizeof(go));
+	if (r == 0)
+		r = send_fds(sock, fds, n);
+	if (r < 0) {
+		fvm_errf(err, r, "VM '%s': its first process died while booting", vm->cfg.name);
+		goto out;
+	}
+	got = read_all(sock, &m, sizeof(m));
+	if (got != sizeof(m)) {
+		r = fvm_errf(err, -EIO, "VM '%s': its first process died while booting", vm->cfg.name);
+	} else if (m.code < 0) {
+		r = m.code;
+		if (err) {
+			err->code = m.code;
+			snprintf(err->msg, sizeof(err->msg), "%s", m.msg);
+		}
+	}
+out:
+	for (size_t i = 0; i < n; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	return r;
+}
+
+/**
+ * vm_boot() - start @vm's init; the caller holds the VM lock
+ * @persist: keep running without users (fvm start) instead of stopping
+ *           when the last process exits
+ */
+int vm_boot(struct fvm_vm *vm, bool persist, struct vm_state *ret_st, int *ret_client,
+	    struct fvm_error *err)
+{
+	_cleanup_close_ int client = -1;
+	struct host_mount *mounts = NULL;
+	size_t n = 0;
+	int sp[2] = { -1, -1 };
+	_cleanup_close_ int lfd = -1;
+	unsigned long flags = CLONE_NEWPID | VM_NS_FLAGS(vm->cfg.net);
+	pid_t pid;
+	int r;
+
+	r = prepare_run_dir(vm, err);
+	if (r < 0)
+		return r;
+	r = host_mounts_read(vm->store->path, vm->cfg.rootless, getenv("HOME"), &mounts, &n, err);
+	if (r < 0)
+		return r;
+	if (n > MAX_MOUNTS) {
+		r = fvm_errf(err, -E2BIG, "VM '%s': the host has %zu mounts, more than the %d fvm handles",
+			     vm->cfg.name, n, MAX_MOUNTS);
+		goto out;
+	}
+	lfd = bind_ctl(vm, err);
+	if (lfd < 0) {
+		r = lfd;
+		goto out;
+	}
+	/* connect before init exists, so its first look already counts us */
+	if (ret_client) {
+		r = ctl_connect(vm, &client, err);
+		if (r < 0)
+			goto out;
+	}
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0) {
+		r = fvm_errf(err, -errno, "cannot create a socket pair: %s", strerror(errno));
+		goto out;
+	}
+	pid = sys_clone(flags);
+	if (pid < 0) {
+		r = fvm_errf(err, -errno, "VM '%s': cannot create its namespaces: %s%s", vm->cfg.name,
+			     strerror(errno),
+			     errno == EPERM || errno == ENOSPC ?
+			     " (are unprivileged user namespaces disabled? see user.max_user_namespaces)" : "");
+		goto out;
+	}
+	if (pid == 0) {
+		close(sp[0]);
+		vm_child(vm, mounts, n, sp[1], lfd, persist);
+	}
+	close(sp[1]);
+	sp[1] = -1;
+	r = boot_parent(vm, pid, sp[0], mounts, n, err);
+	if (r < 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		vm_clear_runtime(vm);
+		goto out;
+	}
+	ret_st->pid = pid;
+	ret_st->persist = persist;
+	r = proc_starttime(pid, &ret_st->starttime);
+	if (r == 0)
+		r = state_save(vm, ret_st);
+	if (r < 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		fvm_errf(err, r, "VM '%s': cannot record its runtime state in %s/run: %s", vm->cfg.name,
+			 vm->dir, strerror(-r));
+	} else if (ret_client) {
+		*ret_client = TAKE_FD(client);
+	}
+out:
+	if (sp[0] >= 0)
+		close(sp[0]);
+	if (sp[1] >= 0)
+		close(sp[1]);
+	host_mounts_free(mounts, n);
+	return r;
+}

@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * fvm-internal.h - the objects behind the opaque public types, and the
+ * interfaces between libfvm's files. Nothing here is exported.
+ */
+#ifndef FVM_INTERNAL_H
+#define FVM_INTERNAL_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "fvm.h"
+#include "util.h"
+
+#define UID_RANGE 65536u                  /* ids per root-mode VM */
+#define UID_REGION_BASE 1073741824u       /* 2^30: far above login users and subuids */
+#define UID_REGION_SLOTS 16384u           /* up to 2^31 */
+
+struct fvm_store {
+	char *path;
+	int dirfd;          /* the store directory */
+	int vmsfd;          /* STORE/vms */
+	bool rootless;      /* euid != 0 */
+	uid_t uid;
+	gid_t gid;
+};
+
+struct vm_config {
+	char name[FVM_NAME_MAX + 1];
+	long long created;
+	enum fvm_net net;
+	char hostname[65];
+	bool rootless;
+	uid_t uid_base;     /* root mode: host uid of root in the VM */
+	unsigned uid_count;
+	uid_t owner;        /* rootless: the user the VM belongs to */
+};
+
+struct fvm_vm {
+	struct fvm_store *store;  /* borrowed */
+	int dirfd;                /* STORE/vms/NAME */
+	char *dir;                /* its path, for messages and mount options */
+	struct vm_config cfg;
+};
+
+/* runtime state of a booted VM, in run/state.json */
+struct vm_state {
+	pid_t pid;                     /* init, as the host sees it */
+	unsigned long long starttime;  /* of init, to survive pid reuse */
+	bool persist;                  /* started by `fvm start`: no auto-stop */
+};
+
+/* json.c */
+int config_load(struct fvm_vm *vm, struct fvm_error *err);
+int config_save(struct fvm_vm *vm, struct fvm_error *err);
+int state_load(struct fvm_vm *vm, struct vm_state *ret);
+int state_save(struct fvm_vm *vm, const struct vm_state *st);
+char *config_to_json(const struct fvm_vm *vm, const struct vm_state *st, bool running,
+		     int nprocs);
+
+/* store.c */
+int store_lock(struct fvm_store *store, struct fvm_error *err);
+int vm_lock(struct fvm_vm *vm, struct fvm_error *err);
+
+/* idmap.c */
+int idmap_allocate(struct fvm_store *store, uid_t *ret_base, struct fvm_error *err);
+int idmap_write(pid_t pid, const struct vm_config *cfg, uid_t caller_uid, gid_t caller_gid);
+
+/* vm.c */
+int vm_running(struct fvm_vm *vm, struct vm_state *ret_st);
+int vm_clear_runtime(struct fvm_vm *vm);
+
+/* boot.c */
+int vm_boot(struct fvm_vm *vm, bool persist, struct vm_state *ret_st, int *ret_client,
+	    struct fvm_error *err);
+int ctl_connect(struct fvm_vm *vm, int *ret, struct fvm_error *err);
+int ctl_wait_ack(int fd);
+void ctl_leave(int fd, int init_pidfd);
+
+/* init.c: the VM's PID 1; never returns */
+_Noreturn void init_main(int listen_fd, bool persist);
+
+/* layer.c: one copy-on-write layer per host mount */
+struct json_object;
+int layer_escape(const char *mountpoint, char *buf, size_t len);
+int layer_unescape(const char *name, char *buf, size_t len);
+void layers_to_json(const struct fvm_vm *vm, struct json_object *array);
+int layer_open(struct fvm_vm *vm, const char *mountpoint, int *ret_upper, int *ret_work,
+	       struct fvm_error *err);
+int layer_hide(int upper_fd, int lower_fd, const char *relpath, const struct vm_config *cfg);
+
+/* procs.c */
+int pidns_inode(pid_t pid, unsigned long *ret);
+
+#endif

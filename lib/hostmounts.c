@@ -1,0 +1,177 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * hostmounts.c - which host mounts a VM gets an overlay for.
+ *
+ * The mount table is read with libmount from /proc/self/mountinfo. Left
+ * out: /proc, /sys and /dev and everything below them (the VM gets its own),
+ * the store and everything below it, mounts hidden under a later mount,
+ * and mounts whose root is not a directory (file bind mounts). Read-only,
+ * nosuid and noexec carry over to the VM's mount; nodev is always set.
+ *
+ * Rootless, the user cannot copy up a directory owned by someone else, so
+ * a file in ~ could not be copied up through a root-owned /home. The
+ * user's home, /tmp and /var/tmp therefore get overlays of their own
+ * ("extra" roots), whose root directory in the upper layer is the user's.
+ */
+#include <errno.h>
+#include <linux/mount.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <libmount/libmount.h>
+
+#include "hostmounts.h"
+#include "util.h"
+
+/* Is @path equal to @prefix or below it (whole components)? */
+bool path_has_prefix(const char *path, const char *prefix)
+{
+	size_t n = strlen(prefix);
+
+	if (n == 1 && prefix[0] == '/')
+		return path[0] == '/';
+	return !strncmp(path, prefix, n) && (path[n] == '\0' || path[n] == '/');
+}
+
+/* The rest of @path below @prefix ("" for @prefix itself), or NULL. */
+const char *path_under(const char *path, const char *prefix)
+{
+	if (!path_has_prefix(path, prefix))
+		return NULL;
+	path += strcmp(prefix, "/") ? strlen(prefix) : 0;
+	while (*path == '/')
+		path++;
+	return path;
+}
+
+static bool special(const char *t)
+{
+	return path_has_prefix(t, "/proc") || path_has_prefix(t, "/sys") ||
+	       path_has_prefix(t, "/dev");
+}
+
+static bool is_dir(const char *p)
+{
+	struct stat st;
+
+	return lstat(p, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+static int add(struct host_mount **v, size_t *n, const char *target, unsigned long attrs,
+	       bool extra)
+{
+	struct host_mount *nv;
+
+	/* a later mount on the same path or above it hides this one */
+	for (size_t i = 0; i < *n; i++)
+		if (!(*v)[i].extra && path_has_prefix((*v)[i].target, target)) {
+			free((*v)[i].target);
+			memmove(&(*v)[i], &(*v)[i + 1], (*n - i - 1) * sizeof(**v));
+			(*n)--;
+			i--;
+		}
+	nv = realloc(*v, (*n + 1) * sizeof(**v));
+	if (!nv)
+		return -ENOMEM;
+	*v = nv;
+	nv[*n].target = strdup(target);
+	if (!nv[*n].target)
+		return -ENOMEM;
+	nv[*n].attrs = attrs;
+	nv[*n].extra = extra;
+	(*n)++;
+	return 0;
+}
+
+static unsigned long fs_attrs(struct libmnt_fs *fs)
+{
+	unsigned long flags = 0, attrs = 0;
+	const char *o = mnt_fs_get_vfs_options(fs);
+
+	if (o && mnt_optstr_get_flags(o, &flags, mnt_get_builtin_optmap(MNT_LINUX_MAP)) == 0) {
+		if (flags & MS_RDONLY)
+			attrs |= MOUNT_ATTR_RDONLY;
+		if (flags & MS_NOSUID)
+			attrs |= MOUNT_ATTR_NOSUID;
+		if (flags & MS_NOEXEC)
+			attrs |= MOUNT_ATTR_NOEXEC;
+	}
+	return attrs;
+}
+
+/**
+ * host_mounts_read() - the copy-on-write roots of a VM, parents first
+ * @store_path: excluded with everything below it
+ * @home:       rootless only: the user's home, given its own overlay
+ *
+ * Return: 0 and a vector whose first entry is "/", or -errno.
+ */
+int host_mounts_read(const char *store_path, bool rootless, const char *home,
+		     struct host_mount **ret, size_t *ret_n, struct fvm_error *err)
+{
+	struct libmnt_table *tb = mnt_new_table_from_file("/proc/self/mountinfo");
+	struct libmnt_iter *it = mnt_new_iter(MNT_ITER_FORWARD);
+	struct libmnt_fs *fs;
+	struct host_mount *v = NULL;
+	size_t n = 0;
+	int r = 0;
+
+	if (!tb || !it) {
+		r = fvm_errf(err, -EIO, "cannot read the host's mount table /proc/self/mountinfo");
+		goto out;
+	}
+	while (r == 0 && mnt_table_next_fs(tb, it, &fs) == 0) {
+		const char *t = mnt_fs_get_target(fs);
+
+		if (!t || *t != '/' || special(t) || path_has_prefix(t, store_path))
+			continue;
+		if (strcmp(t, "/") && !is_dir(t))
+			continue;
+		r = add(&v, &n, t, fs_attrs(fs), false);
+	}
+	if (r == 0 && (n == 0 || strcmp(v[0].target, "/")))
+		r = fvm_errf(err, -EIO, "the host's mount table has no root mount");
+	if (r == 0 && rootless) {
+		const char *extras[] = { home, "/tmp", "/var/tmp" };
+
+		for (size_t i = 0; r == 0 && i < ARRAY_SIZE(extras); i++) {
+			const char *e = extras[i];
+			bool dup = false;
+
+			if (!e || *e != '/' || !strcmp(e, "/") || !is_dir(e) || special(e) ||
+			    path_has_prefix(e, store_path))
+				continue;
+			for (size_t j = 0; j < n; j++)
+				dup |= !strcmp(v[j].target, e);
+			if (!dup)
+				r = add(&v, &n, e, 0, true);
+		}
+	}
+	/* parents first: an ancestor's path is always shorter (stable sort) */
+	for (size_t i = 1; r == 0 && i < n; i++)
+		for (size_t j = i; j > 0 && strlen(v[j - 1].target) > strlen(v[j].target); j--) {
+			struct host_mount t = v[j];
+
+			v[j] = v[j - 1];
+			v[j - 1] = t;
+		}
+	if (r < 0) {
+		host_mounts_free(v, n);
+		if (err && !err->msg[0])
+			fvm_errf(err, r, "out of memory");
+		goto out;
+	}
+	*ret = v;
+	*ret_n = n;
+out:
+	mnt_free_iter(it);
+	mnt_unref_table(tb);
+	return r;
+}
+
+void host_mounts_free(struct host_mount *m, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(m[i].target);
+	free(m);
+}

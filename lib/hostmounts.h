@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * hostmounts.h - the host mounts a VM sees, each of which gets its own
+ * copy-on-write overlay (overlayfs layers cannot cross mounts).
+ */
+#ifndef FVM_HOSTMOUNTS_H
+#define FVM_HOSTMOUNTS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "fvm.h"
+
+struct host_mount {
+	char *target;          /* absolute path on the host */
+	unsigned long attrs;   /* MOUNT_ATTR_RDONLY / NOSUID / NOEXEC carried over */
+	bool extra;            /* a rootless copy-on-write root, not a host mount */
+};
+
+int host_mounts_read(const char *store_path, bool rootless, const char *home,
+		     struct host_mount **ret, size_t *ret_n, struct fvm_error *err);
+void host_mounts_free(struct host_mount *m, size_t n);
+bool path_has_prefix(const char *path, const char *prefix);
+const char *path_under(const char *path, const char *prefix);
+
+#endif

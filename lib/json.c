@@ -1,0 +1,209 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * json.c - a VM's config.json and run/state.json, read and written with
+ * json-c. A config that fails any check is reported as corrupted with the
+ * file's path; nothing here ever deletes or rewrites a bad file.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "fvm-internal.h"
+
+static void json_putp(json_object **o)
+{
+	if (*o)
+		json_object_put(*o);
+}
+#define _cleanup_json_ _cleanup_(json_putp)
+
+static int parse_objectat(int dirfd, const char *file, json_object **ret)
+{
+	_cleanup_free_ char *buf = NULL;
+	json_object *o;
+	int r = read_small_fileat(dirfd, file, &buf, NULL);
+
+	if (r < 0)
+		return r;
+	o = json_tokener_parse(buf);
+	if (!o || !json_object_is_type(o, json_type_object)) {
+		if (o)
+			json_object_put(o);
+		return -EBADMSG;
+	}
+	*ret = o;
+	return 0;
+}
+
+static bool get_int(json_object *o, const char *key, long long min, long long max,
+		    long long *ret)
+{
+	json_object *v;
+
+	if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_int))
+		return false;
+	errno = 0;
+	*ret = json_object_get_int64(v);
+	return errno == 0 && *ret >= min && *ret <= max;
+}
+
+static const char *get_str(json_object *o, const char *key)
+{
+	json_object *v;
+
+	if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_string))
+		return NULL;
+	return json_object_get_string(v);
+}
+
+static int corrupt(struct fvm_vm *vm, struct fvm_error *err, const char *what)
+{
+	return fvm_errf(err, -EBADMSG,
+			"VM '%s': %s/config.json is corrupted (%s): repair or move it away by hand; fvm does not touch it",
+			vm->cfg.name, vm->dir, what);
+}
+
+/**
+ * config_load() - read and check STORE/vms/NAME/config.json into vm->cfg
+ *
+ * vm->cfg.name must hold the directory's name: the file must agree.
+ */
+int config_load(struct fvm_vm *vm, struct fvm_error *err)
+{
+	_cleanup_json_ json_object *o = NULL;
+	struct vm_config *c = &vm->cfg;
+	const char *s;
+	long long v;
+	int r = parse_objectat(vm->dirfd, "config.json", &o);
+
+	if (r == -EBADMSG)
+		return corrupt(vm, err, "not a JSON object");
+	if (r == -EFBIG)
+		return corrupt(vm, err, "larger than 1 MiB");
+	if (r < 0)
+		return fvm_errf(err, r, "VM '%s': cannot read %s/config.json: %s", c->name,
+				vm->dir, strerror(-r));
+	s = get_str(o, "name");
+	if (!s || strcmp(s, c->name))
+		return corrupt(vm, err, "name does not match its directory");
+	if (!get_int(o, "created", 0, 1LL << 40, &c->created))
+		return corrupt(vm, err, "bad 'created'");
+	s = get_str(o, "net");
+	if (!s || (strcmp(s, "none") && strcmp(s, "host")))
+		return corrupt(vm, err, "'net' must be \"none\" or \"host\"");
+	c->net = strcmp(s, "host") ? FVM_NET_NONE : FVM_NET_HOST;
+	s = get_str(o, "hostname");
+	if (!s || !*s || strlen(s) >= sizeof(c->hostname))
+		return corrupt(vm, err, "bad 'hostname'");
+	strcpy(c->hostname, s);
+	s = get_str(o, "mode");
+	if (!s || (strcmp(s, "root") && strcmp(s, "rootless")))
+		return corrupt(vm, err, "'mode' must be \"root\" or \"rootless\"");
+	c->rootless = !strcmp(s, "rootless");
+	if (c->rootless) {
+		if (!get_int(o, "owner", 0, UINT32_MAX - 1, &v))
+			return corrupt(vm, err, "bad 'owner'");
+		c->owner = (uid_t)v;
+	} else {
+		if (!get_int(o, "uid_base", UID_REGION_BASE,
+			     UID_REGION_BASE + (long long)UID_RANGE * (UID_REGION_SLOTS - 1), &v) ||
+		    (v - UID_REGION_BASE) % UID_RANGE)
+			return corrupt(vm, err, "bad 'uid_base'");
+		c->uid_base = (uid_t)v;
+		c->uid_count = UID_RANGE;
+	}
+	return 0;
+}
+
+int config_save(struct fvm_vm *vm, struct fvm_error *err)
+{
+	_cleanup_json_ json_object *o = json_object_new_object();
+	const struct vm_config *c = &vm->cfg;
+	const char *txt;
+	int r;
+
+	if (!o)
+		return -ENOMEM;
+	json_object_object_add(o, "name", json_object_new_string(c->name));
+	json_object_object_add(o, "created", json_object_new_int64(c->created));
+	json_object_object_add(o, "net", json_object_new_string(c->net == FVM_NET_HOST ? "host" : "none"));
+	json_object_object_add(o, "hostname", json_object_new_string(c->hostname));
+	json_object_object_add(o, "mode", json_object_new_string(c->rootless ? "rootless" : "root"));
+	if (c->rootless) {
+		json_object_object_add(o, "owner", json_object_new_int64(c->owner));
+	} else {
+		json_object_object_add(o, "uid_base", json_object_new_int64(c->uid_base));
+		json_object_object_add(o, "uid_count", json_object_new_int64(c->uid_count));
+	}
+	txt = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE);
+	r = write_fileat_atomic(vm->dirfd, "config.json", txt, strlen(txt), 0644);
+	if (r < 0)
+		return fvm_errf(err, r, "VM '%s': cannot write %s/config.json: %s", c->name,
+				vm->dir, strerror(-r));
+	return 0;
+}
+
+int state_load(struct fvm_vm *vm, struct vm_state *ret)
+{
+	_cleanup_json_ json_object *o = NULL;
+	long long pid, st;
+	json_object *p;
+	int r = parse_objectat(vm->dirfd, "run/state.json", &o);
+
+	if (r < 0)
+		return r;
+	if (!get_int(o, "pid", 1, 1 << 30, &pid) || !get_int(o, "starttime", 0, 1LL << 62, &st))
+		return -EBADMSG;
+	ret->pid = (pid_t)pid;
+	ret->starttime = (unsigned long long)st;
+	ret->persist = json_object_object_get_ex(o, "persist", &p) && json_object_get_boolean(p);
+	return 0;
+}
+
+int state_save(struct fvm_vm *vm, const struct vm_state *st)
+{
+	char buf[128];
+	int n = snprintf(buf, sizeof(buf), "{\"pid\": %d, \"starttime\": %llu, \"persist\": %s}\n",
+			 (int)st->pid, st->starttime, st->persist ? "true" : "false");
+	_cleanup_close_ int run = openat(vm->dirfd, "run", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+	if (run < 0)
+		return -errno;
+	return write_fileat_atomic(run, "state.json", buf, (size_t)n, 0644);
+}
+
+/* The object `fvm inspect` prints for one VM. Caller frees. */
+char *config_to_json(const struct fvm_vm *vm, const struct vm_state *st, bool running,
+		     int nprocs)
+{
+	_cleanup_json_ json_object *o = json_object_new_object();
+	const struct vm_config *c = &vm->cfg;
+	json_object *layers;
+
+	if (!o)
+		return NULL;
+	json_object_object_add(o, "name", json_object_new_string(c->name));
+	json_object_object_add(o, "created", json_object_new_int64(c->created));
+	json_object_object_add(o, "state", json_object_new_string(running ? "running" : "stopped"));
+	json_object_object_add(o, "init_pid", running ? json_object_new_int(st->pid) : NULL);
+	json_object_object_add(o, "persistent", json_object_new_boolean(running && st->persist));
+	json_object_object_add(o, "processes", json_object_new_int(nprocs));
+	json_object_object_add(o, "net", json_object_new_string(c->net == FVM_NET_HOST ? "host" : "none"));
+	json_object_object_add(o, "hostname", json_object_new_string(c->hostname));
+	json_object_object_add(o, "mode", json_object_new_string(c->rootless ? "rootless" : "root"));
+	if (c->rootless) {
+		json_object_object_add(o, "owner", json_object_new_int64(c->owner));
+	} else {
+		json_object_object_add(o, "uid_base", json_object_new_int64(c->uid_base));
+		json_object_object_add(o, "uid_count", json_object_new_int64(c->uid_count));
+	}
+	json_object_object_add(o, "path", json_object_new_string(vm->dir));
+	layers = json_object_new_array();
+	json_object_object_add(o, "layers", layers);
+	layers_to_json(vm, layers);
+	return strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
+						     JSON_C_TO_STRING_NOSLASHESCAPE));
+}

@@ -1,0 +1,432 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * mount.c - the VM's file system view.
+ *
+ * Theory of operation. Everything is built with the fd-based mount API
+ * (fsopen/fsconfig/fsmount, open_tree, mount_setattr, move_mount), so no
+ * mount ever appears in the host's mount table and nothing needs cleaning
+ * up on the host: the VM's mounts live only in its own mount namespace
+ * and vanish with it.
+ *
+ *  1. For every host mount (hostmounts.c) an overlay is made whose lower
+ *     layer is that mount and whose upper/work are the VM's layer. As root
+ *     the lower is an idmapped clone of the host mount (host uid N shows as
+ *     uid_base+N), so the VM's root owns what the host's root owns; this
+ *     must happen in the host's user namespace, so the parent does it and
+ *     passes the mount fds to the VM's first process. Rootless, the VM's
+ *     first process makes the overlays itself inside its user namespace.
+ *     Layers are passed to overlayfs as fds ("lowerdir+", kernel >= 6.13)
+ *     so no path is looked up twice.
+ *  2. In the new mount namespace (made private first: nothing propagates
+ *     back to the host) the overlay of "/" is attached on a staging directory, then
+ *     every other overlay on its mount point, each target resolved with
+ *     openat2(RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS) from the new root, so
+ *     a symlink the VM left in its layer cannot redirect a mount.
+ *  3. /proc (a new instance for the VM's pid namespace, with /proc/sys and
+ *     friends read-only), /dev (a small tmpfs with bind-mounted null, zero,
+ *     full, random, urandom, tty; a devpts instance of its own; a private
+ *     tmpfs /dev/shm; an mqueue instance) and /sys (read-only) are added.
+ *  4. pivot_root into the new root and detach the old one.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/mount.h>
+#include <linux/openat2.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "mount.h"
+
+static int sys_open_tree(int dfd, const char *p, unsigned flags)
+{
+	return (int)syscall(SYS_open_tree, dfd, p, flags);
+}
+
+static int sys_mount_setattr(int dfd, const char *p, unsigned flags, struct mount_attr *a)
+{
+	return (int)syscall(SYS_mount_setattr, dfd, p, flags, a, sizeof(*a));
+}
+
+static int sys_fsopen(const char *fs, unsigned flags)
+{
+	return (int)syscall(SYS_fsopen, fs, flags);
+}
+
+static int sys_fsconfig(int fd, unsigned cmd, const char *key, const void *val, int aux)
+{
+	return (int)syscall(SYS_fsconfig, fd, cmd, key, val, aux);
+}
+
+static int sys_fsmount(int fd, unsigned flags, unsigned attrs)
+{
+	return (int)syscall(SYS_fsmount, fd, flags, attrs);
+}
+
+static int sys_move_mount(int from, const char *fp, int to, const char *tp, unsigned flags)
+{
+	return (int)syscall(SYS_move_mount, from, fp, to, tp, flags);
+}
+
+static int sys_pivot_root(const char *n, const char *o)
+{
+	return (int)syscall(SYS_pivot_root, n, o);
+}
+
+/* Open @path below @rootfd without following any symlink or leaving it. */
+static int open_beneath(int rootfd, const char *path, int flags)
+{
+	struct open_how how = {
+		.flags = (unsigned long long)(flags | O_CLOEXEC),
+		.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
+	};
+
+	while (*path == '/')
+		path++;
+	if (!*path)
+		path = ".";
+	return (int)syscall(SYS_openat2, rootfd, path, &how, sizeof(how));
+}
+
+/* Attach the detached mount @mnt on @target (below @rootfd). */
+static int attach(int mnt, int rootfd, const char *target)
+{
+	_cleanup_close_ int t = open_beneath(rootfd, target, O_PATH);
+
+	if (t < 0)
+		return -errno;
+	if (sys_move_mount(mnt, "", t, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+		return -errno;
+	return 0;
+}
+
+/* A new detached mount of @fstype with "key=value" options (NULL-terminated pairs). */
+static int fs_new(const char *fstype, const char *const *opts, unsigned attrs)
+{
+	_cleanup_close_ int fs = sys_fsopen(fstype, FSOPEN_CLOEXEC);
+	int m;
+
+	if (fs < 0)
+		return -errno;
+	for (size_t i = 0; opts && opts[i]; i += 2)
+		if (sys_fsconfig(fs, opts[i + 1] ? FSCONFIG_SET_STRING : FSCONFIG_SET_FLAG,
+				 opts[i], opts[i + 1], 0) < 0)
+			return -errno;
+	if (sys_fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+		return -errno;
+	m = sys_fsmount(fs, FSMOUNT_CLOEXEC, attrs);
+	return m < 0 ? -errno : m;
+}
+
+static int mount_fs_at(int rootfd, const char *target, const char *fstype,
+		       const char *const *opts, unsigned attrs)
+{
+	_cleanup_close_ int m = fs_new(fstype, opts, attrs);
+
+	if (m < 0)
+		return m;
+	return attach(m, rootfd, target);
+}
+
+/* Bind @src (a host path) on @target below @rootfd, optionally read-only. */
+static int bind_at(const char *src, int rootfd, const char *target, bool recursive, bool ro)
+{
+	_cleanup_close_ int t = sys_open_tree(AT_FDCWD, src, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC |
+					      (recursive ? AT_RECURSIVE : 0));
+
+	if (t < 0)
+		return -errno;
+	if (ro) {
+		struct mount_attr a = { .attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID |
+						    MOUNT_ATTR_NODEV };
+
+		if (sys_mount_setattr(t, "", AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0), &a) < 0)
+			return -errno;
+	}
+	return attach(t, rootfd, target);
+}
+
+/* Lower layer of @hm: an idmapped clone as root, the plain directory rootless. */
+static int lower_open(const struct host_mount *hm, int idmap_userns)
+{
+	struct mount_attr a = { .attr_set = MOUNT_ATTR_IDMAP, .userns_fd = (__u64)idmap_userns };
+	int t;
+
+	if (idmap_userns < 0)
+		return open(hm->target, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	t = sys_open_tree(AT_FDCWD, hm->target, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+	if (t < 0)
+		return -1;
+	if (sys_mount_setattr(t, "", AT_EMPTY_PATH, &a) < 0) {
+		int e = errno;
+
+		close(t);
+		errno = e;
+		return -1;
+	}
+	return t;
+}
+
+/**
+ * rootless_base() - the host's tree, read-only, as the base of a rootless
+ * VM. Rootless, "/" cannot be an overlay lower: it has submounts that are
+ * locked in our user namespace, and overlayfs refuses such a lower. So
+ * the base is a recursive read-only clone, and the places the user can
+ * write (home, /tmp, /var/tmp, other mounts) get overlays on top of it.
+ */
+int rootless_base(int *ret_mnt)
+{
+	struct mount_attr a = { .attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV };
+	int t = sys_open_tree(AT_FDCWD, "/", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+
+	if (t < 0)
+		return -errno;
+	if (sys_mount_setattr(t, "", AT_EMPTY_PATH | AT_RECURSIVE, &a) < 0) {
+		int r = -errno;
+
+		close(t);
+		return r;
+	}
+	*ret_mnt = t;
+	return 0;
+}
+
+/* Whiteout @path in the layer of @hm when it lies below it (the store). */
+static void hide_below(struct fvm_vm *vm, const struct host_mount *hm, int upper, int lower,
+		       const char *path)
+{
+	const char *rel = path ? path_under(path, hm->target) : NULL;
+
+	if (rel && *rel)
+		layer_hide(upper, lower, rel, &vm->cfg);
+}
+
+/**
+ * overlay_make() - a detached copy-on-write overlay of one host mount
+ * @idmap_userns: the VM's user namespace as root (idmapped lower), -1 rootless
+ *
+ * The store (and root's default store) are whited out in the layer first.
+ */
+int overlay_make(struct fvm_vm *vm, const struct host_mount *hm, int idmap_userns,
+		 int *ret_mnt, struct fvm_error *err)
+{
+	_cleanup_close_ int lower = -1, upper = -1, work = -1, fs = -1;
+	unsigned attrs = (unsigned)hm->attrs | MOUNT_ATTR_NODEV;
+	const char *step;
+	int m, r;
+
+	r = layer_open(vm, hm->target, &upper, &work, err);
+	if (r < 0)
+		return r;
+	step = "open the lower layer";
+	lower = lower_open(hm, idmap_userns);
+	if (lower < 0)
+		goto fail;
+	hide_below(vm, hm, upper, lower, vm->store->path);
+	if (strcmp(vm->store->path, "/var/lib/fvm"))
+		hide_below(vm, hm, upper, lower, "/var/lib/fvm");
+	step = "create the overlay";
+	fs = sys_fsopen("overlay", FSOPEN_CLOEXEC);
+	if (fs < 0)
+		goto fail;
+	step = "configure the overlay (needs kernel >= 6.13 for layers by fd)";
+	if (sys_fsconfig(fs, FSCONFIG_SET_FD, "lowerdir+", NULL, lower) < 0 ||
+	    sys_fsconfig(fs, FSCONFIG_SET_FD, "upperdir", NULL, upper) < 0 ||
+	    sys_fsconfig(fs, FSCONFIG_SET_FD, "workdir", NULL, work) < 0)
+		goto fail;
+	if (vm->cfg.rootless && sys_fsconfig(fs, FSCONFIG_SET_FLAG, "userxattr", NULL, 0) < 0)
+		goto fail;
+	if (!vm->cfg.rootless && sys_fsconfig(fs, FSCONFIG_SET_STRING, "metacopy", "off", 0) < 0)
+		goto fail;
+	step = "mount the overlay";
+	if (sys_fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+		goto fail;
+	m = sys_fsmount(fs, FSMOUNT_CLOEXEC, attrs);
+	if (m < 0)
+		goto fail;
+	*ret_mnt = m;
+	return 0;
+fail:
+	r = -errno;
+	return fvm_errf(err, r, "VM '%s': cannot %s for %s: %s", vm->cfg.name, step, hm->target,
+			strerror(-r));
+}
+
+static int setup_proc(int rootfd)
+{
+	static const char *const ro[] = { "sys", "sysrq-trigger", "irq", "bus", "fs" };
+	static const char *const hidden[] = { "kcore", "keys", "timer_list", "sched_debug" };
+	_cleanup_close_ int proc = -1;
+	int r = mount_fs_at(rootfd, "proc", "proc", NULL,
+			    MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
+
+	if (r < 0)
+		return r;
+	proc = open_beneath(rootfd, "proc", O_PATH | O_DIRECTORY);
+	if (proc < 0)
+		return -errno;
+	/* kernel knobs stay the host's: read-only, whatever the VM's caps */
+	for (size_t i = 0; i < ARRAY_SIZE(ro); i++) {
+		_cleanup_close_ int t = sys_open_tree(proc, ro[i], OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC |
+						      AT_RECURSIVE);
+		struct mount_attr a = { .attr_set = MOUNT_ATTR_RDONLY };
+
+		if (t < 0)
+			continue;   /* not in this kernel */
+		if (sys_mount_setattr(t, "", AT_EMPTY_PATH | AT_RECURSIVE, &a) < 0 ||
+		    attach(t, proc, ro[i]) < 0)
+			return -errno;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(hidden); i++)
+		bind_at("/dev/null", proc, hidden[i], false, true);   /* absent is fine */
+	return 0;
+}
+
+static int setup_dev(int rootfd, bool rootless)
+{
+	static const char *const nodes[] = { "null", "zero", "full", "random", "urandom", "tty" };
+	static const char *const links[][2] = {
+		{ "pts/ptmx", "ptmx" }, { "/proc/self/fd", "fd" }, { "/proc/self/fd/0", "stdin" },
+		{ "/proc/self/fd/1", "stdout" }, { "/proc/self/fd/2", "stderr" },
+	};
+	static const char *const devopts[] = { "mode", "0755", "size", "512k", NULL };
+	static const char *const shmopts[] = { "mode", "1777", NULL };
+	static const char *const ptsroot[] = { "newinstance", NULL, "ptmxmode", "0666", "mode", "0620",
+					       "gid", "5", NULL };
+	static const char *const ptsless[] = { "newinstance", NULL, "ptmxmode", "0666", "mode", "0620",
+					       NULL };
+	_cleanup_close_ int dev = -1;
+	int r = mount_fs_at(rootfd, "dev", "tmpfs", devopts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC);
+
+	if (r < 0)
+		return r;
+	dev = open_beneath(rootfd, "dev", O_RDONLY | O_DIRECTORY);
+	if (dev < 0)
+		return -errno;
+	for (size_t i = 0; i < ARRAY_SIZE(nodes); i++) {
+		char src[32];
+		int f = openat(dev, nodes[i], O_CREAT | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0666);
+
+		if (f < 0)
+			return -errno;
+		close(f);
+		snprintf(src, sizeof(src), "/dev/%s", nodes[i]);
+		r = bind_at(src, dev, nodes[i], false, false);
+		if (r < 0)
+			return r;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(links); i++)
+		if (symlinkat(links[i][0], dev, links[i][1]) < 0)
+			return -errno;
+	if (mkdirat(dev, "pts", 0755) < 0 || mkdirat(dev, "shm", 01777) < 0 ||
+	    mkdirat(dev, "mqueue", 0755) < 0)
+		return -errno;
+	r = mount_fs_at(dev, "pts", "devpts", rootless ? ptsless : ptsroot,
+			MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC);
+	if (r < 0)
+		return r;
+	r = mount_fs_at(dev, "shm", "tmpfs", shmopts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV);
+	if (r < 0)
+		return r;
+	r = mount_fs_at(dev, "mqueue", "mqueue", NULL,
+			MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
+	if (r < 0)
+		return r;
+	/* the tmpfs itself is done: nothing more may be created in it */
+	{
+		struct mount_attr a = { .attr_set = MOUNT_ATTR_RDONLY };
+
+		if (sys_mount_setattr(dev, "", AT_EMPTY_PATH, &a) < 0)
+			return -errno;
+	}
+	return 0;
+}
+
+static int setup_sys(int rootfd, enum fvm_net net)
+{
+	/* sysfs shows the net devices of the mounter's netns: fresh for a
+	 * private network, the host's (a read-only bind) for --net host */
+	if (net == FVM_NET_NONE)
+		return mount_fs_at(rootfd, "sys", "sysfs", NULL,
+				   MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
+				   MOUNT_ATTR_NOEXEC);
+	return bind_at("/sys", rootfd, "sys", true, true);
+}
+
+/**
+ * root_setup() - build the VM's root from @ovl_fds and pivot into it
+ * The new root is assembled on a directory of the (private) copy of the
+ * host's tree, such as /tmp, which is then pivoted away: the store cannot
+ * serve, as the VM's root uid has no access to it, and an fd opened before
+ * the clone names the host's mount, not our copy of it.
+ *
+ * Runs in the VM's first process, in its new mount namespace.
+ */
+int root_setup(struct fvm_vm *vm, const struct host_mount *mounts, const int *ovl_fds,
+	       size_t n, struct fvm_error *err)
+{
+	static const char *const staging[] = { "/tmp", "/var/tmp", "/mnt", "/media" };
+	_cleanup_close_ int rootfd = -1, run = -1;
+	const char *step, *stage = NULL;
+	int r;
+
+	step = "make its mount namespace private";
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		goto fail_errno;
+	step = "find a directory to build the root on";
+	for (size_t i = 0; run < 0 && i < ARRAY_SIZE(staging); i++) {
+		stage = staging[i];
+		run = open(stage, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	}
+	if (run < 0)
+		goto fail_errno;
+	step = "attach the root overlay";
+	if (sys_move_mount(ovl_fds[0], "", run, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+		goto fail_errno;
+	/* by name again: the walk now crosses into the overlay on top */
+	rootfd = open(stage, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (rootfd < 0)
+		goto fail_errno;
+	for (size_t i = 1; i < n; i++) {
+		if (ovl_fds[i] < 0)
+			continue;
+		r = attach(ovl_fds[i], rootfd, mounts[i].target);
+		if (r < 0 && r != -ENOENT && r != -ELOOP && r != -ENOTDIR && r != -EXDEV)
+			return fvm_errf(err, r, "VM '%s': cannot attach the overlay of %s: %s",
+					vm->cfg.name, mounts[i].target, strerror(-r));
+		/* a mount point the VM replaced or removed stays the VM's own */
+	}
+	/* a store that no layer hides (rootless, outside every overlay):
+	 * cover it with an empty read-only tmpfs */
+	{
+		static const char *const emptyopts[] = { "size", "4k", "mode", "0000", NULL };
+		_cleanup_close_ int st = open_beneath(rootfd, vm->store->path, O_PATH | O_DIRECTORY);
+
+		step = "hide the store";
+		if (st >= 0 && (r = mount_fs_at(rootfd, vm->store->path, "tmpfs", emptyopts,
+					       MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID |
+					       MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC)) < 0)
+			goto fail;
+	}
+	step = "mount /proc";
+	if ((r = setup_proc(rootfd)) < 0)
+		goto fail;
+	step = "build /dev";
+	if ((r = setup_dev(rootfd, vm->cfg.rootless)) < 0)
+		goto fail;
+	step = "mount /sys";
+	if ((r = setup_sys(rootfd, vm->cfg.net)) < 0)
+		goto fail;
+	step = "pivot into the VM's root";
+	if (fchdir(rootfd) < 0 || sys_pivot_root(".", ".") < 0 || umount2(".", MNT_DETACH) < 0 ||
+	    chdir("/") < 0)
+		goto fail_errno;
+	return 0;
+fail_errno:
+	r = -errno;
+fail:
+	return fvm_errf(err, r, "VM '%s': cannot %s: %s", vm->cfg.name, step, strerror(-r));
+}

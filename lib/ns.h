@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * ns.h - namespaces: which ones a VM has, and entering them.
+ */
+#ifndef FVM_NS_H
+#define FVM_NS_H
+
+#include <sched.h>
+#include <sys/types.h>
+
+#include "fvm.h"
+
+/* every namespace a VM owns except pid, which only children enter */
+#define VM_NS_FLAGS(net) (CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS | \
+			  ((net) == FVM_NET_NONE ? CLONE_NEWNET : 0))
+
+int net_lo_up(void);
+int pidfd_open_checked(pid_t pid, unsigned long long starttime);
+pid_t sys_clone(unsigned long flags);
+
+#endif

@@ -1,0 +1,410 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * util.c - helpers every libfvm file uses: error messages, bounded file I/O
+ * relative to directory fds, atomic file replacement, tree removal that
+ * never follows symlinks, fd passing over UNIX sockets.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+
+#include "util.h"
+
+/**
+ * fvm_errf() - fill an optional error with a formatted message
+ * @err:  may be NULL
+ * @code: negative errno
+ *
+ * Return: @code, so that callers can write "return fvm_errf(err, -E, ...)".
+ */
+int fvm_errf(struct fvm_error *err, int code, const char *fmt, ...)
+{
+	if (err) {
+		va_list ap;
+
+		va_start(ap, fmt);
+		vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+		va_end(ap);
+		err->code = code;
+	}
+	return code;
+}
+
+int write_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+ssize_t read_all(int fd, void *buf, size_t len)
+{
+	size_t got = 0;
+
+	while (got < len) {
+		ssize_t n = read(fd, (char *)buf + got, len - got);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (n == 0)
+			break;
+		got += (size_t)n;
+	}
+	return (ssize_t)got;
+}
+
+/**
+ * read_small_fileat() - read a whole regular file of at most SMALL_FILE_MAX
+ *
+ * Never follows a symlink in the last component. The result is
+ * NUL-terminated.
+ *
+ * Return: 0, -EFBIG when the file is larger, or another -errno.
+ */
+int read_small_fileat(int dirfd, const char *path, char **ret, size_t *ret_len)
+{
+	_cleanup_close_ int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	_cleanup_free_ char *buf = NULL;
+	size_t cap = 4096, len = 0;
+
+	if (fd < 0)
+		return -errno;
+	buf = malloc(cap + 1);
+	if (!buf)
+		return -ENOMEM;
+	for (;;) {
+		ssize_t n;
+
+		if (len == cap) {
+			char *nb;
+
+			if (cap >= SMALL_FILE_MAX)
+				return -EFBIG;
+			cap *= 2;
+			nb = realloc(buf, cap + 1);
+			if (!nb)
+				return -ENOMEM;
+			buf = nb;
+		}
+		n = read(fd, buf + len, cap - len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	buf[len] = '\0';
+	if (ret_len)
+		*ret_len = len;
+	*ret = TAKE_PTR(buf);
+	return 0;
+}
+
+/**
+ * write_fileat_atomic() - replace @name in @dirfd by write-to-temp, fsync,
+ * rename, so that a reader sees the old or the new content, never a part.
+ */
+int write_fileat_atomic(int dirfd, const char *name, const char *data, size_t len,
+			mode_t mode)
+{
+	char tmp[300];
+	_cleanup_close_ int fd = -1;
+	int r;
+
+	if (snprintf(tmp, sizeof(tmp), ".%s.tmp.%d", name, (int)getpid()) >= (int)sizeof(tmp))
+		return -ENAMETOOLONG;
+	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
+	if (fd < 0)
+		return -errno;
+	r = write_all(fd, data, len);
+	if (r == 0 && fsync(fd) < 0)
+		r = -errno;
+	if (r == 0 && renameat(dirfd, tmp, dirfd, name) < 0)
+		r = -errno;
+	if (r < 0)
+		unlinkat(dirfd, tmp, 0);
+	return r;
+}
+
+/* Remove the contents of the directory open as @fd. */
+static int rm_children(int fd)
+{
+	DIR *d = fdopendir(fd);
+	struct dirent *de;
+	int r = 0;
+
+	if (!d) {
+		close(fd);
+		return -errno;
+	}
+	while ((de = readdir(d))) {
+		int q;
+
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		q = rm_rf_at(dirfd(d), de->d_name);
+		if (q < 0 && r == 0)
+			r = q;
+	}
+	closedir(d);
+	return r;
+}
+
+/**
+ * rm_rf_at() - remove @name under @dirfd and everything below it
+ *
+ * Symlinks are removed, never followed; directories are opened with
+ * O_NOFOLLOW relative to their parent's fd, so a tree being changed under
+ * us cannot redirect the removal elsewhere. Directories a VM made
+ * unwritable are made writable by their owner first (rootless stores).
+ *
+ * Return: 0 (also when @name does not exist) or the first -errno.
+ */
+int rm_rf_at(int dirfd, const char *name)
+{
+	int fd, r;
+
+	if (unlinkat(dirfd, name, 0) == 0 || errno == ENOENT)
+		return 0;
+	if (errno != EISDIR && errno != EPERM && errno != EACCES)
+		return -errno;
+	fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		if (errno != EACCES)
+			return -errno;
+		/* a directory without r/x for us: give them back, then retry */
+		if (fchmodat(dirfd, name, 0700, 0) < 0)
+			return -errno;
+		fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0)
+			return -errno;
+	}
+	fchmod(fd, 0700);
+	r = rm_children(fd);
+	if (unlinkat(dirfd, name, AT_REMOVEDIR) < 0 && errno != ENOENT && r == 0)
+		r = -errno;
+	return r;
+}
+
+/* mkdir -p relative to @dirfd; components must not be symlinks. */
+int mkdirat_p(int dirfd, const char *path, mode_t mode)
+{
+	_cleanup_free_ char *copy = strdup(path);
+	_cleanup_close_ int cur = -1;
+	char *save = NULL, *part;
+	int at = dirfd;
+
+	if (!copy)
+		return -ENOMEM;
+	if (path[0] == '/') {
+		cur = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (cur < 0)
+			return -errno;
+		at = cur;
+	}
+	for (part = strtok_r(copy, "/", &save); part; part = strtok_r(NULL, "/", &save)) {
+		int next;
+
+		if (mkdirat(at, part, mode) < 0 && errno != EEXIST)
+			return -errno;
+		next = openat(at, part, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (next < 0)
+			return -errno;
+		if (cur >= 0)
+			close(cur);
+		cur = next;
+		at = cur;
+	}
+	return 0;
+}
+
+void fvm_strv_free(char **strv)
+{
+	if (!strv)
+		return;
+	for (char **p = strv; *p; p++)
+		free(*p);
+	free(strv);
+}
+
+int strv_push(char ***strv, size_t *n, const char *s)
+{
+	char **nv = realloc(*strv, (*n + 2) * sizeof(char *));
+	char *d;
+
+	if (!nv)
+		return -ENOMEM;
+	*strv = nv;
+	d = strdup(s);
+	if (!d)
+		return -ENOMEM;
+	nv[(*n)++] = d;
+	nv[*n] = NULL;
+	return 0;
+}
+
+char *path_join(const char *a, const char *b)
+{
+	char *p;
+	size_t la = strlen(a);
+
+	while (*b == '/')
+		b++;
+	if (asprintf(&p, "%s%s%s", a, (la && a[la - 1] == '/') ? "" : "/", b) < 0)
+		return NULL;
+	return p;
+}
+
+int format_size(uint64_t bytes, char *buf, size_t len)
+{
+	static const char units[] = "BKMGTP";
+	double v = (double)bytes;
+	int u = 0;
+
+	while (v >= 1024 && u < 5) {
+		v /= 1024;
+		u++;
+	}
+	if (u == 0)
+		return snprintf(buf, len, "%lluB", (unsigned long long)bytes);
+	return snprintf(buf, len, "%.1f%c", v, units[u]);
+}
+
+/* Disk usage (allocated blocks) of a tree, symlinks not followed. */
+uint64_t tree_size_at(int dfd, const char *name)
+{
+	struct stat st;
+	uint64_t total;
+	DIR *d;
+	struct dirent *de;
+	int fd;
+
+	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return 0;
+	total = (uint64_t)st.st_blocks * 512;
+	if (!S_ISDIR(st.st_mode))
+		return total;
+	fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return total;
+	d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return total;
+	}
+	while ((de = readdir(d)))
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+			total += tree_size_at(dirfd(d), de->d_name);
+	closedir(d);
+	return total;
+}
+
+/**
+ * proc_starttime() - a process's start time (field 22 of /proc/PID/stat),
+ * which together with the pid names one process across pid reuse.
+ *
+ * Return: 0, or -ESRCH for a process that has exited but is not yet
+ * reaped (a zombie: still in /proc, no longer running).
+ */
+int proc_starttime(pid_t pid, unsigned long long *ret)
+{
+	char path[64];
+	_cleanup_free_ char *buf = NULL;
+	char *p;
+	int r;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	r = read_small_fileat(AT_FDCWD, path, &buf, NULL);
+	if (r < 0)
+		return r;
+	p = strrchr(buf, ')');   /* comm may contain spaces and parens */
+	if (!p || !p[1] || !p[2])
+		return -EINVAL;
+	p++;
+	if (p[1] == 'Z' || p[1] == 'X')
+		return -ESRCH;
+	for (int field = 3; field < 22; field++) {
+		p = strchr(p + 1, ' ');
+		if (!p)
+			return -EINVAL;
+	}
+	*ret = strtoull(p + 1, NULL, 10);
+	return 0;
+}
+
+int fds_send(int sock, const int *fds, size_t n)
+{
+	char byte = 'F';
+	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
+	union {
+		char buf[CMSG_SPACE(sizeof(int) * 64)];
+		struct cmsghdr align;
+	} u;
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+	struct cmsghdr *c;
+
+	if (n == 0 || n > 64)
+		return -EINVAL;
+	memset(&u, 0, sizeof(u));
+	msg.msg_control = u.buf;
+	msg.msg_controllen = CMSG_SPACE(sizeof(int) * n);
+	c = CMSG_FIRSTHDR(&msg);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int) * n);
+	memcpy(CMSG_DATA(c), fds, sizeof(int) * n);
+	if (sendmsg(sock, &msg, MSG_NOSIGNAL) < 0)
+		return -errno;
+	return 0;
+}
+
+int fds_recv(int sock, int *fds, size_t n)
+{
+	char byte;
+	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
+	union {
+		char buf[CMSG_SPACE(sizeof(int) * 64)];
+		struct cmsghdr align;
+	} u;
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+	struct cmsghdr *c;
+	ssize_t r;
+
+	if (n == 0 || n > 64)
+		return -EINVAL;
+	msg.msg_control = u.buf;
+	msg.msg_controllen = CMSG_SPACE(sizeof(int) * n);
+	do
+		r = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
+	while (r < 0 && errno == EINTR);
+	if (r < 0)
+		return -errno;
+	if (r == 0)
+		return -EPIPE;
+	c = CMSG_FIRSTHDR(&msg);
+	if (!c || c->cmsg_type != SCM_RIGHTS || c->cmsg_len != CMSG_LEN(sizeof(int) * n))
+		return -EBADMSG;
+	memcpy(fds, CMSG_DATA(c), sizeof(int) * n);
+	return 0;
+}

@@ -1,0 +1,346 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * vm.c - the life of a VM: create, open, start, stop, remove, inspect.
+ *
+ * A VM is STORE/vms/NAME: config.json, lock, layers/, run/. It is created
+ * under a temporary name and renamed into place (RENAME_NOREPLACE), so a
+ * crash never leaves a half-made VM under its real name, and removed by
+ * renaming it out of sight first. Whether it runs is decided by
+ * run/state.json *and* the process it names being alive with the same
+ * start time; stale state (fvm or the VM killed) is cleaned by the next
+ * command that holds the lock.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <time.h>
+
+#include "ns.h"
+#include "fvm-internal.h"
+
+static int hostname_check(const char *h, struct fvm_error *err)
+{
+	size_t n = strlen(h);
+	bool ok = n >= 1 && n <= 64 && h[0] != '-' && h[0] != '.';
+
+	for (size_t i = 0; ok && i < n; i++)
+		ok = (h[i] >= 'a' && h[i] <= 'z') || (h[i] >= 'A' && h[i] <= 'Z') ||
+		     (h[i] >= '0' && h[i] <= '9') || h[i] == '-' || h[i] == '.';
+	if (ok)
+		return 0;
+	return fvm_errf(err, -EINVAL, "bad hostname '%.80s': use 1-64 letters, digits, '-' or '.'", h);
+}
+
+static int vm_new(struct fvm_store *store, const char *dirname, const char *name,
+		  struct fvm_vm **ret, struct fvm_error *err)
+{
+	_cleanup_free_ struct fvm_vm *vm = calloc(1, sizeof(*vm));
+
+	if (!vm)
+		return fvm_errf(err, -ENOMEM, "out of memory");
+	vm->store = store;
+	snprintf(vm->cfg.name, sizeof(vm->cfg.name), "%s", name);
+	vm->dirfd = openat(store->vmsfd, dirname, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (vm->dirfd < 0) {
+		if (errno == ENOENT)
+			return fvm_errf(err, -ENOENT, "no VM named '%s' in %s: create it with 'fvm create %s'",
+					name, store->path, name);
+		return fvm_errf(err, -errno, "VM '%s': cannot open %s/vms/%s: %s", name, store->path,
+				dirname, strerror(errno));
+	}
+	if (asprintf(&vm->dir, "%s/vms/%s", store->path, dirname) < 0) {
+		close(vm->dirfd);
+		return fvm_errf(err, -ENOMEM, "out of memory");
+	}
+	*ret = TAKE_PTR(vm);
+	return 0;
+}
+
+/**
+ * fvm_vm_create() - make a new, stopped VM with empty layers
+ *
+ * Return: 0, -EEXIST when the name is taken, or another -errno.
+ */
+int fvm_vm_create(struct fvm_store *store, const char *name, const struct fvm_vm_opts *opts,
+		  struct fvm_error *err)
+{
+	_cleanup_close_ int lock = -1;
+	struct fvm_vm *vm = NULL;
+	char tmp[FVM_NAME_MAX + 32];
+	int r = fvm_name_check(name, err);
+
+	if (r < 0)
+		return r;
+	if (opts && opts->hostname && (r = hostname_check(opts->hostname, err)) < 0)
+		return r;
+	lock = store_lock(store, err);
+	if (lock < 0)
+		return lock;
+	if (faccessat(store->vmsfd, name, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+		return fvm_errf(err, -EEXIST, "VM '%s' already exists in %s: use it, or remove it with 'fvm rm %s'",
+				name, store->path, name);
+	snprintf(tmp, sizeof(tmp), ".new.%s.%d", name, (int)getpid());
+	rm_rf_at(store->vmsfd, tmp);
+	if (mkdirat(store->vmsfd, tmp, 0700) < 0)
+		return fvm_errf(err, -errno, "cannot create %s/vms/%s: %s", store->path, tmp,
+				strerror(errno));
+	r = vm_new(store, tmp, name, &vm, err);
+	if (r < 0)
+		goto fail;
+	vm->cfg.created = (long long)time(NULL);
+	vm->cfg.net = opts ? opts->net : FVM_NET_NONE;
+	snprintf(vm->cfg.hostname, sizeof(vm->cfg.hostname), "%s",
+		 opts && opts->hostname ? opts->hostname : name);
+	vm->cfg.rootless = store->rootless;
+	vm->cfg.owner = store->uid;
+	if (!store->rootless) {
+		vm->cfg.uid_count = UID_RANGE;
+		r = idmap_allocate(store, &vm->cfg.uid_base, err);
+		if (r < 0)
+			goto fail;
+	}
+	r = config_save(vm, err);
+	if (r < 0)
+		goto fail;
+	if (renameat2(store->vmsfd, tmp, store->vmsfd, name, RENAME_NOREPLACE) < 0) {
+		r = fvm_errf(err, -errno, "cannot create %s/vms/%s: %s", store->path, name,
+			     strerror(errno));
+		goto fail;
+	}
+	fvm_vm_free(vm);
+	return 0;
+fail:
+	fvm_vm_free(vm);
+	rm_rf_at(store->vmsfd, tmp);
+	return r;
+}
+
+/**
+ * fvm_vm_open() - open an existing VM and check its config
+ *
+ * A VM belongs to the mode it was made in: a root-mode VM's layers hold
+ * files of its uid range, a rootless one's the user's, so neither can be
+ * run in the other mode.
+ */
+int fvm_vm_open(struct fvm_store *store, const char *name, struct fvm_vm **ret,
+		struct fvm_error *err)
+{
+	struct fvm_vm *vm = NULL;
+	int r = fvm_name_check(name, err);
+
+	if (r < 0)
+		return r;
+	r = vm_new(store, name, name, &vm, err);
+	if (r < 0)
+		return r;
+	r = config_load(vm, err);
+	if (r == 0 && vm->cfg.rootless != store->rootless)
+		r = fvm_errf(err, -EPERM, "VM '%s' was created %s: run fvm %s to use it", name,
+			     vm->cfg.rootless ? "by an unprivileged user" : "as root",
+			     vm->cfg.rootless ? "as that user" : "as root");
+	else if (r == 0 && vm->cfg.rootless && vm->cfg.owner != store->uid)
+		r = fvm_errf(err, -EPERM, "VM '%s' belongs to uid %u: run fvm as that user", name,
+			     (unsigned)vm->cfg.owner);
+	if (r < 0) {
+		fvm_vm_free(vm);
+		return r;
+	}
+	*ret = vm;
+	return 0;
+}
+
+void fvm_vm_free(struct fvm_vm *vm)
+{
+	if (!vm)
+		return;
+	close(vm->dirfd);
+	free(vm->dir);
+	free(vm);
+}
+
+const char *fvm_vm_name(const struct fvm_vm *vm)
+{
+	return vm->cfg.name;
+}
+
+time_t fvm_vm_created(const struct fvm_vm *vm)
+{
+	return (time_t)vm->cfg.created;
+}
+
+/* 0 and the state when init is alive; -ESRCH when the VM is stopped. */
+int vm_running(struct fvm_vm *vm, struct vm_state *ret_st)
+{
+	struct vm_state st;
+	int fd;
+
+	if (state_load(vm, &st) < 0)
+		return -ESRCH;
+	fd = pidfd_open_checked(st.pid, st.starttime);
+	if (fd < 0)
+		return -ESRCH;
+	close(fd);
+	if (ret_st)
+		*ret_st = st;
+	return 0;
+}
+
+int vm_clear_runtime(struct fvm_vm *vm)
+{
+	return rm_rf_at(vm->dirfd, "run");
+}
+
+/**
+ * fvm_vm_running() - Return: 1 if @vm runs (init's host pid in
+ * *@ret_init_pid), 0 if it is stopped.
+ */
+int fvm_vm_running(struct fvm_vm *vm, pid_t *ret_init_pid)
+{
+	struct vm_state st;
+
+	if (vm_running(vm, &st) < 0)
+		return 0;
+	if (ret_init_pid)
+		*ret_init_pid = st.pid;
+	return 1;
+}
+
+static bool wait_pidfd(int pidfd, int ms)
+{
+	struct pollfd p = { .fd = pidfd, .events = POLLIN };
+
+	return poll(&p, 1, ms) == 1;
+}
+
+/**
+ * fvm_vm_start() - boot @vm and keep it running until fvm_vm_stop(), even
+ * with no process in it. A VM already running (say, for an `fvm run`) is
+ * told to stay up.
+ */
+int fvm_vm_start(struct fvm_vm *vm, struct fvm_error *err)
+{
+	_cleanup_close_ int lock = vm_lock(vm, err);
+	struct vm_state st;
+
+	if (lock < 0)
+		return lock;
+	for (int attempt = 0; attempt < 5; attempt++) {
+		_cleanup_close_ int client = -1, pidfd = -1;
+
+		if (vm_running(vm, &st) < 0)
+			return vm_boot(vm, true, &st, NULL, err);
+		if (st.persist)
+			return 0;
+		pidfd = pidfd_open_checked(st.pid, st.starttime);
+		if (pidfd >= 0 && ctl_connect(vm, &client, NULL) == 0 && ctl_wait_ack(client) == 0 &&
+		    send(client, "p", 1, MSG_NOSIGNAL) == 1) {
+			st.persist = true;
+			return state_save(vm, &st);
+		}
+		/* it was stopping: let it finish, then boot it anew */
+		if (pidfd >= 0)
+			wait_pidfd(pidfd, 10000);
+	}
+	return fvm_errf(err, -EAGAIN, "VM '%s' keeps stopping while fvm starts it: try again",
+			vm->cfg.name);
+}
+
+
+static int stop_locked(struct fvm_vm *vm, unsigned timeout_sec, struct fvm_error *err)
+{
+	struct vm_state st;
+	int pidfd;
+
+	if (vm_running(vm, &st) < 0)
+		return vm_clear_runtime(vm);
+	pidfd = pidfd_open_checked(st.pid, st.starttime);
+	if (pidfd < 0)
+		return vm_clear_runtime(vm);
+	syscall(SYS_pidfd_send_signal, pidfd, SIGTERM, NULL, 0);
+	if (!wait_pidfd(pidfd, (int)timeout_sec * 1000)) {
+		/* init's death makes the kernel kill every process of the VM */
+		syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
+		if (!wait_pidfd(pidfd, 10000)) {
+			close(pidfd);
+			return fvm_errf(err, -ETIMEDOUT, "VM '%s': init (host pid %d) did not die after SIGKILL",
+					vm->cfg.name, (int)st.pid);
+		}
+	}
+	close(pidfd);
+	return vm_clear_runtime(vm);
+}
+
+/**
+ * fvm_vm_stop() - SIGTERM to every process of @vm, SIGKILL after
+ * @timeout_sec. Stopping a stopped VM succeeds.
+ */
+int fvm_vm_stop(struct fvm_vm *vm, unsigned timeout_sec, struct fvm_error *err)
+{
+	_cleanup_close_ int lock = vm_lock(vm, err);
+
+	if (lock < 0)
+		return lock;
+	return stop_locked(vm, timeout_sec, err);
+}
+
+/**
+ * fvm_vm_remove() - delete @vm and its layers; refused while it runs
+ * unless @force (then it is stopped first).
+ */
+int fvm_vm_remove(struct fvm_vm *vm, bool force, struct fvm_error *err)
+{
+	_cleanup_close_ int lock = vm_lock(vm, err);
+	char gone[FVM_NAME_MAX + 32];
+	int r;
+
+	if (lock < 0)
+		return lock;
+	if (vm_running(vm, NULL) == 0) {
+		if (!force)
+			return fvm_errf(err, -EBUSY,
+					"VM '%s' is running: stop it with 'fvm stop %s' or use 'fvm rm -f %s'",
+					vm->cfg.name, vm->cfg.name, vm->cfg.name);
+		r = stop_locked(vm, 10, err);
+		if (r < 0)
+			return r;
+	}
+	snprintf(gone, sizeof(gone), ".rm.%s.%d", vm->cfg.name, (int)getpid());
+	if (renameat(vm->store->vmsfd, vm->cfg.name, vm->store->vmsfd, gone) < 0)
+		return fvm_errf(err, -errno, "VM '%s': cannot remove %s: %s", vm->cfg.name, vm->dir,
+				strerror(errno));
+	r = rm_rf_at(vm->store->vmsfd, gone);
+	if (r < 0)
+		return fvm_errf(err, r, "VM '%s' is removed, but %s/vms/%s could not all be deleted: %s",
+				vm->cfg.name, vm->store->path, gone, strerror(-r));
+	return 0;
+}
+
+int fvm_vm_changes_size(struct fvm_vm *vm, uint64_t *ret_bytes, struct fvm_error *err)
+{
+	*ret_bytes = tree_size_at(vm->dirfd, "layers");
+	return 0;
+}
+
+int fvm_vm_inspect_json(struct fvm_vm *vm, char **ret_json, struct fvm_error *err)
+{
+	struct vm_state st = { 0 };
+	bool running = vm_running(vm, &st) == 0;
+	struct fvm_proc *procs = NULL;
+	size_t n = 0;
+	char *s;
+
+	if (running)
+		fvm_vm_processes(vm, &procs, &n, NULL);
+	free(procs);
+	s = config_to_json(vm, &st, running, (int)n);
+	if (!s)
+		return fvm_errf(err, -ENOMEM, "out of memory");
+	*ret_json = s;
+	return 0;
+}

@@ -1,0 +1,479 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * probe.c - a static test probe run inside fvm VMs.
+ *
+ * Each invocation performs ONE system-call-level action and reports what
+ * the kernel said, so integration tests can assert isolation without
+ * depending on what tools the host happens to have:
+ *
+ *	probe ACTION ARGS...
+ *
+ * prints "ok" (or the requested value) on success, "errno=NAME" (for
+ * example "errno=EPERM") on failure, and exits 0 either way. A usage error
+ * prints a message on stderr and exits 2. The binary is linked statically
+ * and does not use libfvm, so it behaves the same inside any VM, whatever
+ * the VM's /usr looks like.
+ *
+ * The *-unlink and sysv-rm actions exist so that a test which finds an
+ * IPC object where it must not be (on the host) can remove it again.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* strerrorname_np, sigabbrev_np, accept4 */
+#endif
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <mqueue.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ipc.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/ptrace.h>
+#include <sys/shm.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/* Print the outcome of the action: "ok" or "errno=NAME"; always exit 0. */
+static int report(int r)
+{
+	if (r >= 0) {
+		puts("ok");
+	} else {
+		const char *name = strerrorname_np(errno);
+
+		if (name)
+			printf("errno=%s\n", name);
+		else
+			printf("errno=%d\n", errno);
+	}
+	return 0;
+}
+
+static int fail(void)
+{
+	return report(-1);
+}
+
+static int usage(const char *msg)
+{
+	fprintf(stderr, "probe: %s\n"
+		"usage: probe kill PID SIG | ptrace PID | open PATH r|w|rw|create [DATA] |\n"
+		"       stat PATH | shm-create NAME [DATA] | shm-read NAME |\n"
+		"       shm-unlink NAME | mq-create NAME | mq-open NAME | mq-unlink NAME |\n"
+		"       sysv-create KEY | sysv-get KEY | sysv-rm KEY |\n"
+		"       uid | hostname | sethostname NAME | pidns | getpid |\n"
+		"       connect-unix PATH | connect-abstract NAME |\n"
+		"       listen-abstract NAME SECONDS | mount-tmpfs PATH | umount PATH\n", msg);
+	return 2;
+}
+
+/* Parse a decimal integer; -1 on garbage. */
+static int parse_long(const char *s, long *ret)
+{
+	char *end;
+
+	errno = 0;
+	long v = strtol(s, &end, 0);
+	if (errno || end == s || *end)
+		return -1;
+	*ret = v;
+	return 0;
+}
+
+/* A signal given as a number ("15") or a name ("TERM", "SIGTERM"). */
+static int parse_signal(const char *s)
+{
+	long v;
+
+	if (parse_long(s, &v) == 0)
+		return v >= 0 && v < NSIG ? (int)v : -1;
+	if (strncmp(s, "SIG", 3) == 0)
+		s += 3;
+	for (int i = 1; i < NSIG; i++) {
+		const char *abbrev = sigabbrev_np(i);
+
+		if (abbrev && strcmp(abbrev, s) == 0)
+			return i;
+	}
+	return -1;
+}
+
+static int do_kill(const char *pid_s, const char *sig_s)
+{
+	long pid;
+	int sig = parse_signal(sig_s);
+
+	if (parse_long(pid_s, &pid) < 0 || sig < 0)
+		return usage("kill: bad PID or signal");
+	return report(kill((pid_t)pid, sig));
+}
+
+static int do_ptrace(const char *pid_s)
+{
+	long pid;
+
+	if (parse_long(pid_s, &pid) < 0)
+		return usage("ptrace: bad PID");
+	if (ptrace(PTRACE_ATTACH, (pid_t)pid, NULL, NULL) < 0)
+		return fail();
+	/* Attached: wait for the stop, then let the tracee go unharmed. */
+	waitpid((pid_t)pid, NULL, __WALL);
+	ptrace(PTRACE_DETACH, (pid_t)pid, NULL, NULL);
+	return report(0);
+}
+
+static int write_all(int fd, const char *data)
+{
+	size_t len = strlen(data);
+
+	while (len > 0) {
+		ssize_t n = write(fd, data, len);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		data += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static int do_open(const char *path, const char *mode, const char *data)
+{
+	int flags;
+
+	if (strcmp(mode, "r") == 0)
+		flags = O_RDONLY;
+	else if (strcmp(mode, "w") == 0)
+		flags = O_WRONLY;
+	else if (strcmp(mode, "rw") == 0)
+		flags = O_RDWR;
+	else if (strcmp(mode, "create") == 0)
+		flags = O_WRONLY | O_CREAT;
+	else
+		return usage("open: mode must be r, w, rw or create");
+	if (data && flags == O_RDONLY)
+		return usage("open: DATA needs a writable mode");
+	if (data)
+		flags |= O_TRUNC;
+
+	int fd = open(path, flags | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return fail();
+	if (data && write_all(fd, data) < 0) {
+		int saved = errno;
+
+		close(fd);
+		errno = saved;
+		return fail();
+	}
+	return report(close(fd));
+}
+
+static int do_stat(const char *path)
+{
+	struct stat st;
+
+	return report(stat(path, &st));
+}
+
+/* POSIX IPC names need a leading '/'; accept them with or without. */
+static const char *ipc_name(const char *name, char *buf, size_t size)
+{
+	if (name[0] == '/')
+		return name;
+	snprintf(buf, size, "/%s", name);
+	return buf;
+}
+
+static int do_shm_create(const char *name, const char *data)
+{
+	char buf[NAME_MAX + 2];
+	int fd = shm_open(ipc_name(name, buf, sizeof(buf)), O_RDWR | O_CREAT | O_TRUNC, 0600);
+
+	if (fd < 0)
+		return fail();
+	if (write_all(fd, data ? data : "probe") < 0) {
+		int saved = errno;
+
+		close(fd);
+		errno = saved;
+		return fail();
+	}
+	return report(close(fd));
+}
+
+static int do_shm_read(const char *name)
+{
+	char buf[NAME_MAX + 2];
+	char content[4096];
+	int fd = shm_open(ipc_name(name, buf, sizeof(buf)), O_RDONLY, 0);
+
+	if (fd < 0)
+		return fail();
+	ssize_t n = read(fd, content, sizeof(content) - 1);
+	int saved = errno;
+	close(fd);
+	if (n < 0) {
+		errno = saved;
+		return fail();
+	}
+	content[n] = '\0';
+	puts(content);
+	return 0;
+}
+
+static int do_mq(const char *name, bool create)
+{
+	char buf[NAME_MAX + 2];
+	mqd_t q;
+
+	if (create)
+		q = mq_open(ipc_name(name, buf, sizeof(buf)), O_RDWR | O_CREAT, 0600, NULL);
+	else
+		q = mq_open(ipc_name(name, buf, sizeof(buf)), O_RDWR);
+	if (q == (mqd_t)-1)
+		return fail();
+	return report(mq_close(q));
+}
+
+static int do_mq_unlink(const char *name)
+{
+	char buf[NAME_MAX + 2];
+
+	return report(mq_unlink(ipc_name(name, buf, sizeof(buf))));
+}
+
+static int do_shm_unlink(const char *name)
+{
+	char buf[NAME_MAX + 2];
+
+	return report(shm_unlink(ipc_name(name, buf, sizeof(buf))));
+}
+
+enum sysv_op { SYSV_CREATE, SYSV_GET, SYSV_RM };
+
+static int do_sysv(const char *key_s, enum sysv_op op)
+{
+	long key;
+
+	if (parse_long(key_s, &key) < 0 || key == IPC_PRIVATE)
+		return usage("sysv: bad KEY (a non-zero integer)");
+	int id = shmget((key_t)key, 4096, op == SYSV_CREATE ? IPC_CREAT | 0600 : 0);
+	if (id < 0 || op != SYSV_RM)
+		return report(id);
+	return report(shmctl(id, IPC_RMID, NULL));
+}
+
+/* Fill a sockaddr_un; abstract names get a leading NUL. */
+static int unix_addr(const char *name, bool abstract, struct sockaddr_un *sun,
+		     socklen_t *ret_len)
+{
+	size_t len = strlen(name);
+	size_t off = abstract ? 1 : 0;
+
+	if (len + off >= sizeof(sun->sun_path))
+		return -1;
+	memset(sun, 0, sizeof(*sun));
+	sun->sun_family = AF_UNIX;
+	memcpy(sun->sun_path + off, name, len);
+	*ret_len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + off + len +
+			       (abstract ? 0 : 1));
+	return 0;
+}
+
+static int do_connect(const char *name, bool abstract)
+{
+	struct sockaddr_un sun;
+	socklen_t len;
+
+	if (unix_addr(name, abstract, &sun, &len) < 0)
+		return usage("connect: name too long");
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return fail();
+	int r = connect(fd, (struct sockaddr *)&sun, len);
+	int saved = errno;
+	close(fd);
+	errno = saved;
+	return report(r);
+}
+
+/* SIGALRM without SA_RESTART makes accept() fail with EINTR on timeout. */
+static void on_alarm(int sig)
+{
+	(void)sig;
+}
+
+static int accept_until(int fd, long secs)
+{
+	struct sigaction sa = { .sa_handler = on_alarm };
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGALRM, &sa, NULL);
+	alarm((unsigned)secs);
+	int c = accept4(fd, NULL, NULL, SOCK_CLOEXEC);
+	alarm(0);
+	if (c >= 0)
+		close(c);
+	return c < 0 ? -1 : 0;
+}
+
+/*
+ * Listen on an abstract socket and accept one connection, for at most
+ * SECONDS. Prints "listening" once bound (so a test can wait for it), then
+ * "ok" when a peer connected or "errno=..." (EINTR on timeout).
+ */
+static int do_listen_abstract(const char *name, const char *secs_s)
+{
+	struct sockaddr_un sun;
+	socklen_t len;
+	long secs;
+
+	if (parse_long(secs_s, &secs) < 0 || secs <= 0 || secs > 3600)
+		return usage("listen-abstract: bad SECONDS");
+	if (unix_addr(name, true, &sun, &len) < 0)
+		return usage("listen-abstract: name too long");
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return fail();
+	if (bind(fd, (struct sockaddr *)&sun, len) < 0 || listen(fd, 1) < 0)
+		return fail();
+	puts("listening");
+	fflush(stdout);
+	int r = accept_until(fd, secs);
+	int saved = errno;
+	close(fd);
+	errno = saved;
+	return report(r);
+}
+
+static int do_uid(void)
+{
+	printf("uid=%u euid=%u gid=%u\n", (unsigned)getuid(), (unsigned)geteuid(),
+	       (unsigned)getgid());
+	return 0;
+}
+
+static int do_hostname(void)
+{
+	char buf[HOST_NAME_MAX + 1];
+
+	if (gethostname(buf, sizeof(buf)) < 0)
+		return fail();
+	buf[HOST_NAME_MAX] = '\0';
+	puts(buf);
+	return 0;
+}
+
+static int do_pidns(void)
+{
+	char buf[PATH_MAX];
+	ssize_t n = readlink("/proc/self/ns/pid", buf, sizeof(buf) - 1);
+
+	if (n < 0)
+		return fail();
+	buf[n] = '\0';
+	puts(buf);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2)
+		return usage("missing ACTION");
+
+	const char *act = argv[1];
+	int nargs = argc - 2;
+	char **a = argv + 2;
+
+#define NEED(lo, hi)                                                     \
+	do {                                                             \
+		if (nargs < (lo) || nargs > (hi))                        \
+			return usage("wrong number of arguments");       \
+	} while (0)
+
+	if (strcmp(act, "kill") == 0) {
+		NEED(2, 2);
+		return do_kill(a[0], a[1]);
+	} else if (strcmp(act, "ptrace") == 0) {
+		NEED(1, 1);
+		return do_ptrace(a[0]);
+	} else if (strcmp(act, "open") == 0) {
+		NEED(2, 3);
+		return do_open(a[0], a[1], nargs == 3 ? a[2] : NULL);
+	} else if (strcmp(act, "stat") == 0) {
+		NEED(1, 1);
+		return do_stat(a[0]);
+	} else if (strcmp(act, "shm-create") == 0) {
+		NEED(1, 2);
+		return do_shm_create(a[0], nargs == 2 ? a[1] : NULL);
+	} else if (strcmp(act, "shm-read") == 0) {
+		NEED(1, 1);
+		return do_shm_read(a[0]);
+	} else if (strcmp(act, "mq-create") == 0) {
+		NEED(1, 1);
+		return do_mq(a[0], true);
+	} else if (strcmp(act, "mq-open") == 0) {
+		NEED(1, 1);
+		return do_mq(a[0], false);
+	} else if (strcmp(act, "sysv-create") == 0) {
+		NEED(1, 1);
+		return do_sysv(a[0], SYSV_CREATE);
+	} else if (strcmp(act, "sysv-get") == 0) {
+		NEED(1, 1);
+		return do_sysv(a[0], SYSV_GET);
+	} else if (strcmp(act, "sysv-rm") == 0) {
+		NEED(1, 1);
+		return do_sysv(a[0], SYSV_RM);
+	} else if (strcmp(act, "mq-unlink") == 0) {
+		NEED(1, 1);
+		return do_mq_unlink(a[0]);
+	} else if (strcmp(act, "shm-unlink") == 0) {
+		NEED(1, 1);
+		return do_shm_unlink(a[0]);
+	} else if (strcmp(act, "uid") == 0) {
+		NEED(0, 0);
+		return do_uid();
+	} else if (strcmp(act, "hostname") == 0) {
+		NEED(0, 0);
+		return do_hostname();
+	} else if (strcmp(act, "sethostname") == 0) {
+		NEED(1, 1);
+		return report(sethostname(a[0], strlen(a[0])));
+	} else if (strcmp(act, "pidns") == 0) {
+		NEED(0, 0);
+		return do_pidns();
+	} else if (strcmp(act, "getpid") == 0) {
+		NEED(0, 0);
+		printf("%d\n", (int)getpid());
+		return 0;
+	} else if (strcmp(act, "connect-unix") == 0) {
+		NEED(1, 1);
+		return do_connect(a[0], false);
+	} else if (strcmp(act, "connect-abstract") == 0) {
+		NEED(1, 1);
+		return do_connect(a[0], true);
+	} else if (strcmp(act, "listen-abstract") == 0) {
+		NEED(2, 2);
+		return do_listen_abstract(a[0], a[1]);
+	} else if (strcmp(act, "mount-tmpfs") == 0) {
+		NEED(1, 1);
+		return report(mount("tmpfs", a[0], "tmpfs", 0, "size=1m"));
+	} else if (strcmp(act, "umount") == 0) {
+		NEED(1, 1);
+		return report(umount2(a[0], 0));
+	}
+#undef NEED
+	return usage("unknown ACTION");
+}

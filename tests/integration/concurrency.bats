@@ -1,0 +1,96 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: LGPL-2.1-or-later
+#
+# concurrency.bats - several fvm commands on one VM at the same time: all
+# succeed, none loses another's writes, and the VM ends up stopped.
+
+load helpers
+
+# parallel_runs N NAME: start N `fvm run NAME` appending their PID to a
+# file inside the VM; wait for all; statuses in $SCRATCH/status.*.
+parallel_runs() {
+	local n=$1 name=$2 i pids=()
+	for ((i = 1; i <= n; i++)); do
+		(
+			rc=0
+			timeout -k 5 60 "$FVM" run "$name" -- sh -c "echo \$\$ >> '$VMFILE'" \
+				</dev/null >"$SCRATCH/out.$i" 2>"$SCRATCH/err.$i" || rc=$?
+			echo "$rc" >"$SCRATCH/status.$i"
+		) 3>&- &
+		pids+=($!)
+	done
+	wait "${pids[@]}"
+}
+
+setup() {
+	fvm_setup
+	# a path inside the VM's /tmp that must never appear on the host
+	VMFILE=/tmp/fvm-conc-$TEST_ID
+	host_cleanup_add "rm -f '$VMFILE'"
+	[[ ! -e $VMFILE ]]
+}
+
+check_parallel_result() {
+	local name=$1 i
+	for i in 1 2 3 4; do
+		assert_eq "$(cat "$SCRATCH/status.$i")" 0 "run $i: $(cat "$SCRATCH/err.$i")"
+	done
+	run -0 --separate-stderr fvm run "$name" -- cat "$VMFILE"
+	assert_eq "$(grep -c . <<<"$output")" 4 "four lines in $VMFILE: $output"
+	assert_eq "$(grep -cvE '^[0-9]+$' <<<"$output")" 0 "every line is a pid: $output"
+	assert_not_exists "$VMFILE"
+	assert_state "$name" stopped
+}
+
+@test "concurrency: 4 parallel runs of an existing VM all succeed" {
+	fvm create web
+	parallel_runs 4 web
+	check_parallel_result web
+}
+
+@test "concurrency: 4 parallel runs of a new VM create it exactly once" {
+	parallel_runs 4 web
+	check_parallel_result web
+	local created
+	created=$(cat "$SCRATCH"/err.* | grep -c "fvm: created VM 'web'" || true)
+	assert_eq "$created" 1 "'created VM' announcements"
+	run -0 fvm ls -q
+	assert_eq "$output" web
+}
+
+@test "concurrency: parallel runs of different VMs get their own uid ranges and layers" {
+	local i pids=()
+	for i in 1 2 3 4; do
+		timeout -k 5 60 "$FVM" run "vm$i" -- sh -c "echo $i > '$VMFILE'" \
+			</dev/null >/dev/null 2>"$SCRATCH/err.$i" 3>&- &
+		pids+=($!)
+	done
+	for i in 1 2 3 4; do
+		wait "${pids[i - 1]}" || { echo "vm$i: $(cat "$SCRATCH/err.$i")" >&2; false; }
+	done
+	for i in 1 2 3 4; do
+		run -0 fvm run "vm$i" -- cat "$VMFILE"
+		assert_eq "$output" "$i" "vm$i sees its own file"
+	done
+	if is_root; then
+		local bases
+		bases=$(fvm inspect vm1 vm2 vm3 vm4 | jq -r '.[].uid_base' | sort -u | wc -l)
+		assert_eq "$bases" 4 "four distinct uid_base"
+	fi
+	assert_not_exists "$VMFILE"
+}
+
+@test "concurrency: start while runs are going on" {
+	fvm create web
+	"$FVM" run web -- sleep 10 </dev/null >/dev/null 2>&1 3>&- &
+	bg_track $!
+	wait_for 10 bash -c 'exec 3>&-; [[ $("$FVM" ls | awk "\$1 == \"web\" { print \$2 }") == running ]]'
+	run --separate-stderr fvm start web
+	# starting a VM that a run keeps up: either fine, or a clear error
+	if ((status != 0)); then
+		assert_eq "$status" 125
+		assert_fvm_error
+	fi
+	run -0 --separate-stderr fvm exec web -- hostname
+	assert_eq "$output" web
+}
