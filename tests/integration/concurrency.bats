@@ -9,13 +9,13 @@ load helpers
 # parallel_runs N NAME: start N `fvm run NAME` appending their PID to a
 # file inside the VM; wait for all; statuses in $SCRATCH/status.*.
 parallel_runs() {
-	local n=$1 name=$2 i pids=()
-	for ((i = 1; i <= n; i++)); do
+	local n=$1 name=$2 k pids=()
+	for ((k = 1; k <= n; k++)); do
 		(
 			rc=0
 			timeout -k 5 60 "$FVM" run "$name" -- sh -c "echo \$\$ >> '$VMFILE'" \
-				</dev/null >"$SCRATCH/out.$i" 2>"$SCRATCH/err.$i" || rc=$?
-			echo "$rc" >"$SCRATCH/status.$i"
+				</dev/null >"$SCRATCH/out.$k" 2>"$SCRATCH/err.$k" || rc=$?
+			echo "$rc" >"$SCRATCH/status.$k"
 		) 3>&- &
 		pids+=($!)
 	done
@@ -31,9 +31,9 @@ setup() {
 }
 
 check_parallel_result() {
-	local name=$1 i
-	for i in 1 2 3 4; do
-		assert_eq "$(cat "$SCRATCH/status.$i")" 0 "run $i: $(cat "$SCRATCH/err.$i")"
+	local name=$1 k
+	for k in 1 2 3 4; do
+		assert_eq "$(cat "$SCRATCH/status.$k")" 0 "run $k: $(cat "$SCRATCH/err.$k")"
 	done
 	run -0 --separate-stderr fvm run "$name" -- cat "$VMFILE"
 	assert_eq "$(grep -c . <<<"$output")" 4 "four lines in $VMFILE: $output"
@@ -59,18 +59,18 @@ check_parallel_result() {
 }
 
 @test "concurrency: parallel runs of different VMs get their own uid ranges and layers" {
-	local i pids=()
-	for i in 1 2 3 4; do
-		timeout -k 5 60 "$FVM" run "vm$i" -- sh -c "echo $i > '$VMFILE'" \
-			</dev/null >/dev/null 2>"$SCRATCH/err.$i" 3>&- &
+	local k pids=()
+	for k in 1 2 3 4; do
+		timeout -k 5 60 "$FVM" run "vm$k" -- sh -c "echo $k > '$VMFILE'" \
+			</dev/null >/dev/null 2>"$SCRATCH/err.$k" 3>&- &
 		pids+=($!)
 	done
-	for i in 1 2 3 4; do
-		wait "${pids[i - 1]}" || { echo "vm$i: $(cat "$SCRATCH/err.$i")" >&2; false; }
+	for k in 1 2 3 4; do
+		wait "${pids[k - 1]}" || { echo "vm$k: $(cat "$SCRATCH/err.$k")" >&2; false; }
 	done
-	for i in 1 2 3 4; do
-		run -0 fvm run "vm$i" -- cat "$VMFILE"
-		assert_eq "$output" "$i" "vm$i sees its own file"
+	for k in 1 2 3 4; do
+		run -0 fvm run "vm$k" -- cat "$VMFILE"
+		assert_eq "$output" "$k" "vm$k sees its own file"
 	done
 	if is_root; then
 		local bases

@@ -44,5 +44,5 @@ load helpers
 	fvm create web
 	fvm_start web
 	run -125 --separate-stderr fvm exec web
-	assert_fvm_error
+	assert_fvm_usage_error
 }

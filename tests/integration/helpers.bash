@@ -196,6 +196,12 @@ assert_fvm_error() {
 	assert_eq "$n" 1 "fvm errors are one line"
 }
 
+# assert_fvm_usage_error: a usage error (bad option, missing argument):
+# the first line on stderr is fvm's own "fvm: ..." (a hint may follow).
+assert_fvm_usage_error() {
+	assert_match "$stderr" '^fvm: ' "usage errors start with 'fvm: ', not getopt's message"
+}
+
 # ---- setup / teardown ------------------------------------------------------
 
 fvm_setup() {

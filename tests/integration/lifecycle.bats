@@ -27,9 +27,11 @@ load helpers
 
 @test "usage errors: unknown command and unknown option exit 125 with an fvm: message" {
 	run -125 --separate-stderr fvm frobnicate
-	assert_fvm_error
+	assert_fvm_usage_error
+	assert_contains "$stderr" frobnicate
 	run -125 --separate-stderr fvm create --no-such-option web
-	assert_fvm_error
+	assert_fvm_usage_error
+	assert_contains "$stderr" --no-such-option
 	assert_not_exists "$FVM_HOME/vms/web"
 }
 
