@@ -33,7 +33,7 @@ int cmd_create(int argc, char **argv)
 	struct fvm_store *s;
 	int c, r;
 
-	while ((c = getopt_long(argc, argv, "+h", lopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:h", lopts, NULL)) != -1) {
 		switch (c) {
 		case 'N':
 			if (parse_net(optarg, &opts.net))
@@ -41,7 +41,7 @@ int cmd_create(int argc, char **argv)
 			break;
 		case 'H': opts.hostname = optarg; break;
 		case 'h': return cli_help(usage);
-		default: return cli_usage_error("create", "bad option");
+		default: return cli_bad_option("create", c, argv);
 		}
 	}
 	if (optind != argc - 1)
@@ -52,6 +52,8 @@ int cmd_create(int argc, char **argv)
 	if (!s)
 		return EXIT_FVM;
 	r = fvm_vm_create(s, argv[optind], &opts, &e);
+	if (r == 0)
+		cli_rootless_note(s);
 	fvm_store_free(s);
 	if (r < 0)
 		return cli_fail(&e);

@@ -22,35 +22,40 @@ int cmd_inspect(int argc, char **argv)
 	static const struct option lopts[] = { { "help", no_argument, NULL, 'h' }, { 0 } };
 	struct fvm_store *s;
 	int c, status = 0;
-	bool first = true;
+	char **jsons;
 
-	while ((c = getopt_long(argc, argv, "+h", lopts, NULL)) != -1)
-		return c == 'h' ? cli_help(usage) : cli_usage_error("inspect", "bad option");
+	while ((c = getopt_long(argc, argv, "+:h", lopts, NULL)) != -1)
+		return c == 'h' ? cli_help(usage) : cli_bad_option("inspect", c, argv);
 	if (optind >= argc)
 		return cli_usage_error("inspect", "no VM name given");
 	s = cli_store();
 	if (!s)
 		return EXIT_FVM;
-	fputs("[", stdout);
-	for (int i = optind; i < argc; i++) {
+	/* gather first: a script piping this to jq gets all of it or nothing */
+	jsons = calloc((size_t)(argc - optind), sizeof(char *));
+	for (int i = optind; jsons && i < argc; i++) {
 		struct fvm_error e = { 0 };
 		struct fvm_vm *vm = cli_open_vm(s, argv[i]);
-		char *json;
 
 		if (!vm) {
 			status = EXIT_FVM;
 			continue;
 		}
-		if (fvm_vm_inspect_json(vm, &json, &e) < 0) {
+		if (fvm_vm_inspect_json(vm, &jsons[i - optind], &e) < 0)
 			status = cli_fail(&e);
-		} else {
-			printf("%s\n%s", first ? "" : ",", json);
-			first = false;
-			free(json);
-		}
 		fvm_vm_free(vm);
 	}
-	puts("\n]");
+	if (!jsons)
+		status = cli_errorf("out of memory");
+	if (status == 0) {
+		fputs("[", stdout);
+		for (int i = 0; i < argc - optind; i++)
+			printf("%s\n%s", i ? "," : "", jsons[i]);
+		puts("\n]");
+	}
+	for (int i = 0; jsons && i < argc - optind; i++)
+		free(jsons[i]);
+	free(jsons);
 	fvm_store_free(s);
 	return status;
 }

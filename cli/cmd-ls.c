@@ -35,12 +35,12 @@ int cmd_ls(int argc, char **argv)
 	char **names;
 	int c, status = 0;
 
-	while ((c = getopt_long(argc, argv, "+qh", lopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:qh", lopts, NULL)) != -1) {
 		switch (c) {
 		case 'j': json = true; break;
 		case 'q': quiet = true; break;
 		case 'h': return cli_help(usage);
-		default: return cli_usage_error("ls", "bad option");
+		default: return cli_bad_option("ls", c, argv);
 		}
 	}
 	if (optind < argc)

@@ -64,16 +64,26 @@ int cmd_ps(int argc, char **argv)
 	char **names = NULL;
 	int c, status = 0;
 
-	while ((c = getopt_long(argc, argv, "+h", lopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:h", lopts, NULL)) != -1) {
 		switch (c) {
 		case 'j': arr = json_object_new_array(); break;
 		case 'h': return cli_help(usage);
-		default: return cli_usage_error("ps", "bad option");
+		default: return cli_bad_option("ps", c, argv);
 		}
 	}
 	s = cli_store();
 	if (!s)
 		return EXIT_FVM;
+	for (int i = optind; i < argc; i++) {
+		struct fvm_vm *vm = cli_open_vm(s, argv[i]);
+
+		if (!vm) {
+			fvm_store_free(s);
+			json_object_put(arr);
+			return EXIT_FVM;
+		}
+		fvm_vm_free(vm);
+	}
 	if (!arr)
 		printf("%-20s %7s %9s  %s\n", "VM", "PID", "HOSTPID", "COMMAND");
 	if (optind < argc) {

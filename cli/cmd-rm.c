@@ -27,11 +27,11 @@ int cmd_rm(int argc, char **argv)
 	struct fvm_store *s;
 	int c, status = 0;
 
-	while ((c = getopt_long(argc, argv, "+fh", lopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:fh", lopts, NULL)) != -1) {
 		switch (c) {
 		case 'f': force = true; break;
 		case 'h': return cli_help(usage);
-		default: return cli_usage_error("rm", "bad option");
+		default: return cli_bad_option("rm", c, argv);
 		}
 	}
 	if (optind >= argc)

@@ -109,7 +109,7 @@ static int parse(int argc, char **argv, struct run_opts *o, const char **ret_nam
 	const char *cmd = o->is_exec ? "exec" : "run";
 	int c;
 
-	while ((c = getopt_long(argc, argv, "+ite:w:u:h", lopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:ite:w:u:h", lopts, NULL)) != -1) {
 		switch (c) {
 		case 'i': o->ex.stdin_open = true; break;
 		case 't': o->ex.tty = true; break;
@@ -133,7 +133,7 @@ static int parse(int argc, char **argv, struct run_opts *o, const char **ret_nam
 				return EXIT_FVM;
 			break;
 		default:
-			return cli_usage_error(cmd, "bad option");
+			return cli_bad_option(cmd, c, argv);
 		}
 	}
 	/* `fvm run --rm -- CMD`: no name before "--" */
@@ -178,6 +178,11 @@ static int get_vm(struct fvm_store *s, const char *name, struct run_opts *o, str
 	if (!o->rm && (o->is_exec || e.code != -ENOENT))
 		return cli_fail(&e);
 	r = fvm_vm_create(s, name, &o->vmopts, &e);
+	if (r == -EEXIST && !o->rm) {
+		/* created by a concurrent run since we looked: use it */
+		e = (struct fvm_error){ 0 };
+		return fvm_vm_open(s, name, vm, &e) < 0 ? cli_fail(&e) : 0;
+	}
 	if (r == -EEXIST && o->rm)
 		return cli_errorf("VM '%s' already exists: --rm runs in a new VM that it removes afterwards; drop --rm or pick another name",
 				  name);
@@ -185,6 +190,7 @@ static int get_vm(struct fvm_store *s, const char *name, struct run_opts *o, str
 		return cli_fail(&e);
 	if (!o->rm)
 		fprintf(stderr, "fvm: created VM '%s'\n", name);
+	cli_rootless_note(s);
 	if (fvm_vm_open(s, name, vm, &e) < 0)
 		return cli_fail(&e);
 	return 0;

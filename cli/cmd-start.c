@@ -22,8 +22,8 @@ int cmd_start(int argc, char **argv)
 	struct fvm_store *s;
 	int c, status = 0;
 
-	while ((c = getopt_long(argc, argv, "+h", lopts, NULL)) != -1)
-		return c == 'h' ? cli_help(usage) : cli_usage_error("start", "bad option");
+	while ((c = getopt_long(argc, argv, "+:h", lopts, NULL)) != -1)
+		return c == 'h' ? cli_help(usage) : cli_bad_option("start", c, argv);
 	if (optind >= argc)
 		return cli_usage_error("start", "no VM name given");
 	s = cli_store();

@@ -28,7 +28,7 @@ int cmd_stop(int argc, char **argv)
 	struct fvm_store *s;
 	int c, status = 0;
 
-	while ((c = getopt_long(argc, argv, "+t:h", lopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:t:h", lopts, NULL)) != -1) {
 		char *end;
 		long v;
 
@@ -40,7 +40,7 @@ int cmd_stop(int argc, char **argv)
 			timeout = (unsigned)v;
 			break;
 		case 'h': return cli_help(usage);
-		default: return cli_usage_error("stop", "bad option");
+		default: return cli_bad_option("stop", c, argv);
 		}
 	}
 	if (optind >= argc)

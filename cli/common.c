@@ -3,6 +3,7 @@
  * common.c - error printing and store access shared by the subcommands.
  * Only the CLI prints: the library hands back a struct fvm_error.
  */
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -91,4 +92,25 @@ int parse_net(const char *s, enum fvm_net *ret)
 	else
 		return cli_errorf("unknown network mode '%s': use 'none' (loopback only) or 'host'", s);
 	return 0;
+}
+
+/* Said once, when a rootless VM is made: what it can and cannot change. */
+void cli_rootless_note(const struct fvm_store *s)
+{
+	if (fvm_store_rootless(s))
+		fputs("fvm: note: a rootless VM copies on write your home, /tmp, /var/tmp and other mounts;\n"
+		      "fvm: the rest of the host (root-owned system files) is read-only inside it.\n"
+		      "fvm: run fvm as root for full copy-on-write of the whole system.\n", stderr);
+}
+
+/* getopt returned '?' (unknown option) or ':' (missing argument). */
+int cli_bad_option(const char *cmd, int c, char **argv)
+{
+	const char *arg = argv[optind - 1];
+
+	if (c == ':')
+		return cli_usage_error(cmd, "%s: option '%s' needs an argument", cmd, arg);
+	if (optopt && arg[0] == '-' && arg[1] != '-')
+		return cli_usage_error(cmd, "%s: unknown option '-%c'", cmd, optopt);
+	return cli_usage_error(cmd, "%s: unknown option '%s'", cmd, arg);
 }

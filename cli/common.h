@@ -38,6 +38,8 @@ int cmd_ls(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);
 int cmd_rm(int argc, char **argv);
 
+void cli_rootless_note(const struct fvm_store *s);
+int cli_bad_option(const char *cmd, int c, char **argv);
 int parse_net(const char *s, enum fvm_net *ret);
 
 #endif

@@ -93,7 +93,7 @@ layer_upper() {
 	local path=$2
 	fvm inspect "$1" | jq -r --arg p "$path" '
 		.[0].layers
-		| map(select(.mount == "/" or ($p == .mount) or ($p | startswith(.mount + "/"))))
+		| map(.mount as $m | select($m == "/" or $p == $m or ($p | startswith($m + "/"))))
 		| max_by(.mount | length)
 		| (.mount | length) as $n
 		| .upper + (if .mount == "/" then $p else $p[$n:] end)'

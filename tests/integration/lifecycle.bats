@@ -115,12 +115,17 @@ load helpers
 	local n
 	n=$(jq -r '.[0].layers | length' <<<"$output")
 	((n >= 1)) || { echo "no layers: $output" >&2; false; }
-	jq -e '.[0].layers | any(.mount == "/")' <<<"$output" >/dev/null ||
-		{ echo "no layer for /: $output" >&2; false; }
-	local upper
-	upper=$(jq -r '.[0].layers[] | select(.mount == "/") | .upper' <<<"$output")
-	assert_eq "$upper" "$FVM_HOME/vms/web/layers/%2F/upper" "upper of /"
-	if ! is_root; then
+	# every upper is STORE/vms/web/layers/ESC(mount)/upper
+	local mount upper
+	while IFS=$'\t' read -r mount upper; do
+		assert_eq "$upper" "$FVM_HOME/vms/web/layers/$(sed 's/%/%25/g; s|/|%2F|g' <<<"$mount")/upper" \
+			"upper of the layer for $mount"
+		[[ -d $upper ]] || { echo "upper $upper is not a directory" >&2; false; }
+	done < <(jq -r '.[0].layers[] | [.mount, .upper] | @tsv' <<<"$output")
+	if is_root; then
+		jq -e '.[0].layers | any(.mount == "/")' <<<"$output" >/dev/null ||
+			{ echo "root mode: no layer for /: $output" >&2; false; }
+	else
 		jq -e '.[0].layers | any(.mount == "/tmp")' <<<"$output" >/dev/null ||
 			{ echo "rootless: no layer for /tmp: $output" >&2; false; }
 	fi

@@ -92,6 +92,7 @@ host_uid() {
 }
 
 @test "root mode: files a VM user writes land in the layer owned by uid_base + uid" {
+	host_cleanup_add "rm -f /tmp/fvm-own-$TEST_ID"
 	fvm create web
 	run -0 --separate-stderr fvm run --user 1000:1000 web -- sh -c "echo u > /tmp/fvm-own-$TEST_ID"
 	local upper base

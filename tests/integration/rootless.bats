@@ -40,8 +40,7 @@ teardown() {
 	assert_match "$output" '^errno=(EACCES|EROFS|EPERM)$' "creating a file in /etc"
 	assert_eq "$(sha256sum </etc/passwd)" "$sum" "host /etc/passwd"
 	assert_not_exists "/etc/fvm-rootless-$TEST_ID"
-	run -0 --separate-stderr fvm run web -- grep -c '^evil:' /etc/passwd
-	assert_eq "$output" 0 "the VM's /etc/passwd"
+	run -1 --separate-stderr fvm run web -- grep -q '^evil:' /etc/passwd
 }
 
 @test "rootless: writing ~/notes.txt works and persists; the host's home is untouched" {
