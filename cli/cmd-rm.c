@@ -16,6 +16,11 @@ static const char usage[] =
 	"  -h, --help    show this help\n"
 	"See fvm-rm(1).\n";
 
+static int rm_one(struct fvm_vm *vm, void *ctx, struct fvm_error *e)
+{
+	return fvm_vm_remove(vm, *(bool *)ctx, e);
+}
+
 int cmd_rm(int argc, char **argv)
 {
 	static const struct option lopts[] = {
@@ -24,8 +29,7 @@ int cmd_rm(int argc, char **argv)
 		{ 0 },
 	};
 	bool force = false;
-	struct fvm_store *s;
-	int c, status = 0;
+	int c;
 
 	while ((c = getopt_long(argc, argv, "+:fh", lopts, NULL)) != -1) {
 		switch (c) {
@@ -36,21 +40,5 @@ int cmd_rm(int argc, char **argv)
 	}
 	if (optind >= argc)
 		return cli_usage_error("rm", "no VM name given");
-	s = cli_store();
-	if (!s)
-		return EXIT_FVM;
-	for (int i = optind; i < argc; i++) {
-		struct fvm_error e = { 0 };
-		struct fvm_vm *vm = cli_open_vm(s, argv[i]);
-
-		if (!vm) {
-			status = EXIT_FVM;
-			continue;
-		}
-		if (fvm_vm_remove(vm, force, &e) < 0)
-			status = cli_fail(&e);
-		fvm_vm_free(vm);
-	}
-	fvm_store_free(s);
-	return status;
+	return cli_each_vm(argc, argv, optind, rm_one, &force);
 }

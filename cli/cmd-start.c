@@ -16,31 +16,19 @@ static const char usage[] =
 	"  -h, --help   show this help\n"
 	"See fvm-start(1).\n";
 
+static int start_one(struct fvm_vm *vm, void *ctx, struct fvm_error *e)
+{
+	return fvm_vm_start(vm, e);
+}
+
 int cmd_start(int argc, char **argv)
 {
 	static const struct option lopts[] = { { "help", no_argument, NULL, 'h' }, { 0 } };
-	struct fvm_store *s;
-	int c, status = 0;
+	int c;
 
 	while ((c = getopt_long(argc, argv, "+:h", lopts, NULL)) != -1)
 		return c == 'h' ? cli_help(usage) : cli_bad_option("start", c, argv);
 	if (optind >= argc)
 		return cli_usage_error("start", "no VM name given");
-	s = cli_store();
-	if (!s)
-		return EXIT_FVM;
-	for (int i = optind; i < argc; i++) {
-		struct fvm_error e = { 0 };
-		struct fvm_vm *vm = cli_open_vm(s, argv[i]);
-
-		if (!vm) {
-			status = EXIT_FVM;
-			continue;
-		}
-		if (fvm_vm_start(vm, &e) < 0)
-			status = cli_fail(&e);
-		fvm_vm_free(vm);
-	}
-	fvm_store_free(s);
-	return status;
+	return cli_each_vm(argc, argv, optind, start_one, NULL);
 }

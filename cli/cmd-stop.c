@@ -17,6 +17,11 @@ static const char usage[] =
 	"  -h, --help           show this help\n"
 	"See fvm-stop(1).\n";
 
+static int stop_one(struct fvm_vm *vm, void *ctx, struct fvm_error *e)
+{
+	return fvm_vm_stop(vm, *(unsigned *)ctx, e);
+}
+
 int cmd_stop(int argc, char **argv)
 {
 	static const struct option lopts[] = {
@@ -25,8 +30,7 @@ int cmd_stop(int argc, char **argv)
 		{ 0 },
 	};
 	unsigned timeout = 10;
-	struct fvm_store *s;
-	int c, status = 0;
+	int c;
 
 	while ((c = getopt_long(argc, argv, "+:t:h", lopts, NULL)) != -1) {
 		char *end;
@@ -45,21 +49,5 @@ int cmd_stop(int argc, char **argv)
 	}
 	if (optind >= argc)
 		return cli_usage_error("stop", "no VM name given");
-	s = cli_store();
-	if (!s)
-		return EXIT_FVM;
-	for (int i = optind; i < argc; i++) {
-		struct fvm_error e = { 0 };
-		struct fvm_vm *vm = cli_open_vm(s, argv[i]);
-
-		if (!vm) {
-			status = EXIT_FVM;
-			continue;
-		}
-		if (fvm_vm_stop(vm, timeout, &e) < 0)
-			status = cli_fail(&e);
-		fvm_vm_free(vm);
-	}
-	fvm_store_free(s);
-	return status;
+	return cli_each_vm(argc, argv, optind, stop_one, &timeout);
 }

@@ -114,3 +114,32 @@ int cli_bad_option(const char *cmd, int c, char **argv)
 		return cli_usage_error(cmd, "%s: unknown option '-%c'", cmd, optopt);
 	return cli_usage_error(cmd, "%s: unknown option '%s'", cmd, arg);
 }
+
+/**
+ * cli_each_vm() - apply @op to every VM named in argv[first..argc), going
+ * on past failures (each one said on stderr).
+ * Return: 0, or EXIT_FVM if any name failed.
+ */
+int cli_each_vm(int argc, char **argv, int first,
+		int (*op)(struct fvm_vm *vm, void *ctx, struct fvm_error *e), void *ctx)
+{
+	struct fvm_store *s = cli_store();
+	int status = 0;
+
+	if (!s)
+		return EXIT_FVM;
+	for (int i = first; i < argc; i++) {
+		struct fvm_error e = { 0 };
+		struct fvm_vm *vm = cli_open_vm(s, argv[i]);
+
+		if (!vm) {
+			status = EXIT_FVM;
+			continue;
+		}
+		if (op(vm, ctx, &e) < 0)
+			status = cli_fail(&e);
+		fvm_vm_free(vm);
+	}
+	fvm_store_free(s);
+	return status;
+}

@@ -40,6 +40,8 @@ int cmd_rm(int argc, char **argv);
 
 void cli_rootless_note(const struct fvm_store *s);
 int cli_bad_option(const char *cmd, int c, char **argv);
+int cli_each_vm(int argc, char **argv, int first,
+		int (*op)(struct fvm_vm *vm, void *ctx, struct fvm_error *e), void *ctx);
 int parse_net(const char *s, enum fvm_net *ret);
 
 #endif

@@ -118,6 +118,20 @@ int config_load(struct fvm_vm *vm, struct fvm_error *err)
 	return 0;
 }
 
+/* The config's fields, as config.json has them and `fvm inspect` shows them. */
+static void add_config(json_object *o, const struct vm_config *c)
+{
+	json_object_object_add(o, "net", json_object_new_string(c->net == FVM_NET_HOST ? "host" : "none"));
+	json_object_object_add(o, "hostname", json_object_new_string(c->hostname));
+	json_object_object_add(o, "mode", json_object_new_string(c->rootless ? "rootless" : "root"));
+	if (c->rootless) {
+		json_object_object_add(o, "owner", json_object_new_int64(c->owner));
+	} else {
+		json_object_object_add(o, "uid_base", json_object_new_int64(c->uid_base));
+		json_object_object_add(o, "uid_count", json_object_new_int64(c->uid_count));
+	}
+}
+
 int config_save(struct fvm_vm *vm, struct fvm_error *err)
 {
 	_cleanup_json_ json_object *o = json_object_new_object();
@@ -129,15 +143,7 @@ int config_save(struct fvm_vm *vm, struct fvm_error *err)
 		return -ENOMEM;
 	json_object_object_add(o, "name", json_object_new_string(c->name));
 	json_object_object_add(o, "created", json_object_new_int64(c->created));
-	json_object_object_add(o, "net", json_object_new_string(c->net == FVM_NET_HOST ? "host" : "none"));
-	json_object_object_add(o, "hostname", json_object_new_string(c->hostname));
-	json_object_object_add(o, "mode", json_object_new_string(c->rootless ? "rootless" : "root"));
-	if (c->rootless) {
-		json_object_object_add(o, "owner", json_object_new_int64(c->owner));
-	} else {
-		json_object_object_add(o, "uid_base", json_object_new_int64(c->uid_base));
-		json_object_object_add(o, "uid_count", json_object_new_int64(c->uid_count));
-	}
+	add_config(o, c);
 	txt = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE);
 	r = write_fileat_atomic(vm->dirfd, "config.json", txt, strlen(txt), 0644);
 	if (r < 0)
@@ -191,15 +197,7 @@ char *config_to_json(const struct fvm_vm *vm, const struct vm_state *st, bool ru
 	json_object_object_add(o, "init_pid", running ? json_object_new_int(st->pid) : NULL);
 	json_object_object_add(o, "persistent", json_object_new_boolean(running && st->persist));
 	json_object_object_add(o, "processes", json_object_new_int(nprocs));
-	json_object_object_add(o, "net", json_object_new_string(c->net == FVM_NET_HOST ? "host" : "none"));
-	json_object_object_add(o, "hostname", json_object_new_string(c->hostname));
-	json_object_object_add(o, "mode", json_object_new_string(c->rootless ? "rootless" : "root"));
-	if (c->rootless) {
-		json_object_object_add(o, "owner", json_object_new_int64(c->owner));
-	} else {
-		json_object_object_add(o, "uid_base", json_object_new_int64(c->uid_base));
-		json_object_object_add(o, "uid_count", json_object_new_int64(c->uid_count));
-	}
+	add_config(o, c);
 	json_object_object_add(o, "path", json_object_new_string(vm->dir));
 	layers = json_object_new_array();
 	json_object_object_add(o, "layers", layers);

@@ -71,7 +71,8 @@ static int usage(const char *msg)
 		"       sysv-create KEY | sysv-get KEY | sysv-rm KEY |\n"
 		"       uid | hostname | sethostname NAME | pidns | getpid |\n"
 		"       connect-unix PATH | connect-abstract NAME |\n"
-		"       listen-abstract NAME SECONDS | mount-tmpfs PATH | umount PATH\n", msg);
+		"       listen-unix PATH SECONDS | listen-abstract NAME SECONDS |\n"
+		"       mount-tmpfs PATH | umount PATH\n", msg);
 	return 2;
 }
 
@@ -330,20 +331,21 @@ static int accept_until(int fd, long secs)
 }
 
 /*
- * Listen on an abstract socket and accept one connection, for at most
- * SECONDS. Prints "listening" once bound (so a test can wait for it), then
- * "ok" when a peer connected or "errno=..." (EINTR on timeout).
+ * Listen on a UNIX socket (abstract or a path) and accept one connection,
+ * for at most SECONDS. Prints "listening" once bound (so a test can wait
+ * for it), then "ok" when a peer connected or "errno=..." (EINTR on
+ * timeout). A path socket is unlinked again before returning.
  */
-static int do_listen_abstract(const char *name, const char *secs_s)
+static int do_listen(const char *name, bool abstract, const char *secs_s)
 {
 	struct sockaddr_un sun;
 	socklen_t len;
 	long secs;
 
 	if (parse_long(secs_s, &secs) < 0 || secs <= 0 || secs > 3600)
-		return usage("listen-abstract: bad SECONDS");
-	if (unix_addr(name, true, &sun, &len) < 0)
-		return usage("listen-abstract: name too long");
+		return usage("listen: bad SECONDS");
+	if (unix_addr(name, abstract, &sun, &len) < 0)
+		return usage("listen: name too long");
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return fail();
@@ -354,6 +356,8 @@ static int do_listen_abstract(const char *name, const char *secs_s)
 	int r = accept_until(fd, secs);
 	int saved = errno;
 	close(fd);
+	if (!abstract)
+		unlink(name);
 	errno = saved;
 	return report(r);
 }
@@ -466,7 +470,10 @@ int main(int argc, char **argv)
 		return do_connect(a[0], true);
 	} else if (strcmp(act, "listen-abstract") == 0) {
 		NEED(2, 2);
-		return do_listen_abstract(a[0], a[1]);
+		return do_listen(a[0], true, a[1]);
+	} else if (strcmp(act, "listen-unix") == 0) {
+		NEED(2, 2);
+		return do_listen(a[0], false, a[1]);
 	} else if (strcmp(act, "mount-tmpfs") == 0) {
 		NEED(1, 1);
 		return report(mount("tmpfs", a[0], "tmpfs", 0, "size=1m"));

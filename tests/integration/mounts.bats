@@ -1,0 +1,67 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: LGPL-2.1-or-later
+#
+# mounts.bats - the VM's mount namespace: mounts made inside stay inside;
+# /proc is the VM's own, /sys read-only, /dev minimal with its own devpts.
+
+load helpers
+
+@test "mounts: a tmpfs mounted inside the VM is invisible on the host" {
+	mkdir "$SCRATCH/mnt"
+	fvm create web
+	run -0 --separate-stderr fvm run web -- sh -c \
+		"'$PROBE' mount-tmpfs '$SCRATCH/mnt' && echo inside > '$SCRATCH/mnt/f' && cat '$SCRATCH/mnt/f' && '$PROBE' umount '$SCRATCH/mnt'"
+	assert_eq "$output" "ok
+inside
+ok" "mount, write, umount inside"
+	assert_eq "$(findmnt -rn -o TARGET | grep -c "^$SCRATCH" || true)" 0 "host mounts under the scratch dir"
+	assert_not_exists "$SCRATCH/mnt/f"
+}
+
+@test "mounts: a mount left inside the VM does not reach the host" {
+	mkdir "$SCRATCH/mnt"
+	fvm create web
+	fvm_start web
+	run -0 --separate-stderr fvm exec web -- "$PROBE" mount-tmpfs "$SCRATCH/mnt"
+	assert_eq "$output" ok
+	run -0 --separate-stderr fvm exec web -- findmnt -rn -o FSTYPE "$SCRATCH/mnt"
+	assert_eq "$output" tmpfs "a second exec sees the VM's mount"
+	assert_eq "$(findmnt -rn -o TARGET | grep -c "^$SCRATCH" || true)" 0 "host mounts under the scratch dir"
+}
+
+@test "mounts: the host's mount table shows no overlay of the VM" {
+	fvm create web
+	fvm_start web
+	assert_eq "$(findmnt -rn -t overlay -o OPTIONS | grep -c "$FVM_HOME" || true)" 0 \
+		"overlays using the store in the host's namespace"
+}
+
+@test "mounts: /sys is read-only inside" {
+	fvm create web
+	run -0 --separate-stderr fvm run web -- findmnt -rn -o OPTIONS /sys
+	assert_match "$output" '^ro(,|$)' "/sys mount options"
+}
+
+@test "mounts: /dev is minimal and has its own devpts" {
+	fvm create web
+	run -0 --separate-stderr fvm run web -- sh -c \
+		'for n in null zero full random urandom tty pts/ptmx shm mqueue; do [ -e /dev/$n ] || echo "missing /dev/$n"; done'
+	assert_eq "$output" "" "device nodes the contract lists"
+	run -0 --separate-stderr fvm run web -- find /dev -type b
+	assert_eq "$output" "" "block devices inside"
+	run -0 --separate-stderr fvm run web -- sh -c 'ls /dev/mem /dev/kmsg /dev/vda /dev/sda 2>/dev/null || true'
+	assert_eq "$output" "" "host-only device nodes inside"
+	run -0 --separate-stderr fvm run web -- sh -c 'ls /dev/pts | grep -v ptmx || true'
+	assert_eq "$output" "" "no host pty in the VM's devpts"
+	run -0 --separate-stderr fvm run web -- sh -c 'echo x > /dev/null && head -c 4 /dev/zero | wc -c'
+	assert_eq "$output" 4 "null and zero work"
+}
+
+@test "mounts: /proc is the VM's own" {
+	fvm create web
+	run -0 --separate-stderr fvm run web -- sh -c 'ls -d /proc/[0-9]* | wc -l'
+	((output <= 4)) || { echo "$output pids in the VM's /proc" >&2; false; }
+	run -0 --separate-stderr fvm run web -- readlink /proc/self
+	assert_match "$output" '^[0-9]+$'
+	((output < 100)) || { echo "/proc/self is $output: the host's /proc?" >&2; false; }
+}
