@@ -173,3 +173,24 @@ load helpers
 		'exec 3>&- 7<"$FVM" 9>"$SCRATCH/fd9"; "$FVM" run web -- sh -c "ls /proc/\$\$/fd"'
 	assert_eq "$(tr '\n' ' ' <<<"$output")" "0 1 2 " "open fds of the program"
 }
+
+@test "run: without a command runs the user's login shell" {
+	fvm create web
+	run -3 --separate-stderr bash -c 'exec 3>&-; echo "echo shell-ran; exit 3" | "$FVM" run -i web'
+	assert_eq "$output" shell-ran
+}
+
+@test "run -t: the program gets a terminal of the VM's own devpts" {
+	command -v script >/dev/null || skip "script(1) from util-linux is missing"
+	fvm create web
+	# script(1) gives fvm a terminal as stdin and stdout
+	local check='tty; [ "$(stat -L -c %d /dev/stdin)" = "$(stat -c %d /dev/pts/ptmx)" ] && echo own-devpts || echo foreign-pty'
+	run -0 script -qec "exec 3>&-; '$FVM' run -t web -- sh -c '$check'" /dev/null
+	# script(1) turns its stdin's EOF into a VEOF byte for the terminal:
+	# with no terminal on its stdin that is a NUL, echoed as ^@
+	assert_eq "$(tr -d '\r' <<<"$output" | sed 's/\^@//g' | tr '\n' ' ')" "/dev/pts/0 own-devpts " "terminal inside"
+	run -0 --separate-stderr fvm run web -- sh -c 'ls /dev/pts | grep -v ptmx || true'
+	assert_eq "$output" "" "the host's ptys are not in the VM's devpts"
+	run -1 script -qec "exec 3>&-; '$FVM' run web -- tty" /dev/null
+	assert_contains "$(tr -d '\r' <<<"$output")" "not a tty" "without -t or -i, stdin is /dev/null"
+}
