@@ -33,7 +33,7 @@ int cmd_create(int argc, char **argv)
 	struct fvm_store *s;
 	int c, r;
 
-	while ((c = getopt_long(argc, argv, "+:h", lopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":h", lopts, NULL)) != -1) {
 		switch (c) {
 		case 'N':
 			if (parse_net(optarg, &opts.net))

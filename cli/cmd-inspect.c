@@ -24,7 +24,7 @@ int cmd_inspect(int argc, char **argv)
 	int c, status = 0;
 	char **jsons;
 
-	while ((c = getopt_long(argc, argv, "+:h", lopts, NULL)) != -1)
+	while ((c = getopt_long(argc, argv, ":h", lopts, NULL)) != -1)
 		return c == 'h' ? cli_help(usage) : cli_bad_option("inspect", c, argv);
 	if (optind >= argc)
 		return cli_usage_error("inspect", "no VM name given");

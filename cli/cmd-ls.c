@@ -35,7 +35,7 @@ int cmd_ls(int argc, char **argv)
 	char **names;
 	int c, status = 0;
 
-	while ((c = getopt_long(argc, argv, "+:qh", lopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":qh", lopts, NULL)) != -1) {
 		switch (c) {
 		case 'j': json = true; break;
 		case 'q': quiet = true; break;

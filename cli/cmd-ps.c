@@ -64,7 +64,7 @@ int cmd_ps(int argc, char **argv)
 	char **names = NULL;
 	int c, status = 0;
 
-	while ((c = getopt_long(argc, argv, "+:h", lopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":h", lopts, NULL)) != -1) {
 		switch (c) {
 		case 'j': arr = json_object_new_array(); break;
 		case 'h': return cli_help(usage);

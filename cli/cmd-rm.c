@@ -31,7 +31,7 @@ int cmd_rm(int argc, char **argv)
 	bool force = false;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "+:fh", lopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":fh", lopts, NULL)) != -1) {
 		switch (c) {
 		case 'f': force = true; break;
 		case 'h': return cli_help(usage);

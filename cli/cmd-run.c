@@ -153,19 +153,6 @@ static int parse(int argc, char **argv, struct run_opts *o, const char **ret_nam
 	return 0;
 }
 
-static void tmp_name(char *buf, size_t len)
-{
-	static const char al[] = "abcdefghijklmnopqrstuvwxyz0123456789";
-	struct timespec ts;
-	unsigned long x;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	x = (unsigned long)ts.tv_nsec ^ ((unsigned long)getpid() << 16) ^ (unsigned long)ts.tv_sec;
-	snprintf(buf, len, "tmp-");
-	for (int i = 0; i < 6; i++, x /= 36)
-		buf[4 + i] = al[x % 36];
-	buf[10] = '\0';
-}
 
 /* Open NAME, creating it when `run` is allowed to. Return: 0 or exit status. */
 static int get_vm(struct fvm_store *s, const char *name, struct run_opts *o, struct fvm_vm **vm)
@@ -212,7 +199,7 @@ static int run_or_exec(int argc, char **argv, bool is_exec)
 	if (r > 0)
 		goto out;
 	if (!name) {
-		tmp_name(gen, sizeof(gen));
+		cli_tmp_name(gen, sizeof(gen));
 		name = gen;
 	}
 	o.ex.argv = argi < argc ? argv + argi : NULL;

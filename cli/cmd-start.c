@@ -26,7 +26,7 @@ int cmd_start(int argc, char **argv)
 	static const struct option lopts[] = { { "help", no_argument, NULL, 'h' }, { 0 } };
 	int c;
 
-	while ((c = getopt_long(argc, argv, "+:h", lopts, NULL)) != -1)
+	while ((c = getopt_long(argc, argv, ":h", lopts, NULL)) != -1)
 		return c == 'h' ? cli_help(usage) : cli_bad_option("start", c, argv);
 	if (optind >= argc)
 		return cli_usage_error("start", "no VM name given");

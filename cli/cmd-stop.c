@@ -32,7 +32,7 @@ int cmd_stop(int argc, char **argv)
 	unsigned timeout = 10;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "+:t:h", lopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":t:h", lopts, NULL)) != -1) {
 		char *end;
 		long v;
 

@@ -7,6 +7,8 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "common.h"
 
@@ -142,4 +144,19 @@ int cli_each_vm(int argc, char **argv, int first,
 	}
 	fvm_store_free(s);
 	return status;
+}
+
+/* A fresh name for a throwaway VM: tmp-XXXXXX. */
+void cli_tmp_name(char *buf, size_t len)
+{
+	static const char al[] = "abcdefghijklmnopqrstuvwxyz0123456789";
+	struct timespec ts;
+	unsigned long x;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	x = (unsigned long)ts.tv_nsec ^ ((unsigned long)getpid() << 16) ^ (unsigned long)ts.tv_sec;
+	snprintf(buf, len, "tmp-");
+	for (int i = 0; i < 6; i++, x /= 36)
+		buf[4 + i] = al[x % 36];
+	buf[10] = '\0';
 }

@@ -7,6 +7,7 @@
 #define FVM_CLI_COMMON_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "fvm.h"
 
@@ -37,11 +38,17 @@ int cmd_ps(int argc, char **argv);
 int cmd_ls(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);
 int cmd_rm(int argc, char **argv);
+int cmd_diff(int argc, char **argv);
+int cmd_commit(int argc, char **argv);
+int cmd_discard(int argc, char **argv);
+int cmd_try(int argc, char **argv);
+int commit_paths(struct fvm_vm *vm, char **paths, const struct fvm_commit_opts *base);
 
 void cli_rootless_note(const struct fvm_store *s);
 int cli_bad_option(const char *cmd, int c, char **argv);
 int cli_each_vm(int argc, char **argv, int first,
 		int (*op)(struct fvm_vm *vm, void *ctx, struct fvm_error *e), void *ctx);
+void cli_tmp_name(char *buf, size_t len);
 int parse_net(const char *s, enum fvm_net *ret);
 
 #endif

@@ -18,6 +18,10 @@ static const struct cmd cmds[] = {
 	{ "ls", cmd_ls, "list VMs" },
 	{ "inspect", cmd_inspect, "show a VM's config and state as JSON" },
 	{ "rm", cmd_rm, "remove a VM and its changes" },
+	{ "diff", cmd_diff, "show what a VM changed" },
+	{ "commit", cmd_commit, "apply a VM's changes to the host, safely" },
+	{ "discard", cmd_discard, "drop a VM's changes" },
+	{ "try", cmd_try, "run a command in a throwaway VM, then keep or drop its changes" },
 };
 
 static int usage(FILE *f)

@@ -86,6 +86,67 @@ struct fvm_proc {
 	char comm[256];      /* command line, spaces between arguments */
 };
 
+/* ---- changes -------------------------------------------------------- */
+
+enum fvm_change_kind {
+	FVM_CHANGE_ADDED,      /* the VM made it; the host has nothing there */
+	FVM_CHANGE_MODIFIED,   /* content differs from the host's */
+	FVM_CHANGE_METADATA,   /* same content, other mode, owner or xattrs */
+	FVM_CHANGE_DELETED,    /* the VM deleted the host's entry */
+	FVM_CHANGE_REPLACED,   /* a type change, or a directory emptied and remade (opaque) */
+};
+
+/**
+ * struct fvm_change - one entry of a VM's changes
+ * @path:    absolute path as the VM sees it (and where commit puts it)
+ * @type:    'f' file, 'd' directory, 'l' symlink, 'p' fifo, 's' socket,
+ *           'c'/'b' device, '-' (deleted)
+ * @size:    bytes of the VM's entry
+ * @mode, @uid, @gid: the VM's entry; owners as host ids (root mode maps
+ *           the VM's uid range back)
+ * @mode_changed, @owner_changed: against the host's entry
+ * @conflict: the host changed this path after the VM first wrote it;
+ *           @conflict_why says how. Commit refuses it unless forced.
+ * @link_target: for symlinks
+ */
+struct fvm_change {
+	const char *path;
+	enum fvm_change_kind kind;
+	char type;
+	uint64_t size;
+	mode_t mode;
+	uid_t uid;
+	gid_t gid;
+	bool mode_changed;
+	bool owner_changed;
+	bool conflict;
+	const char *conflict_why;
+	const char *link_target;
+};
+
+typedef int (*fvm_change_fn)(const struct fvm_change *c, void *userdata);
+
+/**
+ * struct fvm_commit_opts - what fvm_vm_commit() does
+ * @paths:   NULL-terminated absolute paths to commit (NULL: everything)
+ * @dry_run: call @plan for every change it would apply, touch nothing
+ * @force:   apply conflicting changes too
+ * @allow_devices: commit device nodes
+ * @allow_setid:   commit set-uid/set-gid files and file capabilities
+ * @plan:    called for each change, before anything is applied
+ * @progress: called now and then with (done, total); may be NULL
+ */
+struct fvm_commit_opts {
+	char *const *paths;
+	bool dry_run;
+	bool force;
+	bool allow_devices;
+	bool allow_setid;
+	fvm_change_fn plan;
+	void (*progress)(size_t done, size_t total, void *userdata);
+	void *userdata;
+};
+
 /* ---- store ---------------------------------------------------------- */
 
 int fvm_store_open(const char *path, struct fvm_store **ret, struct fvm_error *err);
@@ -118,6 +179,11 @@ int fvm_vm_exec(struct fvm_vm *vm, const struct fvm_exec *ex, int *ret_status,
 		struct fvm_error *err);
 int fvm_vm_stop(struct fvm_vm *vm, unsigned timeout_sec, struct fvm_error *err);
 int fvm_vm_remove(struct fvm_vm *vm, bool force, struct fvm_error *err);
+
+int fvm_vm_diff(struct fvm_vm *vm, char *const *paths, fvm_change_fn fn, void *userdata,
+		struct fvm_error *err);
+int fvm_vm_commit(struct fvm_vm *vm, const struct fvm_commit_opts *opts, struct fvm_error *err);
+int fvm_vm_discard(struct fvm_vm *vm, char *const *paths, struct fvm_error *err);
 
 #ifdef __cplusplus
 }

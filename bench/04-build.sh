@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+#
+# bench/04-build.sh - a real build inside a VM against the same build on the
+# host: `meson setup` + `ninja` of fvm itself into a clean build dir, the
+# source read from the repository (a lower layer inside the VM), the build
+# dir written to the VM's layer. Host and VM take turns, round by round.
+source "$(dirname "$0")/lib.sh"
+
+title "A real build: meson setup + ninja of fvm, in a VM and on the host"
+series build bars s "clean build of fvm (meson setup + ninja)"
+ratio build fvm host 1.03
+
+rounds=8
+((QUICK)) && rounds=3
+
+home=$(fresh_home build)
+trap 'drop_home "$home"' EXIT
+export FVM_HOME=$home
+"$FVM" create bld >/dev/null
+dir=$SCRATCH/build
+mkdir -p "$dir"
+job="meson setup $dir/b $REPO >/dev/null && ninja -C $dir/b >/dev/null"
+
+try_cmd build host sh -c "$job; rc=\$?; rm -rf $dir/b; exit \$rc" || exit 0
+try_cmd build fvm "$FVM" run bld -- sh -c "$job; rc=\$?; rm -rf $dir/b; exit \$rc" || exit 0
+
+log "$rounds rounds"
+for ((r = 0; r < rounds; r++)); do
+	order=(host fvm)
+	((r % 2)) && order=(fvm host)
+	for who in "${order[@]}"; do
+		sync
+		s=$(now_ms)
+		if [[ $who == host ]]; then
+			sh -c "$job"
+		else
+			"$FVM" run bld -- sh -c "$job"
+		fi
+		ms=$(elapsed_ms "$s")
+		sample build "$who" "" "$(awk -v m="$ms" 'BEGIN { printf "%.4f", m / 1000 }')"
+		if [[ $who == host ]]; then
+			rm -rf "$dir/b"
+		else
+			"$FVM" run bld -- rm -rf "$dir/b"
+		fi
+	done
+done
+note "Source: $REPO at $(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo '?'); \`ninja\` picks its own -j ($(nproc) CPUs). The VM's time includes booting and stopping it (one \`fvm run\`)."

@@ -1,0 +1,189 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/* cmd-commit.c - fvm commit and fvm discard: keep or drop a VM's changes. */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "changes-print.h"
+
+static const char commit_usage[] =
+	"Usage: fvm commit [OPTIONS] NAME [PATH...]\n"
+	"\n"
+	"Apply the VM's changes under each PATH (or all of them) to the host, then drop\n"
+	"them from the VM, which then sees the host's new files. Safe against what the\n"
+	"VM wrote: no symlink is followed, nothing leaves the mount a change belongs to,\n"
+	"each file lands whole (temporary, sync, rename), and a commit that is cut short\n"
+	"is finished by the next 'fvm commit'. Changes the host made since the VM took\n"
+	"its copy are conflicts: nothing is committed unless --force.\n"
+	"\n"
+	"Options:\n"
+	"  -n, --dry-run       show the plan (as 'fvm diff'), change nothing\n"
+	"  -y, --yes           do not ask for confirmation (asked on a terminal\n"
+	"                      when no PATH is given)\n"
+	"      --force         commit conflicting changes too\n"
+	"      --allow-devices commit device nodes\n"
+	"      --allow-setid   commit set-uid/set-gid files and file capabilities\n"
+	"  -h, --help          show this help\n"
+	"See fvm-commit(1).\n";
+
+static const char discard_usage[] =
+	"Usage: fvm discard [-y] NAME [PATH...]\n"
+	"\n"
+	"Drop the VM's changes under each PATH (or all of them, after asking on a\n"
+	"terminal): the VM sees the host's files there again. The host is not touched.\n"
+	"\n"
+	"Options:\n"
+	"  -y, --yes    do not ask for confirmation\n"
+	"  -h, --help   show this help\n"
+	"See fvm-discard(1).\n";
+
+struct progress_ctx {
+	struct timespec start;
+	bool shown;
+	size_t planned, conflicts;
+	bool dry;
+};
+
+static int on_plan(const struct fvm_change *c, void *ud)
+{
+	struct progress_ctx *p = ud;
+
+	p->planned++;
+	p->conflicts += c->conflict;
+	if (p->dry)
+		print_change(stdout, c);
+	return 0;
+}
+
+/* A progress line on a terminal, for commits that take over a second. */
+static void on_progress(size_t done, size_t total, void *ud)
+{
+	struct progress_ctx *p = ud;
+	struct timespec now;
+
+	if (!isatty(2))
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (!p->shown && now.tv_sec - p->start.tv_sec < 1)
+		return;
+	p->shown = true;
+	fprintf(stderr, "\rfvm: committing %3zu%%", total ? done * 100 / total : 100);
+	if (done == total)
+		fputc('\n', stderr);
+}
+
+static int count_change(const struct fvm_change *c, void *ud)
+{
+	(*(size_t *)ud)++;
+	return 0;
+}
+
+int commit_paths(struct fvm_vm *vm, char **paths, const struct fvm_commit_opts *base)
+{
+	struct fvm_commit_opts o = *base;
+	struct progress_ctx p = { .dry = o.dry_run };
+	struct fvm_error e = { 0 };
+
+	clock_gettime(CLOCK_MONOTONIC, &p.start);
+	o.paths = paths;
+	o.plan = on_plan;
+	o.progress = on_progress;
+	o.userdata = &p;
+	if (fvm_vm_commit(vm, &o, &e) < 0)
+		return cli_fail(&e);
+	if (o.dry_run && p.conflicts && !o.force)
+		printf("%zu change%s, %zu in conflict: the commit would be refused (see --force)\n",
+		       p.planned, p.planned == 1 ? "" : "s", p.conflicts);
+	else if (o.dry_run)
+		printf("%zu change%s would be committed\n", p.planned, p.planned == 1 ? "" : "s");
+	else
+		fprintf(stderr, "fvm: committed %zu change%s of VM '%s'\n", p.planned,
+			p.planned == 1 ? "" : "s", fvm_vm_name(vm));
+	return 0;
+}
+
+static int keep_or_drop(int argc, char **argv, bool commit)
+{
+	static const struct option lopts[] = {
+		{ "dry-run", no_argument, NULL, 'n' },
+		{ "yes", no_argument, NULL, 'y' },
+		{ "force", no_argument, NULL, 'F' },
+		{ "allow-devices", no_argument, NULL, 'D' },
+		{ "allow-setid", no_argument, NULL, 'S' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	const char *cmd = commit ? "commit" : "discard";
+	struct fvm_commit_opts o = { 0 };
+	struct fvm_error e = { 0 };
+	struct fvm_store *s = NULL;
+	struct fvm_vm *vm = NULL;
+	char **paths = NULL;
+	bool yes = false, bad;
+	int c, status = EXIT_FVM;
+
+	while ((c = getopt_long(argc, argv, commit ? ":nyh" : ":yh", lopts, NULL)) != -1) {
+		switch (c) {
+		case 'y': yes = true; break;
+		case 'h': return cli_help(commit ? commit_usage : discard_usage);
+		case 'n':
+		case 'F':
+		case 'D':
+		case 'S':
+			if (!commit)
+				return cli_bad_option(cmd, '?', argv);
+			o.dry_run |= c == 'n';
+			o.force |= c == 'F';
+			o.allow_devices |= c == 'D';
+			o.allow_setid |= c == 'S';
+			break;
+		default: return cli_bad_option(cmd, c, argv);
+		}
+	}
+	if (optind >= argc)
+		return cli_usage_error(cmd, "no VM name given");
+	paths = abs_paths(argc, argv, optind + 1, &bad);
+	if (bad)
+		return cli_errorf("out of memory");
+	s = cli_store();
+	vm = s ? cli_open_vm(s, argv[optind]) : NULL;
+	if (!vm)
+		goto out;
+	if (!paths && !yes && !o.dry_run && isatty(0)) {
+		char q[160];
+		size_t n = 0;
+
+		if (fvm_vm_diff(vm, NULL, count_change, &n, &e) < 0) {
+			cli_fail(&e);
+			goto out;
+		}
+		snprintf(q, sizeof(q), "%s all %zu change%s of VM '%s'%s?", commit ? "Commit" : "Discard", n,
+			 n == 1 ? "" : "s", argv[optind], commit ? " to the host" : "");
+		if (!ask_yes(q)) {
+			fprintf(stderr, "fvm: nothing done\n");
+			status = 1;
+			goto out;
+		}
+	}
+	if (commit)
+		status = commit_paths(vm, paths, &o);
+	else
+		status = fvm_vm_discard(vm, paths, &e) < 0 ? cli_fail(&e) : 0;
+out:
+	fvm_vm_free(vm);
+	fvm_store_free(s);
+	fvm_strv_free(paths);
+	return status;
+}
+
+int cmd_commit(int argc, char **argv)
+{
+	return keep_or_drop(argc, argv, true);
+}
+
+int cmd_discard(int argc, char **argv)
+{
+	return keep_or_drop(argc, argv, false);
+}

@@ -1,0 +1,585 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * changes.c - what a VM changed, read from its overlay upper layers.
+ *
+ * Theory of operation. Each layer's upper directory is walked with
+ * directory fds, in step with the host's directory at the same place
+ * (opened with O_NOFOLLOW from the host mount's root, never leaving it),
+ * and each entry is classified:
+ *
+ *   whiteout (char 0/0, or a 0-byte file with the overlay.whiteout xattr)
+ *                      deleted (if the host still has the entry)
+ *   directory          added (host has nothing), replaced (host has a
+ *                      non-directory, or the dir is opaque: emptied and
+ *                      remade, and every host entry not in it is deleted),
+ *                      metadata (mode/owner differ), else just descended
+ *   anything else      added, replaced (type differs), modified (content),
+ *                      metadata (same size, mtime and bytes)
+ *
+ * Identical copy-ups (opened for writing, nothing changed) are not shown.
+ * Overlay xattrs are trusted.overlay.* as root and user.overlay.* rootless.
+ *
+ * Conflicts: overlayfs copies a host file up at the VM's first write, so
+ * the upper entry's birth time is the moment the VM took its copy. The
+ * host changed it since if the host entry's ctime is later; the host made
+ * it since (the VM added a path the host also added, or replaced the file)
+ * if the host entry's birth time is later; the host deleted a file the VM
+ * modified if the upper entry carries overlay's origin xattr (written at
+ * copy-up: the file came from the host) and the host no longer has it.
+ * Where the file system gives no birth time, the upper ctime stands in
+ * (later, so fewer conflicts are found, never false ones).
+ *
+ * Every name and size read from a layer is bounded: paths longer than
+ * PATH_MAX are refused, symlink targets are read with a bound.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <linux/openat2.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <sys/xattr.h>
+
+#include "changes.h"
+#include "hostmounts.h"
+
+struct walk {
+	struct fvm_vm *vm;
+	struct changeset *cs;
+	char *const *paths;
+	const char *xprefix;    /* "trusted.overlay." or "user.overlay." */
+	size_t layer;
+	int err;
+};
+
+int open_beneath(int dirfd, const char *path, int flags)
+{
+	struct open_how how = {
+		.flags = (unsigned long long)(flags | O_CLOEXEC | O_NOFOLLOW),
+		.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS |
+			   RESOLVE_NO_XDEV,
+	};
+
+	while (*path == '/')
+		path++;
+	if (!*path)
+		path = ".";
+	return (int)syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
+}
+
+uid_t map_uid_to_host(const struct vm_config *cfg, uid_t uid)
+{
+	if (cfg->rootless || uid < cfg->uid_base || uid - cfg->uid_base >= cfg->uid_count)
+		return uid;
+	return uid - cfg->uid_base;
+}
+
+static bool want(const struct walk *w, const char *path)
+{
+	if (!w->paths)
+		return true;
+	for (char *const *p = w->paths; *p; p++)
+		if (path_has_prefix(path, *p))
+			return true;
+	return false;
+}
+
+/* Is a wanted path at or below @path (so the walk must go down)? */
+static bool toward(const struct walk *w, const char *path)
+{
+	if (!w->paths)
+		return true;
+	for (char *const *p = w->paths; *p; p++)
+		if (path_has_prefix(*p, path) || path_has_prefix(path, *p))
+			return true;
+	return false;
+}
+
+static bool xattr_is(int dfd, const char *name, const struct walk *w, const char *key,
+		     const char *val)
+{
+	char attr[64], proc[64], buf[8];
+	ssize_t n;
+	_cleanup_close_ int fd = openat(dfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+
+	if (fd < 0)
+		return false;
+	snprintf(attr, sizeof(attr), "%s%s", w->xprefix, key);
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	n = getxattr(proc, attr, buf, sizeof(buf));   /* O_PATH fds take xattrs via /proc */
+	if (n < 0)
+		return false;
+	return !val || ((size_t)n == strlen(val) && !memcmp(buf, val, (size_t)n));
+}
+
+static char type_of(mode_t m)
+{
+	switch (m & S_IFMT) {
+	case S_IFREG: return 'f';
+	case S_IFDIR: return 'd';
+	case S_IFLNK: return 'l';
+	case S_IFIFO: return 'p';
+	case S_IFSOCK: return 's';
+	case S_IFCHR: return 'c';
+	case S_IFBLK: return 'b';
+	default: return '?';
+	}
+}
+
+static bool is_whiteout(const struct statx *x)
+{
+	return S_ISCHR(x->stx_mode) && x->stx_rdev_major == 0 && x->stx_rdev_minor == 0;
+}
+
+static long long ts_ns(const struct statx_timestamp *t)
+{
+	return (long long)t->tv_sec * 1000000000LL + t->tv_nsec;
+}
+
+/* When the VM took its copy: birth time of the upper entry, else its ctime. */
+static long long taken_at(const struct statx *up)
+{
+	return (up->stx_mask & STATX_BTIME) ? ts_ns(&up->stx_btime) : ts_ns(&up->stx_ctime);
+}
+
+static const char *conflict_of(const struct change *c, bool from_host)
+{
+	long long t = taken_at(&c->up);
+
+	if (!c->host_exists)
+		return from_host ? "the host deleted it after the VM changed it" : NULL;
+	if ((c->host.stx_mask & STATX_BTIME) && ts_ns(&c->host.stx_btime) > t)
+		return "the host created it after the VM wrote it";
+	if (ts_ns(&c->host.stx_ctime) > t)
+		return "the host changed it after the VM copied it";
+	return NULL;
+}
+
+/* Same bytes? Both are regular files of equal size. */
+static bool same_content(int up_dfd, int host_dfd, const char *name)
+{
+	_cleanup_close_ int a = openat(up_dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	_cleanup_close_ int b = openat(host_dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	static char ba[65536], bb[65536];
+
+	if (a < 0 || b < 0)
+		return false;
+	for (;;) {
+		ssize_t na = read_all(a, ba, sizeof(ba)), nb = read_all(b, bb, sizeof(bb));
+
+		if (na != nb || na < 0 || memcmp(ba, bb, (size_t)na))
+			return false;
+		if (na == 0)
+			return true;
+	}
+}
+
+static int add(struct walk *w, const char *path, size_t rel_off, enum fvm_change_kind kind,
+	       const struct statx *up, const struct statx *host, bool implied)
+{
+	struct changeset *cs = w->cs;
+	struct change *c;
+
+	if (!want(w, path))
+		return 0;
+	if (cs->n % 256 == 0) {
+		struct change *nv = realloc(cs->v, (cs->n + 256) * sizeof(*nv));
+
+		if (!nv)
+			return -ENOMEM;
+		cs->v = nv;
+	}
+	c = &cs->v[cs->n];
+	memset(c, 0, sizeof(*c));
+	c->path = strdup(path);
+	if (!c->path)
+		return -ENOMEM;
+	c->rel = c->path + rel_off;
+	c->layer = w->layer;
+	c->implied = implied;
+	if (up)
+		c->up = *up;
+	if (host) {
+		c->host = *host;
+		c->host_exists = true;
+	}
+	c->pub.path = c->path;
+	c->pub.kind = kind;
+	if (kind == FVM_CHANGE_DELETED) {
+		c->pub.type = '-';
+	} else {
+		c->pub.type = type_of(up->stx_mode);
+		c->pub.size = up->stx_size;
+		c->pub.mode = up->stx_mode & 07777;
+		c->pub.uid = map_uid_to_host(&w->vm->cfg, up->stx_uid);
+		c->pub.gid = map_uid_to_host(&w->vm->cfg, up->stx_gid);
+		if (host) {
+			c->pub.mode_changed = (up->stx_mode & 07777) != (host->stx_mode & 07777);
+			c->pub.owner_changed = c->pub.uid != host->stx_uid || c->pub.gid != host->stx_gid;
+		}
+	}
+	cs->n++;
+	return 0;
+}
+
+static int cmp_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Sorted names of a directory fd (. and .. left out). */
+int list_dir(int dfd, char ***ret, size_t *ret_n)
+{
+	int fd = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	char **v = NULL;
+	size_t n = 0;
+	struct dirent *de;
+	DIR *d;
+
+	if (fd < 0 || !(d = fdopendir(fd))) {
+		if (fd >= 0)
+			close(fd);
+		return -errno;
+	}
+	while ((de = readdir(d)))
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..") && strv_push(&v, &n, de->d_name) < 0) {
+			closedir(d);
+			fvm_strv_free(v);
+			return -ENOMEM;
+		}
+	closedir(d);
+	if (n)
+		qsort(v, n, sizeof(char *), cmp_name);
+	*ret = v;
+	*ret_n = n;
+	return 0;
+}
+
+static bool has_name(char **v, size_t n, const char *name)
+{
+	return n && bsearch(&name, v, n, sizeof(char *), cmp_name);
+}
+
+static int walk_dir(struct walk *w, int up_dfd, int host_dfd, char *path, size_t plen,
+		    size_t rel_off);
+
+/* Host entries under an opaque directory that the VM does not have: deleted. */
+static int implied_deletions(struct walk *w, int host_dfd, char **upv, size_t upn, char *path,
+			     size_t plen, size_t rel_off)
+{
+	char **hv = NULL;
+	size_t hn = 0;
+	int r = list_dir(host_dfd, &hv, &hn);
+
+	for (size_t i = 0; r == 0 && i < hn; i++) {
+		struct statx hx;
+
+		if (has_name(upv, upn, hv[i]))
+			continue;
+		if (plen + 1 + strlen(hv[i]) >= PATH_MAX)
+			continue;
+		snprintf(path + plen, PATH_MAX - plen, "%s%s", plen > 1 ? "/" : "", hv[i]);
+		if (statx(host_dfd, hv[i], AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS | STATX_BTIME, &hx) == 0)
+			r = add(w, path, rel_off, FVM_CHANGE_DELETED, NULL, &hx, true);
+	}
+	path[plen] = '\0';
+	fvm_strv_free(hv);
+	return r;
+}
+
+static int walk_entry(struct walk *w, int up_dfd, int host_dfd, const char *name, char *path,
+		      size_t plen, size_t rel_off)
+{
+	struct statx ux, hx;
+	bool hexists = false;
+	int r = 0;
+
+	if (statx(up_dfd, name, AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS | STATX_BTIME, &ux) < 0)
+		return errno == ENOENT ? 0 : -errno;
+	if (host_dfd >= 0)
+		hexists = statx(host_dfd, name, AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS | STATX_BTIME, &hx) == 0;
+	/* the store's own whiteouts are fvm's, not the VM's changes */
+	if (!strcmp(path, w->vm->store->path) || !strcmp(path, "/var/lib/fvm"))
+		return 0;
+	if (is_whiteout(&ux) ||
+	    (S_ISREG(ux.stx_mode) && ux.stx_size == 0 && xattr_is(up_dfd, name, w, "whiteout", NULL)))
+		return hexists ? add(w, path, rel_off, FVM_CHANGE_DELETED, &ux, &hx, false) : 0;
+
+	if (S_ISDIR(ux.stx_mode)) {
+		_cleanup_close_ int sub_up = -1, sub_host = -1;
+		bool opaque = xattr_is(up_dfd, name, w, "opaque", "y");
+
+		if (!toward(w, path))
+			return 0;
+		sub_up = openat(up_dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (sub_up < 0)
+			return -errno;
+		if (!hexists || !S_ISDIR(hx.stx_mode)) {
+			r = add(w, path, rel_off, hexists ? FVM_CHANGE_REPLACED : FVM_CHANGE_ADDED, &ux,
+				hexists ? &hx : NULL, false);
+		} else {
+			sub_host = openat(host_dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			if (opaque)
+				r = add(w, path, rel_off, FVM_CHANGE_REPLACED, &ux, &hx, false);
+			else if ((ux.stx_mode & 07777) != (hx.stx_mode & 07777) ||
+				 map_uid_to_host(&w->vm->cfg, ux.stx_uid) != hx.stx_uid ||
+				 map_uid_to_host(&w->vm->cfg, ux.stx_gid) != hx.stx_gid)
+				r = add(w, path, rel_off, FVM_CHANGE_METADATA, &ux, &hx, false);
+		}
+		if (r == 0 && opaque && w->cs->n && !strcmp(w->cs->v[w->cs->n - 1].path, path))
+			w->cs->v[w->cs->n - 1].opaque = true;
+		if (r == 0)
+			r = walk_dir(w, sub_up, opaque ? -sub_host - 2 : sub_host, path, plen, rel_off);
+		return r;
+	}
+
+	if (!hexists) {
+		bool copied = xattr_is(up_dfd, name, w, "origin", NULL);
+
+		r = add(w, path, rel_off, copied ? FVM_CHANGE_MODIFIED : FVM_CHANGE_ADDED, &ux, NULL, false);
+		if (r == 0 && copied && want(w, path)) {
+			w->cs->v[w->cs->n - 1].pub.conflict = true;
+			w->cs->v[w->cs->n - 1].pub.conflict_why = "the host deleted it after the VM changed it";
+		}
+	} else if ((ux.stx_mode & S_IFMT) != (hx.stx_mode & S_IFMT)) {
+		r = add(w, path, rel_off, FVM_CHANGE_REPLACED, &ux, &hx, false);
+	} else if (S_ISREG(ux.stx_mode) && ux.stx_size == hx.stx_size &&
+		   ts_ns(&ux.stx_mtime) == ts_ns(&hx.stx_mtime) && same_content(up_dfd, host_dfd, name)) {
+		bool meta = (ux.stx_mode & 07777) != (hx.stx_mode & 07777) ||
+			    map_uid_to_host(&w->vm->cfg, ux.stx_uid) != hx.stx_uid ||
+			    map_uid_to_host(&w->vm->cfg, ux.stx_gid) != hx.stx_gid;
+
+		if (meta)
+			r = add(w, path, rel_off, FVM_CHANGE_METADATA, &ux, &hx, false);
+	} else {
+		r = add(w, path, rel_off, FVM_CHANGE_MODIFIED, &ux, &hx, false);
+	}
+	if (r == 0 && w->cs->n && hexists && !strcmp(w->cs->v[w->cs->n - 1].path, path)) {
+		struct change *c = &w->cs->v[w->cs->n - 1];
+
+		c->pub.conflict_why = conflict_of(c, false);
+		c->pub.conflict = c->pub.conflict_why != NULL;
+	}
+	if (r == 0 && S_ISLNK(ux.stx_mode) && w->cs->n && !strcmp(w->cs->v[w->cs->n - 1].path, path)) {
+		char buf[PATH_MAX];
+		ssize_t n = readlinkat(up_dfd, name, buf, sizeof(buf) - 1);
+		struct change *c = &w->cs->v[w->cs->n - 1];
+
+		if (n < 0)
+			return -errno;
+		buf[n] = '\0';
+		c->target = strdup(buf);
+		c->pub.link_target = c->target;
+	}
+	return r;
+}
+
+/*
+ * @host_dfd: the host's directory here; -1 when the host has none;
+ * below -1, -(fd)-2 for the host directory under an opaque upper one
+ * (then host entries the VM lacks are deletions).
+ */
+static int walk_dir(struct walk *w, int up_dfd, int host_dfd, char *path, size_t plen,
+		    size_t rel_off)
+{
+	bool opaque = host_dfd < -1;
+	int hfd = opaque ? -host_dfd - 2 : host_dfd;
+	char **names = NULL;
+	size_t n = 0;
+	int r = list_dir(up_dfd, &names, &n);
+
+	for (size_t i = 0; r == 0 && i < n; i++) {
+		size_t len = strlen(names[i]);
+
+		if (plen + 1 + len >= PATH_MAX) {
+			r = -ENAMETOOLONG;
+			break;
+		}
+		snprintf(path + plen, PATH_MAX - plen, "%s%s", plen > 1 ? "/" : "", names[i]);
+		r = walk_entry(w, up_dfd, hfd, names[i], path,
+			       plen + (plen > 1 ? 1 : 0) + len, rel_off);
+		path[plen] = '\0';
+	}
+	if (r == 0 && opaque && hfd >= 0)
+		r = implied_deletions(w, hfd, names, n, path, plen, rel_off);
+	fvm_strv_free(names);
+	return r;
+}
+
+/**
+ * layers_open() - every layer of @vm with fds on its upper and the host
+ * directory it covers, longest mount point first (so the first layer
+ * whose mount holds a path is the one that path belongs to).
+ */
+int layers_open(struct fvm_vm *vm, struct changeset *cs, struct fvm_error *err)
+{
+	_cleanup_close_ int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	char **names = NULL;
+	size_t n = 0;
+	int lfd = openat(vm->dirfd, "layers", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	int r;
+
+	if (lfd < 0)
+		return errno == ENOENT ? 0 : fvm_errf(err, -errno, "VM '%s': cannot open %s/layers: %s",
+						     vm->cfg.name, vm->dir, strerror(errno));
+	r = list_dir(lfd, &names, &n);
+	for (size_t i = 0; r == 0 && i < n; i++) {
+		char mp[PATH_MAX];
+		struct layer_ref *l;
+		int up;
+
+		if (names[i][0] == '.' || layer_unescape(names[i], mp, sizeof(mp)) < 0)
+			continue;
+		up = openat(lfd, names[i], O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (up >= 0) {
+			int u2 = openat(up, "upper", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+			close(up);
+			up = u2;
+		}
+		if (up < 0)
+			continue;
+		l = realloc(cs->layers, (cs->nlayers + 1) * sizeof(*l));
+		if (!l) {
+			close(up);
+			r = -ENOMEM;
+			break;
+		}
+		cs->layers = l;
+		l = &cs->layers[cs->nlayers++];
+		l->mount = strdup(mp);
+		l->upper_fd = up;
+		/* the host side: resolved without symlinks, from / */
+		l->host_fd = open_beneath(root, mp, O_RDONLY | O_DIRECTORY) ;
+		if (l->host_fd < 0) {
+			struct open_how how = { .flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC,
+						.resolve = RESOLVE_NO_SYMLINKS };
+
+			l->host_fd = (int)syscall(SYS_openat2, root, mp + 1, &how, sizeof(how));
+		}
+	}
+	close(lfd);
+	fvm_strv_free(names);
+	/* longest mount point first */
+	for (size_t i = 1; i < cs->nlayers; i++)
+		for (size_t j = i; j > 0 && strlen(cs->layers[j - 1].mount) < strlen(cs->layers[j].mount); j--) {
+			struct layer_ref t = cs->layers[j];
+
+			cs->layers[j] = cs->layers[j - 1];
+			cs->layers[j - 1] = t;
+		}
+	if (r < 0)
+		return fvm_errf(err, r, "VM '%s': cannot read its layers: %s", vm->cfg.name, strerror(-r));
+	return 0;
+}
+
+/* The paths a user names must be absolute and clean: no "..", no "//" tricks. */
+int check_paths(struct fvm_vm *vm, char *const *paths, struct fvm_error *err)
+{
+	for (char *const *p = paths; p && *p; p++) {
+		const char *s = *p;
+
+		if (*s != '/' || strstr(s, "/../") || strstr(s, "/./") ||
+		    (strlen(s) >= 3 && !strcmp(s + strlen(s) - 3, "/..")) || strlen(s) >= PATH_MAX)
+			return fvm_errf(err, -EINVAL,
+					"VM '%s': path '%.200s' must be absolute, without '.' or '..' components",
+					vm->cfg.name, s);
+	}
+	return 0;
+}
+
+/* Does a deeper layer own @path (so this layer's entries there are hidden)? */
+static bool owned_by_deeper(const struct changeset *cs, size_t layer, const char *path)
+{
+	for (size_t i = 0; i < layer; i++)
+		if (path_has_prefix(path, cs->layers[i].mount))
+			return true;
+	return false;
+}
+
+/**
+ * changes_collect() - every change of @vm under @paths (NULL: all),
+ * each layer's entries in a pre-order walk (a directory before what is in it)
+ */
+int changes_collect(struct fvm_vm *vm, char *const *paths, struct changeset *cs,
+		    struct fvm_error *err)
+{
+	struct walk w = { .vm = vm, .cs = cs, .paths = paths,
+			  .xprefix = vm->cfg.rootless ? "user.overlay." : "trusted.overlay." };
+	char path[PATH_MAX];
+	int r;
+
+	memset(cs, 0, sizeof(*cs));
+	r = check_paths(vm, paths, err);
+	if (r < 0)
+		return r;
+	r = layers_open(vm, cs, err);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < cs->nlayers; i++) {
+		const struct layer_ref *l = &cs->layers[i];
+		size_t start = cs->n, keep = start;
+
+		if (!toward(&w, l->mount))
+			continue;
+		w.layer = i;
+		snprintf(path, sizeof(path), "%s", l->mount);
+		r = walk_dir(&w, l->upper_fd, l->host_fd, path, strlen(path),
+			     strcmp(l->mount, "/") ? strlen(l->mount) + 1 : 1);
+		if (r < 0)
+			return fvm_errf(err, r, "VM '%s': cannot read its layer of %s: %s", vm->cfg.name,
+					l->mount, strerror(-r));
+		/* entries of a layer under a deeper layer's mount are not what the VM sees */
+		for (size_t k = start; k < cs->n; k++) {
+			if (owned_by_deeper(cs, i, cs->v[k].path)) {
+				free(cs->v[k].path);
+				free(cs->v[k].target);
+				continue;
+			}
+			cs->v[keep++] = cs->v[k];
+		}
+		cs->n = keep;
+	}
+	return 0;
+}
+
+void changes_free(struct changeset *cs)
+{
+	for (size_t i = 0; i < cs->n; i++) {
+		free(cs->v[i].path);
+		free(cs->v[i].target);
+	}
+	free(cs->v);
+	for (size_t i = 0; i < cs->nlayers; i++) {
+		free(cs->layers[i].mount);
+		close(cs->layers[i].upper_fd);
+		if (cs->layers[i].host_fd >= 0)
+			close(cs->layers[i].host_fd);
+	}
+	free(cs->layers);
+	memset(cs, 0, sizeof(*cs));
+}
+
+static int path_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct change *)a)->path, ((const struct change *)b)->path);
+}
+
+/**
+ * fvm_vm_diff() - call @fn for every change of @vm under @paths (NULL: all),
+ * in path order. A non-zero return from @fn stops the walk and is returned.
+ */
+int fvm_vm_diff(struct fvm_vm *vm, char *const *paths, fvm_change_fn fn, void *userdata,
+		struct fvm_error *err)
+{
+	struct changeset cs;
+	int r = changes_collect(vm, paths, &cs, err);
+
+	if (r == 0 && cs.n)
+		qsort(cs.v, cs.n, sizeof(*cs.v), path_cmp);
+	for (size_t i = 0; r == 0 && i < cs.n; i++)
+		r = fn(&cs.v[i].pub, userdata);
+	changes_free(&cs);
+	return r;
+}

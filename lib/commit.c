@@ -1,0 +1,856 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * commit.c - applying a VM's changes to the host, and discarding them.
+ *
+ * Theory of operation. The layer was written by untrusted code, so:
+ * host paths are opened with openat2(RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS
+ * | RESOLVE_NO_XDEV) from the root of the mount the change belongs to,
+ * and every operation acts on the parent directory's fd (a directory
+ * swapped for a symlink mid-commit makes the resolution fail, it never
+ * redirects a write); layer entries are opened the same way; device
+ * nodes, set-id bits and file capabilities are refused unless allowed;
+ * conflicts (changes.c) are refused unless forced; all or nothing: one
+ * refusal stops the commit before any host file is touched.
+ *
+ * Each change lands atomically: a regular file, symlink or fifo is made
+ * under a temporary name in its target directory, with its content,
+ * owner (mapped back from the VM's uid range), mode, times and user
+ * xattrs; a directory the host lacks is built whole under a temporary
+ * name. Once every temporary is written, one syncfs() per host file
+ * system makes them durable (not an fsync per file in series), then each
+ * is renamed over its target (RENAME_EXCHANGE where the host has another
+ * type there, the old entry then removed), deletions and metadata changes
+ * are applied, the file systems are synced again, and the committed
+ * entries leave the layer, so the VM then sees the host's (new) file.
+ *
+ * The journal STORE/vms/NAME/commit.journal makes this crash-safe. It is
+ * written (atomically, synced) before the first temporary is made, with
+ * phase "prepared" and the temporary names, and again once all of them
+ * are on disk, with phase "ready" and their inode numbers. A commit that
+ * finds a journal first finishes the earlier one: "prepared" is rolled
+ * back (its temporaries deleted: the host was not changed yet);
+ * "ready" is rolled forward (each temporary renamed unless the target
+ * already is that inode, deletions and metadata re-applied, entries
+ * dropped from the layer). A host file is therefore always either its
+ * old or its new self, and a rerun leaves nothing behind.
+ *
+ * A running VM can be committed. Files it has open keep the content they
+ * had (their fds point at the layer's inode, which is unlinked from the
+ * layer but lives until closed); writes through such fds are not
+ * committed. Entries the VM has looked up recently may show the layer's
+ * version until the kernel drops them from its caches; stop the VM for
+ * an exact view.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <sys/xattr.h>
+#include <time.h>
+
+#include <json-c/json.h>
+
+#include "changes.h"
+#include "hostmounts.h"
+
+enum op_kind { OP_FILE = 'F', OP_NEWDIR = 'N', OP_DELETE = 'D', OP_META = 'M' };
+
+struct op {
+	char kind;
+	size_t layer;
+	char *rel;               /* relative to the layer's mount */
+	char tmp[64];            /* temporary name in the target's directory */
+	unsigned long long ino;  /* of the temporary, once made */
+	bool exchange;           /* host has another type there */
+};
+
+struct commit {
+	struct fvm_vm *vm;
+	const struct fvm_commit_opts *o;
+	struct changeset cs;
+	struct op *ops;
+	size_t nops;
+	char id[32];
+	struct fvm_error *err;
+	/* hard links inside the commit: upper inode -> first made path */
+	struct { unsigned long long ino; int dfd; char name[256]; } *links;
+	size_t nlinks;
+};
+
+static const char *base_of(const char *rel)
+{
+	const char *s = strrchr(rel, '/');
+
+	return s ? s + 1 : rel;
+}
+
+/* The directory holding @rel below @root, opened safely. */
+static int parent_fd(int root, const char *rel)
+{
+	char dir[PATH_MAX];
+	const char *s = strrchr(rel, '/');
+
+	if (!s)
+		return fcntl(root, F_DUPFD_CLOEXEC, 3);
+	snprintf(dir, sizeof(dir), "%.*s", (int)(s - rel), rel);
+	return open_beneath(root, dir, O_RDONLY | O_DIRECTORY);
+}
+
+static int fail(struct commit *c, int r, const char *what, const char *path)
+{
+	return fvm_errf(c->err, r, "VM '%s': commit stopped: %s %s: %s", c->vm->cfg.name, what,
+			path, strerror(-r));
+}
+
+/* ---- journal ---------------------------------------------------------- */
+
+static int journal_write(struct commit *c, const char *phase)
+{
+	json_object *o = json_object_new_object(), *arr = json_object_new_array();
+	const char *txt;
+	int r;
+
+	json_object_object_add(o, "id", json_object_new_string(c->id));
+	json_object_object_add(o, "phase", json_object_new_string(phase));
+	json_object_object_add(o, "ops", arr);
+	for (size_t i = 0; i < c->nops; i++) {
+		json_object *e = json_object_new_object();
+		char k[2] = { c->ops[i].kind, 0 };
+
+		json_object_object_add(e, "k", json_object_new_string(k));
+		json_object_object_add(e, "mount", json_object_new_string(c->cs.layers[c->ops[i].layer].mount));
+		json_object_object_add(e, "rel", json_object_new_string(c->ops[i].rel));
+		json_object_object_add(e, "tmp", json_object_new_string(c->ops[i].tmp));
+		json_object_object_add(e, "ino", json_object_new_int64((int64_t)c->ops[i].ino));
+		json_object_object_add(e, "x", json_object_new_boolean(c->ops[i].exchange));
+		json_object_array_add(arr, e);
+	}
+	txt = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+	r = write_fileat_atomic(c->vm->dirfd, "commit.journal", txt, strlen(txt), 0600);
+	json_object_put(o);
+	if (r == 0) {
+		_cleanup_close_ int d = fcntl(c->vm->dirfd, F_DUPFD_CLOEXEC, 3);
+
+		fsync(d);   /* the rename of the journal itself */
+	}
+	return r;
+}
+
+static void journal_remove(struct fvm_vm *vm)
+{
+	unlinkat(vm->dirfd, "commit.journal", 0);
+}
+
+/* ---- making entries on the host ---------------------------------------- */
+
+static bool refused(const struct commit *c, const struct statx *x, int up_dfd, const char *name,
+		    const char **why)
+{
+	if ((S_ISCHR(x->stx_mode) || S_ISBLK(x->stx_mode)) && !c->o->allow_devices) {
+		*why = "is a device node (use --allow-devices)";
+		return true;
+	}
+	if (S_ISSOCK(x->stx_mode)) {
+		*why = "is a socket, which cannot be committed";
+		return true;
+	}
+	if (!c->o->allow_setid && S_ISREG(x->stx_mode)) {
+		char proc[64];
+		_cleanup_close_ int fd = openat(up_dfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+
+		if (x->stx_mode & (S_ISUID | S_ISGID)) {
+			*why = "has the set-uid or set-gid bit (use --allow-setid)";
+			return true;
+		}
+		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+		if (fd >= 0 && getxattr(proc, "security.capability", NULL, 0) >= 0) {
+			*why = "has file capabilities (use --allow-setid)";
+			return true;
+		}
+	}
+	return false;
+}
+
+static int copy_data(int from, int to, uint64_t size)
+{
+	uint64_t left = size;
+
+	while (left > 0) {
+		ssize_t n = copy_file_range(from, NULL, to, NULL, left > (1u << 30) ? (1u << 30) : left, 0);
+
+		if (n < 0 && (errno == EXDEV || errno == EINVAL || errno == ENOSYS || errno == EOPNOTSUPP)) {
+			char buf[65536];
+
+			while ((n = read(from, buf, sizeof(buf))) > 0)
+				if (write_all(to, buf, (size_t)n) < 0)
+					return -errno;
+			return n < 0 ? -errno : 0;
+		}
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			break;   /* the file shrank under us: what we have is it */
+		left -= (uint64_t)n;
+	}
+	return 0;
+}
+
+static void copy_xattrs(const struct commit *c, int from, int to)
+{
+	char names[8192];
+	ssize_t n = flistxattr(from, names, sizeof(names));
+
+	for (ssize_t i = 0; n > 0 && i < n; i += (ssize_t)strlen(names + i) + 1) {
+		const char *k = names + i;
+		char val[65536];
+		ssize_t v;
+
+		if (!(strncmp(k, "user.", 5) == 0 && strncmp(k, "user.overlay.", 13)) &&
+		    !(c->o->allow_setid && !strcmp(k, "security.capability")))
+			continue;
+		v = fgetxattr(from, k, val, sizeof(val));
+		if (v >= 0)
+			fsetxattr(to, k, val, (size_t)v, 0);
+	}
+}
+
+/* Owner, mode and times of the new entry @name in @dfd, from @x. */
+static int set_meta(const struct commit *c, int dfd, const char *name, const struct statx *x)
+{
+	struct timespec ts[2] = { { x->stx_atime.tv_sec, x->stx_atime.tv_nsec },
+				  { x->stx_mtime.tv_sec, x->stx_mtime.tv_nsec } };
+	const struct vm_config *cfg = &c->vm->cfg;
+
+	if (!cfg->rootless &&
+	    fchownat(dfd, name, map_uid_to_host(cfg, x->stx_uid), map_uid_to_host(cfg, x->stx_gid),
+		     AT_SYMLINK_NOFOLLOW) < 0)
+		return -errno;
+	if (!S_ISLNK(x->stx_mode)) {
+		_cleanup_close_ int fd = openat(dfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+		char proc[64];
+
+		if (fd < 0)
+			return -errno;
+		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+		if (chmod(proc, x->stx_mode & 07777) < 0)
+			return -errno;
+	}
+	if (utimensat(dfd, name, ts, AT_SYMLINK_NOFOLLOW) < 0)
+		return -errno;
+	return 0;
+}
+
+static int make_tree(struct commit *c, int up_dfd, const char *uname, int dfd, const char *name,
+		     const char *path);
+
+/* Make @name in @dfd as a copy of @uname in @up_dfd (never a directory). */
+static int make_entry(struct commit *c, int up_dfd, const char *uname, int dfd, const char *name,
+		      const char *path)
+{
+	struct statx x;
+	const char *why;
+	int r;
+
+	if (statx(up_dfd, uname, AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS, &x) < 0)
+		return fail(c, -errno, "cannot read the layer's", path);
+	if (refused(c, &x, up_dfd, uname, &why))
+		return fvm_errf(c->err, -EPERM, "VM '%s': not committed: %s %s; nothing was changed",
+				c->vm->cfg.name, path, why);
+	if (S_ISDIR(x.stx_mode))
+		return make_tree(c, up_dfd, uname, dfd, name, path);
+	if (S_ISREG(x.stx_mode) && x.stx_nlink > 1) {
+		for (size_t i = 0; i < c->nlinks; i++)
+			if (c->links[i].ino == x.stx_ino) {
+				if (linkat(c->links[i].dfd, c->links[i].name, dfd, name, 0) < 0)
+					return fail(c, -errno, "cannot link", path);
+				return 0;
+			}
+	}
+	if (S_ISREG(x.stx_mode)) {
+		_cleanup_close_ int in = openat(up_dfd, uname, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+		_cleanup_close_ int out = -1;
+
+		if (in < 0)
+			return fail(c, -errno, "cannot read the layer's", path);
+		out = openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (out < 0)
+			return fail(c, -errno, "cannot create a temporary file for", path);
+		r = copy_data(in, out, x.stx_size);
+		if (r < 0)
+			return fail(c, r, "cannot write", path);
+		copy_xattrs(c, in, out);
+	} else if (S_ISLNK(x.stx_mode)) {
+		char target[PATH_MAX];
+		ssize_t n = readlinkat(up_dfd, uname, target, sizeof(target) - 1);
+
+		if (n < 0)
+			return fail(c, -errno, "cannot read the layer's", path);
+		target[n] = '\0';
+		if (symlinkat(target, dfd, name) < 0)
+			return fail(c, -errno, "cannot create the symlink", path);
+	} else if (S_ISFIFO(x.stx_mode)) {
+		if (mkfifoat(dfd, name, 0600) < 0)
+			return fail(c, -errno, "cannot create the fifo", path);
+	} else if (mknodat(dfd, name, x.stx_mode, makedev(x.stx_rdev_major, x.stx_rdev_minor)) < 0) {
+		return fail(c, -errno, "cannot create the device", path);
+	}
+	r = set_meta(c, dfd, name, &x);
+	if (r < 0)
+		return fail(c, r, "cannot set owner, mode or times of", path);
+	if (S_ISREG(x.stx_mode) && x.stx_nlink > 1) {
+		void *nl = realloc(c->links, (c->nlinks + 1) * sizeof(*c->links));
+
+		if (nl) {
+			c->links = nl;
+			c->links[c->nlinks].ino = x.stx_ino;
+			c->links[c->nlinks].dfd = fcntl(dfd, F_DUPFD_CLOEXEC, 3);
+			snprintf(c->links[c->nlinks].name, sizeof(c->links[0].name), "%s", name);
+			c->nlinks++;
+		}
+	}
+	return 0;
+}
+
+static bool is_whiteout_at(int dfd, const char *name)
+{
+	struct stat st;
+
+	return fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISCHR(st.st_mode) &&
+	       st.st_rdev == makedev(0, 0);
+}
+
+/* A directory the host lacks: @name in @dfd becomes a copy of the upper one. */
+static int make_tree(struct commit *c, int up_dfd, const char *uname, int dfd, const char *name,
+		     const char *path)
+{
+	_cleanup_close_ int up = openat(up_dfd, uname, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	_cleanup_close_ int out = -1;
+	char **names = NULL;
+	size_t n = 0;
+	struct statx x;
+	int r;
+
+	if (up < 0)
+		return fail(c, -errno, "cannot read the layer's", path);
+	if (statx(up, "", AT_EMPTY_PATH, STATX_BASIC_STATS, &x) < 0)
+		return fail(c, -errno, "cannot read the layer's", path);
+	if (mkdirat(dfd, name, 0700) < 0)
+		return fail(c, -errno, "cannot create the directory", path);
+	out = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (out < 0)
+		return fail(c, -errno, "cannot open the new directory", path);
+	r = list_dir(up, &names, &n);
+	for (size_t i = 0; r == 0 && i < n; i++) {
+		char sub[PATH_MAX];
+
+		if (is_whiteout_at(up, names[i]))
+			continue;
+		if ((size_t)snprintf(sub, sizeof(sub), "%s/%s", path, names[i]) >= sizeof(sub)) {
+			r = fail(c, -ENAMETOOLONG, "path too long:", path);
+			break;
+		}
+		r = make_entry(c, up, names[i], out, names[i], sub);
+	}
+	fvm_strv_free(names);
+	if (r < 0)
+		return r;
+	r = set_meta(c, dfd, name, &x);
+	return r < 0 ? fail(c, r, "cannot set owner, mode or times of", path) : 0;
+}
+
+/* ---- planning ----------------------------------------------------------- */
+
+static int add_op(struct commit *c, char kind, const struct change *ch, bool exchange)
+{
+	struct op *nv, *op;
+
+	if (c->nops % 256 == 0) {
+		nv = realloc(c->ops, (c->nops + 256) * sizeof(*nv));
+		if (!nv)
+			return -ENOMEM;
+		c->ops = nv;
+	}
+	op = &c->ops[c->nops];
+	memset(op, 0, sizeof(*op));
+	op->kind = kind;
+	op->layer = ch->layer;
+	op->rel = strdup(ch->rel);
+	if (!op->rel)
+		return -ENOMEM;
+	op->exchange = exchange;
+	if (kind == OP_FILE || kind == OP_NEWDIR)
+		snprintf(op->tmp, sizeof(op->tmp), ".fvm-commit-%s-%zu", c->id, c->nops);
+	c->nops++;
+	return 0;
+}
+
+/* Turn the changes into operations; refuse conflicts and forbidden entries. */
+static int plan(struct commit *c)
+{
+	const char *newdir = NULL;
+	size_t conflicts = 0;
+	const char *first = NULL;
+
+	for (size_t i = 0; i < c->cs.n; i++) {
+		struct change *ch = &c->cs.v[i];
+		bool dir = ch->pub.type == 'd';
+		int r = 0;
+
+		/* a new directory is copied whole: its entries are part of it */
+		if (newdir && path_has_prefix(ch->path, newdir))
+			continue;
+		newdir = NULL;
+		if (ch->pub.conflict && !c->o->force) {
+			conflicts++;
+			if (!first)
+				first = ch->path;
+		}
+		if (c->o->plan && c->o->plan(&ch->pub, c->o->userdata))
+			return -ECANCELED;
+		switch (ch->pub.kind) {
+		case FVM_CHANGE_DELETED:
+			r = add_op(c, OP_DELETE, ch, false);
+			break;
+		case FVM_CHANGE_METADATA:
+			r = add_op(c, OP_META, ch, false);
+			break;
+		case FVM_CHANGE_ADDED:
+		case FVM_CHANGE_MODIFIED:
+		case FVM_CHANGE_REPLACED:
+			if (dir && ch->host_exists && S_ISDIR(ch->host.stx_mode)) {
+				/* opaque: entries are handled one by one; the dir itself is
+				 * metadata, and must leave the layer once they are done */
+				r = add_op(c, OP_META, ch, false);
+			} else if (dir) {
+				r = add_op(c, OP_NEWDIR, ch, ch->host_exists);
+				newdir = ch->path;
+			} else {
+				r = add_op(c, OP_FILE, ch, ch->host_exists && S_ISDIR(ch->host.stx_mode));
+			}
+			break;
+		default:
+			break;
+		}
+		if (r < 0)
+			return fvm_errf(c->err, r, "out of memory");
+	}
+	if (conflicts && !c->o->dry_run)
+		return fvm_errf(c->err, -EBUSY,
+				"VM '%s': %zu change%s conflict with the host (first: %s); nothing was committed. "
+				"See 'fvm diff %s', commit other paths, or use --force",
+				c->vm->cfg.name, conflicts, conflicts == 1 ? "" : "s", first, c->vm->cfg.name);
+	return 0;
+}
+
+/* Refuse before writing anything when a host file system lacks the space. */
+static int check_space(struct commit *c)
+{
+	for (size_t l = 0; l < c->cs.nlayers; l++) {
+		uint64_t need = 0;
+		struct statvfs sv;
+
+		for (size_t i = 0; i < c->nops; i++) {
+			const struct op *op = &c->ops[i];
+			struct statx x;
+
+			if (op->layer != l || (op->kind != OP_FILE && op->kind != OP_NEWDIR))
+				continue;
+			if (op->kind == OP_NEWDIR) {
+				_cleanup_close_ int p = parent_fd(c->cs.layers[l].upper_fd, op->rel);
+
+				need += p >= 0 ? tree_size_at(p, base_of(op->rel)) : 0;
+			} else if (statx(c->cs.layers[l].upper_fd, op->rel, AT_SYMLINK_NOFOLLOW,
+					 STATX_SIZE, &x) == 0) {
+				need += x.stx_size;
+			}
+		}
+		if (!need || c->cs.layers[l].host_fd < 0 || fstatvfs(c->cs.layers[l].host_fd, &sv) < 0)
+			continue;
+		if (need > (uint64_t)sv.f_bavail * sv.f_frsize) {
+			char a[32], b[32];
+
+			format_size(need, a, sizeof(a));
+			format_size((uint64_t)sv.f_bavail * sv.f_frsize, b, sizeof(b));
+			return fvm_errf(c->err, -ENOSPC,
+					"VM '%s': committing needs %s on %s, which has %s free; nothing was committed",
+					c->vm->cfg.name, a, c->cs.layers[l].mount, b);
+		}
+	}
+	return 0;
+}
+
+/* ---- the phases ------------------------------------------------------- */
+
+static void progress(struct commit *c, size_t done, size_t total)
+{
+	if (c->o && c->o->progress && (done % 256 == 0 || done == total))
+		c->o->progress(done, total, c->o->userdata);
+}
+
+/* Phase A: every new entry under its temporary name. */
+static int prepare(struct commit *c)
+{
+	for (size_t i = 0; i < c->nops; i++) {
+		struct op *op = &c->ops[i];
+		const struct layer_ref *l = &c->cs.layers[op->layer];
+		_cleanup_close_ int hp = -1, up = -1;
+		struct stat st;
+		char path[PATH_MAX];
+		int r;
+
+		progress(c, i, 2 * c->nops);
+		if (op->kind != OP_FILE && op->kind != OP_NEWDIR)
+			continue;
+		snprintf(path, sizeof(path), "%s%s%s", l->mount, strcmp(l->mount, "/") ? "/" : "", op->rel);
+		hp = l->host_fd >= 0 ? parent_fd(l->host_fd, op->rel) : -1;
+		if (hp < 0)
+			return fail(c, -errno, "cannot open (without following symlinks) the host directory of", path);
+		up = parent_fd(l->upper_fd, op->rel);
+		if (up < 0)
+			return fail(c, -errno, "cannot open the layer's directory of", path);
+		r = make_entry(c, up, base_of(op->rel), hp, op->tmp, path);
+		if (r < 0)
+			return r;
+		if (fstatat(hp, op->tmp, &st, AT_SYMLINK_NOFOLLOW) < 0)
+			return fail(c, -errno, "cannot stat the temporary of", path);
+		op->ino = st.st_ino;
+	}
+	return 0;
+}
+
+static void sync_hosts(struct commit *c)
+{
+	for (size_t l = 0; l < c->cs.nlayers; l++)
+		if (c->cs.layers[l].host_fd >= 0)
+			syncfs(c->cs.layers[l].host_fd);
+}
+
+/* Undo phase A: remove the temporaries (the host's files were not touched). */
+static void rollback(struct commit *c)
+{
+	for (size_t i = 0; i < c->nops; i++) {
+		const struct op *op = &c->ops[i];
+		_cleanup_close_ int hp = -1;
+
+		if (!op->tmp[0] || c->cs.layers[op->layer].host_fd < 0)
+			continue;
+		hp = parent_fd(c->cs.layers[op->layer].host_fd, op->rel);
+		if (hp >= 0)
+			rm_rf_at(hp, op->tmp);
+	}
+}
+
+/* Host-side metadata of a kept entry, from the layer's. */
+static int apply_meta(struct commit *c, const struct op *op, int hp)
+{
+	_cleanup_close_ int up = parent_fd(c->cs.layers[op->layer].upper_fd, op->rel);
+	struct statx x;
+
+	if (up < 0 || statx(up, base_of(op->rel), AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS, &x) < 0)
+		return -errno;
+	return set_meta(c, hp, base_of(op->rel), &x);
+}
+
+/*
+ * Phase B for one operation: put it in place. Idempotent, so that a
+ * crashed commit can be rolled forward: a target that already is the
+ * temporary's inode is done.
+ */
+static int apply_one(struct commit *c, const struct op *op)
+{
+	const struct layer_ref *l = &c->cs.layers[op->layer];
+	_cleanup_close_ int hp = l->host_fd >= 0 ? parent_fd(l->host_fd, op->rel) : -1;
+	const char *name = base_of(op->rel);
+	struct stat st;
+
+	if (hp < 0)
+		return -errno;
+	switch (op->kind) {
+	case OP_DELETE:
+		return rm_rf_at(hp, name);
+	case OP_META:
+		return apply_meta(c, op, hp);
+	default:
+		break;
+	}
+	if (fstatat(hp, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && st.st_ino == op->ino) {
+		rm_rf_at(hp, op->tmp);   /* done; the old entry (exchange) may be left */
+		return 0;
+	}
+	if (fstatat(hp, op->tmp, &st, AT_SYMLINK_NOFOLLOW) < 0 || st.st_ino != op->ino)
+		return -ESTALE;
+	if (op->exchange) {
+		if (renameat2(hp, op->tmp, hp, name, RENAME_EXCHANGE) < 0)
+			return -errno;
+		return rm_rf_at(hp, op->tmp);   /* now the old entry */
+	}
+	return renameat(hp, op->tmp, hp, name) < 0 ? -errno : 0;
+}
+
+/* Phase C: the committed entry leaves the layer. */
+static void drop_from_layer(struct commit *c, const struct op *op)
+{
+	_cleanup_close_ int up = parent_fd(c->cs.layers[op->layer].upper_fd, op->rel);
+	const char *name = base_of(op->rel);
+	struct stat st;
+
+	if (up < 0 || fstatat(up, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return;
+	if (op->kind == OP_META && S_ISDIR(st.st_mode))
+		unlinkat(up, name, AT_REMOVEDIR);   /* only if nothing is left in it */
+	else
+		rm_rf_at(up, name);
+}
+
+static int apply_all(struct commit *c)
+{
+	int r = 0;
+
+	for (size_t i = 0; i < c->nops; i++) {
+		int q = apply_one(c, &c->ops[i]);
+
+		progress(c, c->nops + i, 2 * c->nops);
+		if (q < 0 && r == 0) {
+			const struct layer_ref *l = &c->cs.layers[c->ops[i].layer];
+
+			r = fvm_errf(c->err, q, "VM '%s': cannot apply %s%s%s: %s; run 'fvm commit %s' again to finish",
+				     c->vm->cfg.name, l->mount, strcmp(l->mount, "/") ? "/" : "", c->ops[i].rel,
+				     strerror(-q), c->vm->cfg.name);
+		}
+	}
+	sync_hosts(c);
+	for (size_t i = c->nops; i-- > 0;)
+		drop_from_layer(c, &c->ops[i]);
+	progress(c, 2 * c->nops, 2 * c->nops);
+	return r;
+}
+
+/* ---- recovery ----------------------------------------------------------- */
+
+static size_t layer_index(struct commit *c, const char *mount)
+{
+	for (size_t i = 0; i < c->cs.nlayers; i++)
+		if (!strcmp(c->cs.layers[i].mount, mount))
+			return i;
+	return (size_t)-1;
+}
+
+/* Read a journal left by a commit that did not finish into c->ops. */
+static int journal_load(struct commit *c, bool *ready)
+{
+	_cleanup_free_ char *buf = NULL;
+	json_object *o, *ops, *ph;
+	int r = read_small_fileat(c->vm->dirfd, "commit.journal", &buf, NULL);
+
+	if (r == -EFBIG) {
+		/* bigger than the bound for small files: read it anyway, it is ours */
+		_cleanup_close_ int fd = openat(c->vm->dirfd, "commit.journal", O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+		struct stat st;
+
+		if (fd < 0 || fstat(fd, &st) < 0 || st.st_size > (1 << 30) || !(buf = malloc((size_t)st.st_size + 1)))
+			return -EIO;
+		if (read_all(fd, buf, (size_t)st.st_size) != st.st_size)
+			return -EIO;
+		buf[st.st_size] = '\0';
+		r = 0;
+	}
+	if (r < 0)
+		return r;
+	o = json_tokener_parse(buf);
+	if (!o || !json_object_object_get_ex(o, "ops", &ops) || !json_object_object_get_ex(o, "phase", &ph)) {
+		if (o)
+			json_object_put(o);
+		return -EBADMSG;
+	}
+	*ready = !strcmp(json_object_get_string(ph), "ready");
+	for (size_t i = 0; i < json_object_array_length(ops); i++) {
+		json_object *e = json_object_array_get_idx(ops, i), *k, *m, *rel, *tmp, *ino, *x;
+		struct op *op;
+		size_t li;
+
+		if (!json_object_object_get_ex(e, "k", &k) || !json_object_object_get_ex(e, "mount", &m) ||
+		    !json_object_object_get_ex(e, "rel", &rel) || !json_object_object_get_ex(e, "tmp", &tmp) ||
+		    !json_object_object_get_ex(e, "ino", &ino) || !json_object_object_get_ex(e, "x", &x))
+			continue;
+		li = layer_index(c, json_object_get_string(m));
+		if (li == (size_t)-1 || c->nops % 256 == 0) {
+			struct op *nv = li == (size_t)-1 ? c->ops : realloc(c->ops, (c->nops + 256) * sizeof(*nv));
+
+			if (!nv) {
+				json_object_put(o);
+				return -ENOMEM;
+			}
+			c->ops = nv;
+			if (li == (size_t)-1)
+				continue;
+		}
+		op = &c->ops[c->nops++];
+		memset(op, 0, sizeof(*op));
+		op->kind = json_object_get_string(k)[0];
+		op->layer = li;
+		op->rel = strdup(json_object_get_string(rel));
+		snprintf(op->tmp, sizeof(op->tmp), "%s", json_object_get_string(tmp));
+		op->ino = (unsigned long long)json_object_get_int64(ino);
+		op->exchange = json_object_get_boolean(x);
+		/* names come from our own journal, but bound them all the same */
+		if (!op->rel || strstr(op->rel, "..") || strchr(op->tmp, '/'))
+			c->nops--;
+	}
+	json_object_put(o);
+	return 0;
+}
+
+static void ops_free(struct commit *c)
+{
+	for (size_t i = 0; i < c->nops; i++)
+		free(c->ops[i].rel);
+	free(c->ops);
+	c->ops = NULL;
+	c->nops = 0;
+	for (size_t i = 0; i < c->nlinks; i++)
+		close(c->links[i].dfd);
+	free(c->links);
+	c->links = NULL;
+	c->nlinks = 0;
+}
+
+/* Finish (roll forward) or undo (roll back) a commit that was cut short. */
+static int recover(struct commit *c)
+{
+	bool ready = false;
+	int r;
+
+	if (faccessat(c->vm->dirfd, "commit.journal", F_OK, AT_SYMLINK_NOFOLLOW) < 0)
+		return 0;
+	r = journal_load(c, &ready);
+	if (r < 0)
+		return fvm_errf(c->err, r, "VM '%s': the journal of an interrupted commit (%s/commit.journal) cannot be read: %s; "
+				"check the host paths it names, then move it away",
+				c->vm->cfg.name, c->vm->dir, strerror(-r));
+	if (ready)
+		r = apply_all(c);
+	else
+		rollback(c);
+	if (r == 0)
+		journal_remove(c->vm);
+	ops_free(c);
+	return r;
+}
+
+/* ---- public ------------------------------------------------------------- */
+
+/**
+ * fvm_vm_commit() - apply the VM's changes (under opts->paths, or all) to
+ * the host, safely: see the theory of operation above.
+ *
+ * Return: 0, -EBUSY on conflicts, -EPERM for a refused entry, -ENOSPC, or
+ * another -errno; nothing is changed on the host unless 0 is returned or
+ * the message says to run the commit again to finish.
+ */
+int fvm_vm_commit(struct fvm_vm *vm, const struct fvm_commit_opts *opts, struct fvm_error *err)
+{
+	static const struct fvm_commit_opts none = { 0 };
+	struct commit c = { .vm = vm, .o = opts ? opts : &none, .err = err };
+	_cleanup_close_ int lock = vm_lock(vm, err);
+	struct timespec ts;
+	int r;
+
+	if (lock < 0)
+		return lock;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	snprintf(c.id, sizeof(c.id), "%lx%05lx", (unsigned long)ts.tv_sec, (unsigned long)(ts.tv_nsec / 10000));
+	r = layers_open(vm, &c.cs, err);
+	if (r == 0 && !c.o->dry_run)
+		r = recover(&c);
+	changes_free(&c.cs);
+	if (r == 0)
+		r = changes_collect(vm, c.o->paths, &c.cs, err);
+	if (r == 0)
+		r = plan(&c);
+	if (r == 0 && !c.o->dry_run)
+		r = check_space(&c);
+	if (r == 0 && !c.o->dry_run && c.nops) {
+		r = journal_write(&c, "prepared");
+		if (r < 0)
+			fvm_errf(err, r, "VM '%s': cannot write %s/commit.journal: %s", vm->cfg.name, vm->dir,
+				 strerror(-r));
+		if (r == 0) {
+			r = prepare(&c);
+			if (r == 0) {
+				sync_hosts(&c);
+				r = journal_write(&c, "ready");
+			}
+			if (r < 0) {
+				rollback(&c);
+				journal_remove(vm);
+			}
+		}
+		if (r == 0) {
+			r = apply_all(&c);
+			if (r == 0)
+				journal_remove(vm);
+		}
+	}
+	ops_free(&c);
+	changes_free(&c.cs);
+	return r;
+}
+
+/**
+ * fvm_vm_discard() - drop the VM's changes under @paths (NULL: all of
+ * them); the VM then sees the host's files there again.
+ */
+int fvm_vm_discard(struct fvm_vm *vm, char *const *paths, struct fvm_error *err)
+{
+	_cleanup_close_ int lock = vm_lock(vm, err);
+	struct changeset cs = { 0 };
+	int r;
+
+	if (lock < 0)
+		return lock;
+	r = check_paths(vm, paths, err);
+	if (r == 0)
+		r = layers_open(vm, &cs, err);
+	for (size_t i = 0; r == 0 && i < cs.nlayers; i++) {
+		const struct layer_ref *l = &cs.layers[i];
+		char **names = NULL;
+		size_t n = 0;
+
+		if (!paths) {
+			/* everything: the upper's contents, but the store's whiteouts stay */
+			r = list_dir(l->upper_fd, &names, &n);
+			for (size_t k = 0; r == 0 && k < n; k++)
+				r = rm_rf_at(l->upper_fd, names[k]);
+			fvm_strv_free(names);
+			continue;
+		}
+		for (char *const *p = paths; r == 0 && *p; p++) {
+			const char *rel = path_under(*p, l->mount);
+			bool deeper = false;
+
+			for (size_t k = 0; k < i; k++)
+				deeper |= path_has_prefix(*p, cs.layers[k].mount);
+			if (!rel || deeper)
+				continue;
+			if (!*rel) {
+				r = list_dir(l->upper_fd, &names, &n);
+				for (size_t k = 0; r == 0 && k < n; k++)
+					r = rm_rf_at(l->upper_fd, names[k]);
+				fvm_strv_free(names);
+				names = NULL;
+			} else {
+				_cleanup_close_ int up = parent_fd(l->upper_fd, rel);
+
+				if (up >= 0)
+					r = rm_rf_at(up, base_of(rel));
+			}
+		}
+	}
+	changes_free(&cs);
+	if (r < 0 && err && !err->msg[0])
+		fvm_errf(err, r, "VM '%s': cannot discard changes: %s", vm->cfg.name, strerror(-r));
+	return r;
+}
