@@ -527,6 +527,11 @@ int changes_collect(struct fvm_vm *vm, char *const *paths, struct changeset *cs,
 		snprintf(path, sizeof(path), "%s", l->mount);
 		r = walk_dir(&w, l->upper_fd, l->host_fd, path, strlen(path),
 			     strcmp(l->mount, "/") ? strlen(l->mount) + 1 : 1);
+		if (r == -EACCES && cs->n == start) {
+			/* a layer root we cannot list (older stores): nothing the VM wrote */
+			r = 0;
+			continue;
+		}
 		if (r < 0)
 			return fvm_errf(err, r, "VM '%s': cannot read its layer of %s: %s", vm->cfg.name,
 					l->mount, strerror(-r));

@@ -89,7 +89,8 @@ static void mirror_dir(int fd, const struct stat *lower, const struct vm_config 
 			/* best effort: the owner only shows inside the VM */
 		}
 	}
-	fchmod(fd, lower->st_mode & 07777);
+	/* rootless, the owner (us) must keep access to the layers it owns */
+	fchmod(fd, (lower->st_mode & 07777) | (cfg->rootless ? 0700 : 0));
 	futimens(fd, ts);
 }
 

@@ -218,6 +218,10 @@ int overlay_make(struct fvm_vm *vm, const struct host_mount *hm, int idmap_usern
 	const char *step;
 	int m, r;
 
+	/* rootless, a mount we cannot read gets no layer: the VM sees it as is */
+	if (idmap_userns < 0 && access(hm->target, R_OK | X_OK) < 0)
+		return fvm_errf(err, -errno, "VM '%s': cannot read %s: %s", vm->cfg.name, hm->target,
+				strerror(errno));
 	r = layer_open(vm, hm->target, &upper, &work, err);
 	if (r < 0)
 		return r;
