@@ -68,11 +68,19 @@ int layer_unescape(const char *name, char *buf, size_t len)
 	return (o && buf[0] == '/') ? 0 : -EINVAL;
 }
 
-/* Host owner -> owner as stored in a root-mode layer (VM uid range). */
+/* One id as stored in a root-mode layer: already in the VM's range (seen
+ * through the idmapped lower), or a host id to map into it. */
+static unsigned map_id(const struct vm_config *cfg, unsigned id)
+{
+	if (id >= cfg->uid_base && id - cfg->uid_base < cfg->uid_count)
+		return id;
+	return id < cfg->uid_count ? cfg->uid_base + id : (unsigned)-1;
+}
+
 static void map_owner(const struct vm_config *cfg, const struct stat *st, uid_t *u, gid_t *g)
 {
-	*u = st->st_uid < cfg->uid_count ? cfg->uid_base + st->st_uid : (uid_t)-1;
-	*g = st->st_gid < cfg->uid_count ? cfg->uid_base + st->st_gid : (gid_t)-1;
+	*u = map_id(cfg, st->st_uid);
+	*g = map_id(cfg, st->st_gid);
 }
 
 /* Give a new upper directory the look of the lower one it stands for. */

@@ -55,3 +55,16 @@ load helpers
 	run -0 --separate-stderr fvm exec web -- "$PROBE" stat "$FVM_HOME/vms/web/run"
 	assert_eq "$output" errno=ENOENT
 }
+
+@test "store: the directories around the hidden store stay the VM root's to write (root mode)" {
+	is_root || skip "root mode: rootless VMs cannot write root-owned directories"
+	# The whiteout that hides the store needs its parent directories in the
+	# layer; they must keep the host's owner as the VM sees it (root), or
+	# the VM's root could no longer write next to the store (/var/lib for
+	# the default store /var/lib/fvm: dpkg's home).
+	fvm create web
+	run -0 --separate-stderr fvm run web -- sh -c "stat -c '%u %a' '$TEST_ROOT'; touch '$TEST_ROOT/next-to-store' && echo ok"
+	assert_eq "${lines[0]}" "0 $(stat -c %a "$TEST_ROOT")" "owner and mode of the store's parent in the VM"
+	assert_eq "${lines[1]}" ok "the VM's root writes next to the store"
+	assert_not_exists "$TEST_ROOT/next-to-store"
+}
