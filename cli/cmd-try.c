@@ -139,8 +139,9 @@ int cmd_try(int argc, char **argv)
 		char line[16];
 
 		fprintf(stderr, "[c]ommit all, [p]ick, [d]iscard, [k]eep the VM as '%s'? ", name);
-		action = fgets(line, sizeof(line), stdin) ? line[0] : 'd';
-		keep = action == 'k';
+		action = fgets(line, sizeof(line), stdin) ? line[0] | 0x20 : 'k';
+		/* only an explicit 'd' drops the changes: anything else keeps them */
+		keep = action != 'c' && action != 'p' && action != 'd';
 	}
 	if (!keep && (action == 'c' || action == 'p')) {
 		struct fvm_commit_opts o = { 0 };

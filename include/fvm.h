@@ -91,7 +91,7 @@ struct fvm_proc {
 enum fvm_change_kind {
 	FVM_CHANGE_ADDED,      /* the VM made it; the host has nothing there */
 	FVM_CHANGE_MODIFIED,   /* content differs from the host's */
-	FVM_CHANGE_METADATA,   /* same content, other mode, owner or xattrs */
+	FVM_CHANGE_METADATA,   /* same content, other mode or owner */
 	FVM_CHANGE_DELETED,    /* the VM deleted the host's entry */
 	FVM_CHANGE_REPLACED,   /* a type change, or a directory emptied and remade (opaque) */
 };

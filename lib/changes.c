@@ -68,6 +68,18 @@ int open_beneath(int dirfd, const char *path, int flags)
 	return (int)syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
 }
 
+/* Is @path the store (or root's default store) or below it? */
+bool in_store(const struct fvm_vm *vm, const char *path)
+{
+	return path_has_prefix(path, vm->store->path) || path_has_prefix(path, "/var/lib/fvm");
+}
+
+/* Does @path hold a store below it (so deleting @path would delete it)? */
+bool store_below(const struct fvm_vm *vm, const char *path)
+{
+	return path_has_prefix(vm->store->path, path) || path_has_prefix("/var/lib/fvm", path);
+}
+
 uid_t map_uid_to_host(const struct vm_config *cfg, uid_t uid)
 {
 	if (cfg->rootless || uid < cfg->uid_base || uid - cfg->uid_base >= cfg->uid_count)
@@ -96,18 +108,51 @@ static bool toward(const struct walk *w, const char *path)
 	return false;
 }
 
+#ifndef SYS_getxattrat
+#define SYS_getxattrat 464
+#endif
+
+struct xattr_args_v0 {
+	unsigned long long value;
+	unsigned int size;
+	unsigned int flags;
+};
+
+/* getxattr of @name under @dfd, symlinks not followed: getxattrat(2)
+ * (Linux 6.13) in one call, else through an O_PATH fd and /proc. */
+static ssize_t xattr_get(int dfd, const char *name, const char *attr, char *buf, size_t len)
+{
+	static bool no_xattrat;
+	struct xattr_args_v0 args = { .value = (unsigned long long)(uintptr_t)buf, .size = (unsigned)len };
+	char proc[64];
+	ssize_t n;
+	int fd;
+
+	if (!no_xattrat) {
+		n = syscall(SYS_getxattrat, dfd, name, AT_SYMLINK_NOFOLLOW, attr, &args, sizeof(args));
+		if (n >= 0 || errno != ENOSYS)
+			return n;
+		no_xattrat = true;
+	}
+	fd = openat(dfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	n = getxattr(proc, attr, buf, len);
+	close(fd);
+	return n;
+}
+
+/* Does @name carry the overlay xattr @key (with value @val; NULL: any)? */
 static bool xattr_is(int dfd, const char *name, const struct walk *w, const char *key,
 		     const char *val)
 {
-	char attr[64], proc[64], buf[8];
+	char attr[64], buf[8];
 	ssize_t n;
-	_cleanup_close_ int fd = openat(dfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
 
-	if (fd < 0)
-		return false;
 	snprintf(attr, sizeof(attr), "%s%s", w->xprefix, key);
-	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
-	n = getxattr(proc, attr, buf, sizeof(buf));   /* O_PATH fds take xattrs via /proc */
+	/* without a value to match, ask for the size only: origin is a file handle */
+	n = xattr_get(dfd, name, attr, val ? buf : NULL, val ? sizeof(buf) : 0);
 	if (n < 0)
 		return false;
 	return !val || ((size_t)n == strlen(val) && !memcmp(buf, val, (size_t)n));
@@ -280,6 +325,8 @@ static int implied_deletions(struct walk *w, int host_dfd, char **upv, size_t up
 		if (plen + 1 + strlen(hv[i]) >= PATH_MAX)
 			continue;
 		snprintf(path + plen, PATH_MAX - plen, "%s%s", plen > 1 ? "/" : "", hv[i]);
+		if (in_store(w->vm, path) || store_below(w->vm, path))
+			continue;   /* never delete what the VM could not see */
 		if (statx(host_dfd, hv[i], AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS | STATX_BTIME, &hx) == 0)
 			r = add(w, path, rel_off, FVM_CHANGE_DELETED, NULL, &hx, true);
 	}
@@ -300,11 +347,22 @@ static int walk_entry(struct walk *w, int up_dfd, int host_dfd, const char *name
 	if (host_dfd >= 0)
 		hexists = statx(host_dfd, name, AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS | STATX_BTIME, &hx) == 0;
 	/* the store's own whiteouts are fvm's, not the VM's changes */
-	if (!strcmp(path, w->vm->store->path) || !strcmp(path, "/var/lib/fvm"))
+	if (in_store(w->vm, path))
 		return 0;
 	if (is_whiteout(&ux) ||
-	    (S_ISREG(ux.stx_mode) && ux.stx_size == 0 && xattr_is(up_dfd, name, w, "whiteout", NULL)))
-		return hexists ? add(w, path, rel_off, FVM_CHANGE_DELETED, &ux, &hx, false) : 0;
+	    (S_ISREG(ux.stx_mode) && ux.stx_size == 0 && xattr_is(up_dfd, name, w, "whiteout", NULL))) {
+		if (!hexists)
+			return 0;
+		r = add(w, path, rel_off, FVM_CHANGE_DELETED, &ux, &hx, false);
+		if (r == 0 && w->cs->n && !strcmp(w->cs->v[w->cs->n - 1].path, path)) {
+			/* the host changed what the VM deleted */
+			struct change *c = &w->cs->v[w->cs->n - 1];
+
+			c->pub.conflict_why = conflict_of(c, false);
+			c->pub.conflict = c->pub.conflict_why != NULL;
+		}
+		return r;
+	}
 
 	if (S_ISDIR(ux.stx_mode)) {
 		_cleanup_close_ int sub_up = -1, sub_host = -1;
@@ -335,7 +393,8 @@ static int walk_entry(struct walk *w, int up_dfd, int host_dfd, const char *name
 	}
 
 	if (!hexists) {
-		bool copied = xattr_is(up_dfd, name, w, "origin", NULL);
+		/* came from the host (copy-up)? only possible where the host has the directory */
+		bool copied = host_dfd >= 0 && xattr_is(up_dfd, name, w, "origin", NULL);
 
 		r = add(w, path, rel_off, copied ? FVM_CHANGE_MODIFIED : FVM_CHANGE_ADDED, &ux, NULL, false);
 		if (r == 0 && copied && want(w, path)) {

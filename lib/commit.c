@@ -65,6 +65,7 @@ struct op {
 	char tmp[64];            /* temporary name in the target's directory */
 	unsigned long long ino;  /* of the temporary, once made */
 	bool exchange;           /* host has another type there */
+	bool failed;             /* could not be applied: stays in the layer */
 };
 
 struct commit {
@@ -142,6 +143,12 @@ static int journal_write(struct commit *c, const char *phase)
 static void journal_remove(struct fvm_vm *vm)
 {
 	unlinkat(vm->dirfd, "commit.journal", 0);
+}
+
+static int refuse(struct commit *c, const char *path, const char *why)
+{
+	return fvm_errf(c->err, -EPERM, "VM '%s': not committed: %s %s; nothing was changed",
+			c->vm->cfg.name, path, why);
 }
 
 /* ---- making entries on the host ---------------------------------------- */
@@ -257,8 +264,7 @@ static int make_entry(struct commit *c, int up_dfd, const char *uname, int dfd, 
 	if (statx(up_dfd, uname, AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS, &x) < 0)
 		return fail(c, -errno, "cannot read the layer's", path);
 	if (refused(c, &x, up_dfd, uname, &why))
-		return fvm_errf(c->err, -EPERM, "VM '%s': not committed: %s %s; nothing was changed",
-				c->vm->cfg.name, path, why);
+		return refuse(c, path, why);
 	if (S_ISDIR(x.stx_mode))
 		return make_tree(c, up_dfd, uname, dfd, name, path);
 	if (S_ISREG(x.stx_mode) && x.stx_nlink > 1) {
@@ -387,6 +393,51 @@ static int add_op(struct commit *c, char kind, const struct change *ch, bool exc
 	return 0;
 }
 
+
+/* Is the VM's entry @rel of @layer one that may not reach the host? */
+static int check_entry(struct commit *c, const struct change *ch)
+{
+	_cleanup_close_ int up = parent_fd(c->cs.layers[ch->layer].upper_fd, ch->rel);
+	const char *why;
+	struct statx x;
+
+	if (up < 0 || statx(up, base_of(ch->rel), AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS, &x) < 0)
+		return 0;   /* gone since: nothing will be made of it */
+	if (refused(c, &x, up, base_of(ch->rel), &why))
+		return refuse(c, ch->path, why);
+	return 0;
+}
+
+/* The same for everything in a new directory, which is committed whole. */
+static int check_tree(struct commit *c, int dfd, const char *path)
+{
+	char **names = NULL;
+	size_t n = 0;
+	int r = list_dir(dfd, &names, &n);
+
+	for (size_t i = 0; r == 0 && i < n; i++) {
+		char sub[PATH_MAX];
+		const char *why;
+		struct statx x;
+
+		if ((size_t)snprintf(sub, sizeof(sub), "%s/%s", path, names[i]) >= sizeof(sub)) {
+			r = refuse(c, path, "holds a path longer than PATH_MAX");
+			break;
+		}
+		if (statx(dfd, names[i], AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS, &x) < 0)
+			continue;
+		if (refused(c, &x, dfd, names[i], &why)) {
+			r = refuse(c, sub, why);
+		} else if (S_ISDIR(x.stx_mode)) {
+			_cleanup_close_ int sd = openat(dfd, names[i], O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+			r = sd < 0 ? fail(c, -errno, "cannot read the layer's", sub) : check_tree(c, sd, sub);
+		}
+	}
+	fvm_strv_free(names);
+	return r;
+}
+
 /* Turn the changes into operations; refuse conflicts and forbidden entries. */
 static int plan(struct commit *c)
 {
@@ -399,6 +450,8 @@ static int plan(struct commit *c)
 		bool dir = ch->pub.type == 'd';
 		int r = 0;
 
+		if (c->o->plan && c->o->plan(&ch->pub, c->o->userdata))
+			return -ECANCELED;
 		/* a new directory is copied whole: its entries are part of it */
 		if (newdir && path_has_prefix(ch->path, newdir))
 			continue;
@@ -408,8 +461,23 @@ static int plan(struct commit *c)
 			if (!first)
 				first = ch->path;
 		}
-		if (c->o->plan && c->o->plan(&ch->pub, c->o->userdata))
-			return -ECANCELED;
+		/* nothing may remove or replace a directory that holds a store */
+		if (store_below(c->vm, ch->path) &&
+		    (ch->pub.kind == FVM_CHANGE_DELETED || (ch->pub.kind == FVM_CHANGE_REPLACED && !dir)))
+			return refuse(c, ch->path, "holds the fvm store, which a commit never removes");
+		if (ch->pub.kind != FVM_CHANGE_DELETED) {
+			r = check_entry(c, ch);
+			if (r == 0 && dir && !(ch->host_exists && S_ISDIR(ch->host.stx_mode))) {
+				_cleanup_close_ int up = parent_fd(c->cs.layers[ch->layer].upper_fd, ch->rel);
+				_cleanup_close_ int sd = up < 0 ? -1 :
+					openat(up, base_of(ch->rel), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+				if (sd >= 0)
+					r = check_tree(c, sd, ch->path);
+			}
+			if (r < 0)
+				return r;
+		}
 		switch (ch->pub.kind) {
 		case FVM_CHANGE_DELETED:
 			r = add_op(c, OP_DELETE, ch, false);
@@ -439,9 +507,9 @@ static int plan(struct commit *c)
 	}
 	if (conflicts && !c->o->dry_run)
 		return fvm_errf(c->err, -EBUSY,
-				"VM '%s': %zu change%s conflict with the host (first: %s); nothing was committed. "
+				"VM '%s': %zu change%s in conflict with the host (first: %s); nothing was committed. "
 				"See 'fvm diff %s', commit other paths, or use --force",
-				c->vm->cfg.name, conflicts, conflicts == 1 ? "" : "s", first, c->vm->cfg.name);
+				c->vm->cfg.name, conflicts, conflicts == 1 ? " is" : "s are", first, c->vm->cfg.name);
 	return 0;
 }
 
@@ -506,6 +574,10 @@ static int prepare(struct commit *c)
 			continue;
 		snprintf(path, sizeof(path), "%s%s%s", l->mount, strcmp(l->mount, "/") ? "/" : "", op->rel);
 		hp = l->host_fd >= 0 ? parent_fd(l->host_fd, op->rel) : -1;
+		if (hp < 0 && errno == ENOENT)
+			return fvm_errf(c->err, -ENOENT,
+					"VM '%s': the host has no directory for %s: commit its new parent directory with it; nothing was changed",
+					c->vm->cfg.name, path);
 		if (hp < 0)
 			return fail(c, -errno, "cannot open (without following symlinks) the host directory of", path);
 		up = parent_fd(l->upper_fd, op->rel);
@@ -550,7 +622,7 @@ static int apply_meta(struct commit *c, const struct op *op, int hp)
 	struct statx x;
 
 	if (up < 0 || statx(up, base_of(op->rel), AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS, &x) < 0)
-		return -errno;
+		return errno == ENOENT ? 0 : -errno;   /* already applied and dropped */
 	return set_meta(c, hp, base_of(op->rel), &x);
 }
 
@@ -612,6 +684,7 @@ static int apply_all(struct commit *c)
 	for (size_t i = 0; i < c->nops; i++) {
 		int q = apply_one(c, &c->ops[i]);
 
+		c->ops[i].failed = q < 0;
 		progress(c, c->nops + i, 2 * c->nops);
 		if (q < 0 && r == 0) {
 			const struct layer_ref *l = &c->cs.layers[c->ops[i].layer];
@@ -623,7 +696,8 @@ static int apply_all(struct commit *c)
 	}
 	sync_hosts(c);
 	for (size_t i = c->nops; i-- > 0;)
-		drop_from_layer(c, &c->ops[i]);
+		if (!c->ops[i].failed)
+			drop_from_layer(c, &c->ops[i]);
 	progress(c, 2 * c->nops, 2 * c->nops);
 	return r;
 }
@@ -770,7 +844,7 @@ int fvm_vm_commit(struct fvm_vm *vm, const struct fvm_commit_opts *opts, struct 
 		r = changes_collect(vm, c.o->paths, &c.cs, err);
 	if (r == 0)
 		r = plan(&c);
-	if (r == 0 && !c.o->dry_run)
+	if (r == 0)
 		r = check_space(&c);
 	if (r == 0 && !c.o->dry_run && c.nops) {
 		r = journal_write(&c, "prepared");
@@ -799,9 +873,40 @@ int fvm_vm_commit(struct fvm_vm *vm, const struct fvm_commit_opts *opts, struct 
 	return r;
 }
 
+/*
+ * Drop @name in the upper directory @dfd (VM path @path), but never what
+ * hides a store: the whiteout stays, and so do the directories leading to
+ * it, emptied of everything else.
+ */
+static int discard_at(struct fvm_vm *vm, int dfd, const char *name, const char *path)
+{
+	_cleanup_close_ int fd = -1;
+	char **names = NULL;
+	size_t n = 0;
+	int r;
+
+	if (in_store(vm, path))
+		return 0;
+	if (!store_below(vm, path) && strcmp(name, "."))
+		return rm_rf_at(dfd, name);
+	fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : rm_rf_at(dfd, name);
+	r = list_dir(fd, &names, &n);
+	for (size_t i = 0; r == 0 && i < n; i++) {
+		char sub[PATH_MAX];
+
+		snprintf(sub, sizeof(sub), "%s/%s", strcmp(path, "/") ? path : "", names[i]);
+		r = discard_at(vm, fd, names[i], sub);
+	}
+	fvm_strv_free(names);
+	return r;
+}
+
 /**
  * fvm_vm_discard() - drop the VM's changes under @paths (NULL: all of
- * them); the VM then sees the host's files there again.
+ * them); the VM then sees the host's files there again. What hides the
+ * store from the VM is kept.
  */
 int fvm_vm_discard(struct fvm_vm *vm, char *const *paths, struct fvm_error *err)
 {
@@ -816,37 +921,26 @@ int fvm_vm_discard(struct fvm_vm *vm, char *const *paths, struct fvm_error *err)
 		r = layers_open(vm, &cs, err);
 	for (size_t i = 0; r == 0 && i < cs.nlayers; i++) {
 		const struct layer_ref *l = &cs.layers[i];
-		char **names = NULL;
-		size_t n = 0;
+		bool whole = !paths;
 
-		if (!paths) {
-			/* everything: the upper's contents, but the store's whiteouts stay */
-			r = list_dir(l->upper_fd, &names, &n);
-			for (size_t k = 0; r == 0 && k < n; k++)
-				r = rm_rf_at(l->upper_fd, names[k]);
-			fvm_strv_free(names);
+		for (char *const *p = paths; p && *p; p++)
+			whole |= path_has_prefix(l->mount, *p);   /* the layer's mount is under P */
+		if (whole) {
+			r = discard_at(vm, l->upper_fd, ".", l->mount);
 			continue;
 		}
 		for (char *const *p = paths; r == 0 && *p; p++) {
 			const char *rel = path_under(*p, l->mount);
 			bool deeper = false;
+			_cleanup_close_ int up = -1;
 
 			for (size_t k = 0; k < i; k++)
 				deeper |= path_has_prefix(*p, cs.layers[k].mount);
-			if (!rel || deeper)
+			if (!rel || !*rel || deeper)
 				continue;
-			if (!*rel) {
-				r = list_dir(l->upper_fd, &names, &n);
-				for (size_t k = 0; r == 0 && k < n; k++)
-					r = rm_rf_at(l->upper_fd, names[k]);
-				fvm_strv_free(names);
-				names = NULL;
-			} else {
-				_cleanup_close_ int up = parent_fd(l->upper_fd, rel);
-
-				if (up >= 0)
-					r = rm_rf_at(up, base_of(rel));
-			}
+			up = parent_fd(l->upper_fd, rel);
+			if (up >= 0)
+				r = discard_at(vm, up, base_of(rel), *p);
 		}
 	}
 	changes_free(&cs);
