@@ -358,8 +358,8 @@ static int walk_entry(struct walk *w, int up_dfd, int host_dfd, const char *name
 			/* the host changed what the VM deleted */
 			struct change *c = &w->cs->v[w->cs->n - 1];
 
-			c->pub.conflict_why = conflict_of(c, false);
-			c->pub.conflict = c->pub.conflict_why != NULL;
+			c->pub.conflict = conflict_of(c, false) != NULL;
+			c->pub.conflict_why = c->pub.conflict ? "the host changed it after the VM deleted it" : NULL;
 		}
 		return r;
 	}
