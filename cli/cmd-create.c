@@ -15,6 +15,10 @@ static const char usage[] =
 	"      --net none|host    none: its own network with loopback only (default);\n"
 	"                         host: the host's network\n"
 	"      --hostname NAME    hostname inside the VM (default: the VM's name)\n"
+	"      --caps default|all capabilities of root in the VM: a reduced set\n"
+	"                         (default), or all of them (still only in the VM)\n"
+	"      --seccomp default|off  deny kernel modules, kexec, bpf, keyrings, the\n"
+	"                         clock, mounts, TIOCSTI... (default), or no filter\n"
 	"  -h, --help             show this help\n"
 	"\n"
 	"NAME: 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit.\n"
@@ -25,6 +29,8 @@ int cmd_create(int argc, char **argv)
 	static const struct option lopts[] = {
 		{ "net", required_argument, NULL, 'N' },
 		{ "hostname", required_argument, NULL, 'H' },
+		{ "caps", required_argument, NULL, 'C' },
+		{ "seccomp", required_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -40,6 +46,11 @@ int cmd_create(int argc, char **argv)
 				return EXIT_FVM;
 			break;
 		case 'H': opts.hostname = optarg; break;
+		case 'C':
+		case 'S':
+			if (parse_hardening(c, optarg, &opts))
+				return EXIT_FVM;
+			break;
 		case 'h': return cli_help(usage);
 		default: return cli_bad_option("create", c, argv);
 		}

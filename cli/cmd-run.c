@@ -32,6 +32,8 @@ static const char run_usage[] =
 	"  -u, --user USER[:GROUP]  run as this user of the VM (default: root); as root only\n"
 	"      --net none|host    network of a VM this command creates (default: none)\n"
 	"      --hostname NAME    hostname of a VM this command creates (default: its name)\n"
+	"      --caps default|all, --seccomp default|off\n"
+	"                         hardening of a VM this command creates (see fvm create)\n"
 	"  -h, --help             show this help\n"
 	"\n"
 	"Exit status: COMMAND's; 125 if fvm failed, 126 if COMMAND cannot be executed,\n"
@@ -103,6 +105,8 @@ static int parse(int argc, char **argv, struct run_opts *o, const char **ret_nam
 		{ "user", required_argument, NULL, 'u' },
 		{ "net", required_argument, NULL, 'N' },
 		{ "hostname", required_argument, NULL, 'H' },
+		{ "caps", required_argument, NULL, 'C' },
+		{ "seccomp", required_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -123,9 +127,14 @@ static int parse(int argc, char **argv, struct run_opts *o, const char **ret_nam
 		case 'R':
 		case 'N':
 		case 'H':
+		case 'C':
+		case 'S':
 			if (o->is_exec)
 				return cli_usage_error(cmd, "exec has no option '%s'", argv[optind - 1]);
-			if (c == 'R')
+			if (c == 'C' || c == 'S') {
+				if (parse_hardening(c, optarg, &o->vmopts))
+					return EXIT_FVM;
+			} else if (c == 'R')
 				o->rm = true;
 			else if (c == 'H')
 				o->vmopts.hostname = optarg;

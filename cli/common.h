@@ -49,6 +49,7 @@ int cli_bad_option(const char *cmd, int c, char **argv);
 int cli_each_vm(int argc, char **argv, int first,
 		int (*op)(struct fvm_vm *vm, void *ctx, struct fvm_error *e), void *ctx);
 void cli_tmp_name(char *buf, size_t len);
+int parse_hardening(int c, const char *arg, struct fvm_vm_opts *o);
 int parse_net(const char *s, enum fvm_net *ret);
 
 #endif

@@ -47,12 +47,17 @@ enum fvm_net {
 
 /**
  * struct fvm_vm_opts - settings fixed when a VM is created
- * @net:      network mode
- * @hostname: hostname inside the VM; NULL means the VM's name
+ * @net:        network mode
+ * @hostname:   hostname inside the VM; NULL means the VM's name
+ * @all_caps:   keep every capability in the VM's user namespace (default:
+ *              a reduced bounding set)
+ * @no_seccomp: no seccomp filter (default: a deny-list); no_new_privs stays
  */
 struct fvm_vm_opts {
 	enum fvm_net net;
 	const char *hostname;
+	bool all_caps;
+	bool no_seccomp;
 };
 
 /**

@@ -32,6 +32,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "harden.h"
 #include "hostmounts.h"
 #include "mount.h"
 #include "ns.h"
@@ -172,6 +173,18 @@ _Noreturn static void vm_child(struct fvm_vm *vm, const struct host_mount *mount
 	for (size_t i = 0; i < n; i++)
 		if (fds[i] >= 0)
 			close(fds[i]);
+	/* init is a VM process too: the same limits as every other */
+	{
+		int r = harden_caps(&vm->cfg);
+
+		if (r == 0)
+			r = harden_finish(&vm->cfg);
+		if (r < 0) {
+			fvm_errf(&e, r, "VM '%s': cannot apply its capability or seccomp limits: %s",
+				 vm->cfg.name, strerror(-r));
+			child_fail(sock, &e);
+		}
+	}
 	if (write_all(sock, &ok, sizeof(ok)) < 0)
 		_exit(1);
 	prctl(PR_SET_PDEATHSIG, 0);

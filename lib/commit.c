@@ -130,7 +130,7 @@ static int journal_write(struct commit *c, const char *phase)
 		json_object_array_add(arr, e);
 	}
 	txt = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
-	r = write_fileat_atomic(c->vm->dirfd, "commit.journal", txt, strlen(txt), 0600);
+	r = write_fileat_atomic(c->vm->dirfd, "commit.journal", txt, strlen(txt), 0600, true);
 	json_object_put(o);
 	if (r == 0) {
 		_cleanup_close_ int d = fcntl(c->vm->dirfd, F_DUPFD_CLOEXEC, 3);

@@ -31,13 +31,14 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
+#include "harden.h"
 #include "ns.h"
 #include "pty.h"
 #include "fvm-internal.h"
 
 extern char **environ;
 
-enum stage { ST_PID = 1, ST_SETNS, ST_USER, ST_NOUSER, ST_ROOTLESS_USER, ST_CWD, ST_PTY, ST_STDIO, ST_EXEC };
+enum stage { ST_PID = 1, ST_SETNS, ST_HARDEN, ST_USER, ST_NOUSER, ST_ROOTLESS_USER, ST_CWD, ST_PTY, ST_STDIO, ST_EXEC };
 
 struct exec_report {
 	int stage;
@@ -155,6 +156,9 @@ _Noreturn static void child_main(const struct join *j)
 		child_fail(j->report, ST_NOUSER, -r);
 	if (rootless && (t.uid != 0 || t.gid != 0))
 		child_fail(j->report, ST_ROOTLESS_USER, EINVAL);
+	r = harden_caps(&j->vm->cfg);   /* while still root in the VM */
+	if (r < 0)
+		child_fail(j->report, ST_HARDEN, -r);
 	if ((!rootless && setgroups(1, &t.gid) < 0) || setresgid(t.gid, t.gid, t.gid) < 0 ||
 	    setresuid(t.uid, t.uid, t.uid) < 0)
 		child_fail(j->report, ST_USER, errno);
@@ -186,6 +190,9 @@ _Noreturn static void child_main(const struct join *j)
 	}
 	/* nothing of fvm's (store fds!) and nothing else of the caller's goes in */
 	syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC);
+	r = harden_finish(&j->vm->cfg);
+	if (r < 0)
+		child_fail(j->report, ST_HARDEN, -r);
 	if (!argv || !argv[0]) {
 		const char *sh = getenv("SHELL");
 		const char *base;
@@ -230,6 +237,9 @@ static int report_error(const struct join *j, const struct exec_report *rep, str
 				j->ex->user ? j->ex->user : "root", strerror(e));
 	case ST_SETNS:
 		return fvm_errf(err, -e, "VM '%s': cannot enter its namespaces: %s", name, strerror(e));
+	case ST_HARDEN:
+		return fvm_errf(err, -e, "VM '%s': cannot apply its capability or seccomp limits: %s", name,
+				strerror(e));
 	case ST_PTY:
 		return fvm_errf(err, -e, "VM '%s': cannot allocate a terminal inside it: %s", name,
 				strerror(e));

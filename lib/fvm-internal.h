@@ -34,6 +34,8 @@ struct vm_config {
 	uid_t uid_base;     /* root mode: host uid of root in the VM */
 	unsigned uid_count;
 	uid_t owner;        /* rootless: the user the VM belongs to */
+	bool all_caps;      /* hardening switched off, one by one */
+	bool no_seccomp;
 };
 
 struct fvm_vm {

@@ -103,6 +103,19 @@ int config_load(struct fvm_vm *vm, struct fvm_error *err)
 	if (!s || (strcmp(s, "root") && strcmp(s, "rootless")))
 		return corrupt(vm, err, "'mode' must be \"root\" or \"rootless\"");
 	c->rootless = !strcmp(s, "rootless");
+	/* hardening: absent in configs older than it means the defaults */
+	{
+		json_object *h, *hv;
+
+		if (json_object_object_get_ex(o, "hardening", &h)) {
+			if (!json_object_is_type(h, json_type_object))
+				return corrupt(vm, err, "'hardening' must be an object");
+			if (json_object_object_get_ex(h, "capabilities", &hv))
+				c->all_caps = !strcmp(json_object_get_string(hv), "all");
+			if (json_object_object_get_ex(h, "seccomp", &hv))
+				c->no_seccomp = !strcmp(json_object_get_string(hv), "off");
+		}
+	}
 	if (c->rootless) {
 		if (!get_int(o, "owner", 0, UINT32_MAX - 1, &v))
 			return corrupt(vm, err, "bad 'owner'");
@@ -121,6 +134,12 @@ int config_load(struct fvm_vm *vm, struct fvm_error *err)
 /* The config's fields, as config.json has them and `fvm inspect` shows them. */
 static void add_config(json_object *o, const struct vm_config *c)
 {
+	json_object *h = json_object_new_object();
+
+	json_object_object_add(h, "capabilities", json_object_new_string(c->all_caps ? "all" : "default"));
+	json_object_object_add(h, "seccomp", json_object_new_string(c->no_seccomp ? "off" : "default"));
+	json_object_object_add(h, "no_new_privs", json_object_new_boolean(true));
+	json_object_object_add(o, "hardening", h);
 	json_object_object_add(o, "net", json_object_new_string(c->net == FVM_NET_HOST ? "host" : "none"));
 	json_object_object_add(o, "hostname", json_object_new_string(c->hostname));
 	json_object_object_add(o, "mode", json_object_new_string(c->rootless ? "rootless" : "root"));
@@ -145,7 +164,7 @@ int config_save(struct fvm_vm *vm, struct fvm_error *err)
 	json_object_object_add(o, "created", json_object_new_int64(c->created));
 	add_config(o, c);
 	txt = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE);
-	r = write_fileat_atomic(vm->dirfd, "config.json", txt, strlen(txt), 0644);
+	r = write_fileat_atomic(vm->dirfd, "config.json", txt, strlen(txt), 0644, true);
 	if (r < 0)
 		return fvm_errf(err, r, "VM '%s': cannot write %s/config.json: %s", c->name,
 				vm->dir, strerror(-r));
@@ -178,7 +197,8 @@ int state_save(struct fvm_vm *vm, const struct vm_state *st)
 
 	if (run < 0)
 		return -errno;
-	return write_fileat_atomic(run, "state.json", buf, (size_t)n, 0644);
+	/* runtime state: after a crash it is stale anyway, no fsync */
+	return write_fileat_atomic(run, "state.json", buf, (size_t)n, 0644, false);
 }
 
 /* The object `fvm inspect` prints for one VM. Caller frees. */

@@ -122,11 +122,12 @@ int read_small_fileat(int dirfd, const char *path, char **ret, size_t *ret_len)
 }
 
 /**
- * write_fileat_atomic() - replace @name in @dirfd by write-to-temp, fsync,
- * rename, so that a reader sees the old or the new content, never a part.
+ * write_fileat_atomic() - replace @name in @dirfd by write-to-temp, fsync
+ * (when @durable), rename, so that a reader sees the old or the new
+ * content, never a part; @durable also makes it survive a power loss.
  */
 int write_fileat_atomic(int dirfd, const char *name, const char *data, size_t len,
-			mode_t mode)
+			mode_t mode, bool durable)
 {
 	char tmp[300];
 	_cleanup_close_ int fd = -1;
@@ -138,7 +139,7 @@ int write_fileat_atomic(int dirfd, const char *name, const char *data, size_t le
 	if (fd < 0)
 		return -errno;
 	r = write_all(fd, data, len);
-	if (r == 0 && fsync(fd) < 0)
+	if (r == 0 && durable && fsync(fd) < 0)
 		r = -errno;
 	if (r == 0 && renameat(dirfd, tmp, dirfd, name) < 0)
 		r = -errno;

@@ -42,7 +42,7 @@ int fvm_errf(struct fvm_error *err, int code, const char *fmt, ...) _printf_(3, 
 
 int read_small_fileat(int dirfd, const char *path, char **ret, size_t *ret_len);
 int write_fileat_atomic(int dirfd, const char *name, const char *data, size_t len,
-			mode_t mode);
+			mode_t mode, bool durable);
 int rm_rf_at(int dirfd, const char *name);
 int mkdirat_p(int dirfd, const char *path, mode_t mode);
 int write_all(int fd, const void *buf, size_t len);

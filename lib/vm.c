@@ -98,6 +98,8 @@ int fvm_vm_create(struct fvm_store *store, const char *name, const struct fvm_vm
 	snprintf(vm->cfg.hostname, sizeof(vm->cfg.hostname), "%s",
 		 opts && opts->hostname ? opts->hostname : name);
 	vm->cfg.rootless = store->rootless;
+	vm->cfg.all_caps = opts && opts->all_caps;
+	vm->cfg.no_seccomp = opts && opts->no_seccomp;
 	vm->cfg.owner = store->uid;
 	if (!store->rootless) {
 		vm->cfg.uid_count = UID_RANGE;

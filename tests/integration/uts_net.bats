@@ -32,7 +32,12 @@ interfaces() {
 @test "uts: sethostname inside changes neither the host nor another VM" {
 	local host_name
 	host_name=$(hostname)
-	fvm create web
+	# sethostname needs CAP_SYS_ADMIN, not in the default bounding set
+	fvm create --caps all web
+	run -0 --separate-stderr fvm run web -- true
+	fvm create web2
+	run -0 --separate-stderr fvm run web2 -- "$PROBE" sethostname renamed-in-vm
+	assert_eq "$output" errno=EPERM "sethostname under the default capabilities"
 	fvm create db
 	fvm_start web
 	run -0 --separate-stderr fvm exec web -- "$PROBE" sethostname renamed-in-vm

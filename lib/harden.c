@@ -1,0 +1,145 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * harden.c - the kernel attack surface a VM's programs get.
+ *
+ * Theory of operation. Three layers, each on by default and each with a
+ * switch in the VM's config:
+ *
+ *  - capabilities: the bounding set keeps only what unmodified programs,
+ *    package managers among them, need of root inside a user namespace
+ *    (the set podman gives containers); the rest can never be regained,
+ *    not even by exec'ing a file with capabilities. Dropped while the
+ *    process still holds CAP_SETPCAP in the VM's user namespace, before it
+ *    becomes the target user.
+ *  - no_new_privs: no set-uid, set-gid or file-capability exec raises
+ *    privileges; also what lets an unprivileged process load a filter.
+ *  - seccomp (libseccomp): a deny-list in the spirit of podman's default
+ *    profile: kernel modules, kexec, bpf, perf events, keyrings, the clock,
+ *    swap, reboot, accounting, open_by_handle_at, userfaultfd, io ports,
+ *    the kernel log, mount and namespace-changing calls into mounts
+ *    (mount, umount, pivot_root and the fd mount API), and the
+ *    TIOCSTI/TIOCLINUX ioctls that push input into a terminal. A denied
+ *    call fails with EPERM; the rules also cover the 32-bit x86 and x32
+ *    system call tables, so they cannot be bypassed with int 0x80.
+ */
+#include <errno.h>
+#include <linux/capability.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+
+#include <seccomp.h>
+
+#include "harden.h"
+
+/* podman's default capabilities for containers */
+static const int keep_caps[] = {
+	CAP_CHOWN, CAP_DAC_OVERRIDE, CAP_FOWNER, CAP_FSETID, CAP_KILL, CAP_NET_BIND_SERVICE,
+	CAP_SETFCAP, CAP_SETGID, CAP_SETPCAP, CAP_SETUID, CAP_SYS_CHROOT,
+};
+
+static const char *const denied[] = {
+	"init_module", "finit_module", "delete_module", "create_module",
+	"kexec_load", "kexec_file_load", "reboot",
+	"bpf", "perf_event_open", "lookup_dcookie",
+	"keyctl", "add_key", "request_key",
+	"settimeofday", "clock_settime", "clock_settime64", "adjtimex", "clock_adjtime",
+	"clock_adjtime64", "stime",
+	"swapon", "swapoff", "acct", "quotactl", "quotactl_fd", "nfsservctl", "uselib",
+	"open_by_handle_at", "userfaultfd", "iopl", "ioperm", "syslog", "vhangup",
+	"mount", "umount", "umount2", "pivot_root", "move_mount", "fsopen", "fsconfig",
+	"fsmount", "fspick", "open_tree", "mount_setattr",
+	"get_kernel_syms", "query_module", "_sysctl", "kcmp",
+};
+
+bool harden_cap_kept(int cap)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(keep_caps); i++)
+		if (keep_caps[i] == cap)
+			return true;
+	return false;
+}
+
+/**
+ * harden_drop_caps() - shrink the bounding set to the kept capabilities
+ *
+ * Return: 0 or -errno (CAP_SETPCAP is needed: call before changing uid).
+ */
+int harden_drop_caps(void)
+{
+	for (int cap = 0; cap <= CAP_LAST_CAP; cap++)
+		if (!harden_cap_kept(cap) && prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 && errno != EINVAL)
+			return -errno;
+	return 0;
+}
+
+static int add_rules(scmp_filter_ctx ctx)
+{
+	int r;
+
+	for (size_t i = 0; i < ARRAY_SIZE(denied); i++) {
+		int nr = seccomp_syscall_resolve_name(denied[i]);
+
+		if (nr == __NR_SCMP_ERROR)
+			continue;   /* not on this architecture */
+		r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), nr, 0);
+		if (r < 0 && r != -EDOM)
+			return r;
+	}
+	/* ioctl's request is an unsigned int: compare the low 32 bits only */
+	r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(ioctl), 1,
+			     SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu, TIOCSTI));
+	if (r == 0)
+		r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(ioctl), 1,
+				     SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu, TIOCLINUX));
+	return r;
+}
+
+/**
+ * harden_seccomp() - load the VM's seccomp filter into this process (and
+ * so every process it starts). Sets no_new_privs first, which the kernel
+ * requires of a process without CAP_SYS_ADMIN in the host's namespace.
+ *
+ * Return: 0 or -errno.
+ */
+int harden_seccomp(void)
+{
+	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
+	int r;
+
+	if (!ctx)
+		return -ENOMEM;
+	r = seccomp_arch_add(ctx, SCMP_ARCH_X86);
+	if (r == 0 || r == -EEXIST)
+		r = seccomp_arch_add(ctx, SCMP_ARCH_X32);
+	if (r == 0 || r == -EEXIST)
+		r = add_rules(ctx);
+	if (r == 0 && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		r = -errno;
+	if (r == 0)
+		r = seccomp_load(ctx);
+	seccomp_release(ctx);
+	return r;
+}
+
+/**
+ * harden_caps() - first half of the VM's hardening, in a process about to
+ * become a VM program, while it is still root in the VM's user namespace.
+ */
+int harden_caps(const struct vm_config *cfg)
+{
+	return cfg->all_caps ? 0 : harden_drop_caps();
+}
+
+/**
+ * harden_finish() - second half, after the uid change, right before exec:
+ * seccomp (with no_new_privs), or no_new_privs alone when seccomp is off.
+ */
+int harden_finish(const struct vm_config *cfg)
+{
+	if (!cfg->no_seccomp)
+		return harden_seccomp();
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return -errno;
+	return 0;
+}

@@ -1,0 +1,16 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* harden.h - capabilities, no_new_privs and seccomp for VM programs. */
+#ifndef FVM_HARDEN_H
+#define FVM_HARDEN_H
+
+#include <stdbool.h>
+
+#include "fvm-internal.h"
+
+bool harden_cap_kept(int cap);
+int harden_drop_caps(void);
+int harden_seccomp(void);
+int harden_caps(const struct vm_config *cfg);
+int harden_finish(const struct vm_config *cfg);
+
+#endif
