@@ -11,8 +11,8 @@ title "A real build: meson setup + ninja of fvm, in a VM and on the host"
 series build bars s "clean build of fvm (meson setup + ninja)"
 ratio build fvm host 1.03
 
-rounds=8
-((QUICK)) && rounds=3
+rounds=10
+((QUICK)) && rounds=2
 
 home=$(fresh_home build)
 trap 'drop_home "$home"' EXIT

@@ -7,7 +7,7 @@
 source "$(dirname "$0")/lib.sh"
 
 nfiles=100000 rounds=5 runs=2
-((QUICK)) && nfiles=10000 rounds=3 runs=2
+((QUICK)) && nfiles=10000 rounds=2 runs=2
 
 title "\`fvm diff\` of $nfiles changed files"
 series diff bars ms "list the changes of a VM with $nfiles new files"

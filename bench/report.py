@@ -29,6 +29,8 @@ def fmt(v):
     if v is None:
         return "–"
     a = abs(v)
+    if float(v).is_integer() and a < 1e6:
+        return str(int(v))
     if a >= 100:
         return f"{v:.0f}"
     if a >= 10:
@@ -112,6 +114,14 @@ class Bench:
         return out
 
 
+def slope_text(sl, unit):
+    if sl is None:
+        return "–"
+    if unit == "ms":
+        return f"{sl * 1000:.1f} µs"
+    return f"{fmt(sl)} {unit}"
+
+
 def skip_reason(b, series, contender):
     for s, c, why in b.skips:
         if s == series and c == contender:
@@ -167,7 +177,8 @@ def q(s):
     return "'" + s.replace("'", "''") + "'"
 
 
-def section(b, out, n):
+def section(b, out):
+    n = int(b.id[:2]) if b.id[:2].isdigit() else b.id
     md = [f"## {n}. {b.title}", ""]
     for name, spec in b.series.items():
         unit, data = spec["unit"], b.samples.get(name, {})
@@ -226,12 +237,13 @@ def section(b, out, n):
         md.append("")
     sr = b.slope_results()
     if sr:
-        md += ["| slope (least squares over the medians) | per unit of x | points |",
-               "|---|---:|---:|"]
+        md += [f"| slope of the median over {b.series[sr[0][0]]['xlabel'] or 'x'} (least squares) "
+               "| per unit | points | target | |", "|---|---:|---:|---:|---|"]
         for s, c, sl, pts, tgt in sr:
             unit = b.series.get(s, {}).get("unit", "")
-            per = "–" if sl is None else (f"{sl * 1000:.1f} µs" if unit == "ms" else f"{fmt(sl)} {unit}")
-            md.append(f"| {c} | {per} | {len(pts)} |")
+            md.append(f"| {c} | {slope_text(sl, unit)} | {len(pts)} | "
+                      f"{'≤ ' + slope_text(tgt, unit) if tgt else ''} | "
+                      f"{verdict(sl, tgt) if sl is not None else ''} |")
         md.append("")
     if b.scalars:
         md += ["| measure | value | target | |", "|---|---:|---:|---|"]
@@ -253,7 +265,8 @@ def section(b, out, n):
 def summary(benches):
     md = ["## Targets at a glance", "",
           "| benchmark | measure | result | target | |", "|---|---|---:|---:|---|"]
-    for n, b in enumerate(benches, 1):
+    for b in benches:
+        n = int(b.id[:2]) if b.id[:2].isdigit() else b.id
         short = b.title.split(":")[0]
         for s, a, c, r, tgt in b.ratio_results():
             if tgt is None:
@@ -261,6 +274,12 @@ def summary(benches):
             res = f"{fmt(r)}×" if r is not None else "not measured"
             md.append(f"| {n}. {short} | {a} ÷ {c} | {res} | ≤ {fmt(tgt)}× | "
                       f"{verdict(r, tgt) if r is not None else ''} |")
+        for s, c, sl, pts, tgt in b.slope_results():
+            if tgt is None:
+                continue
+            unit = b.series.get(s, {}).get("unit", "")
+            md.append(f"| {n}. {short} | slope of {c}'s {s} | {slope_text(sl, unit)} | "
+                      f"≤ {slope_text(tgt, unit)} | {verdict(sl, tgt) if sl is not None else ''} |")
         for name, v, unit, tgt in b.scalars:
             if tgt is None or v is None:
                 continue
@@ -294,8 +313,8 @@ def main():
           "| machine and peers | |", "|---|---|"]
     md += [f"| {k} | {v} |" for k, v in env if k not in ("mode", "date")]
     md += [""] + summary(benches)
-    for n, b in enumerate(benches, 1):
-        md += section(b, out, n)
+    for b in benches:
+        md += section(b, out)
     if dur:
         md += ["## Time taken", "", "| part | seconds |", "|---|---:|"]
         md += [f"| {k} | {v} |" for k, v in dur] + [""]

@@ -301,3 +301,49 @@ setup() {
 teardown() {
 	fvm_teardown
 }
+
+# ---- diff, commit, discard (changes-*.bats) ------------------------------------
+
+# tree_snapshot DIR: one sorted line per entry below DIR: relative path,
+# type, mode, and for non-directories size, link count, mtime, symlink
+# target and content checksum. Owners are left out (a VM shows its own
+# uids), and so are directory sizes and times (they follow their entries).
+# Self-contained, so that it can run inside a VM too:
+#   fvm run NAME -- bash -c "$(declare -f tree_snapshot); tree_snapshot DIR"
+tree_snapshot() {
+	(cd "$1" && find . -mindepth 1 \
+		\( -type d -printf '%P d %m\n' \) -o \
+		\( -type f -printf '%P f %m %s %n %T@ ' -exec sh -c 'md5sum <"$1" | cut -d" " -f1' _ {} \; \) -o \
+		-printf '%P %y %m %s %n %T@ %l\n') | LC_ALL=C sort
+}
+
+# vm_snapshot NAME DIR: tree_snapshot of DIR as VM NAME sees it.
+vm_snapshot() {
+	fvm run "$1" -- bash -c "$(declare -f tree_snapshot); tree_snapshot \"\$1\"" _ "$2"
+}
+
+# diff_short NAME DIR: `fvm diff NAME DIR`, one "X[!] RELPATH[/]" per line
+# (paths relative to DIR, extras dropped), sorted; fails if diff fails.
+diff_short() {
+	local out
+	out=$(fvm diff "$1" "$2") || return 1
+	[[ -z $out ]] && return 0
+	awk -v d="$2/" '{ p = $2; if (index(p, d) == 1) p = substr(p, length(d) + 1); print $1, p }' <<<"$out" |
+		LC_ALL=C sort -k2,2
+}
+
+# layer_leftovers NAME DIR: non-directory entries still in VM NAME's layer
+# below DIR. Whiteouts (of paths the host does not have either) and
+# directories (copied up on the way to a change; an opaque one left behind
+# shows in `fvm diff`) are left out.
+layer_leftovers() {
+	local up
+	up=$(layer_upper "$1" "$2")
+	[[ -d $up ]] || return 0
+	(cd "$up" && find . -mindepth 1 ! -type c ! -type d -printf '%P\n' | LC_ALL=C sort)
+}
+
+# commit_temps DIR: temporaries of fvm commit left anywhere below DIR.
+commit_temps() {
+	find "$1" -name '.fvm-commit-*' -printf '%P\n' 2>/dev/null
+}
