@@ -2,71 +2,70 @@
 /* cmd-create.c - fvm create: make a new, stopped VM. */
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 
-#include "common.h"
+#include "vmopts.h"
 
 static const char usage[] =
 	"Usage: fvm create [OPTIONS] NAME\n"
 	"\n"
 	"Create the VM NAME: a config and empty copy-on-write layers in the store.\n"
-	"It costs no disk until a program in it writes.\n"
+	"It costs no disk until a program in it writes. By default it sees the whole\n"
+	"host copy-on-write, except /run (private: host daemons' sockets are out of\n"
+	"reach), has no network but loopback, and runs under the default hardening.\n"
 	"\n"
 	"Options:\n"
-	"      --net none|host    none: its own network with loopback only (default);\n"
-	"                         host: the host's network\n"
-	"      --hostname NAME    hostname inside the VM (default: the VM's name)\n"
-	"      --caps default|all capabilities of root in the VM: a reduced set\n"
-	"                         (default), or all of them (still only in the VM)\n"
-	"      --seccomp default|off  deny kernel modules, kexec, bpf, keyrings, the\n"
-	"                         clock, mounts, TIOCSTI... (default), or no filter\n"
+	VMOPTS_HELP
 	"  -h, --help             show this help\n"
 	"\n"
+	"Path policies may be given many times; the most specific path wins.\n"
 	"NAME: 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit.\n"
-	"See fvm-create(1).\n";
+	"Change the settings later with 'fvm config'. See fvm-create(1).\n";
 
 int cmd_create(int argc, char **argv)
 {
-	static const struct option lopts[] = {
-		{ "net", required_argument, NULL, 'N' },
-		{ "hostname", required_argument, NULL, 'H' },
-		{ "caps", required_argument, NULL, 'C' },
-		{ "seccomp", required_argument, NULL, 'S' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
-	struct fvm_vm_opts opts = { .net = FVM_NET_NONE };
+	static const struct option own[] = { { "help", no_argument, NULL, 'h' }, { 0 } };
+	struct option *lopts = vmopts_merge(own);
 	struct fvm_error e = { 0 };
-	struct fvm_store *s;
-	int c, r;
+	struct fvm_store *s = NULL;
+	struct vmopts v;
+	int c, r, status = EXIT_FVM;
 
-	while ((c = getopt_long(argc, argv, ":h", lopts, NULL)) != -1) {
-		switch (c) {
-		case 'N':
-			if (parse_net(optarg, &opts.net))
-				return EXIT_FVM;
-			break;
-		case 'H': opts.hostname = optarg; break;
-		case 'C':
-		case 'S':
-			if (parse_hardening(c, optarg, &opts))
-				return EXIT_FVM;
-			break;
-		case 'h': return cli_help(usage);
-		default: return cli_bad_option("create", c, argv);
+	vmopts_init(&v);
+	if (!lopts)
+		return cli_errorf("out of memory");
+	while ((c = getopt_long(argc, argv, ":hp:", lopts, NULL)) != -1) {
+		if (c == 'h') {
+			status = cli_help(usage);
+			goto out;
 		}
+		r = vmopts_parse(&v, c == 'p' ? VMOPT_BASE + 2 : c, optarg);
+		if (r == 1)
+			r = cli_bad_option("create", c, argv);
+		if (r)
+			goto out;
 	}
-	if (optind != argc - 1)
-		return cli_usage_error("create", optind >= argc ? "no VM name given" : "one VM name only");
-	if (fvm_name_check(argv[optind], &e) < 0)
-		return cli_fail(&e);
+	if (optind != argc - 1) {
+		cli_usage_error("create", optind >= argc ? "no VM name given" : "one VM name only");
+		goto out;
+	}
+	if (fvm_name_check(argv[optind], &e) < 0) {
+		cli_fail(&e);
+		goto out;
+	}
 	s = cli_store();
 	if (!s)
-		return EXIT_FVM;
-	r = fvm_vm_create(s, argv[optind], &opts, &e);
-	if (r == 0)
-		cli_rootless_note(s);
+		goto out;
+	r = fvm_vm_create(s, argv[optind], &v.o, &e);
+	if (r < 0) {
+		cli_fail(&e);
+		goto out;
+	}
+	cli_rootless_note(s);
+	status = 0;
+out:
 	fvm_store_free(s);
-	if (r < 0)
-		return cli_fail(&e);
-	return 0;
+	vmopts_free(&v);
+	free(lopts);
+	return status;
 }

@@ -10,7 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "common.h"
+#include "vmopts.h"
 
 static const char run_usage[] =
 	"Usage: fvm run [OPTIONS] NAME [--] [COMMAND [ARG...]]\n"
@@ -30,11 +30,10 @@ static const char run_usage[] =
 	"  -w, --workdir DIR      working directory inside the VM (default: the current\n"
 	"                         one if the VM has it, else the home directory)\n"
 	"  -u, --user USER[:GROUP]  run as this user of the VM (default: root); as root only\n"
-	"      --net none|host    network of a VM this command creates (default: none)\n"
-	"      --hostname NAME    hostname of a VM this command creates (default: its name)\n"
-	"      --caps default|all, --seccomp default|off\n"
-	"                         hardening of a VM this command creates (see fvm create)\n"
 	"  -h, --help             show this help\n"
+	"\n"
+	"Settings of a VM that this command creates (see fvm create):\n"
+	VMOPTS_HELP
 	"\n"
 	"Exit status: COMMAND's; 125 if fvm failed, 126 if COMMAND cannot be executed,\n"
 	"127 if it is not found. See fvm-run(1).\n";
@@ -58,7 +57,7 @@ static const char exec_usage[] =
 
 struct run_opts {
 	struct fvm_exec ex;
-	struct fvm_vm_opts vmopts;
+	struct vmopts vm;
 	char **env;
 	size_t nenv;
 	bool rm;
@@ -94,26 +93,12 @@ static int add_env(struct run_opts *o, const char *kv)
 	return 0;
 }
 
-static int parse(int argc, char **argv, struct run_opts *o, const char **ret_name, int *ret_argi)
+static int parse_loop(int argc, char **argv, struct run_opts *o, const struct option *lopts)
 {
-	static const struct option lopts[] = {
-		{ "interactive", no_argument, NULL, 'i' },
-		{ "tty", no_argument, NULL, 't' },
-		{ "rm", no_argument, NULL, 'R' },
-		{ "env", required_argument, NULL, 'e' },
-		{ "workdir", required_argument, NULL, 'w' },
-		{ "user", required_argument, NULL, 'u' },
-		{ "net", required_argument, NULL, 'N' },
-		{ "hostname", required_argument, NULL, 'H' },
-		{ "caps", required_argument, NULL, 'C' },
-		{ "seccomp", required_argument, NULL, 'S' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
 	const char *cmd = o->is_exec ? "exec" : "run";
-	int c;
+	int c, r;
 
-	while ((c = getopt_long(argc, argv, "+:ite:w:u:h", lopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:ite:w:u:hp:", lopts, NULL)) != -1) {
 		switch (c) {
 		case 'i': o->ex.stdin_open = true; break;
 		case 't': o->ex.tty = true; break;
@@ -125,26 +110,46 @@ static int parse(int argc, char **argv, struct run_opts *o, const char **ret_nam
 		case 'u': o->ex.user = optarg; break;
 		case 'h': return -1;
 		case 'R':
-		case 'N':
-		case 'H':
-		case 'C':
-		case 'S':
 			if (o->is_exec)
 				return cli_usage_error(cmd, "exec has no option '%s'", argv[optind - 1]);
-			if (c == 'C' || c == 'S') {
-				if (parse_hardening(c, optarg, &o->vmopts))
-					return EXIT_FVM;
-			} else if (c == 'R')
-				o->rm = true;
-			else if (c == 'H')
-				o->vmopts.hostname = optarg;
-			else if (parse_net(optarg, &o->vmopts.net))
-				return EXIT_FVM;
+			o->rm = true;
 			break;
 		default:
-			return cli_bad_option(cmd, c, argv);
+			/* settings of a VM that run creates */
+			r = o->is_exec ? 1 : vmopts_parse(&o->vm, c == 'p' ? VMOPT_BASE + 2 : c, optarg);
+			if (r == 1)
+				return o->is_exec && c >= VMOPT_BASE ?
+				       cli_usage_error(cmd, "exec has no option '%s'", argv[optind - 1]) :
+				       cli_bad_option(cmd, c, argv);
+			if (r)
+				return r;
 		}
 	}
+	return 0;
+}
+
+static int parse(int argc, char **argv, struct run_opts *o, const char **ret_name, int *ret_argi)
+{
+	static const struct option own[] = {
+		{ "interactive", no_argument, NULL, 'i' },
+		{ "tty", no_argument, NULL, 't' },
+		{ "rm", no_argument, NULL, 'R' },
+		{ "env", required_argument, NULL, 'e' },
+		{ "workdir", required_argument, NULL, 'w' },
+		{ "user", required_argument, NULL, 'u' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	struct option *lopts = vmopts_merge(own);
+	const char *cmd = o->is_exec ? "exec" : "run";
+	int r;
+
+	if (!lopts)
+		return cli_errorf("out of memory");
+	r = parse_loop(argc, argv, o, lopts);
+	free(lopts);
+	if (r)
+		return r;
 	/* `fvm run --rm -- CMD`: no name before "--" */
 	if (o->rm && optind > 1 && !strcmp(argv[optind - 1], "--")) {
 		*ret_name = NULL;
@@ -162,7 +167,6 @@ static int parse(int argc, char **argv, struct run_opts *o, const char **ret_nam
 	return 0;
 }
 
-
 /* Open NAME, creating it when `run` is allowed to. Return: 0 or exit status. */
 static int get_vm(struct fvm_store *s, const char *name, struct run_opts *o, struct fvm_vm **vm)
 {
@@ -173,7 +177,7 @@ static int get_vm(struct fvm_store *s, const char *name, struct run_opts *o, str
 		return 0;
 	if (!o->rm && (o->is_exec || e.code != -ENOENT))
 		return cli_fail(&e);
-	r = fvm_vm_create(s, name, &o->vmopts, &e);
+	r = fvm_vm_create(s, name, &o->vm.o, &e);
 	if (r == -EEXIST && !o->rm) {
 		/* created by a concurrent run since we looked: use it */
 		e = (struct fvm_error){ 0 };
@@ -202,6 +206,7 @@ static int run_or_exec(int argc, char **argv, bool is_exec)
 	char gen[16];
 	int argi = 0, status = EXIT_FVM, r;
 
+	vmopts_init(&o.vm);
 	r = parse(argc, argv, &o, &name, &argi);
 	if (r < 0)
 		return cli_help(is_exec ? exec_usage : run_usage);
@@ -247,6 +252,7 @@ out:
 	for (size_t i = 0; i < o.nenv; i++)
 		free(o.env[i]);
 	free(o.env);
+	vmopts_free(&o.vm);
 	return status;
 }
 

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "changes-print.h"
+#include "vmopts.h"
 
 static const char usage[] =
 	"Usage: fvm try [OPTIONS] [--] COMMAND [ARG...]\n"

@@ -91,8 +91,10 @@ int parse_net(const char *s, enum fvm_net *ret)
 		*ret = FVM_NET_NONE;
 	else if (!strcmp(s, "host"))
 		*ret = FVM_NET_HOST;
+	else if (!strcmp(s, "private"))
+		*ret = FVM_NET_PRIVATE;
 	else
-		return cli_errorf("unknown network mode '%s': use 'none' (loopback only) or 'host'", s);
+		return cli_errorf("unknown network mode '%s': use 'none' (loopback only), 'host' or 'private'", s);
 	return 0;
 }
 

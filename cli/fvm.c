@@ -10,6 +10,7 @@
 
 static const struct cmd cmds[] = {
 	{ "create", cmd_create, "create a VM" },
+	{ "config", cmd_config, "show or change a stopped VM's settings" },
 	{ "run", cmd_run, "run a program in a VM (creating and starting it if needed)" },
 	{ "exec", cmd_exec, "run a program in a running VM" },
 	{ "start", cmd_start, "start a VM in the background" },

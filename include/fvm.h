@@ -43,6 +43,35 @@ struct fvm_vm;      /* one VM of a store */
 enum fvm_net {
 	FVM_NET_NONE = 0,    /* own network namespace, loopback only */
 	FVM_NET_HOST = 1,    /* the host's network stack */
+	FVM_NET_PRIVATE = 2, /* own stack, outbound through pasta, ports published on request */
+};
+
+/* what a VM sees at a path; the most specific path wins */
+enum fvm_policy_kind {
+	FVM_POLICY_COW = 0,      /* default: the host's, copy-on-write */
+	FVM_POLICY_HIDE,         /* does not exist in the VM */
+	FVM_POLICY_RO,           /* read-only in the VM */
+	FVM_POLICY_SHARE,        /* the host's itself: writes reach the host, on purpose */
+	FVM_POLICY_PRIVATE,      /* an empty directory only the VM has (kept in the store) */
+};
+
+struct fvm_policy {
+	const char *path;
+	enum fvm_policy_kind kind;
+};
+
+/**
+ * struct fvm_limits - resources of a VM (0: no limit)
+ * @memory:     bytes
+ * @cpus_milli: thousandths of a CPU (1500 = 1.5 CPUs)
+ * @pids:       processes and threads
+ * @io_weight:  1..10000 relative block I/O weight
+ */
+struct fvm_limits {
+	uint64_t memory;
+	unsigned cpus_milli;
+	unsigned pids;
+	unsigned io_weight;
 };
 
 /**
@@ -58,7 +87,25 @@ struct fvm_vm_opts {
 	const char *hostname;
 	bool all_caps;
 	bool no_seccomp;
+	const struct fvm_policy *policies;  /* @npolicies of them */
+	size_t npolicies;
+	char *const *publish;   /* NULL-terminated "HOSTPORT:VMPORT[/tcp|/udp]", --net private */
+	struct fvm_limits limits;
+	bool untrusted;         /* profile: hide keys, keyrings, browser profiles of the owner */
 };
+
+/* which fields of struct fvm_vm_opts fvm_vm_update() changes */
+#define FVM_SET_NET       (1u << 0)
+#define FVM_SET_HOSTNAME  (1u << 1)
+#define FVM_SET_CAPS      (1u << 2)
+#define FVM_SET_SECCOMP   (1u << 3)
+#define FVM_SET_POLICIES  (1u << 4)   /* merged by path; FVM_POLICY_COW removes one */
+#define FVM_SET_PUBLISH   (1u << 5)   /* replaces the list */
+#define FVM_SET_MEMORY    (1u << 6)
+#define FVM_SET_CPUS      (1u << 7)
+#define FVM_SET_PIDS      (1u << 8)
+#define FVM_SET_IO_WEIGHT (1u << 9)
+#define FVM_SET_PROFILE   (1u << 10)
 
 /**
  * struct fvm_exec - a program to run inside a VM
@@ -184,6 +231,8 @@ int fvm_vm_exec(struct fvm_vm *vm, const struct fvm_exec *ex, int *ret_status,
 		struct fvm_error *err);
 int fvm_vm_stop(struct fvm_vm *vm, unsigned timeout_sec, struct fvm_error *err);
 int fvm_vm_remove(struct fvm_vm *vm, bool force, struct fvm_error *err);
+int fvm_vm_update(struct fvm_vm *vm, const struct fvm_vm_opts *opts, unsigned what,
+		  struct fvm_error *err);
 
 int fvm_vm_diff(struct fvm_vm *vm, char *const *paths, fvm_change_fn fn, void *userdata,
 		struct fvm_error *err);

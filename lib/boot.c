@@ -165,7 +165,7 @@ _Noreturn static void vm_child(struct fvm_vm *vm, const struct host_mount *mount
 			 strerror(errno));
 		child_fail(sock, &e);
 	}
-	if (vm->cfg.net == FVM_NET_NONE && net_lo_up() < 0) {
+	if (vm->cfg.net != FVM_NET_HOST && net_lo_up() < 0) {
 		fvm_errf(&e, -errno, "VM '%s': cannot bring up its loopback interface: %s",
 			 vm->cfg.name, strerror(errno));
 		child_fail(sock, &e);

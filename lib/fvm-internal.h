@@ -36,6 +36,20 @@ struct vm_config {
 	uid_t owner;        /* rootless: the user the VM belongs to */
 	bool all_caps;      /* hardening switched off, one by one */
 	bool no_seccomp;
+	struct policy *policies;   /* sorted by path length: parents first */
+	size_t npolicies;
+	char **publish;            /* "HOSTPORT:VMPORT/proto", --net private */
+	size_t npublish;
+	struct fvm_limits limits;
+	bool untrusted;
+};
+
+#define MAX_POLICIES 64
+#define MAX_PUBLISH 32
+
+struct policy {
+	char *path;
+	enum fvm_policy_kind kind;
 };
 
 struct fvm_vm {
@@ -51,6 +65,16 @@ struct vm_state {
 	unsigned long long starttime;  /* of init, to survive pid reuse */
 	bool persist;                  /* started by `fvm start`: no auto-stop */
 };
+
+/* config.c */
+int config_apply(struct vm_config *c, const struct fvm_vm_opts *o, unsigned what,
+		 struct fvm_error *err);
+void config_release(struct vm_config *c);
+const char *policy_name(enum fvm_policy_kind k);
+int policy_parse_name(const char *s, enum fvm_policy_kind *ret);
+int policies_effective(const struct vm_config *c, const char *home, struct policy **ret,
+		       size_t *ret_n);
+void policies_free(struct policy *p, size_t n);
 
 /* json.c */
 int config_load(struct fvm_vm *vm, struct fvm_error *err);

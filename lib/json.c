@@ -66,6 +66,71 @@ static int corrupt(struct fvm_vm *vm, struct fvm_error *err, const char *what)
 			vm->cfg.name, vm->dir, what);
 }
 
+/*
+ * Policies, published ports, limits and profile: absent in configs older
+ * than them; present, they go through the same checks as on create, except
+ * that a policy's host path may have gone since (checked again at boot).
+ */
+static int load_extras(struct fvm_vm *vm, json_object *o, struct fvm_error *err)
+{
+	struct vm_config *c = &vm->cfg;
+	json_object *pol, *pub, *lim, *e, *x;
+	long long v;
+
+	if (json_object_object_get_ex(o, "policies", &pol)) {
+		if (!json_object_is_type(pol, json_type_array) || json_object_array_length(pol) > MAX_POLICIES)
+			return corrupt(vm, err, "'policies' must be an array of at most 64");
+		for (size_t i = 0; i < json_object_array_length(pol); i++) {
+			const char *path, *mode;
+			enum fvm_policy_kind k;
+			struct policy *nv;
+
+			e = json_object_array_get_idx(pol, i);
+			path = get_str(e, "path");
+			mode = get_str(e, "mode");
+			if (!path || *path != '/' || strlen(path) >= 4096 || strstr(path, "/../") ||
+			    !mode || policy_parse_name(mode, &k) < 0)
+				return corrupt(vm, err, "bad entry in 'policies'");
+			nv = realloc(c->policies, (c->npolicies + 1) * sizeof(*nv));
+			if (!nv)
+				return -ENOMEM;
+			c->policies = nv;
+			nv[c->npolicies].path = strdup(path);
+			nv[c->npolicies++].kind = k;
+		}
+	}
+	if (json_object_object_get_ex(o, "publish", &pub)) {
+		if (!json_object_is_type(pub, json_type_array) || json_object_array_length(pub) > MAX_PUBLISH)
+			return corrupt(vm, err, "'publish' must be an array of at most 32");
+		for (size_t i = 0; i < json_object_array_length(pub); i++) {
+			const char *p = json_object_get_string(json_object_array_get_idx(pub, i));
+			unsigned h, g;
+			char proto[4];
+
+			if (!p || sscanf(p, "%u:%u/%3s", &h, &g, proto) != 3 || !h || h > 65535 || !g ||
+			    g > 65535 || (strcmp(proto, "tcp") && strcmp(proto, "udp")) ||
+			    strv_push(&c->publish, &c->npublish, p) < 0)
+				return corrupt(vm, err, "bad entry in 'publish'");
+		}
+	}
+	if (json_object_object_get_ex(o, "limits", &lim)) {
+		if (!json_object_is_type(lim, json_type_object))
+			return corrupt(vm, err, "'limits' must be an object");
+		if (json_object_object_get_ex(lim, "memory", &x) && get_int(lim, "memory", 0, 1LL << 50, &v))
+			c->limits.memory = (uint64_t)v;
+		if (json_object_object_get_ex(lim, "cpus_milli", &x) && get_int(lim, "cpus_milli", 0, 1024000, &v))
+			c->limits.cpus_milli = (unsigned)v;
+		if (json_object_object_get_ex(lim, "pids", &x) && get_int(lim, "pids", 0, 4194304, &v))
+			c->limits.pids = (unsigned)v;
+		if (json_object_object_get_ex(lim, "io_weight", &x) && get_int(lim, "io_weight", 0, 10000, &v))
+			c->limits.io_weight = (unsigned)v;
+	}
+	e = NULL;
+	if (json_object_object_get_ex(o, "profile", &e))
+		c->untrusted = !strcmp(json_object_get_string(e), "untrusted");
+	return 0;
+}
+
 /**
  * config_load() - read and check STORE/vms/NAME/config.json into vm->cfg
  *
@@ -78,6 +143,7 @@ int config_load(struct fvm_vm *vm, struct fvm_error *err)
 	const char *s;
 	long long v;
 	int r = parse_objectat(vm->dirfd, "config.json", &o);
+
 
 	if (r == -EBADMSG)
 		return corrupt(vm, err, "not a JSON object");
@@ -92,9 +158,9 @@ int config_load(struct fvm_vm *vm, struct fvm_error *err)
 	if (!get_int(o, "created", 0, 1LL << 40, &c->created))
 		return corrupt(vm, err, "bad 'created'");
 	s = get_str(o, "net");
-	if (!s || (strcmp(s, "none") && strcmp(s, "host")))
-		return corrupt(vm, err, "'net' must be \"none\" or \"host\"");
-	c->net = strcmp(s, "host") ? FVM_NET_NONE : FVM_NET_HOST;
+	if (!s || (strcmp(s, "none") && strcmp(s, "host") && strcmp(s, "private")))
+		return corrupt(vm, err, "'net' must be \"none\", \"host\" or \"private\"");
+	c->net = !strcmp(s, "host") ? FVM_NET_HOST : !strcmp(s, "private") ? FVM_NET_PRIVATE : FVM_NET_NONE;
 	s = get_str(o, "hostname");
 	if (!s || !*s || strlen(s) >= sizeof(c->hostname))
 		return corrupt(vm, err, "bad 'hostname'");
@@ -116,6 +182,9 @@ int config_load(struct fvm_vm *vm, struct fvm_error *err)
 				c->no_seccomp = !strcmp(json_object_get_string(hv), "off");
 		}
 	}
+	r = load_extras(vm, o, err);
+	if (r < 0)
+		return r;
 	if (c->rootless) {
 		if (!get_int(o, "owner", 0, UINT32_MAX - 1, &v))
 			return corrupt(vm, err, "bad 'owner'");
@@ -140,7 +209,30 @@ static void add_config(json_object *o, const struct vm_config *c)
 	json_object_object_add(h, "seccomp", json_object_new_string(c->no_seccomp ? "off" : "default"));
 	json_object_object_add(h, "no_new_privs", json_object_new_boolean(true));
 	json_object_object_add(o, "hardening", h);
-	json_object_object_add(o, "net", json_object_new_string(c->net == FVM_NET_HOST ? "host" : "none"));
+	{
+		json_object *pol = json_object_new_array(), *pub = json_object_new_array();
+		json_object *lim = json_object_new_object();
+
+		for (size_t i = 0; i < c->npolicies; i++) {
+			json_object *e = json_object_new_object();
+
+			json_object_object_add(e, "path", json_object_new_string(c->policies[i].path));
+			json_object_object_add(e, "mode", json_object_new_string(policy_name(c->policies[i].kind)));
+			json_object_array_add(pol, e);
+		}
+		for (size_t i = 0; i < c->npublish; i++)
+			json_object_array_add(pub, json_object_new_string(c->publish[i]));
+		json_object_object_add(lim, "memory", json_object_new_int64((int64_t)c->limits.memory));
+		json_object_object_add(lim, "cpus_milli", json_object_new_int64(c->limits.cpus_milli));
+		json_object_object_add(lim, "pids", json_object_new_int64(c->limits.pids));
+		json_object_object_add(lim, "io_weight", json_object_new_int64(c->limits.io_weight));
+		json_object_object_add(o, "policies", pol);
+		json_object_object_add(o, "publish", pub);
+		json_object_object_add(o, "limits", lim);
+		json_object_object_add(o, "profile", json_object_new_string(c->untrusted ? "untrusted" : "default"));
+	}
+	json_object_object_add(o, "net", json_object_new_string(c->net == FVM_NET_HOST ? "host" :
+								 c->net == FVM_NET_PRIVATE ? "private" : "none"));
 	json_object_object_add(o, "hostname", json_object_new_string(c->hostname));
 	json_object_object_add(o, "mode", json_object_new_string(c->rootless ? "rootless" : "root"));
 	if (c->rootless) {

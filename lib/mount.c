@@ -353,7 +353,7 @@ static int setup_sys(int rootfd, enum fvm_net net)
 {
 	/* sysfs shows the net devices of the mounter's netns: fresh for a
 	 * private network, the host's (a read-only bind) for --net host */
-	if (net == FVM_NET_NONE)
+	if (net != FVM_NET_HOST)
 		return mount_fs_at(rootfd, "sys", "sysfs", NULL,
 				   MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
 				   MOUNT_ATTR_NOEXEC);

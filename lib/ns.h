@@ -12,7 +12,7 @@
 
 /* every namespace a VM owns except pid, which only children enter */
 #define VM_NS_FLAGS(net) (CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS | \
-			  ((net) == FVM_NET_NONE ? CLONE_NEWNET : 0))
+			  ((net) != FVM_NET_HOST ? CLONE_NEWNET : 0))
 
 int net_lo_up(void);
 int pidfd_open_checked(pid_t pid, unsigned long long starttime);

@@ -94,13 +94,15 @@ int fvm_vm_create(struct fvm_store *store, const char *name, const struct fvm_vm
 	if (r < 0)
 		goto fail;
 	vm->cfg.created = (long long)time(NULL);
-	vm->cfg.net = opts ? opts->net : FVM_NET_NONE;
-	snprintf(vm->cfg.hostname, sizeof(vm->cfg.hostname), "%s",
-		 opts && opts->hostname ? opts->hostname : name);
 	vm->cfg.rootless = store->rootless;
-	vm->cfg.all_caps = opts && opts->all_caps;
-	vm->cfg.no_seccomp = opts && opts->no_seccomp;
 	vm->cfg.owner = store->uid;
+	if (opts) {
+		r = config_apply(&vm->cfg, opts, ~0u, err);
+		if (r < 0)
+			goto fail;
+	} else {
+		snprintf(vm->cfg.hostname, sizeof(vm->cfg.hostname), "%s", name);
+	}
 	if (!store->rootless) {
 		vm->cfg.uid_count = UID_RANGE;
 		r = idmap_allocate(store, &vm->cfg.uid_base, err);
@@ -161,6 +163,7 @@ void fvm_vm_free(struct fvm_vm *vm)
 {
 	if (!vm)
 		return;
+	config_release(&vm->cfg);
 	close(vm->dirfd);
 	free(vm->dir);
 	free(vm);
@@ -174,6 +177,45 @@ const char *fvm_vm_name(const struct fvm_vm *vm)
 time_t fvm_vm_created(const struct fvm_vm *vm)
 {
 	return (time_t)vm->cfg.created;
+}
+
+/**
+ * fvm_vm_update() - change the settings @what names (FVM_SET_*) of a
+ * stopped VM to @opts's. Checked as on create; nothing changes on error.
+ */
+int fvm_vm_update(struct fvm_vm *vm, const struct fvm_vm_opts *opts, unsigned what,
+		  struct fvm_error *err)
+{
+	_cleanup_close_ int lock = vm_lock(vm, err);
+	struct vm_config saved = vm->cfg;
+	struct fvm_vm tmp = *vm;
+	int r;
+
+	if (lock < 0)
+		return lock;
+	if ((what & FVM_SET_HOSTNAME) && opts->hostname && (r = hostname_check(opts->hostname, err)) < 0)
+		return r;
+	if (vm_running(vm, NULL) == 0)
+		return fvm_errf(err, -EBUSY, "VM '%s' is running: stop it with 'fvm stop %s' to change its settings",
+				vm->cfg.name, vm->cfg.name);
+	/* work on a copy whose lists are our own, so a failure leaves vm as it was */
+	tmp.cfg.policies = NULL;
+	tmp.cfg.npolicies = 0;
+	tmp.cfg.publish = NULL;
+	tmp.cfg.npublish = 0;
+	r = config_load(&tmp, err);
+	if (r == 0)
+		r = config_apply(&tmp.cfg, opts, what, err);
+	if (r == 0)
+		r = config_save(&tmp, err);
+	if (r < 0) {
+		config_release(&tmp.cfg);
+		vm->cfg = saved;
+		return r;
+	}
+	config_release(&vm->cfg);
+	vm->cfg = tmp.cfg;
+	return 0;
 }
 
 /* 0 and the state when init is alive; -ESRCH when the VM is stopped. */

@@ -1,0 +1,190 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * vmopts.c - parsing the VM settings options (see vmopts.h) into a
+ * struct fvm_vm_opts and the mask of what was given; the library checks
+ * the values (paths, ports, ranges) when they are applied.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vmopts.h"
+
+enum {
+	O_NET = VMOPT_BASE, O_HOSTNAME, O_PUBLISH, O_HIDE, O_RO, O_SHARE, O_PRIVATE, O_COW,
+	O_PROFILE, O_MEMORY, O_CPUS, O_PIDS, O_IOW, O_CAPS, O_SECCOMP,
+};
+
+const struct option vmopt_long[] = {
+	{ "net", required_argument, NULL, O_NET },
+	{ "hostname", required_argument, NULL, O_HOSTNAME },
+	{ "publish", required_argument, NULL, O_PUBLISH },
+	{ "hide", required_argument, NULL, O_HIDE },
+	{ "ro", required_argument, NULL, O_RO },
+	{ "share", required_argument, NULL, O_SHARE },
+	{ "private", required_argument, NULL, O_PRIVATE },
+	{ "cow", required_argument, NULL, O_COW },
+	{ "profile", required_argument, NULL, O_PROFILE },
+	{ "memory", required_argument, NULL, O_MEMORY },
+	{ "cpus", required_argument, NULL, O_CPUS },
+	{ "pids", required_argument, NULL, O_PIDS },
+	{ "io-weight", required_argument, NULL, O_IOW },
+	{ "caps", required_argument, NULL, O_CAPS },
+	{ "seccomp", required_argument, NULL, O_SECCOMP },
+	{ 0 },
+};
+
+void vmopts_init(struct vmopts *v)
+{
+	memset(v, 0, sizeof(*v));
+	v->o.net = FVM_NET_NONE;
+}
+
+void vmopts_free(struct vmopts *v)
+{
+	free(v->policies);
+	for (size_t i = 0; i < v->npublish; i++)
+		free(v->publish[i]);
+	free(v->publish);
+}
+
+/* own options followed by the settings options, for getopt_long */
+struct option *vmopts_merge(const struct option *own)
+{
+	size_t n = 0, m = VMOPT_COUNT;
+	struct option *all;
+
+	while (own[n].name)
+		n++;
+	all = calloc(n + m, sizeof(*all));
+	if (!all)
+		return NULL;
+	memcpy(all, own, n * sizeof(*all));
+	memcpy(all + n, vmopt_long, m * sizeof(*all));
+	return all;
+}
+
+static int parse_size(const char *s, uint64_t *ret)
+{
+	char *end;
+	double v = strtod(s, &end);
+	uint64_t mul = 1;
+
+	if (end == s || v < 0)
+		return -1;
+	switch (*end) {
+	case 'k': case 'K': mul = 1ull << 10; end++; break;
+	case 'm': case 'M': mul = 1ull << 20; end++; break;
+	case 'g': case 'G': mul = 1ull << 30; end++; break;
+	case 't': case 'T': mul = 1ull << 40; end++; break;
+	default: break;
+	}
+	if (*end == 'B' || *end == 'b')
+		end++;
+	if (*end || v * (double)mul > 9e15)
+		return -1;
+	*ret = (uint64_t)(v * (double)mul);
+	return 0;
+}
+
+static int parse_uint(const char *s, unsigned max, unsigned *ret)
+{
+	char *end;
+	unsigned long v = strtoul(s, &end, 10);
+
+	if (end == s || *end || *s == '-' || v > max)
+		return -1;
+	*ret = (unsigned)v;
+	return 0;
+}
+
+static int add_policy(struct vmopts *v, const char *path, enum fvm_policy_kind k)
+{
+	struct fvm_policy *nv = realloc(v->policies, (v->o.npolicies + 1) * sizeof(*nv));
+
+	if (!nv)
+		return cli_errorf("out of memory");
+	v->policies = nv;
+	nv[v->o.npolicies].path = path;
+	nv[v->o.npolicies++].kind = k;
+	v->o.policies = v->policies;
+	v->what |= FVM_SET_POLICIES;
+	return 0;
+}
+
+/**
+ * vmopts_parse() - one settings option (getopt code @c, argument @arg)
+ * Return: 0, 1 if @c is not a settings option, or EXIT_FVM (said why).
+ */
+int vmopts_parse(struct vmopts *v, int c, const char *arg)
+{
+	double cpus;
+	char *end;
+
+	switch (c) {
+	case O_NET:
+		if (parse_net(arg, &v->o.net))
+			return EXIT_FVM;
+		v->what |= FVM_SET_NET;
+		return 0;
+	case O_HOSTNAME:
+		v->o.hostname = arg;
+		v->what |= FVM_SET_HOSTNAME;
+		return 0;
+	case O_PUBLISH: {
+		char **nv = realloc(v->publish, (v->npublish + 2) * sizeof(char *));
+
+		if (!nv)
+			return cli_errorf("out of memory");
+		v->publish = nv;
+		if (strcmp(arg, "none"))   /* "none": no published port */
+			nv[v->npublish++] = strdup(arg);
+		nv[v->npublish] = NULL;
+		v->o.publish = v->publish;
+		v->what |= FVM_SET_PUBLISH;
+		return 0;
+	}
+	case O_HIDE: return add_policy(v, arg, FVM_POLICY_HIDE);
+	case O_RO: return add_policy(v, arg, FVM_POLICY_RO);
+	case O_SHARE: return add_policy(v, arg, FVM_POLICY_SHARE);
+	case O_PRIVATE: return add_policy(v, arg, FVM_POLICY_PRIVATE);
+	case O_COW: return add_policy(v, arg, FVM_POLICY_COW);
+	case O_PROFILE:
+		if (strcmp(arg, "default") && strcmp(arg, "untrusted"))
+			return cli_errorf("bad --profile '%s': use 'default' or 'untrusted'", arg);
+		v->o.untrusted = !strcmp(arg, "untrusted");
+		v->what |= FVM_SET_PROFILE;
+		return 0;
+	case O_MEMORY:
+		if (parse_size(arg, &v->o.limits.memory) < 0)
+			return cli_errorf("bad --memory '%s': a size such as 512M or 2G (0: no limit)", arg);
+		v->what |= FVM_SET_MEMORY;
+		return 0;
+	case O_CPUS:
+		cpus = strtod(arg, &end);
+		if (end == arg || *end || cpus < 0 || cpus > 1024)
+			return cli_errorf("bad --cpus '%s': a number of CPUs such as 1.5 (0: no limit)", arg);
+		v->o.limits.cpus_milli = (unsigned)(cpus * 1000 + 0.5);
+		v->what |= FVM_SET_CPUS;
+		return 0;
+	case O_PIDS:
+		if (parse_uint(arg, 4194304, &v->o.limits.pids) < 0)
+			return cli_errorf("bad --pids '%s': a number of processes (0: no limit)", arg);
+		v->what |= FVM_SET_PIDS;
+		return 0;
+	case O_IOW:
+		if (parse_uint(arg, 10000, &v->o.limits.io_weight) < 0)
+			return cli_errorf("bad --io-weight '%s': 1 to 10000 (0: the default)", arg);
+		v->what |= FVM_SET_IO_WEIGHT;
+		return 0;
+	case O_CAPS:
+	case O_SECCOMP:
+		if (parse_hardening(c == O_CAPS ? 'C' : 'S', arg, &v->o))
+			return EXIT_FVM;
+		v->what |= c == O_CAPS ? FVM_SET_CAPS : FVM_SET_SECCOMP;
+		return 0;
+	default:
+		return 1;
+	}
+}

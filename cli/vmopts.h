@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * vmopts.h - the VM settings options shared by create, run, try and config
+ * (--net, --hostname, --publish, --hide/--ro/--share/--private/--cow,
+ * --memory, --cpus, --pids, --io-weight, --caps, --seccomp, --profile).
+ */
+#ifndef FVM_CLI_VMOPTS_H
+#define FVM_CLI_VMOPTS_H
+
+#include <getopt.h>
+
+#include "common.h"
+
+struct vmopts {
+	struct fvm_vm_opts o;
+	unsigned what;                /* FVM_SET_* given on the command line */
+	struct fvm_policy *policies;
+	char **publish;
+	size_t npublish;
+};
+
+/* getopt_long entries for the settings; codes are >= VMOPT_BASE */
+#define VMOPT_BASE 1000
+extern const struct option vmopt_long[];
+#define VMOPT_COUNT 16
+
+void vmopts_init(struct vmopts *v);
+int vmopts_parse(struct vmopts *v, int c, const char *arg);
+void vmopts_free(struct vmopts *v);
+struct option *vmopts_merge(const struct option *own);
+
+#define VMOPTS_HELP \
+	"      --net none|host|private  none: loopback only (default); host: the host's\n" \
+	"                         network; private: own stack, outbound through pasta\n" \
+	"  -p, --publish HOSTPORT:VMPORT[/udp]  forward a host port in (--net private;\n" \
+	"                         'none' clears the list)\n" \
+	"      --hostname NAME    hostname inside the VM (default: the VM's name)\n" \
+	"      --hide PATH        PATH does not exist in the VM\n" \
+	"      --ro PATH          PATH is read-only in the VM\n" \
+	"      --share PATH       PATH is the host's own: writes reach the host\n" \
+	"      --private PATH     an empty directory only the VM has, kept with it\n" \
+	"      --cow PATH         PATH back to copy-on-write (the default; also undoes\n" \
+	"                         a default policy, such as /run being private)\n" \
+	"      --profile default|untrusted  untrusted hides your keys, keyrings and\n" \
+	"                         browser profiles (~/.ssh, ~/.gnupg, ~/.mozilla...)\n" \
+	"      --memory SIZE      memory limit (e.g. 512M, 2G)\n" \
+	"      --cpus N           CPU limit (e.g. 1.5)\n" \
+	"      --pids N           limit on processes and threads\n" \
+	"      --io-weight N      relative block I/O weight, 1-10000\n" \
+	"      --caps default|all capabilities of root in the VM: a reduced set\n" \
+	"                         (default), or all of them (still only in the VM)\n" \
+	"      --seccomp default|off  deny kernel modules, kexec, bpf, keyrings, the\n" \
+	"                         clock, mounts, TIOCSTI... (default), or no filter\\n"
+
+#endif

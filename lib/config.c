@@ -1,0 +1,289 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * config.c - checking and changing a VM's settings (create, fvm config):
+ * path policies, published ports, resource limits, profile. Everything is
+ * checked here, before it is stored, so a config on disk is always one
+ * that boots.
+ *
+ * Effective policies: the defaults (/run private, so host daemons'
+ * sockets are out of reach unless shared; with the "untrusted" profile,
+ * the owner's keys, keyrings and browser profiles hidden), then the VM's
+ * own, which replace a default on the same path. Most specific path wins:
+ * they are applied parents first.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "fvm-internal.h"
+#include "hostmounts.h"
+
+static const char *const untrusted_hides[] = {
+	".ssh", ".gnupg", ".password-store", ".local/share/keyrings", ".aws", ".kube",
+	".docker", ".mozilla", ".config/google-chrome", ".config/chromium",
+	".config/BraveSoftware", ".thunderbird", ".netrc",
+};
+
+static const char *const kind_names[] = { "cow", "hide", "ro", "share", "private" };
+
+const char *policy_name(enum fvm_policy_kind k)
+{
+	return (unsigned)k < ARRAY_SIZE(kind_names) ? kind_names[k] : "?";
+}
+
+int policy_parse_name(const char *s, enum fvm_policy_kind *ret)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(kind_names); i++)
+		if (!strcmp(s, kind_names[i])) {
+			*ret = (enum fvm_policy_kind)i;
+			return 0;
+		}
+	return -EINVAL;
+}
+
+static int check_policy(const struct fvm_policy *p, struct fvm_error *err)
+{
+	const char *s = p->path;
+	struct stat st;
+
+	if (!s || *s != '/' || strstr(s, "/../") || strstr(s, "/./") || strstr(s, "//") ||
+	    strlen(s) >= PATH_MAX || (strlen(s) >= 3 && !strcmp(s + strlen(s) - 3, "/..")) ||
+	    (strlen(s) > 1 && s[strlen(s) - 1] == '/'))
+		return fvm_errf(err, -EINVAL, "bad path '%.200s' for --%s: use an absolute path without '.', '..' or a trailing '/'",
+				s ? s : "", policy_name(p->kind));
+	if (!strcmp(s, "/") && p->kind != FVM_POLICY_RO)
+		return fvm_errf(err, -EINVAL, "--%s / is not possible: only --ro / is", policy_name(p->kind));
+	if (path_has_prefix(s, "/proc") || path_has_prefix(s, "/sys") || path_has_prefix(s, "/dev"))
+		return fvm_errf(err, -EINVAL, "--%s %s: /proc, /sys and /dev are the VM's own, not host paths",
+				policy_name(p->kind), s);
+	if ((p->kind == FVM_POLICY_SHARE || p->kind == FVM_POLICY_PRIVATE || p->kind == FVM_POLICY_RO) &&
+	    lstat(s, &st) < 0)
+		return fvm_errf(err, -errno, "--%s %s: %s on the host", policy_name(p->kind), s,
+				strerror(errno));
+	if (p->kind == FVM_POLICY_PRIVATE && !S_ISDIR(st.st_mode))
+		return fvm_errf(err, -ENOTDIR, "--private %s: not a directory on the host", s);
+	if ((p->kind == FVM_POLICY_SHARE || p->kind == FVM_POLICY_RO) && S_ISLNK(st.st_mode))
+		return fvm_errf(err, -ELOOP, "--%s %s: a symlink on the host; name what it points to",
+				policy_name(p->kind), s);
+	return 0;
+}
+
+/* "8080:80", "8080:80/udp" -> "8080:80/tcp" normalised, or -EINVAL */
+static int check_publish(const char *s, char *out, size_t len)
+{
+	unsigned h, v;
+	char proto[8] = "tcp";
+	int n = 0;
+
+	if (sscanf(s, "%u:%u%n", &h, &v, &n) != 2 || h < 1 || h > 65535 || v < 1 || v > 65535)
+		return -EINVAL;
+	if (s[n] == '/') {
+		if (strcmp(s + n + 1, "tcp") && strcmp(s + n + 1, "udp"))
+			return -EINVAL;
+		snprintf(proto, sizeof(proto), "%s", s + n + 1);
+	} else if (s[n]) {
+		return -EINVAL;
+	}
+	snprintf(out, len, "%u:%u/%s", h, v, proto);
+	return 0;
+}
+
+static int set_policies(struct vm_config *c, const struct fvm_vm_opts *o, struct fvm_error *err)
+{
+	for (size_t i = 0; i < o->npolicies; i++) {
+		const struct fvm_policy *p = &o->policies[i];
+		size_t k;
+		int r = check_policy(p, err);
+
+		if (r < 0)
+			return r;
+		/* COW is stored too: it overrides a default policy on that path */
+		for (k = 0; k < c->npolicies && strcmp(c->policies[k].path, p->path); k++)
+			;
+		if (k < c->npolicies) {
+			c->policies[k].kind = p->kind;
+			continue;
+		}
+		if (c->npolicies >= MAX_POLICIES)
+			return fvm_errf(err, -E2BIG, "VM '%s': at most %d path policies", c->name, MAX_POLICIES);
+		{
+			struct policy *nv = realloc(c->policies, (c->npolicies + 1) * sizeof(*nv));
+
+			if (!nv)
+				return -ENOMEM;
+			c->policies = nv;
+			nv[c->npolicies].path = strdup(p->path);
+			if (!nv[c->npolicies].path)
+				return -ENOMEM;
+			nv[c->npolicies++].kind = p->kind;
+		}
+	}
+	return 0;
+}
+
+static int set_publish(struct vm_config *c, char *const *publish, struct fvm_error *err)
+{
+	size_t n = 0;
+	char **v;
+
+	while (publish && publish[n])
+		n++;
+	if (n > MAX_PUBLISH)
+		return fvm_errf(err, -E2BIG, "VM '%s': at most %d published ports", c->name, MAX_PUBLISH);
+	v = calloc(n + 1, sizeof(char *));
+	if (!v)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		char norm[32];
+
+		if (check_publish(publish[i], norm, sizeof(norm)) < 0 || !(v[i] = strdup(norm))) {
+			fvm_strv_free(v);
+			return fvm_errf(err, -EINVAL, "bad --publish '%.40s': use HOSTPORT:VMPORT or HOSTPORT:VMPORT/udp (ports 1-65535)",
+					publish[i]);
+		}
+	}
+	fvm_strv_free(c->publish);
+	c->publish = v;
+	c->npublish = n;
+	return 0;
+}
+
+static int check_limits(const struct vm_config *c, const struct fvm_limits *l, struct fvm_error *err)
+{
+	if (l->memory && l->memory < 4u << 20)
+		return fvm_errf(err, -EINVAL, "--memory must be at least 4M");
+	if (l->cpus_milli && (l->cpus_milli < 10 || l->cpus_milli > 1024000))
+		return fvm_errf(err, -EINVAL, "--cpus must be between 0.01 and 1024");
+	if (l->pids && l->pids > 4194304)
+		return fvm_errf(err, -EINVAL, "--pids must be at most 4194304");
+	if (l->io_weight && l->io_weight > 10000)
+		return fvm_errf(err, -EINVAL, "--io-weight must be between 1 and 10000");
+	return 0;
+}
+
+/**
+ * config_apply() - change the fields of @c that @what names to @o's,
+ * after checking them all. On error @c may be partly changed: callers
+ * apply to a copy or drop the object.
+ */
+int config_apply(struct vm_config *c, const struct fvm_vm_opts *o, unsigned what,
+		 struct fvm_error *err)
+{
+	int r = 0;
+
+	if (what & FVM_SET_NET) {
+		if (o->net != FVM_NET_NONE && o->net != FVM_NET_HOST && o->net != FVM_NET_PRIVATE)
+			return fvm_errf(err, -EINVAL, "unknown network mode");
+		c->net = o->net;
+	}
+	if (what & FVM_SET_HOSTNAME)
+		snprintf(c->hostname, sizeof(c->hostname), "%s", o->hostname ? o->hostname : c->name);
+	if (what & FVM_SET_CAPS)
+		c->all_caps = o->all_caps;
+	if (what & FVM_SET_SECCOMP)
+		c->no_seccomp = o->no_seccomp;
+	if (what & FVM_SET_PROFILE)
+		c->untrusted = o->untrusted;
+	if (what & FVM_SET_POLICIES)
+		r = set_policies(c, o, err);
+	if (r == 0 && (what & FVM_SET_PUBLISH))
+		r = set_publish(c, o->publish, err);
+	if (r == 0)
+		r = check_limits(c, &o->limits, err);
+	if (r < 0)
+		return r;
+	if (what & FVM_SET_MEMORY)
+		c->limits.memory = o->limits.memory;
+	if (what & FVM_SET_CPUS)
+		c->limits.cpus_milli = o->limits.cpus_milli;
+	if (what & FVM_SET_PIDS)
+		c->limits.pids = o->limits.pids;
+	if (what & FVM_SET_IO_WEIGHT)
+		c->limits.io_weight = o->limits.io_weight;
+	if (c->npublish && c->net != FVM_NET_PRIVATE)
+		return fvm_errf(err, -EINVAL, "VM '%s': --publish needs --net private (clear the ports with --publish none)",
+				c->name);
+	return 0;
+}
+
+void config_release(struct vm_config *c)
+{
+	policies_free(c->policies, c->npolicies);
+	c->policies = NULL;
+	c->npolicies = 0;
+	fvm_strv_free(c->publish);
+	c->publish = NULL;
+	c->npublish = 0;
+}
+
+void policies_free(struct policy *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(p[i].path);
+	free(p);
+}
+
+static int push(struct policy **v, size_t *n, const char *path, enum fvm_policy_kind k)
+{
+	struct policy *nv;
+
+	for (size_t i = 0; i < *n; i++)
+		if (!strcmp((*v)[i].path, path)) {   /* a later one (the VM's own) replaces */
+			(*v)[i].kind = k;
+			return 0;
+		}
+	nv = realloc(*v, (*n + 1) * sizeof(*nv));
+	if (!nv)
+		return -ENOMEM;
+	*v = nv;
+	nv[*n].path = strdup(path);
+	if (!nv[*n].path)
+		return -ENOMEM;
+	nv[(*n)++].kind = k;
+	return 0;
+}
+
+/**
+ * policies_effective() - defaults, profile and the VM's own policies,
+ * parents first (a deeper path is applied later and wins). COW entries
+ * are left out.
+ * @home: the owner's home directory, for the untrusted profile
+ */
+int policies_effective(const struct vm_config *c, const char *home, struct policy **ret,
+		       size_t *ret_n)
+{
+	struct policy *v = NULL;
+	size_t n = 0;
+	int r = push(&v, &n, "/run", FVM_POLICY_PRIVATE);
+
+	for (size_t i = 0; r == 0 && c->untrusted && home && *home == '/' && i < ARRAY_SIZE(untrusted_hides); i++) {
+		char p[PATH_MAX];
+
+		snprintf(p, sizeof(p), "%s/%s", home, untrusted_hides[i]);
+		r = push(&v, &n, p, FVM_POLICY_HIDE);
+	}
+	for (size_t i = 0; r == 0 && i < c->npolicies; i++)
+		r = push(&v, &n, c->policies[i].path, c->policies[i].kind);
+	/* drop COW (explicitly back to the default) */
+	for (size_t i = 0; r == 0 && i < n; i++)
+		if (v[i].kind == FVM_POLICY_COW) {
+			free(v[i].path);
+			v[i--] = v[--n];
+		}
+	if (r < 0) {
+		policies_free(v, n);
+		return r;
+	}
+	for (size_t i = 1; i < n; i++)
+		for (size_t j = i; j > 0 && strlen(v[j - 1].path) > strlen(v[j].path); j--) {
+			struct policy t = v[j];
+
+			v[j] = v[j - 1];
+			v[j - 1] = t;
+		}
+	*ret = v;
+	*ret_n = n;
+	return 0;
+}
