@@ -231,9 +231,14 @@ static int set_meta(const struct commit *c, int dfd, const char *name, const str
 				  { x->stx_mtime.tv_sec, x->stx_mtime.tv_nsec } };
 	const struct vm_config *cfg = &c->vm->cfg;
 
-	if (!cfg->rootless &&
-	    fchownat(dfd, name, map_uid_to_host(cfg, x->stx_uid), map_uid_to_host(cfg, x->stx_gid),
-		     AT_SYMLINK_NOFOLLOW) < 0)
+	struct stat cur;
+	uid_t u = map_uid_to_host(cfg, x->stx_uid);
+	gid_t g = map_uid_to_host(cfg, x->stx_gid);
+
+	/* chown drops set-id bits and file capabilities: only when the owner
+	 * really changes (the mode is set again below, capabilities after) */
+	if (!cfg->rootless && fstatat(dfd, name, &cur, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    (cur.st_uid != u || cur.st_gid != g) && fchownat(dfd, name, u, g, AT_SYMLINK_NOFOLLOW) < 0)
 		return -errno;
 	if (!S_ISLNK(x->stx_mode)) {
 		_cleanup_close_ int fd = openat(dfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
@@ -287,7 +292,10 @@ static int make_entry(struct commit *c, int up_dfd, const char *uname, int dfd, 
 		r = copy_data(in, out, x.stx_size);
 		if (r < 0)
 			return fail(c, r, "cannot write", path);
-		copy_xattrs(c, in, out);
+		r = set_meta(c, dfd, name, &x);
+		if (r < 0)
+			return fail(c, r, "cannot set owner, mode or times of", path);
+		copy_xattrs(c, in, out);   /* after the owner: chown would drop capabilities */
 	} else if (S_ISLNK(x.stx_mode)) {
 		char target[PATH_MAX];
 		ssize_t n = readlinkat(up_dfd, uname, target, sizeof(target) - 1);
@@ -303,9 +311,11 @@ static int make_entry(struct commit *c, int up_dfd, const char *uname, int dfd, 
 	} else if (mknodat(dfd, name, x.stx_mode, makedev(x.stx_rdev_major, x.stx_rdev_minor)) < 0) {
 		return fail(c, -errno, "cannot create the device", path);
 	}
-	r = set_meta(c, dfd, name, &x);
-	if (r < 0)
-		return fail(c, r, "cannot set owner, mode or times of", path);
+	if (!S_ISREG(x.stx_mode)) {
+		r = set_meta(c, dfd, name, &x);
+		if (r < 0)
+			return fail(c, r, "cannot set owner, mode or times of", path);
+	}
 	if (S_ISREG(x.stx_mode) && x.stx_nlink > 1) {
 		void *nl = realloc(c->links, (c->nlinks + 1) * sizeof(*c->links));
 
@@ -426,6 +436,8 @@ static int check_tree(struct commit *c, int dfd, const char *path)
 		}
 		if (statx(dfd, names[i], AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS, &x) < 0)
 			continue;
+		if (S_ISCHR(x.stx_mode) && x.stx_rdev_major == 0 && x.stx_rdev_minor == 0)
+			continue;   /* a whiteout: what the VM deleted in it, nothing to make */
 		if (refused(c, &x, dfd, names[i], &why)) {
 			r = refuse(c, sub, why);
 		} else if (S_ISDIR(x.stx_mode)) {
@@ -890,8 +902,8 @@ static int discard_at(struct fvm_vm *vm, int dfd, const char *name, const char *
 	if (!store_below(vm, path) && strcmp(name, "."))
 		return rm_rf_at(dfd, name);
 	fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return errno == ENOENT ? 0 : rm_rf_at(dfd, name);
+	if (fd < 0)   /* gone, or the VM's whiteout or file that hides a store: keep it */
+		return 0;
 	r = list_dir(fd, &names, &n);
 	for (size_t i = 0; r == 0 && i < n; i++) {
 		char sub[PATH_MAX];
