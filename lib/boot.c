@@ -154,9 +154,15 @@ _Noreturn static void vm_child(struct fvm_vm *vm, const struct host_mount *mount
 		}
 		/* where no overlay can be made (a mount with locked submounts,
 		 * or unreadable), the VM sees the read-only base */
-		for (size_t i = 1; i < n; i++)
-			if (overlay_make(vm, &mounts[i], -1, &fds[i], NULL) < 0)
+		for (size_t i = 1; i < n; i++) {
+			bool policy = mounts[i].kind != MK_OVERLAY;
+
+			if (mount_make(vm, mounts, n, i, -1, &fds[i], policy ? &e : NULL) < 0) {
+				if (policy)   /* a policy that cannot be applied stops the boot */
+					child_fail(sock, &e);
 				fds[i] = -1;
+			}
+		}
 	}
 	if (root_setup(vm, mounts, fds, n, &e) < 0)
 		child_fail(sock, &e);
@@ -315,9 +321,9 @@ static int boot_parent(struct fvm_vm *vm, pid_t pid, int sock, const struct host
 			return fvm_errf(err, -errno, "VM '%s': cannot open its user namespace: %s",
 					vm->cfg.name, strerror(errno));
 		for (size_t i = 0; i < n; i++) {
-			r = overlay_make(vm, &mounts[i], uns, &fds[i], err);
-			if (r < 0 && i == 0)
-				goto out;
+			r = mount_make(vm, mounts, n, i, uns, &fds[i], err);
+			if (r < 0 && (i == 0 || mounts[i].kind != MK_OVERLAY))
+				goto out;   /* a policy that cannot be applied stops the boot */
 			if (r < 0)
 				fds[i] = -1;
 			go.present[i] = fds[i] >= 0;
@@ -367,7 +373,7 @@ int vm_boot(struct fvm_vm *vm, bool persist, struct vm_state *ret_st, int *ret_c
 	r = prepare_run_dir(vm, err);
 	if (r < 0)
 		return r;
-	r = host_mounts_read(vm->store->path, vm->cfg.rootless, getenv("HOME"), &mounts, &n, err);
+	r = host_mounts_read(vm->store->path, &vm->cfg, getenv("HOME"), &mounts, &n, err);
 	if (r < 0)
 		return r;
 	if (n > MAX_MOUNTS) {

@@ -68,16 +68,53 @@ int open_beneath(int dirfd, const char *path, int flags)
 	return (int)syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
 }
 
-/* Is @path the store (or root's default store) or below it? */
-bool in_store(const struct fvm_vm *vm, const char *path)
+/*
+ * What fvm itself hides from the VM: the store, root's default store, and
+ * the hide policies. Their whiteouts are fvm's, not changes of the VM, and
+ * nothing may remove them or what holds them.
+ */
+static char **hidden_paths(struct fvm_vm *vm, size_t *n)
 {
-	return path_has_prefix(path, vm->store->path) || path_has_prefix(path, "/var/lib/fvm");
+	struct policy *p = NULL;
+	size_t np = 0;
+
+	if (vm->hidden) {
+		*n = vm->nhidden;
+		return vm->hidden;
+	}
+	strv_push(&vm->hidden, &vm->nhidden, vm->store->path);
+	strv_push(&vm->hidden, &vm->nhidden, "/var/lib/fvm");
+	if (policies_effective(&vm->cfg, getenv("HOME"), &p, &np) == 0)
+		for (size_t i = 0; i < np; i++)
+			if (p[i].kind == FVM_POLICY_HIDE)
+				strv_push(&vm->hidden, &vm->nhidden, p[i].path);
+	policies_free(p, np);
+	*n = vm->nhidden;
+	return vm->hidden;
 }
 
-/* Does @path hold a store below it (so deleting @path would delete it)? */
-bool store_below(const struct fvm_vm *vm, const char *path)
+/* Is @path one fvm hides (a store, a hide policy) or below one? */
+bool in_store(struct fvm_vm *vm, const char *path)
 {
-	return path_has_prefix(vm->store->path, path) || path_has_prefix("/var/lib/fvm", path);
+	size_t n;
+	char **h = hidden_paths(vm, &n);
+
+	for (size_t i = 0; i < n; i++)
+		if (path_has_prefix(path, h[i]))
+			return true;
+	return false;
+}
+
+/* Does @path hold what fvm hides below it (so deleting @path would remove it)? */
+bool store_below(struct fvm_vm *vm, const char *path)
+{
+	size_t n;
+	char **h = hidden_paths(vm, &n);
+
+	for (size_t i = 0; i < n; i++)
+		if (path_has_prefix(h[i], path))
+			return true;
+	return false;
 }
 
 uid_t map_uid_to_host(const struct vm_config *cfg, uid_t uid)

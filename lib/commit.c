@@ -476,7 +476,7 @@ static int plan(struct commit *c)
 		/* nothing may remove or replace a directory that holds a store */
 		if (store_below(c->vm, ch->path) &&
 		    (ch->pub.kind == FVM_CHANGE_DELETED || (ch->pub.kind == FVM_CHANGE_REPLACED && !dir)))
-			return refuse(c, ch->path, "holds the fvm store, which a commit never removes");
+			return refuse(c, ch->path, "holds what fvm hides from the VM (its store, or a --hide path), which a commit never removes");
 		if (ch->pub.kind != FVM_CHANGE_DELETED) {
 			r = check_entry(c, ch);
 			if (r == 0 && dir && !(ch->host_exists && S_ISDIR(ch->host.stx_mode))) {

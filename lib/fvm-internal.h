@@ -57,6 +57,8 @@ struct fvm_vm {
 	int dirfd;                /* STORE/vms/NAME */
 	char *dir;                /* its path, for messages and mount options */
 	struct vm_config cfg;
+	char **hidden;            /* paths fvm hides (stores, hide policies), once asked */
+	size_t nhidden;
 };
 
 /* runtime state of a booted VM, in run/state.json */

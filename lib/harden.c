@@ -10,7 +10,8 @@
  *    (the set podman gives containers); the rest can never be regained,
  *    not even by exec'ing a file with capabilities. Dropped while the
  *    process still holds CAP_SETPCAP in the VM's user namespace, before it
- *    becomes the target user.
+ *    becomes the target user. Rootless, CAP_SYS_ADMIN is never kept, not
+ *    even with --caps all (see harden_caps()).
  *  - no_new_privs: no set-uid, set-gid or file-capability exec raises
  *    privileges; also what lets an unprivileged process load a filter.
  *  - seccomp (libseccomp): a deny-list in the spirit of podman's default
@@ -128,6 +129,13 @@ int harden_seccomp(void)
  */
 int harden_caps(const struct vm_config *cfg)
 {
+	/*
+	 * Rootless, every mount of the VM was made in its own user namespace,
+	 * so none is locked: with CAP_SYS_ADMIN its root could remount the
+	 * read-only view of the host read-write. Never granted there.
+	 */
+	if (cfg->all_caps && cfg->rootless && prctl(PR_CAPBSET_DROP, CAP_SYS_ADMIN, 0, 0, 0) < 0)
+		return -errno;
 	return cfg->all_caps ? 0 : harden_drop_caps();
 }
 

@@ -20,8 +20,8 @@
 
 #include <libmount/libmount.h>
 
+#include "fvm-internal.h"
 #include "hostmounts.h"
-#include "util.h"
 
 /* Is @path equal to @prefix or below it (whole components)? */
 bool path_has_prefix(const char *path, const char *prefix)
@@ -79,8 +79,54 @@ static int add(struct host_mount **v, size_t *n, const char *target, unsigned lo
 		return -ENOMEM;
 	nv[*n].attrs = attrs;
 	nv[*n].extra = extra;
+	nv[*n].kind = MK_OVERLAY;
 	(*n)++;
 	return 0;
+}
+
+/*
+ * The VM's path policies as entries of the mount vector: share, private and
+ * ro are mounts on top of what is below them; hide is a whiteout, and a
+ * hidden host mount gets no overlay at all.
+ */
+static int add_policies(const struct vm_config *cfg, const char *home, struct host_mount **v,
+			size_t *n)
+{
+	struct policy *p = NULL;
+	size_t np = 0;
+	int r = policies_effective(cfg, home, &p, &np);
+
+	for (size_t i = 0; r == 0 && i < np; i++) {
+		struct host_mount *nv;
+
+		if (p[i].kind == FVM_POLICY_HIDE)
+			for (size_t k = 0; k < *n; k++)
+				if ((*v)[k].kind == MK_OVERLAY && path_has_prefix((*v)[k].target, p[i].path) &&
+				    strcmp((*v)[k].target, "/")) {
+					free((*v)[k].target);
+					memmove(&(*v)[k], &(*v)[k + 1], (*n - k - 1) * sizeof(**v));
+					(*n)--;
+					k--;
+				}
+		nv = realloc(*v, (*n + 1) * sizeof(**v));
+		if (!nv) {
+			r = -ENOMEM;
+			break;
+		}
+		*v = nv;
+		nv[*n].target = strdup(p[i].path);
+		if (!nv[*n].target) {
+			r = -ENOMEM;
+			break;
+		}
+		nv[*n].attrs = 0;
+		nv[*n].extra = false;
+		nv[*n].kind = p[i].kind == FVM_POLICY_HIDE ? MK_HIDE : p[i].kind == FVM_POLICY_RO ? MK_RO :
+			      p[i].kind == FVM_POLICY_SHARE ? MK_SHARE : MK_PRIVATE;
+		(*n)++;
+	}
+	policies_free(p, np);
+	return r;
 }
 
 static unsigned long fs_attrs(struct libmnt_fs *fs)
@@ -104,11 +150,14 @@ static unsigned long fs_attrs(struct libmnt_fs *fs)
  * @store_path: excluded with everything below it
  * @home:       rootless only: the user's home, given its own overlay
  *
+ * and then the VM's path policies (config.c) as further entries.
+ *
  * Return: 0 and a vector whose first entry is "/", or -errno.
  */
-int host_mounts_read(const char *store_path, bool rootless, const char *home,
+int host_mounts_read(const char *store_path, const struct vm_config *cfg, const char *home,
 		     struct host_mount **ret, size_t *ret_n, struct fvm_error *err)
 {
+	bool rootless = cfg->rootless;
 	struct libmnt_table *tb = mnt_new_table_from_file("/proc/self/mountinfo");
 	struct libmnt_iter *it = mnt_new_iter(MNT_ITER_FORWARD);
 	struct libmnt_fs *fs;
@@ -147,7 +196,10 @@ int host_mounts_read(const char *store_path, bool rootless, const char *home,
 				r = add(&v, &n, e, 0, true);
 		}
 	}
-	/* parents first: an ancestor's path is always shorter (stable sort) */
+	if (r == 0)
+		r = add_policies(cfg, home, &v, &n);
+	/* parents first: an ancestor's path is always shorter (stable sort:
+	 * a policy on a mount point comes after that mount's overlay) */
 	for (size_t i = 1; r == 0 && i < n; i++)
 		for (size_t j = i; j > 0 && strlen(v[j - 1].target) > strlen(v[j].target); j--) {
 			struct host_mount t = v[j];

@@ -204,14 +204,27 @@ static void hide_below(struct fvm_vm *vm, const struct host_mount *hm, int upper
 		layer_hide(upper, lower, rel, &vm->cfg);
 }
 
-/**
+/* Is @hm the deepest overlay that holds @path? */
+static bool deepest_overlay(const struct host_mount *all, size_t n, const struct host_mount *hm,
+			    const char *path)
+{
+	for (size_t i = 0; i < n; i++)
+		if (&all[i] != hm && all[i].kind == MK_OVERLAY && path_has_prefix(path, all[i].target) &&
+		    strlen(all[i].target) > strlen(hm->target))
+			return false;
+	return true;
+}
+
+/*
  * overlay_make() - a detached copy-on-write overlay of one host mount
  * @idmap_userns: the VM's user namespace as root (idmapped lower), -1 rootless
  *
- * The store (and root's default store) are whited out in the layer first.
+ * The store (and root's default store) and the hide policies that fall in
+ * this layer are whited out in it first.
  */
-int overlay_make(struct fvm_vm *vm, const struct host_mount *hm, int idmap_userns,
-		 int *ret_mnt, struct fvm_error *err)
+static int overlay_make(struct fvm_vm *vm, const struct host_mount *all, size_t n,
+			const struct host_mount *hm, int idmap_userns, int *ret_mnt,
+			struct fvm_error *err)
 {
 	_cleanup_close_ int lower = -1, upper = -1, work = -1, fs = -1;
 	unsigned attrs = (unsigned)hm->attrs | MOUNT_ATTR_NODEV;
@@ -232,6 +245,9 @@ int overlay_make(struct fvm_vm *vm, const struct host_mount *hm, int idmap_usern
 	hide_below(vm, hm, upper, lower, vm->store->path);
 	if (strcmp(vm->store->path, "/var/lib/fvm"))
 		hide_below(vm, hm, upper, lower, "/var/lib/fvm");
+	for (size_t i = 0; i < n; i++)
+		if (all[i].kind == MK_HIDE && deepest_overlay(all, n, hm, all[i].target))
+			hide_below(vm, hm, upper, lower, all[i].target);
 	step = "create the overlay";
 	fs = sys_fsopen("overlay", FSOPEN_CLOEXEC);
 	if (fs < 0)
@@ -257,6 +273,121 @@ fail:
 	r = -errno;
 	return fvm_errf(err, r, "VM '%s': cannot %s for %s: %s", vm->cfg.name, step, hm->target,
 			strerror(-r));
+}
+
+/* policy share: the host's own tree at that path (idmapped as root) */
+static int share_make(const struct fvm_vm *vm, const struct host_mount *hm, int idmap_userns,
+		      int *ret_mnt, struct fvm_error *err)
+{
+	struct mount_attr a = { .attr_set = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV };
+	int t = sys_open_tree(AT_FDCWD, hm->target, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE |
+			      AT_SYMLINK_NOFOLLOW);
+
+	if (t < 0)
+		return fvm_errf(err, -errno, "VM '%s': cannot share %s: %s", vm->cfg.name, hm->target,
+				strerror(errno));
+	if (idmap_userns >= 0) {
+		a.attr_set |= MOUNT_ATTR_IDMAP;
+		a.userns_fd = (__u64)idmap_userns;
+	}
+	if (sys_mount_setattr(t, "", AT_EMPTY_PATH | AT_RECURSIVE, &a) < 0) {
+		int r = -errno;
+
+		close(t);
+		return fvm_errf(err, r, "VM '%s': cannot share %s%s: %s", vm->cfg.name, hm->target,
+				idmap_userns >= 0 ? " (idmapped into the VM's uid range)" : "", strerror(-r));
+	}
+	*ret_mnt = t;
+	return 0;
+}
+
+/* policy private: STORE/vms/NAME/private/ESC, the VM's own directory */
+static int private_make(struct fvm_vm *vm, const struct host_mount *hm, int *ret_mnt,
+			struct fvm_error *err)
+{
+	struct mount_attr a = { .attr_set = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV };
+	_cleanup_close_ int d = -1;
+	char esc[256], rel[300];
+	int t, r = layer_escape(hm->target, esc, sizeof(esc));
+
+	snprintf(rel, sizeof(rel), "private/%s", esc);
+	if (r == 0)
+		r = mkdirat_p(vm->dirfd, "private", 0700);
+	if (r == 0 && mkdirat(vm->dirfd, rel, 0755) == 0 && !vm->cfg.rootless &&
+	    fchownat(vm->dirfd, rel, vm->cfg.uid_base, vm->cfg.uid_base, AT_SYMLINK_NOFOLLOW) < 0)
+		r = -errno;
+	if (r == 0 && (d = openat(vm->dirfd, rel, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+		r = -errno;
+	if (r < 0)
+		return fvm_errf(err, r, "VM '%s': cannot make its private directory for %s in %s/private: %s",
+				vm->cfg.name, hm->target, vm->dir, strerror(-r));
+	t = sys_open_tree(d, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
+	if (t < 0 || sys_mount_setattr(t, "", AT_EMPTY_PATH, &a) < 0) {
+		r = -errno;
+		if (t >= 0)
+			close(t);
+		return fvm_errf(err, r, "VM '%s': cannot mount its private %s: %s", vm->cfg.name,
+				hm->target, strerror(-r));
+	}
+	*ret_mnt = t;
+	return 0;
+}
+
+/**
+ * mount_make() - the detached mount for entry @i of the VM's mount vector:
+ * an overlay, a shared host tree or a private directory; none (-1) for ro
+ * and hide entries, which root_setup() and the layers handle.
+ * @idmap_userns: the VM's user namespace as root, -1 rootless
+ */
+int mount_make(struct fvm_vm *vm, const struct host_mount *all, size_t n, size_t i,
+	       int idmap_userns, int *ret_mnt, struct fvm_error *err)
+{
+	*ret_mnt = -1;
+	switch (all[i].kind) {
+	case MK_OVERLAY:
+		return overlay_make(vm, all, n, &all[i], idmap_userns, ret_mnt, err);
+	case MK_SHARE:
+		return share_make(vm, &all[i], idmap_userns, ret_mnt, err);
+	case MK_PRIVATE:
+		return private_make(vm, &all[i], ret_mnt, err);
+	default:
+		return 0;
+	}
+}
+
+/* policy ro: what the VM sees at @target, made read-only in place */
+static int ro_remount(int rootfd, const char *target)
+{
+	struct mount_attr a = { .attr_set = MOUNT_ATTR_RDONLY };
+	_cleanup_close_ int at = open_beneath(rootfd, target, O_PATH);
+	_cleanup_close_ int t = -1;
+
+	if (at < 0)
+		return errno == ENOENT ? 0 : -errno;   /* the VM removed it: nothing to protect */
+	if (!strcmp(target, "/"))   /* the root itself: its mount and all below, in place */
+		return sys_mount_setattr(rootfd, "", AT_EMPTY_PATH | AT_RECURSIVE, &a) < 0 ? -errno : 0;
+	t = sys_open_tree(at, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE | AT_EMPTY_PATH);
+	if (t < 0 || sys_mount_setattr(t, "", AT_EMPTY_PATH | AT_RECURSIVE, &a) < 0)
+		return -errno;
+	return attach(t, rootfd, target);
+}
+
+/*
+ * policy hide, where no layer could take the whiteout (rootless, outside
+ * every overlay): cover it, an empty read-only directory or /dev/null.
+ */
+static int hide_cover(int rootfd, const char *target)
+{
+	static const char *const emptyopts[] = { "size", "4k", "mode", "0000", NULL };
+	struct stat st;
+	_cleanup_close_ int at = open_beneath(rootfd, target, O_PATH);
+
+	if (at < 0 || fstat(at, &st) < 0)
+		return 0;   /* absent: hidden already */
+	if (S_ISDIR(st.st_mode))
+		return mount_fs_at(rootfd, target, "tmpfs", emptyopts,
+				   MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
+	return bind_at("/dev/null", rootfd, target, false, true);
 }
 
 static int setup_proc(int rootfd)
@@ -395,6 +526,15 @@ int root_setup(struct fvm_vm *vm, const struct host_mount *mounts, const int *ov
 	if (rootfd < 0)
 		goto fail_errno;
 	for (size_t i = 1; i < n; i++) {
+		if (mounts[i].kind == MK_RO || mounts[i].kind == MK_HIDE) {
+			r = mounts[i].kind == MK_RO ? ro_remount(rootfd, mounts[i].target) :
+						      hide_cover(rootfd, mounts[i].target);
+			if (r < 0)
+				return fvm_errf(err, r, "VM '%s': cannot apply its policy %s %s: %s", vm->cfg.name,
+						mounts[i].kind == MK_RO ? "ro" : "hide", mounts[i].target,
+						strerror(-r));
+			continue;
+		}
 		if (ovl_fds[i] < 0)
 			continue;
 		r = attach(ovl_fds[i], rootfd, mounts[i].target);

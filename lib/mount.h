@@ -11,8 +11,8 @@
 #include "fvm-internal.h"
 #include "hostmounts.h"
 
-int overlay_make(struct fvm_vm *vm, const struct host_mount *hm, int idmap_userns,
-		 int *ret_mnt, struct fvm_error *err);
+int mount_make(struct fvm_vm *vm, const struct host_mount *all, size_t n, size_t i,
+	       int idmap_userns, int *ret_mnt, struct fvm_error *err);
 int rootless_base(int *ret_mnt);
 int root_setup(struct fvm_vm *vm, const struct host_mount *mounts, const int *ovl_fds,
 	       size_t n, struct fvm_error *err);

@@ -21,6 +21,7 @@
 #include <sys/syscall.h>
 #include <time.h>
 
+#include "cgroup.h"
 #include "ns.h"
 #include "fvm-internal.h"
 
@@ -98,6 +99,8 @@ int fvm_vm_create(struct fvm_store *store, const char *name, const struct fvm_vm
 	vm->cfg.owner = store->uid;
 	if (opts) {
 		r = config_apply(&vm->cfg, opts, ~0u, err);
+		if (r == 0)
+			r = cgroup_check(&vm->cfg, err);
 		if (r < 0)
 			goto fail;
 	} else {
@@ -164,6 +167,7 @@ void fvm_vm_free(struct fvm_vm *vm)
 	if (!vm)
 		return;
 	config_release(&vm->cfg);
+	fvm_strv_free(vm->hidden);
 	close(vm->dirfd);
 	free(vm->dir);
 	free(vm);
@@ -207,6 +211,8 @@ int fvm_vm_update(struct fvm_vm *vm, const struct fvm_vm_opts *opts, unsigned wh
 	if (r == 0)
 		r = config_apply(&tmp.cfg, opts, what, err);
 	if (r == 0)
+		r = cgroup_check(&tmp.cfg, err);
+	if (r == 0)
 		r = config_save(&tmp, err);
 	if (r < 0) {
 		config_release(&tmp.cfg);
@@ -235,8 +241,10 @@ int vm_running(struct fvm_vm *vm, struct vm_state *ret_st)
 	return 0;
 }
 
+/* the VM is stopped (caller holds its lock): drop its runtime state and its cgroup */
 int vm_clear_runtime(struct fvm_vm *vm)
 {
+	cgroup_remove(vm);
 	return rm_rf_at(vm->dirfd, "run");
 }
 
