@@ -311,6 +311,23 @@ char *config_to_json(const struct fvm_vm *vm, const struct vm_state *st, bool ru
 	json_object_object_add(o, "processes", json_object_new_int(nprocs));
 	add_config(o, c);
 	json_object_object_add(o, "path", json_object_new_string(vm->dir));
+	{
+		/* what applies at the next boot: defaults, profile and the VM's own */
+		json_object *eff = json_object_new_array();
+		struct policy *p = NULL;
+		size_t n = 0;
+
+		if (policies_effective(c, getenv("HOME"), &p, &n) == 0)
+			for (size_t i = 0; i < n; i++) {
+				json_object *e = json_object_new_object();
+
+				json_object_object_add(e, "path", json_object_new_string(p[i].path));
+				json_object_object_add(e, "mode", json_object_new_string(policy_name(p[i].kind)));
+				json_object_array_add(eff, e);
+			}
+		policies_free(p, n);
+		json_object_object_add(o, "effective_policies", eff);
+	}
 	layers = json_object_new_array();
 	json_object_object_add(o, "layers", layers);
 	layers_to_json(vm, layers);
