@@ -21,27 +21,17 @@ static const char usage[] =
 
 int cmd_config(int argc, char **argv)
 {
-	static const struct option own[] = { { "help", no_argument, NULL, 'h' }, { 0 } };
-	struct option *lopts = vmopts_merge(own);
 	struct fvm_error e = { 0 };
 	struct fvm_store *s = NULL;
 	struct fvm_vm *vm = NULL;
 	struct vmopts v;
-	int c, r, status = EXIT_FVM;
+	int r, status = EXIT_FVM;
 
 	vmopts_init(&v);
-	if (!lopts)
-		return cli_errorf("out of memory");
-	while ((c = getopt_long(argc, argv, ":hp:", lopts, NULL)) != -1) {
-		if (c == 'h') {
-			status = cli_help(usage);
-			goto out;
-		}
-		r = vmopts_parse(&v, c == 'p' ? VMOPT_BASE + 2 : c, optarg);
-		if (r == 1)
-			r = cli_bad_option("config", c, argv);
-		if (r)
-			goto out;
+	r = vmopts_getopt(argc, argv, "config", usage, &v);
+	if (r) {
+		status = r < 0 ? 0 : r;
+		goto out;
 	}
 	if (optind != argc - 1) {
 		cli_usage_error("config", optind >= argc ? "no VM name given" : "one VM name only");
@@ -70,6 +60,5 @@ out:
 	fvm_vm_free(vm);
 	fvm_store_free(s);
 	vmopts_free(&v);
-	free(lopts);
 	return status;
 }

@@ -188,3 +188,30 @@ int vmopts_parse(struct vmopts *v, int c, const char *arg)
 		return 1;
 	}
 }
+
+/**
+ * vmopts_getopt() - the option loop of a command whose only options are
+ * -h and the settings (create, config)
+ * Return: 0 when parsed, -1 when --help was printed, or EXIT_FVM (said why).
+ */
+int vmopts_getopt(int argc, char **argv, const char *cmd, const char *usage, struct vmopts *v)
+{
+	static const struct option own[] = { { "help", no_argument, NULL, 'h' }, { 0 } };
+	struct option *lopts = vmopts_merge(own);
+	int c, r = 0;
+
+	if (!lopts)
+		return cli_errorf("out of memory");
+	while (r == 0 && (c = getopt_long(argc, argv, ":hp:", lopts, NULL)) != -1) {
+		if (c == 'h') {
+			cli_help(usage);
+			r = -1;
+			break;
+		}
+		r = vmopts_parse(v, c == 'p' ? VMOPT_BASE + 2 : c, optarg);
+		if (r == 1)
+			r = cli_bad_option(cmd, c, argv);
+	}
+	free(lopts);
+	return r;
+}

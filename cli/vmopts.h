@@ -28,6 +28,7 @@ void vmopts_init(struct vmopts *v);
 int vmopts_parse(struct vmopts *v, int c, const char *arg);
 void vmopts_free(struct vmopts *v);
 struct option *vmopts_merge(const struct option *own);
+int vmopts_getopt(int argc, char **argv, const char *cmd, const char *usage, struct vmopts *v);
 
 #define VMOPTS_HELP \
 	"      --net none|host|private  none: loopback only (default); host: the host's\n" \
