@@ -81,6 +81,26 @@ ok" "listen, connect and accept inside one VM"
 	assert_eq "$output" ok "connect from the host"
 }
 
+@test "net host: a host abstract socket is out of reach where Landlock scopes them (ABI >= 6)" {
+	local abi
+	abi=$(python3 -c 'import ctypes; print(ctypes.CDLL(None).syscall(444, None, 0, 1))')
+	((abi >= 6)) || skip "Landlock ABI $abi: no abstract socket scoping in this kernel"
+	fvm create --net host web
+	local name=fvm-test-$TEST_ID
+	"$PROBE" listen-abstract "$name" 20 </dev/null >"$SCRATCH/listen.out" 2>&1 3>&- &
+	bg_track $!
+	wait_for 5 grep -q listening "$SCRATCH/listen.out"
+	# same network namespace, so the name resolves: Landlock says no
+	run -0 --separate-stderr fvm run web -- "$PROBE" connect-abstract "$name"
+	assert_eq "$output" errno=EPERM "connect from a --net host VM"
+	run -0 "$PROBE" connect-abstract "$name"
+	assert_eq "$output" ok "connect from the host"
+	# inside one session the VM's own abstract sockets still work
+	run -0 --separate-stderr fvm run web -- sh -c "'$PROBE' listen-abstract fvm-in-$TEST_ID 5 & sleep 0.5; '$PROBE' connect-abstract fvm-in-$TEST_ID; wait"
+	assert_contains "$output" "listening
+ok" "listen and connect inside one session"
+}
+
 @test "net host: the VM sees the host's interfaces" {
 	local host_ifs
 	host_ifs=$(interfaces </proc/net/dev)
