@@ -1,0 +1,58 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: LGPL-2.1-or-later
+#
+# attacks.bats - host objects a VM can name but must not reach: a host
+# UNIX socket, FIFO or device node in a copy-on-write directory, and what
+# a nested user namespace might regain.
+
+load helpers
+
+@test "attack: a host UNIX socket in a copy-on-write directory cannot be connected to" {
+	"$PROBE" listen-unix "$SCRATCH/sock" 20 </dev/null >"$SCRATCH/listen.out" 2>&1 3>&- &
+	bg_track $!
+	wait_for 5 test -S "$SCRATCH/sock"
+	fvm create web
+	run -0 --separate-stderr fvm run web -- "$PROBE" connect-unix "$SCRATCH/sock"
+	assert_ne "$output" ok "connect from the VM"
+	run -0 "$PROBE" connect-unix "$SCRATCH/sock"
+	assert_eq "$output" ok "the host can connect: the socket is live"
+}
+
+@test "attack: a host FIFO in a copy-on-write directory is another pipe in the VM" {
+	mkfifo "$SCRATCH/fifo"
+	# a reader on the host, bounded in time
+	timeout 10 cat "$SCRATCH/fifo" >"$SCRATCH/got" </dev/null 3>&- &
+	bg_track $!
+	fvm create web
+	# the VM writes with a reader of its own; it must not be the host's
+	run -0 --separate-stderr fvm run web -- sh -c "cat '$SCRATCH/fifo' >/dev/null & echo from-vm > '$SCRATCH/fifo'; wait; echo done"
+	assert_eq "$output" done
+	# unblock and end the host's reader, then check it got nothing of the VM's
+	echo from-host >"$SCRATCH/fifo"
+	wait_for 5 test -s "$SCRATCH/got"
+	assert_eq "$(cat "$SCRATCH/got")" from-host "what the host's reader got"
+}
+
+@test "attack: a device node planted in a copy-on-write directory cannot be opened" {
+	is_root || skip "only root can plant a device node on the host"
+	mknod "$SCRATCH/mem" c 1 1   # /dev/mem
+	chmod 666 "$SCRATCH/mem"
+	mknod "$SCRATCH/null" c 1 3
+	chmod 666 "$SCRATCH/null"
+	fvm create --caps all --seccomp off web
+	run -0 --separate-stderr fvm run web -- "$PROBE" open "$SCRATCH/mem" r
+	assert_eq "$output" errno=EACCES "open a planted /dev/mem (nodev)"
+	run -0 --separate-stderr fvm run web -- "$PROBE" open "$SCRATCH/null" w
+	assert_eq "$output" errno=EACCES "open a planted /dev/null (nodev)"
+}
+
+@test "attack: a nested user namespace regains nothing over the host's files" {
+	command -v unshare >/dev/null || skip "no unshare(1)"
+	echo original >"$SCRATCH/f"
+	fvm create web
+	run --separate-stderr fvm run web -- unshare -Ur sh -c "echo pwned > '$SCRATCH/f'; id -u"
+	assert_eq "$(cat "$SCRATCH/f")" original "the host's file after a write from a nested user namespace"
+	run --separate-stderr fvm run web -- unshare -Urm sh -c "mount -t tmpfs x '$SCRATCH' && echo mounted"
+	assert_eq "$(cat "$SCRATCH/f")" original "the host's file after a mount in a nested namespace"
+	assert_eq "$(findmnt -rn -o TARGET | grep -c "^$SCRATCH" || true)" 0 "host mounts under the scratch dir"
+}
