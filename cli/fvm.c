@@ -16,6 +16,7 @@ static const struct cmd cmds[] = {
 	{ "start", cmd_start, "start a VM in the background" },
 	{ "stop", cmd_stop, "stop a VM: every process in it" },
 	{ "ps", cmd_ps, "list the processes of running VMs" },
+	{ "stats", cmd_stats, "show the memory, CPU, processes and I/O of VMs" },
 	{ "ls", cmd_ls, "list VMs" },
 	{ "inspect", cmd_inspect, "show a VM's config and state as JSON" },
 	{ "rm", cmd_rm, "remove a VM and its changes" },

@@ -138,6 +138,28 @@ struct fvm_proc {
 	char comm[256];      /* command line, spaces between arguments */
 };
 
+/**
+ * struct fvm_stats - resource use and limits of a VM (fvm_vm_stats())
+ * @memory_bytes: memory charged to the VM (page cache included) or, without
+ *              a cgroup, the resident memory of its processes
+ * @memory_limit: bytes; 0: no limit
+ * @cpu_usec:   CPU time used, in microseconds
+ * @pids:       processes and threads now
+ * @pids_limit: 0: no limit
+ * @io_read_bytes, @io_write_bytes: block I/O
+ * @running:    the VM runs (else every use is 0)
+ * @cpus_limit_milli: CPU quota in thousandths of a CPU; 0: no limit
+ * @from_cgroup: the numbers come from the VM's cgroup, not from /proc
+ */
+struct fvm_stats {
+	uint64_t memory_bytes, memory_limit, cpu_usec;
+	unsigned pids, pids_limit;
+	uint64_t io_read_bytes, io_write_bytes;
+	bool running;
+	unsigned cpus_limit_milli;
+	bool from_cgroup;
+};
+
 /* ---- changes -------------------------------------------------------- */
 
 enum fvm_change_kind {
@@ -225,6 +247,7 @@ int fvm_vm_changes_size(struct fvm_vm *vm, uint64_t *ret_bytes, struct fvm_error
 int fvm_vm_inspect_json(struct fvm_vm *vm, char **ret_json, struct fvm_error *err);
 int fvm_vm_processes(struct fvm_vm *vm, struct fvm_proc **ret, size_t *ret_n,
 		     struct fvm_error *err);
+int fvm_vm_stats(struct fvm_vm *vm, struct fvm_stats *ret, struct fvm_error *err);
 
 int fvm_vm_start(struct fvm_vm *vm, struct fvm_error *err);
 int fvm_vm_exec(struct fvm_vm *vm, const struct fvm_exec *ex, int *ret_status,

@@ -3,19 +3,26 @@
  * boot.c - starting a VM: its namespaces, its file system and its init.
  *
  * Theory of operation. The caller holds the VM's lock. One clone() makes
- * the VM's first process in new user, mount, pid, ipc, uts and (for
- * --net none) net namespaces; it is PID 1 of the VM and becomes its init.
+ * the VM's first process in new user, mount, pid, ipc, uts and (but for
+ * --net host) net namespaces; it is PID 1 of the VM and becomes its init.
  * It waits on a socketpair while the parent, still on the host, writes
  * its uid/gid maps and, as root, makes the idmapped overlays (which needs
  * the host's privileges) and sends their fds over. The child then builds
  * its root (mount.c), sets the hostname, brings up loopback and answers
- * "ready" or an error message, and becomes init (init.c). If fvm dies
+ * "ready" or an error message, and becomes init (init.c). The VM's cgroup
+ * (cgroup.c) is made with its limits before the clone; the child moves
+ * itself in as its first act (v1; on v2 the parent moves it before
+ * sending the fds), so every process of the VM is born inside. If fvm dies
  * while booting, the child dies with it (PDEATHSIG), so no half-built VM
  * survives; its runtime state is simply not written.
  *
  * The control socket run/ctl.sock is bound by the parent before the clone
  * and inherited by init: joiners connect to it and init counts them, so it
  * knows when the VM's last user is gone (see init.c).
+ *
+ * --net private: once init is ready, the parent starts pasta on the VM's
+ * net namespace (net.c) before the state is saved; pasta's supervisor
+ * stops it when init exits, however the VM stops.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -32,9 +39,11 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "cgroup.h"
 #include "harden.h"
 #include "hostmounts.h"
 #include "mount.h"
+#include "net.h"
 #include "ns.h"
 
 struct boot_msg {
@@ -104,16 +113,22 @@ _Noreturn static void child_fail(int sock, struct fvm_error *e)
 
 /* The VM's first process: finish its setup, then become its init. */
 _Noreturn static void vm_child(struct fvm_vm *vm, const struct host_mount *mounts, size_t n,
-			       int sock, int listen_fd, bool persist)
+			       int sock, int listen_fd, bool persist, const struct vm_cgroup *cg)
 {
 	struct fvm_error e = { 0 };
 	struct boot_go go;
 	int fds[MAX_MOUNTS];
 	struct boot_msg ok = { 0 };
+	int cgr = cgroup_enter_self(cg);   /* first: before anything the VM does */
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (read_all(sock, &go, sizeof(go)) != sizeof(go) || go.n != n)
 		_exit(1);
+	if (cgr < 0 && cgroup_needed(vm)) {
+		fvm_errf(&e, cgr, "VM '%s': cannot move its first process into its cgroup: %s",
+			 vm->cfg.name, strerror(-cgr));
+		child_fail(sock, &e);
+	}
 	if (recv_fds(sock, fds, &go) < 0) {
 		fvm_errf(&e, -EIO, "VM '%s': lost the overlays while booting", vm->cfg.name);
 		child_fail(sock, &e);
@@ -366,7 +381,9 @@ int vm_boot(struct fvm_vm *vm, bool persist, struct vm_state *ret_st, int *ret_c
 	size_t n = 0;
 	int sp[2] = { -1, -1 };
 	_cleanup_close_ int lfd = -1;
+	_cleanup_(cgroup_release) struct vm_cgroup cg = VM_CGROUP_INIT;
 	unsigned long flags = CLONE_NEWPID | VM_NS_FLAGS(vm->cfg.net);
+	bool self_enter;
 	pid_t pid;
 	int r;
 
@@ -396,8 +413,13 @@ int vm_boot(struct fvm_vm *vm, bool persist, struct vm_state *ret_st, int *ret_c
 		r = fvm_errf(err, -errno, "cannot create a socket pair: %s", strerror(errno));
 		goto out;
 	}
+	r = cgroup_setup(vm, &cg, err);   /* made and limited before any VM process exists */
+	if (r < 0)
+		goto out;
+	self_enter = cgroup_prepare_self(&cg) == 0;
 	pid = sys_clone(flags);
 	if (pid < 0) {
+		cgroup_remove(vm);
 		r = fvm_errf(err, -errno, "VM '%s': cannot create its namespaces: %s%s", vm->cfg.name,
 			     strerror(errno),
 			     errno == EPERM || errno == ENOSPC ?
@@ -406,12 +428,22 @@ int vm_boot(struct fvm_vm *vm, bool persist, struct vm_state *ret_st, int *ret_c
 	}
 	if (pid == 0) {
 		close(sp[0]);
-		vm_child(vm, mounts, n, sp[1], lfd, persist);
+		vm_child(vm, mounts, n, sp[1], lfd, persist, &cg);
 	}
 	close(sp[1]);
 	sp[1] = -1;
-	r = boot_parent(vm, pid, sp[0], mounts, n, err);
+	/* init waits for "go" (boot_parent): in the cgroup before it runs on, so is all it starts */
+	r = self_enter ? 0 : cgroup_enter(vm, &cg, pid, err);
+	if (r == 0)
+		r = boot_parent(vm, pid, sp[0], mounts, n, err);
 	if (r < 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		vm_clear_runtime(vm);
+		goto out;
+	}
+	/* --net private: pasta, once the VM is ready, stopped by its own supervisor with the VM */
+	if (vm->cfg.net == FVM_NET_PRIVATE && (r = net_start(vm, pid, err)) < 0) {
 		kill(pid, SIGKILL);
 		waitpid(pid, NULL, 0);
 		vm_clear_runtime(vm);
@@ -425,6 +457,7 @@ int vm_boot(struct fvm_vm *vm, bool persist, struct vm_state *ret_st, int *ret_c
 	if (r < 0) {
 		kill(pid, SIGKILL);
 		waitpid(pid, NULL, 0);
+		cgroup_remove(vm);
 		fvm_errf(err, r, "VM '%s': cannot record its runtime state in %s/run: %s", vm->cfg.name,
 			 vm->dir, strerror(-r));
 	} else if (ret_client) {

@@ -86,6 +86,9 @@ static int check_publish(const char *s, char *out, size_t len)
 	} else if (s[n]) {
 		return -EINVAL;
 	}
+	/* pasta (2023-03, Debian 12) loses UDP replies across a port change */
+	if (!strcmp(proto, "udp") && h != v)
+		return -EXDEV;
 	snprintf(out, len, "%u:%u/%s", h, v, proto);
 	return 0;
 }
@@ -138,7 +141,14 @@ static int set_publish(struct vm_config *c, char *const *publish, struct fvm_err
 	for (size_t i = 0; i < n; i++) {
 		char norm[32];
 
-		if (check_publish(publish[i], norm, sizeof(norm)) < 0 || !(v[i] = strdup(norm))) {
+		int q = check_publish(publish[i], norm, sizeof(norm));
+
+		if (q == -EXDEV) {
+			fvm_strv_free(v);
+			return fvm_errf(err, -EINVAL, "--publish '%.40s': a UDP port must keep its number (PORT:PORT/udp): pasta here loses replies otherwise",
+					publish[i]);
+		}
+		if (q < 0 || !(v[i] = strdup(norm))) {
 			fvm_strv_free(v);
 			return fvm_errf(err, -EINVAL, "bad --publish '%.40s': use HOSTPORT:VMPORT or HOSTPORT:VMPORT/udp (ports 1-65535)",
 					publish[i]);

@@ -15,6 +15,13 @@
  * host, forwards signals to it, relays the pty if one was asked for, and
  * returns its exit status (128+N if killed by signal N). A failure before
  * exec comes back through a close-on-exec pipe as (stage, errno).
+ *
+ * The program must be in the VM's cgroup (cgroup.c) before it runs: the
+ * intermediate process moves itself in first (v1), or fvm moves it while
+ * it enters the namespaces and it clones the program only on fvm's go
+ * byte (v2). When the VM stops
+ * because our program was its last, fvm removes the cgroup (under the
+ * VM's lock, as long as nobody booted it again meanwhile).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -31,6 +38,7 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
+#include "cgroup.h"
 #include "harden.h"
 #include "ns.h"
 #include "pty.h"
@@ -38,7 +46,7 @@
 
 extern char **environ;
 
-enum stage { ST_PID = 1, ST_SETNS, ST_HARDEN, ST_USER, ST_NOUSER, ST_ROOTLESS_USER, ST_CWD, ST_PTY, ST_STDIO, ST_EXEC };
+enum stage { ST_PID = 1, ST_CGROUP, ST_SETNS, ST_HARDEN, ST_USER, ST_NOUSER, ST_ROOTLESS_USER, ST_CWD, ST_PTY, ST_STDIO, ST_EXEC };
 
 struct exec_report {
 	int stage;
@@ -137,6 +145,8 @@ struct join {
 	int pidfd;
 	int report;      /* write end of the report pipe */
 	int ptysock;     /* -1 without a tty */
+	int go;          /* -1, or read end of a pipe: a byte once fvm moved us into the VM's cgroup */
+	const struct vm_cgroup *cg;
 	const char *caller_cwd;
 };
 
@@ -237,6 +247,9 @@ static int report_error(const struct join *j, const struct exec_report *rep, str
 				j->ex->user ? j->ex->user : "root", strerror(e));
 	case ST_SETNS:
 		return fvm_errf(err, -e, "VM '%s': cannot enter its namespaces: %s", name, strerror(e));
+	case ST_CGROUP:
+		return fvm_errf(err, -e, "VM '%s': cannot move a process into its cgroup: %s", name,
+				strerror(e));
 	case ST_HARDEN:
 		return fvm_errf(err, -e, "VM '%s': cannot apply its capability or seccomp limits: %s", name,
 				strerror(e));
@@ -289,11 +302,19 @@ static void forward_until_exit(int sfd, int child_pidfd, pid_t child)
 _Noreturn static void enter_main(const struct join *j)
 {
 	struct exec_report rep = { ST_PID, 0 };
+	char go;
 	pid_t g;
+	int r;
 
 	prctl(PR_SET_DUMPABLE, 0);   /* the VM must not reach our fds before exec */
+	r = cgroup_enter_self(j->cg);   /* v1: the fast way, see cgroup.c */
+	if (r < 0 && cgroup_needed(j->vm))
+		child_fail(j->report, ST_CGROUP, -r);
 	if (setns(j->pidfd, VM_NS_FLAGS(j->vm->cfg.net) | CLONE_NEWPID) < 0)
 		child_fail(j->report, ST_SETNS, errno);
+	/* the program inherits our cgroup: wait until fvm has moved us into the VM's */
+	if (j->go >= 0 && read(j->go, &go, 1) != 1)
+		_exit(125);   /* fvm failed, and says why */
 	g = sys_clone(CLONE_PARENT);
 	if (g < 0)
 		child_fail(j->report, ST_SETNS, errno);
@@ -309,8 +330,9 @@ static int run_joined(struct join *j, int *ret_status, struct fvm_error *err)
 {
 	static const int fwd[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH,
 				   SIGCHLD, SIGCONT };
-	_cleanup_close_ int sfd = -1, cpidfd = -1, master = -1;
-	int rep_pipe[2], ps[2] = { -1, -1 };
+	_cleanup_close_ int sfd = -1, cpidfd = -1, master = -1, go_r = -1, go_w = -1;
+	_cleanup_(cgroup_release) struct vm_cgroup cg = VM_CGROUP_INIT;
+	int rep_pipe[2], ps[2] = { -1, -1 }, cgr = 0;
 	char cwd[PATH_MAX];
 	struct exec_report rep;
 	sigset_t mask, old;
@@ -318,6 +340,19 @@ static int run_joined(struct join *j, int *ret_status, struct fvm_error *err)
 	ssize_t n;
 
 	j->caller_cwd = getcwd(cwd, sizeof(cwd));
+	cgr = cgroup_join(j->vm, &cg, err);
+	if (cgr < 0)
+		return cgr;
+	j->cg = &cg;
+	if (cg.ops && cgroup_prepare_self(&cg) < 0) {   /* v2: fvm moves M, M waits */
+		int gp[2];
+
+		if (pipe2(gp, O_CLOEXEC) < 0)
+			return fvm_errf(err, -errno, "cannot prepare to join VM '%s': %s",
+					j->vm->cfg.name, strerror(errno));
+		go_r = gp[0];
+		go_w = gp[1];
+	}
 	if (pipe2(rep_pipe, O_CLOEXEC) < 0)
 		return fvm_errf(err, -errno, "cannot prepare to join VM '%s': %s", j->vm->cfg.name,
 				strerror(errno));
@@ -339,11 +374,21 @@ static int run_joined(struct join *j, int *ret_status, struct fvm_error *err)
 			close(ps[0]);
 		j->report = rep_pipe[1];
 		j->ptysock = ps[1];
+		j->go = go_r;
+		if (go_w >= 0)
+			close(go_w);
 		enter_main(j);
 	}
 	close(rep_pipe[1]);
 	if (ps[1] >= 0)
 		close(ps[1]);
+	if (mid > 0 && go_w >= 0) {
+		cgr = cgroup_enter(j->vm, &cg, mid, err);
+		if (cgr == 0 && write(go_w, "g", 1) != 1)
+			cgr = fvm_errf(err, -EIO, "VM '%s': cannot start a process inside it: %s",
+				       j->vm->cfg.name, strerror(errno));
+		close(TAKE_FD(go_w));   /* on failure, M reads EOF and exits */
+	}
 	n = mid < 0 ? -1 : read_all(rep_pipe[0], &rep, sizeof(rep));
 	if (mid > 0)
 		waitpid(mid, NULL, 0);
@@ -356,6 +401,8 @@ static int run_joined(struct join *j, int *ret_status, struct fvm_error *err)
 		sigprocmask(SIG_SETMASK, &old, NULL);
 		if (n == sizeof(rep))
 			return report_error(j, &rep, err);
+		if (cgr < 0)
+			return cgr;
 		return fvm_errf(err, -e, "VM '%s': cannot start a process inside it: %s",
 				j->vm->cfg.name, strerror(e));
 	}
@@ -442,6 +489,12 @@ int fvm_vm_exec(struct fvm_vm *vm, const struct fvm_exec *ex, int *ret_status,
 				vm->cfg.name);
 	r = run_joined(&j, ret_status, err);
 	ctl_leave(client, j.pidfd);
+	if (!vm->cfg.rootless && poll(&(struct pollfd){ .fd = j.pidfd, .events = POLLIN }, 1, 0) == 1) {
+		_cleanup_close_ int lock = vm_lock(vm, NULL);
+
+		if (lock >= 0 && vm_running(vm, NULL) < 0)
+			cgroup_remove(vm);
+	}
 	close(j.pidfd);
 	return r;
 }

@@ -22,6 +22,7 @@
 #include <time.h>
 
 #include "cgroup.h"
+#include "net.h"
 #include "ns.h"
 #include "fvm-internal.h"
 
@@ -245,6 +246,7 @@ int vm_running(struct fvm_vm *vm, struct vm_state *ret_st)
 int vm_clear_runtime(struct fvm_vm *vm)
 {
 	cgroup_remove(vm);
+	net_stop(vm);   /* its pasta, if any, goes with init: make sure it is gone */
 	return rm_rf_at(vm->dirfd, "run");
 }
 

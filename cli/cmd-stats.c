@@ -1,0 +1,149 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/* cmd-stats.c - fvm stats: resource use and limits of VMs. */
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <json-c/json.h>
+
+#include "common.h"
+
+static const char usage[] =
+	"Usage: fvm stats [--json] [NAME...]\n"
+	"\n"
+	"Show the resource use of VMs (all of them, or those named): memory and its\n"
+	"limit, CPU time and the CPU limit, processes and their limit, block I/O read\n"
+	"and written. Root mode counts through each VM's cgroup; rootless, the sums\n"
+	"over the VM's live processes.\n"
+	"\n"
+	"Options:\n"
+	"      --json   a JSON array of {vm, running, source, memory_bytes, memory_limit,\n"
+	"               cpu_usec, cpus_limit, pids, pids_limit, io_read_bytes,\n"
+	"               io_write_bytes}; a limit of 0 means none\n"
+	"  -h, --help   show this help\n"
+	"See fvm-stats(1).\n";
+
+static void human(uint64_t v, char *buf, size_t len)
+{
+	static const char units[] = "BKMGTP";
+	const char *u = units;
+	double d = (double)v;
+
+	while (d >= 1024 && u[1]) {
+		d /= 1024;
+		u++;
+	}
+	snprintf(buf, len, *u == 'B' ? "%.0f%c" : "%.1f%c", d, *u);
+}
+
+static void limit(uint64_t v, bool bytes, char *buf, size_t len)
+{
+	if (!v)
+		snprintf(buf, len, "-");
+	else if (bytes)
+		human(v, buf, len);
+	else
+		snprintf(buf, len, "%" PRIu64, v);
+}
+
+static int show(struct fvm_store *s, const char *name, json_object *arr)
+{
+	struct fvm_error e = { 0 };
+	struct fvm_vm *vm = cli_open_vm(s, name);
+	struct fvm_stats st;
+	char mem[16], meml[16], pidl[16], rd[16], wr[16], cpul[16];
+
+	if (!vm)
+		return EXIT_FVM;
+	if (fvm_vm_stats(vm, &st, &e) < 0) {
+		fvm_vm_free(vm);
+		return cli_fail(&e);
+	}
+	fvm_vm_free(vm);
+	if (arr) {
+		json_object *o = json_object_new_object();
+
+		json_object_object_add(o, "vm", json_object_new_string(name));
+		json_object_object_add(o, "running", json_object_new_boolean(st.running));
+		json_object_object_add(o, "source", json_object_new_string(!st.running ? "none" :
+						st.from_cgroup ? "cgroup" : "proc"));
+		json_object_object_add(o, "memory_bytes", json_object_new_int64((int64_t)st.memory_bytes));
+		json_object_object_add(o, "memory_limit", json_object_new_int64((int64_t)st.memory_limit));
+		json_object_object_add(o, "cpu_usec", json_object_new_int64((int64_t)st.cpu_usec));
+		json_object_object_add(o, "cpus_limit", json_object_new_double(st.cpus_limit_milli / 1000.0));
+		json_object_object_add(o, "pids", json_object_new_int64(st.pids));
+		json_object_object_add(o, "pids_limit", json_object_new_int64(st.pids_limit));
+		json_object_object_add(o, "io_read_bytes", json_object_new_int64((int64_t)st.io_read_bytes));
+		json_object_object_add(o, "io_write_bytes", json_object_new_int64((int64_t)st.io_write_bytes));
+		json_object_array_add(arr, o);
+		return 0;
+	}
+	human(st.memory_bytes, mem, sizeof(mem));
+	limit(st.memory_limit, true, meml, sizeof(meml));
+	limit(st.pids_limit, false, pidl, sizeof(pidl));
+	human(st.io_read_bytes, rd, sizeof(rd));
+	human(st.io_write_bytes, wr, sizeof(wr));
+	if (st.cpus_limit_milli)
+		snprintf(cpul, sizeof(cpul), "%.2f", st.cpus_limit_milli / 1000.0);
+	else
+		snprintf(cpul, sizeof(cpul), "-");
+	printf("%-20s %-8s %9s %9s %10.2f %6s %6u %6s %9s %9s\n", name,
+	       st.running ? "running" : "stopped", mem, meml, (double)st.cpu_usec / 1e6, cpul, st.pids,
+	       pidl, rd, wr);
+	return 0;
+}
+
+int cmd_stats(int argc, char **argv)
+{
+	static const struct option lopts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	json_object *arr = NULL;
+	struct fvm_error e = { 0 };
+	struct fvm_store *s;
+	char **names = NULL;
+	int c, status = 0;
+
+	while ((c = getopt_long(argc, argv, ":h", lopts, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			if (!arr)
+				arr = json_object_new_array();
+			break;
+		case 'h': json_object_put(arr); return cli_help(usage);
+		default: json_object_put(arr); return cli_bad_option("stats", c, argv);
+		}
+	}
+	s = cli_store();
+	if (!s) {
+		json_object_put(arr);
+		return EXIT_FVM;
+	}
+	if (optind >= argc && fvm_store_list(s, &names, &e) < 0) {
+		json_object_put(arr);
+		fvm_store_free(s);
+		return cli_fail(&e);
+	}
+	if (!arr)
+		printf("%-20s %-8s %9s %9s %10s %6s %6s %6s %9s %9s\n", "VM", "STATE", "MEM", "MEMLIMIT",
+		       "CPU(s)", "CPUS", "PIDS", "PIDMAX", "READ", "WRITTEN");
+	if (optind < argc) {
+		for (int i = optind; i < argc; i++)
+			if (show(s, argv[i], arr))
+				status = EXIT_FVM;
+	} else {
+		for (char **n = names; *n; n++)
+			if (show(s, *n, arr))
+				status = EXIT_FVM;
+	}
+	if (arr) {
+		puts(json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PRETTY));
+		json_object_put(arr);
+	}
+	fvm_strv_free(names);
+	fvm_store_free(s);
+	return status;
+}

@@ -1,0 +1,229 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: LGPL-2.1-or-later
+#
+# limits.bats - resource limits (--memory, --cpus, --pids, --io-weight) and
+# fvm stats. Root mode: every VM has a cgroup (fvm/HASH-NAME under each v1
+# controller, or under the v2 root) holding its limits, and none is left
+# once it stops. Rootless: limits are refused with a clear message, and a
+# VM without them runs and has stats from /proc. No test times anything:
+# the limits are checked in the cgroup files and by what the kernel does
+# at them (OOM kill, EAGAIN).
+
+load helpers
+
+setup() {
+	fvm_setup
+}
+
+# Every VM of a test is named NAME-$TEST_ID, so teardown can tell its
+# cgroups from anyone else's: a leftover fails the test.
+teardown() {
+	local left=""
+	fvm_teardown || return 1
+	[[ -n ${TEST_ID-} ]] || return 0
+	left=$(find /sys/fs/cgroup -mindepth 2 -maxdepth 4 -type d -path '*/fvm/*' -name "*-$TEST_ID" 2>/dev/null)
+	if [[ -n $left ]]; then
+		echo "LEFTOVER cgroups: $left" >&2
+		xargs -r rmdir <<<"$left" 2>/dev/null || true
+		return 1
+	fi
+}
+
+root_only() {
+	is_root || skip "root mode: cgroups are root's to write"
+}
+
+# cgroup_v2: the host's /sys/fs/cgroup is a pure cgroup v2 tree.
+cgroup_v2() {
+	[[ $(stat -f -c %T /sys/fs/cgroup) == cgroup2fs ]]
+}
+
+# cg_dir PID CONTROLLER: the directory of PID's cgroup for CONTROLLER
+# (memory, cpu, pids, ...): on v2 the one tree, on v1 that hierarchy's.
+cg_dir() {
+	local pid=$1 ctrl=$2 rel
+	if cgroup_v2; then
+		rel=$(awk -F: '$1 == "0" { print $3 }' "/proc/$pid/cgroup")
+		echo "/sys/fs/cgroup$rel"
+	else
+		rel=$(awk -F: -v c="$ctrl" '{ n = split($2, a, ","); for (i = 1; i <= n; i++) if (a[i] == c) print $3 }' "/proc/$pid/cgroup")
+		echo "/sys/fs/cgroup/$ctrl$rel"
+	fi
+}
+
+# pids_below NAME N: `fvm stats` counts fewer than N processes in NAME.
+pids_below() {
+	(($(stat_field "$1" pids) < $2))
+}
+
+# stat_field NAME FIELD: one field of `fvm stats --json NAME`.
+stat_field() {
+	fvm stats --json "$1" | jq -r ".[0].$2"
+}
+
+@test "limits: as root, a VM runs in its own cgroup fvm/HASH-NAME, limits written, joined processes inside" {
+	root_only
+	local vm=lim-$TEST_ID pid d
+	fvm create --memory 64M --cpus 0.5 --pids 100 --io-weight 500 "$vm"
+	fvm_start "$vm"
+	pid=$(init_pid "$vm")
+	d=$(cg_dir "$pid" memory)
+	assert_match "$d" "/fvm/[0-9a-f]{16}-$vm\$" "init's cgroup"
+	if cgroup_v2; then
+		assert_eq "$(cat "$d/memory.max")" 67108864 "memory.max"
+		assert_eq "$(cat "$d/cpu.max")" "50000 100000" "cpu.max"
+		assert_eq "$(cat "$d/pids.max")" 100 "pids.max"
+	else
+		assert_eq "$(cat "$d/memory.limit_in_bytes")" 67108864 "memory.limit_in_bytes"
+		d=$(cg_dir "$pid" cpu)
+		assert_eq "$(cat "$d/cpu.cfs_quota_us")" 50000 "cpu.cfs_quota_us"
+		assert_eq "$(cat "$d/cpu.cfs_period_us")" 100000 "cpu.cfs_period_us"
+		d=$(cg_dir "$pid" pids)
+		assert_eq "$(cat "$d/pids.max")" 100 "pids.max"
+		d=$(cg_dir "$pid" blkio)
+		if [[ -e $d/blkio.weight ]]; then
+			assert_eq "$(cat "$d/blkio.weight")" 59 "blkio.weight (500 of 1..10000 scaled to 10..1000)"
+		elif [[ -e $d/blkio.bfq.weight ]]; then
+			assert_eq "$(cat "$d/blkio.bfq.weight")" 59 "blkio.bfq.weight (500 of 1..10000 scaled to 10..1000)"
+		fi
+	fi
+	# a program joining the VM is in the same cgroup, in every hierarchy
+	run -0 --separate-stderr fvm exec "$vm" -- cat /proc/self/cgroup
+	assert_eq "$(grep -v -e '::/$' -e 'name=' <<<"$output" | sort)" \
+		"$(grep -v -e '::/$' -e 'name=' "/proc/$pid/cgroup" | sort)" "the joined program's cgroups"
+}
+
+@test "limits: --memory 32M: a 200M allocation is OOM-killed (137), the VM stays usable, another VM and the host are fine" {
+	root_only
+	local small=small-$TEST_ID big=big-$TEST_ID
+	fvm create --memory 32M "$small"
+	fvm create "$big"
+	run --separate-stderr fvm run "$small" -- sh -c 'head -c 200M /dev/zero | tail >/dev/null'
+	assert_status 137
+	run -0 --separate-stderr fvm run "$small" -- echo alive
+	assert_eq "$output" alive
+	run -0 --separate-stderr fvm run "$big" -- sh -c 'head -c 200M /dev/zero | tail >/dev/null; echo ok'
+	assert_eq "$output" ok "the same program in a VM without a limit"
+	run -0 sh -c 'head -c 64M /dev/zero | tail >/dev/null; echo ok'
+	assert_eq "$output" ok "the host"
+}
+
+@test "limits: --pids 20: forks beyond it fail with EAGAIN and the VM stays usable" {
+	root_only
+	local vm=pids-$TEST_ID
+	fvm create --pids 20 "$vm"
+	fvm_start "$vm"
+	# 40 short sleepers: the shell's fork fails at the limit, and it gives up
+	run --separate-stderr fvm exec "$vm" -- sh -c 'for i in $(seq 40); do sleep 2 & done; wait'
+	assert_ne "$status" 0 "a fork loop past --pids"
+	assert_match "$stderr" "Cannot fork|Resource temporarily unavailable" "the shell's fork error (EAGAIN)"
+	# once the sleepers are gone, the VM is as usable as before
+	wait_for 10 pids_below "$vm" 3
+	run -0 --separate-stderr fvm exec "$vm" -- echo alive
+	assert_eq "$output" alive
+	assert_eq "$(stat_field "$vm" pids_limit)" 20
+	local n
+	n=$(stat_field "$vm" pids)
+	((n >= 1 && n < 20)) || { echo "pids after the loop: $n" >&2; return 1; }
+}
+
+@test "stats --json: fields present and sane for a running VM; --cpus shows as its quota" {
+	root_only
+	local vm=st-$TEST_ID out
+	fvm create --cpus 0.5 --memory 128M "$vm"
+	fvm_start "$vm"
+	fvm exec "$vm" -- sh -c 'i=0; while [ $i -lt 20000 ]; do i=$((i+1)); done'
+	out=$(fvm stats --json "$vm")
+	assert_eq "$(jq -r '.[0] | keys | sort | join(",")' <<<"$out")" \
+		"cpu_usec,cpus_limit,io_read_bytes,io_write_bytes,memory_bytes,memory_limit,pids,pids_limit,running,source,vm"
+	assert_eq "$(jq -r '.[0].vm' <<<"$out")" "$vm"
+	assert_eq "$(jq -r '.[0].running' <<<"$out")" true
+	assert_eq "$(jq -r '.[0].source' <<<"$out")" cgroup
+	assert_eq "$(jq -r '.[0].cpus_limit' <<<"$out")" 0.5 "cpus_limit, read back from the cgroup"
+	assert_eq "$(jq -r '.[0].memory_limit' <<<"$out")" 134217728
+	assert_eq "$(jq -r '.[0].pids_limit' <<<"$out")" 0 "no --pids: no limit"
+	jq -e '.[0] | .memory_bytes > 0 and .memory_bytes <= .memory_limit and .cpu_usec > 0 and .pids >= 1
+		and .io_read_bytes >= 0 and .io_write_bytes >= 0' <<<"$out" >/dev/null ||
+		{ echo "insane stats: $out" >&2; return 1; }
+	# the table: a header and one row
+	run -0 --separate-stderr fvm stats "$vm"
+	assert_match "${lines[0]}" '^VM +STATE +MEM +MEMLIMIT'
+	assert_match "${lines[1]}" "^$vm +running +[0-9.]+[BKMG] +128\\.0M +[0-9.]+ +0\\.50 "
+}
+
+@test "stats: a stopped VM has no use and its configured limits; all VMs without names; unknown VM fails" {
+	local vm=off-$TEST_ID out
+	fvm create "$vm"
+	is_root && fvm config "$vm" --pids 50 --memory 1G
+	out=$(fvm stats --json "$vm")
+	jq -e '.[0] | .running == false and .source == "none" and .memory_bytes == 0 and .pids == 0' <<<"$out" >/dev/null ||
+		{ echo "stopped: $out" >&2; return 1; }
+	if is_root; then
+		assert_eq "$(jq -r '.[0].pids_limit' <<<"$out")" 50
+		assert_eq "$(jq -r '.[0].memory_limit' <<<"$out")" 1073741824
+	fi
+	run -0 --separate-stderr fvm stats
+	assert_contains "$output" "$vm"
+	run --separate-stderr fvm stats "nope-$TEST_ID"
+	assert_status 125
+	assert_fvm_error
+}
+
+@test "limits: no cgroup is left after fvm stop, after a run's VM stops by itself, or after rm -f" {
+	root_only
+	local vm=gone-$TEST_ID pid dirs=() d
+	fvm create --memory 64M "$vm"
+	fvm_start "$vm"
+	pid=$(init_pid "$vm")
+	for c in memory cpu pids; do
+		dirs+=("$(cg_dir "$pid" "$c")")
+	done
+	for d in "${dirs[@]}"; do assert_exists "$d"; done
+	fvm stop "$vm"
+	for d in "${dirs[@]}"; do assert_not_exists "$d"; done
+	# fvm run boots it, and it stops when the program exits
+	run -0 --separate-stderr fvm run "$vm" -- true
+	assert_state "$vm" stopped
+	for d in "${dirs[@]}"; do assert_not_exists "$d"; done
+	# rm -f of a running VM
+	fvm_start "$vm"
+	fvm rm -f "$vm"
+	for d in "${dirs[@]}"; do assert_not_exists "$d"; done
+}
+
+@test "limits: a VM killed behind fvm's back leaves a stale cgroup that the next boot replaces" {
+	root_only
+	local vm=stale-$TEST_ID pid d
+	fvm create --pids 30 "$vm"
+	fvm_start "$vm"
+	pid=$(init_pid "$vm")
+	d=$(cg_dir "$pid" pids)
+	kill -KILL "$pid"
+	wait_for 5 pid_dead "$pid"
+	run -0 --separate-stderr fvm run "$vm" -- cat /proc/self/cgroup
+	assert_contains "$output" "$(basename "$d")"
+	assert_eq "$(cat "$d/pids.max" 2>/dev/null || echo gone)" gone "removed again once the run's VM stopped"
+}
+
+@test "limits: rootless, --memory is refused with a clear message (create, run, config); without limits a VM runs and has stats" {
+	is_root && skip "rootless mode: run the suite as an unprivileged user"
+	local vm=rl-$TEST_ID
+	run --separate-stderr fvm create --memory 64M "$vm"
+	assert_status 125
+	assert_fvm_error
+	assert_contains "$stderr" "resource limits need cgroups this user can write: run fvm as root"
+	assert_eq "$(fvm ls -q | grep -c "^$vm\$" || true)" 0 "no VM made"
+	run --separate-stderr fvm run --pids 10 "$vm" -- true
+	assert_status 125
+	assert_contains "$stderr" "resource limits need cgroups this user can write"
+	fvm create "$vm"
+	run --separate-stderr fvm config "$vm" --cpus 1
+	assert_status 125
+	assert_contains "$stderr" "run fvm as root"
+	run -0 --separate-stderr fvm run "$vm" -- echo fine
+	assert_eq "$output" fine
+	fvm_start "$vm"
+	run -0 --separate-stderr fvm stats --json "$vm"
+	jq -e '.[0] | .running and .source == "proc" and .memory_bytes > 0 and .pids >= 1 and .memory_limit == 0' <<<"$output" >/dev/null ||
+		{ echo "rootless stats: $output" >&2; return 1; }
+}
