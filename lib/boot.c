@@ -208,7 +208,22 @@ _Noreturn static void vm_child(struct fvm_vm *vm, const struct host_mount *mount
 	}
 	if (write_all(sock, &ok, sizeof(ok)) < 0)
 		_exit(1);
-	prctl(PR_SET_PDEATHSIG, 0);
+	/*
+	 * Booted. Stop dying with the parent only once it has recorded us
+	 * (it answers 'g' after saving the state, then waits for our 'c'):
+	 * clearing earlier could leave an init no state names if fvm is
+	 * killed now; clearing later lets an fvm that exits at once (start)
+	 * take the new VM with it.
+	 */
+	{
+		char b;
+
+		if (read(sock, &b, 1) != 1 || b != 'g')
+			_exit(1);
+		prctl(PR_SET_PDEATHSIG, 0);
+		if (write(sock, "c", 1) != 1)
+			_exit(1);
+	}
 	/* init keeps only the control socket: move it to fd 3, drop the rest,
 	 * and lets go of the caller's terminal or pipes */
 	{
@@ -460,8 +475,18 @@ int vm_boot(struct fvm_vm *vm, bool persist, struct vm_state *ret_st, int *ret_c
 		cgroup_remove(vm);
 		fvm_errf(err, r, "VM '%s': cannot record its runtime state in %s/run: %s", vm->cfg.name,
 			 vm->dir, strerror(-r));
-	} else if (ret_client) {
-		*ret_client = TAKE_FD(client);
+	} else {
+		char b;
+
+		/* let init stop dying with us, and wait until it has (see vm_child) */
+		if (write(sp[0], "g", 1) != 1 || read(sp[0], &b, 1) != 1 || b != 'c') {
+			kill(pid, SIGKILL);
+			waitpid(pid, NULL, 0);
+			vm_clear_runtime(vm);
+			r = fvm_errf(err, -EIO, "VM '%s': its init died while booting", vm->cfg.name);
+		} else if (ret_client) {
+			*ret_client = TAKE_FD(client);
+		}
 	}
 out:
 	if (sp[0] >= 0)
