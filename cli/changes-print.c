@@ -38,16 +38,37 @@ const char *change_kind_name(const struct fvm_change *c)
 	return (unsigned)c->kind < 5 ? names[c->kind] : "unknown";
 }
 
-/* One line: status letter, '!' on conflict, path, what else is worth saying. */
+/* A name from the layer on one line: control bytes and backslashes escaped. */
+static void put_escaped(FILE *f, const char *s)
+{
+	for (; *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+
+		if (ch == '\\')
+			fputs("\\\\", f);
+		else if (ch < 0x20 || ch == 0x7f)
+			fprintf(f, "\\x%02x", ch);
+		else
+			fputc(ch, f);
+	}
+}
+
+/* One line: status letter, '!' on conflict, path, what else is worth saying.
+ * Names are the VM's: escaped, so that none can forge a line or a colour. */
 void print_change(FILE *f, const struct fvm_change *c)
 {
 	static const char *const col[] = { "\033[32m", "\033[33m", "\033[36m", "\033[31m", "\033[35m" };
 	bool color = f == stdout && use_color();
 
-	fprintf(f, "%s%c%c%s %s%s", color ? col[c->kind % 5] : "", change_letter(c),
-		c->conflict ? '!' : ' ', color ? "\033[0m" : "", c->path, c->type == 'd' ? "/" : "");
-	if (c->type == 'l' && c->link_target)
-		fprintf(f, " -> %s", c->link_target);
+	fprintf(f, "%s%c%c%s ", color ? col[c->kind % 5] : "", change_letter(c),
+		c->conflict ? '!' : ' ', color ? "\033[0m" : "");
+	put_escaped(f, c->path);
+	if (c->type == 'd')
+		fputc('/', f);
+	if (c->type == 'l' && c->link_target) {
+		fputs(" -> ", f);
+		put_escaped(f, c->link_target);
+	}
 	if (c->type == 'p' || c->type == 's' || c->type == 'c' || c->type == 'b')
 		fprintf(f, " (%s)", c->type == 'p' ? "fifo" : c->type == 's' ? "socket" : "device");
 	if (c->kind == FVM_CHANGE_METADATA || (c->kind == FVM_CHANGE_REPLACED && c->type == 'd')) {
@@ -89,6 +110,26 @@ json_object *change_json(const struct fvm_change *c)
 	return o;
 }
 
+/* Drop "." components, repeated and trailing slashes ("/a/./b//" -> "/a/b");
+ * ".." stays, for the library to refuse. */
+static void normalize(char *p)
+{
+	char *r = p, *w = p;
+
+	while (*r) {
+		if (r[0] == '/' && (r[1] == '/' || (r[1] == '.' && (r[2] == '/' || !r[2])))) {
+			r += r[1] == '/' ? 1 : 2;
+			continue;
+		}
+		*w++ = *r++;
+	}
+	*w = '\0';
+	while (w - p > 1 && w[-1] == '/')
+		*--w = '\0';
+	if (!*p)
+		strcpy(p, "/");
+}
+
 /**
  * abs_paths() - argv[first..argc) as absolute paths (relative ones are
  * taken from the current directory), trailing slashes dropped.
@@ -111,7 +152,6 @@ char **abs_paths(int argc, char **argv, int first, bool *ret_err)
 	}
 	for (int i = first; i < argc; i++) {
 		char *p;
-		size_t n;
 
 		if (argv[i][0] == '/')
 			p = strdup(argv[i]);
@@ -122,11 +162,7 @@ char **abs_paths(int argc, char **argv, int first, bool *ret_err)
 			*ret_err = true;
 			return NULL;
 		}
-		n = strlen(p);
-		while (n > 1 && p[n - 1] == '/')
-			p[--n] = '\0';
-		if (n >= 2 && !strcmp(p + n - 2, "/."))
-			p[n > 2 ? n - 2 : 1] = '\0';
+		normalize(p);
 		v[i - first] = p;
 	}
 	return v;

@@ -40,6 +40,7 @@
 #include <unistd.h>
 
 #include "cgroup.h"
+#include "changes.h"
 #include "harden.h"
 #include "hostmounts.h"
 #include "mount.h"
@@ -405,6 +406,7 @@ int vm_boot(struct fvm_vm *vm, bool persist, struct vm_state *ret_st, int *ret_c
 	r = prepare_run_dir(vm, err);
 	if (r < 0)
 		return r;
+	commit_prune_recorded(vm);   /* before any overlay uses the layers */
 	r = host_mounts_read(vm->store->path, &vm->cfg, getenv("HOME"), &mounts, &n, err);
 	if (r < 0)
 		return r;

@@ -41,10 +41,13 @@
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
 
+#include <json-c/json.h>
+
 #include "changes.h"
 #include "hostmounts.h"
 
 struct walk {
+	long long opaque_t;     /* when the opaque directory being walked was made */
 	struct fvm_vm *vm;
 	struct changeset *cs;
 	char *const *paths;
@@ -228,6 +231,12 @@ static long long taken_at(const struct statx *up)
 static const char *conflict_of(const struct change *c, bool from_host)
 {
 	long long t = taken_at(&c->up);
+	json_object *v;
+
+	/* what a commit of the running VM wrote on the host is not the host's change */
+	if (c->committed && json_object_object_get_ex(c->committed, c->path, &v) &&
+	    json_object_get_int64(v) > t)
+		t = json_object_get_int64(v);
 
 	if (!c->host_exists)
 		return from_host ? "the host deleted it after the VM changed it" : NULL;
@@ -236,6 +245,60 @@ static const char *conflict_of(const struct change *c, bool from_host)
 	if (ts_ns(&c->host.stx_ctime) > t)
 		return "the host changed it after the VM copied it";
 	return NULL;
+}
+
+/*
+ * Did the host change anything in the tree @name under @dfd after @t
+ * (ns)? For changes that replace a whole host directory. Bounded: past
+ * 100,000 entries the answer is yes (a conflict to look at, never a
+ * silent loss).
+ */
+static bool host_tree_changed(int dfd, const char *name, long long t, unsigned *budget)
+{
+	struct statx x;
+	char **names = NULL;
+	size_t n = 0;
+	bool changed = false;
+	int fd;
+
+	if (!(*budget)--)
+		return true;
+	if (statx(dfd, name, AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS | STATX_BTIME, &x) < 0)
+		return false;
+	if (ts_ns(&x.stx_ctime) > t || ((x.stx_mask & STATX_BTIME) && ts_ns(&x.stx_btime) > t))
+		return true;
+	if (!S_ISDIR(x.stx_mode))
+		return false;
+	fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 || list_dir(fd, &names, &n) < 0) {
+		if (fd >= 0)
+			close(fd);
+		return false;
+	}
+	for (size_t i = 0; !changed && i < n; i++)
+		changed = host_tree_changed(fd, names[i], t, budget);
+	fvm_strv_free(names);
+	close(fd);
+	return changed;
+}
+
+static void mark_conflict(struct walk *w, const char *path, const char *why)
+{
+	struct change *c = w->cs->n ? &w->cs->v[w->cs->n - 1] : NULL;
+
+	if (c && !strcmp(c->path, path)) {
+		c->pub.conflict = true;
+		c->pub.conflict_why = why;
+	}
+}
+
+/* Do two symlinks point at the same string? */
+static bool same_target(int up_dfd, int host_dfd, const char *name)
+{
+	char a[PATH_MAX], b[PATH_MAX];
+	ssize_t na = readlinkat(up_dfd, name, a, sizeof(a)), nb = readlinkat(host_dfd, name, b, sizeof(b));
+
+	return na >= 0 && na == nb && !memcmp(a, b, (size_t)na);
 }
 
 /* Same bytes? Both are regular files of equal size. */
@@ -279,6 +342,7 @@ static int add(struct walk *w, const char *path, size_t rel_off, enum fvm_change
 		return -ENOMEM;
 	c->rel = c->path + rel_off;
 	c->layer = w->layer;
+	c->committed = cs->committed;
 	c->implied = implied;
 	if (up)
 		c->up = *up;
@@ -364,8 +428,13 @@ static int implied_deletions(struct walk *w, int host_dfd, char **upv, size_t up
 		snprintf(path + plen, PATH_MAX - plen, "%s%s", plen > 1 ? "/" : "", hv[i]);
 		if (in_store(w->vm, path) || store_below(w->vm, path))
 			continue;   /* never delete what the VM could not see */
-		if (statx(host_dfd, hv[i], AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS | STATX_BTIME, &hx) == 0)
+		if (statx(host_dfd, hv[i], AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS | STATX_BTIME, &hx) == 0) {
+			unsigned budget = 100000;
+
 			r = add(w, path, rel_off, FVM_CHANGE_DELETED, NULL, &hx, true);
+			if (r == 0 && host_tree_changed(host_dfd, hv[i], w->opaque_t, &budget))
+				mark_conflict(w, path, "the host changed it after the VM deleted it");
+		}
 	}
 	path[plen] = '\0';
 	fvm_strv_free(hv);
@@ -413,10 +482,26 @@ static int walk_entry(struct walk *w, int up_dfd, int host_dfd, const char *name
 		if (!hexists || !S_ISDIR(hx.stx_mode)) {
 			r = add(w, path, rel_off, hexists ? FVM_CHANGE_REPLACED : FVM_CHANGE_ADDED, &ux,
 				hexists ? &hx : NULL, false);
+			if (r == 0 && hexists && (ts_ns(&hx.stx_ctime) > taken_at(&ux) ||
+						  ((hx.stx_mask & STATX_BTIME) && ts_ns(&hx.stx_btime) > taken_at(&ux))))
+				mark_conflict(w, path, "the host changed it after the VM replaced it");
 		} else {
 			sub_host = openat(host_dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-			if (opaque)
+			if (opaque) {
+				unsigned budget = 100000;
+				char **hv = NULL;
+				size_t hn = 0;
+				bool changed = false;
+
 				r = add(w, path, rel_off, FVM_CHANGE_REPLACED, &ux, &hx, false);
+				/* the dir's own ctime moves with the VM's copy-up: look inside */
+				if (sub_host >= 0 && list_dir(sub_host, &hv, &hn) == 0)
+					for (size_t k = 0; !changed && k < hn; k++)
+						changed = host_tree_changed(sub_host, hv[k], taken_at(&ux), &budget);
+				fvm_strv_free(hv);
+				if (r == 0 && changed)
+					mark_conflict(w, path, "the host changed what is in it after the VM emptied it");
+			}
 			else if ((ux.stx_mode & 07777) != (hx.stx_mode & 07777) ||
 				 map_uid_to_host(&w->vm->cfg, ux.stx_uid) != hx.stx_uid ||
 				 map_uid_to_host(&w->vm->cfg, ux.stx_gid) != hx.stx_gid)
@@ -424,8 +509,14 @@ static int walk_entry(struct walk *w, int up_dfd, int host_dfd, const char *name
 		}
 		if (r == 0 && opaque && w->cs->n && !strcmp(w->cs->v[w->cs->n - 1].path, path))
 			w->cs->v[w->cs->n - 1].opaque = true;
-		if (r == 0)
+		if (r == 0) {
+			long long saved = w->opaque_t;
+
+			if (opaque)
+				w->opaque_t = taken_at(&ux);
 			r = walk_dir(w, sub_up, opaque ? -sub_host - 2 : sub_host, path, plen, rel_off);
+			w->opaque_t = saved;
+		}
 		return r;
 	}
 
@@ -439,9 +530,17 @@ static int walk_entry(struct walk *w, int up_dfd, int host_dfd, const char *name
 			w->cs->v[w->cs->n - 1].pub.conflict_why = "the host deleted it after the VM changed it";
 		}
 	} else if ((ux.stx_mode & S_IFMT) != (hx.stx_mode & S_IFMT)) {
+		unsigned budget = 100000;
+
 		r = add(w, path, rel_off, FVM_CHANGE_REPLACED, &ux, &hx, false);
-	} else if (S_ISREG(ux.stx_mode) && ux.stx_size == hx.stx_size &&
-		   ts_ns(&ux.stx_mtime) == ts_ns(&hx.stx_mtime) && same_content(up_dfd, host_dfd, name)) {
+		if (r == 0 && S_ISDIR(hx.stx_mode) && host_tree_changed(host_dfd, name, taken_at(&ux), &budget)) {
+			mark_conflict(w, path, "the host changed it after the VM replaced it");
+			return 0;
+		}
+	} else if ((S_ISREG(ux.stx_mode) && ux.stx_size == hx.stx_size &&
+		    ts_ns(&ux.stx_mtime) == ts_ns(&hx.stx_mtime) && same_content(up_dfd, host_dfd, name)) ||
+		   S_ISFIFO(ux.stx_mode) || S_ISSOCK(ux.stx_mode) ||
+		   (S_ISLNK(ux.stx_mode) && same_target(up_dfd, host_dfd, name))) {
 		bool meta = (ux.stx_mode & 07777) != (hx.stx_mode & 07777) ||
 			    map_uid_to_host(&w->vm->cfg, ux.stx_uid) != hx.stx_uid ||
 			    map_uid_to_host(&w->vm->cfg, ux.stx_gid) != hx.stx_gid;
@@ -607,6 +706,12 @@ int changes_collect(struct fvm_vm *vm, char *const *paths, struct changeset *cs,
 	int r;
 
 	memset(cs, 0, sizeof(*cs));
+	{
+		_cleanup_free_ char *buf = NULL;
+
+		if (read_small_fileat(vm->dirfd, "committed.json", &buf, NULL) == 0)
+			cs->committed = json_tokener_parse(buf);
+	}
 	r = check_paths(vm, paths, err);
 	if (r < 0)
 		return r;
@@ -647,6 +752,8 @@ int changes_collect(struct fvm_vm *vm, char *const *paths, struct changeset *cs,
 
 void changes_free(struct changeset *cs)
 {
+	if (cs->committed)
+		json_object_put(cs->committed);
 	for (size_t i = 0; i < cs->n; i++) {
 		free(cs->v[i].path);
 		free(cs->v[i].target);

@@ -12,6 +12,8 @@
 
 #include "fvm-internal.h"
 
+struct json_object;
+
 /* one layer of the VM, with fds on its upper root and the host's mount */
 struct layer_ref {
 	char *mount;       /* mount point, as the VM and the host see it */
@@ -29,10 +31,12 @@ struct change {
 	bool host_exists;
 	bool opaque;             /* an opaque directory (emptied and remade) */
 	bool implied;            /* a deletion implied by an opaque parent */
+	struct json_object *committed;   /* the changeset's, borrowed */
 	char *target;            /* symlink target */
 };
 
 struct changeset {
+	struct json_object *committed;   /* committed.json: path -> when a running commit applied it */
 	struct layer_ref *layers;
 	size_t nlayers;
 	struct change *v;
@@ -48,6 +52,7 @@ uid_t map_uid_to_host(const struct vm_config *cfg, uid_t uid);
 int open_beneath(int dirfd, const char *path, int flags);
 int layers_open(struct fvm_vm *vm, struct changeset *cs, struct fvm_error *err);
 int list_dir(int dfd, char ***ret, size_t *ret_n);
+void commit_prune_recorded(struct fvm_vm *vm);
 int check_paths(struct fvm_vm *vm, char *const *paths, struct fvm_error *err);
 
 #endif

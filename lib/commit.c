@@ -34,12 +34,15 @@
  * dropped from the layer). A host file is therefore always either its
  * old or its new self, and a rerun leaves nothing behind.
  *
- * A running VM can be committed. Files it has open keep the content they
- * had (their fds point at the layer's inode, which is unlinked from the
- * layer but lives until closed); writes through such fds are not
- * committed. Entries the VM has looked up recently may show the layer's
- * version until the kernel drops them from its caches; stop the VM for
- * an exact view.
+ * A running VM can be committed, and nothing it does is lost: its
+ * committed entries stay in its layer (overlayfs keeps using what it has
+ * looked up, so unlinking them under it would send later writes to
+ * orphaned inodes). They are the host's new files byte for byte, so diff
+ * does not show them; files open in the VM go on as they were. A change
+ * the VM makes to such a file later shows as a conflict (the host's copy
+ * is newer than the VM's, by the commit itself): commit it with --force.
+ * Stopping the VM, then 'fvm discard' of those paths, lets it see the
+ * host's files directly again.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -66,9 +69,12 @@ struct op {
 	unsigned long long ino;  /* of the temporary, once made */
 	bool exchange;           /* host has another type there */
 	bool failed;             /* could not be applied: stays in the layer */
+	unsigned long long host_ino;   /* the host entry the plan replaces or deletes, 0: none */
+	bool opaque;             /* the metadata of an opaque directory */
 };
 
 struct commit {
+	bool running;            /* the VM runs: its entries stay in the layer */
 	struct fvm_vm *vm;
 	const struct fvm_commit_opts *o;
 	struct changeset cs;
@@ -127,6 +133,7 @@ static int journal_write(struct commit *c, const char *phase)
 		json_object_object_add(e, "tmp", json_object_new_string(c->ops[i].tmp));
 		json_object_object_add(e, "ino", json_object_new_int64((int64_t)c->ops[i].ino));
 		json_object_object_add(e, "x", json_object_new_boolean(c->ops[i].exchange));
+		json_object_object_add(e, "hino", json_object_new_int64((int64_t)c->ops[i].host_ino));
 		json_object_array_add(arr, e);
 	}
 	txt = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
@@ -397,7 +404,8 @@ static int add_op(struct commit *c, char kind, const struct change *ch, bool exc
 	if (!op->rel)
 		return -ENOMEM;
 	op->exchange = exchange;
-	if (kind == OP_FILE || kind == OP_NEWDIR)
+	op->host_ino = ch->host_exists ? ch->host.stx_ino : 0;
+	if (kind != OP_META)   /* a temporary, or where a deletion is moved aside */
 		snprintf(op->tmp, sizeof(op->tmp), ".fvm-commit-%s-%zu", c->id, c->nops);
 	c->nops++;
 	return 0;
@@ -504,8 +512,12 @@ static int plan(struct commit *c)
 				/* opaque: entries are handled one by one; the dir itself is
 				 * metadata, and must leave the layer once they are done */
 				r = add_op(c, OP_META, ch, false);
+				if (r == 0)
+					c->ops[c->nops - 1].opaque = ch->opaque;
 			} else if (dir) {
 				r = add_op(c, OP_NEWDIR, ch, ch->host_exists);
+				if (r == 0)   /* overlayfs made it opaque over the host's old entry */
+					c->ops[c->nops - 1].opaque = true;
 				newdir = ch->path;
 			} else {
 				r = add_op(c, OP_FILE, ch, ch->host_exists && S_ISDIR(ch->host.stx_mode));
@@ -653,8 +665,24 @@ static int apply_one(struct commit *c, const struct op *op)
 	if (hp < 0)
 		return -errno;
 	switch (op->kind) {
-	case OP_DELETE:
-		return rm_rf_at(hp, name);
+	case OP_DELETE: {
+		/*
+		 * Move it aside first and check it is what the plan saw: a host
+		 * that swapped another entry in since (say, a directory for a
+		 * symlink) gets it back untouched, and the commit says so.
+		 */
+		const char *aside = op->tmp;
+
+		if (fstatat(hp, name, &st, AT_SYMLINK_NOFOLLOW) < 0)   /* gone already (rerun) */
+			return errno == ENOENT ? rm_rf_at(hp, aside) : -errno;
+		if (renameat2(hp, name, hp, aside, RENAME_NOREPLACE) < 0)
+			return -errno;
+		if (fstatat(hp, aside, &st, AT_SYMLINK_NOFOLLOW) < 0 || (op->host_ino && st.st_ino != op->host_ino)) {
+			renameat2(hp, aside, hp, name, RENAME_NOREPLACE);
+			return -ESTALE;
+		}
+		return rm_rf_at(hp, aside);
+	}
 	case OP_META:
 		return apply_meta(c, op, hp);
 	default:
@@ -669,7 +697,12 @@ static int apply_one(struct commit *c, const struct op *op)
 	if (op->exchange) {
 		if (renameat2(hp, op->tmp, hp, name, RENAME_EXCHANGE) < 0)
 			return -errno;
-		return rm_rf_at(hp, op->tmp);   /* now the old entry */
+		/* the old entry is now at the temporary name: is it the planned one? */
+		if (fstatat(hp, op->tmp, &st, AT_SYMLINK_NOFOLLOW) < 0 || st.st_ino != op->host_ino) {
+			renameat2(hp, op->tmp, hp, name, RENAME_EXCHANGE);   /* give it back */
+			return -ESTALE;
+		}
+		return rm_rf_at(hp, op->tmp);
 	}
 	return renameat(hp, op->tmp, hp, name) < 0 ? -errno : 0;
 }
@@ -687,6 +720,91 @@ static void drop_from_layer(struct commit *c, const struct op *op)
 		unlinkat(up, name, AT_REMOVEDIR);   /* only if nothing is left in it */
 	else
 		rm_rf_at(up, name);
+}
+
+/*
+ * A running VM keeps its committed entries (see the theory above); note
+ * them in STORE/vms/NAME/committed.json with the time of the commit, so
+ * that the host's change made by the commit is no conflict, and the next
+ * boot drops the entries the VM has not touched since.
+ */
+static void record_running_commit(struct commit *c)
+{
+	_cleanup_free_ char *buf = NULL;
+	struct timespec now;
+	json_object *o = NULL;
+	const char *txt;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	if (read_small_fileat(c->vm->dirfd, "committed.json", &buf, NULL) == 0)
+		o = json_tokener_parse(buf);
+	if (!o || !json_object_is_type(o, json_type_object)) {
+		if (o)
+			json_object_put(o);
+		o = json_object_new_object();
+	}
+	for (size_t i = 0; i < c->nops; i++) {
+		const struct layer_ref *l = &c->cs.layers[c->ops[i].layer];
+		char path[PATH_MAX];
+
+		if (c->ops[i].failed)
+			continue;
+		snprintf(path, sizeof(path), "%s%s%s", l->mount, strcmp(l->mount, "/") ? "/" : "", c->ops[i].rel);
+		json_object_object_add(o, path, json_object_new_int64((int64_t)now.tv_sec * 1000000000LL + now.tv_nsec));
+	}
+	txt = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+	write_fileat_atomic(c->vm->dirfd, "committed.json", txt, strlen(txt), 0600, true);
+	json_object_put(o);
+}
+
+/**
+ * commit_prune_recorded() - at boot (the VM is stopped): drop from the
+ * layer what a commit of the running VM left there and the VM has not
+ * changed since, so the VM sees the host's file again.
+ */
+void commit_prune_recorded(struct fvm_vm *vm)
+{
+	_cleanup_free_ char *buf = NULL;
+	struct changeset cs = { 0 };
+	json_object *o;
+
+	if (read_small_fileat(vm->dirfd, "committed.json", &buf, NULL) < 0)
+		return;
+	o = json_tokener_parse(buf);
+	if (o && json_object_is_type(o, json_type_object) && layers_open(vm, &cs, NULL) == 0) {
+		json_object_object_foreach(o, path, val) {
+			long long t = json_object_get_int64(val);
+
+			for (size_t i = 0; i < cs.nlayers; i++) {
+				const char *rel = path_under(path, cs.layers[i].mount);
+				_cleanup_close_ int up = -1;
+				struct statx x;
+
+				if (!rel || !*rel)
+					continue;
+				up = parent_fd(cs.layers[i].upper_fd, rel);
+				if (up >= 0 && statx(up, base_of(rel), AT_SYMLINK_NOFOLLOW, STATX_CTIME, &x) == 0 &&
+				    (long long)x.stx_ctime.tv_sec * 1000000000LL + x.stx_ctime.tv_nsec <= t)
+					rm_rf_at(up, base_of(rel));   /* untouched since: the host's now */
+				break;
+			}
+		}
+	}
+	if (o)
+		json_object_put(o);
+	changes_free(&cs);
+	unlinkat(vm->dirfd, "committed.json", 0);
+}
+
+/* A running VM's committed opaque directory: merged again from now on. */
+static void unmark_opaque(struct commit *c, const struct op *op)
+{
+	_cleanup_close_ int up = parent_fd(c->cs.layers[op->layer].upper_fd, op->rel);
+	_cleanup_close_ int fd = up < 0 ? -1 :
+		openat(up, base_of(op->rel), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+	if (fd >= 0)
+		fremovexattr(fd, c->vm->cfg.rootless ? "user.overlay.opaque" : "trusted.overlay.opaque");
 }
 
 static int apply_all(struct commit *c)
@@ -707,9 +825,16 @@ static int apply_all(struct commit *c)
 		}
 	}
 	sync_hosts(c);
-	for (size_t i = c->nops; i-- > 0;)
-		if (!c->ops[i].failed)
+	for (size_t i = c->nops; i-- > 0;) {
+		if (c->ops[i].failed)
+			continue;
+		if (!c->running)
 			drop_from_layer(c, &c->ops[i]);
+		else if (c->ops[i].opaque)
+			unmark_opaque(c, &c->ops[i]);   /* its content now is the host's */
+	}
+	if (c->running)
+		record_running_commit(c);
 	progress(c, 2 * c->nops, 2 * c->nops);
 	return r;
 }
@@ -781,6 +906,12 @@ static int journal_load(struct commit *c, bool *ready)
 		snprintf(op->tmp, sizeof(op->tmp), "%s", json_object_get_string(tmp));
 		op->ino = (unsigned long long)json_object_get_int64(ino);
 		op->exchange = json_object_get_boolean(x);
+		{
+			json_object *hino;
+
+			if (json_object_object_get_ex(e, "hino", &hino))
+				op->host_ino = (unsigned long long)json_object_get_int64(hino);
+		}
 		/* names come from our own journal, but bound them all the same */
 		if (!op->rel || strstr(op->rel, "..") || strchr(op->tmp, '/'))
 			c->nops--;
@@ -846,6 +977,7 @@ int fvm_vm_commit(struct fvm_vm *vm, const struct fvm_commit_opts *opts, struct 
 
 	if (lock < 0)
 		return lock;
+	c.running = vm_running(vm, NULL) == 0;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	snprintf(c.id, sizeof(c.id), "%lx%05lx", (unsigned long)ts.tv_sec, (unsigned long)(ts.tv_nsec / 10000));
 	r = layers_open(vm, &c.cs, err);
