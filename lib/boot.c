@@ -30,6 +30,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -52,13 +53,11 @@ struct boot_msg {
 	char msg[FVM_ERROR_MSG_MAX];
 };
 
-/* header the parent sends before the overlay fds: which mounts have one */
-struct boot_go {
-	unsigned n;
-	unsigned char present[256];
-};
+/* a bound on the host mounts a VM gets (each costs an fd while booting) */
+#define MAX_MOUNTS 65536
 
-#define MAX_MOUNTS 256
+/* the caller's open-file limit, raised while booting (see vm_boot) */
+static struct rlimit saved_nofile;
 
 static int send_fds(int sock, const int *fds, size_t n)
 {
@@ -80,23 +79,24 @@ static int send_fds(int sock, const int *fds, size_t n)
 	return 0;
 }
 
-static int recv_fds(int sock, int *fds, const struct boot_go *go)
+/* @present[i]: does mount i come with an fd (as root, the parent made it)? */
+static int recv_fds(int sock, int *fds, const unsigned char *present, size_t n)
 {
 	size_t want = 0, got = 0;
 	int batch[64];
 
-	for (unsigned i = 0; i < go->n; i++)
-		want += go->present[i];
-	for (unsigned i = 0; i < go->n; i++)
+	for (size_t i = 0; i < n; i++)
+		want += present[i];
+	for (size_t i = 0; i < n; i++)
 		fds[i] = -1;
-	for (unsigned i = 0; got < want;) {
+	for (size_t i = 0; got < want;) {
 		size_t k = want - got > 64 ? 64 : want - got;
 		int r = fds_recv(sock, batch, k);
 
 		if (r < 0)
 			return r;
 		for (size_t j = 0; j < k; i++)
-			if (go->present[i])
+			if (present[i])
 				fds[i] = batch[j++];
 		got += k;
 	}
@@ -117,20 +117,21 @@ _Noreturn static void vm_child(struct fvm_vm *vm, const struct host_mount *mount
 			       int sock, int listen_fd, bool persist, const struct vm_cgroup *cg)
 {
 	struct fvm_error e = { 0 };
-	struct boot_go go;
-	int fds[MAX_MOUNTS];
+	unsigned char *present = malloc(n);
+	int *fds = malloc(n * sizeof(int));
 	struct boot_msg ok = { 0 };
 	int cgr = cgroup_enter_self(cg);   /* first: before anything the VM does */
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	if (read_all(sock, &go, sizeof(go)) != sizeof(go) || go.n != n)
+	/* "go": one byte per mount, which of them come as fds */
+	if (!present || !fds || read(sock, present, n) != (ssize_t)n)
 		_exit(1);
 	if (cgr < 0 && cgroup_needed(vm)) {
 		fvm_errf(&e, cgr, "VM '%s': cannot move its first process into its cgroup: %s",
 			 vm->cfg.name, strerror(-cgr));
 		child_fail(sock, &e);
 	}
-	if (recv_fds(sock, fds, &go) < 0) {
+	if (recv_fds(sock, fds, present, n) < 0) {
 		fvm_errf(&e, -EIO, "VM '%s': lost the overlays while booting", vm->cfg.name);
 		child_fail(sock, &e);
 	}
@@ -235,6 +236,8 @@ _Noreturn static void vm_child(struct fvm_vm *vm, const struct host_mount *mount
 	}
 	if (dup2(listen_fd, 3) < 0)
 		_exit(1);
+	if (saved_nofile.rlim_cur)
+		setrlimit(RLIMIT_NOFILE, &saved_nofile);
 	syscall(SYS_close_range, 4U, ~0U, 0U);
 	init_main(3, persist);
 }
@@ -330,13 +333,15 @@ static int prepare_run_dir(struct fvm_vm *vm, struct fvm_error *err)
 static int boot_parent(struct fvm_vm *vm, pid_t pid, int sock, const struct host_mount *mounts,
 		       size_t n, struct fvm_error *err)
 {
-	struct boot_go go = { .n = (unsigned)n };
-	int fds[MAX_MOUNTS];
+	_cleanup_free_ unsigned char *present = calloc(n, 1);
+	_cleanup_free_ int *fds = malloc(n * sizeof(int));
 	_cleanup_close_ int uns = -1;
 	struct boot_msg m;
 	ssize_t got;
 	int r;
 
+	if (!present || !fds)
+		return fvm_errf(err, -ENOMEM, "out of memory");
 	for (size_t i = 0; i < n; i++)
 		fds[i] = -1;
 	r = idmap_write(pid, &vm->cfg, vm->store->uid, vm->store->gid);
@@ -357,10 +362,10 @@ static int boot_parent(struct fvm_vm *vm, pid_t pid, int sock, const struct host
 				goto out;   /* a policy that cannot be applied stops the boot */
 			if (r < 0)
 				fds[i] = -1;
-			go.present[i] = fds[i] >= 0;
+			present[i] = fds[i] >= 0;
 		}
 	}
-	r = write_all(sock, &go, sizeof(go));
+	r = write_all(sock, present, n);   /* one message on a SEQPACKET socket */
 	if (r == 0)
 		r = send_fds(sock, fds, n);
 	if (r < 0) {
@@ -410,6 +415,14 @@ int vm_boot(struct fvm_vm *vm, bool persist, struct vm_state *ret_st, int *ret_c
 	r = host_mounts_read(vm->store->path, &vm->cfg, getenv("HOME"), &mounts, &n, err);
 	if (r < 0)
 		return r;
+	/* an fd per host mount is in flight while booting: room for them all,
+	 * put back before any VM program runs (see vm_child and below) */
+	getrlimit(RLIMIT_NOFILE, &saved_nofile);
+	if (n + 64 > saved_nofile.rlim_cur) {
+		struct rlimit more = { saved_nofile.rlim_max, saved_nofile.rlim_max };
+
+		setrlimit(RLIMIT_NOFILE, &more);
+	}
 	if (n > MAX_MOUNTS) {
 		r = fvm_errf(err, -E2BIG, "VM '%s': the host has %zu mounts, more than the %d fvm handles",
 			     vm->cfg.name, n, MAX_MOUNTS);
@@ -491,6 +504,8 @@ int vm_boot(struct fvm_vm *vm, bool persist, struct vm_state *ret_st, int *ret_c
 		}
 	}
 out:
+	if (saved_nofile.rlim_cur)
+		setrlimit(RLIMIT_NOFILE, &saved_nofile);
 	if (sp[0] >= 0)
 		close(sp[0]);
 	if (sp[1] >= 0)
