@@ -320,6 +320,24 @@ static bool same_content(int up_dfd, int host_dfd, const char *name)
 	}
 }
 
+/*
+ * Rootless, the VM can own nothing but as its user, and directories fvm
+ * makes in a layer keep rwx for that user (the store's owner must reach
+ * them): neither is a change the VM made.
+ */
+static bool same_owner(const struct vm_config *cfg, const struct statx *up, const struct statx *host)
+{
+	return cfg->rootless || (map_uid_to_host(cfg, up->stx_uid) == host->stx_uid &&
+				 map_uid_to_host(cfg, up->stx_gid) == host->stx_gid);
+}
+
+static bool same_mode(const struct vm_config *cfg, const struct statx *up, const struct statx *host)
+{
+	unsigned mask = cfg->rootless && S_ISDIR(up->stx_mode) ? 07077 : 07777;
+
+	return (up->stx_mode & mask) == (host->stx_mode & mask);
+}
+
 static int add(struct walk *w, const char *path, size_t rel_off, enum fvm_change_kind kind,
 	       const struct statx *up, const struct statx *host, bool implied)
 {
@@ -361,8 +379,8 @@ static int add(struct walk *w, const char *path, size_t rel_off, enum fvm_change
 		c->pub.uid = map_uid_to_host(&w->vm->cfg, up->stx_uid);
 		c->pub.gid = map_uid_to_host(&w->vm->cfg, up->stx_gid);
 		if (host) {
-			c->pub.mode_changed = (up->stx_mode & 07777) != (host->stx_mode & 07777);
-			c->pub.owner_changed = c->pub.uid != host->stx_uid || c->pub.gid != host->stx_gid;
+			c->pub.mode_changed = !same_mode(&w->vm->cfg, up, host);
+			c->pub.owner_changed = !same_owner(&w->vm->cfg, up, host);
 		}
 	}
 	cs->n++;
@@ -502,9 +520,7 @@ static int walk_entry(struct walk *w, int up_dfd, int host_dfd, const char *name
 				if (r == 0 && changed)
 					mark_conflict(w, path, "the host changed what is in it after the VM emptied it");
 			}
-			else if ((ux.stx_mode & 07777) != (hx.stx_mode & 07777) ||
-				 map_uid_to_host(&w->vm->cfg, ux.stx_uid) != hx.stx_uid ||
-				 map_uid_to_host(&w->vm->cfg, ux.stx_gid) != hx.stx_gid)
+			else if (!same_mode(&w->vm->cfg, &ux, &hx) || !same_owner(&w->vm->cfg, &ux, &hx))
 				r = add(w, path, rel_off, FVM_CHANGE_METADATA, &ux, &hx, false);
 		}
 		if (r == 0 && opaque && w->cs->n && !strcmp(w->cs->v[w->cs->n - 1].path, path))
@@ -541,9 +557,7 @@ static int walk_entry(struct walk *w, int up_dfd, int host_dfd, const char *name
 		    ts_ns(&ux.stx_mtime) == ts_ns(&hx.stx_mtime) && same_content(up_dfd, host_dfd, name)) ||
 		   S_ISFIFO(ux.stx_mode) || S_ISSOCK(ux.stx_mode) ||
 		   (S_ISLNK(ux.stx_mode) && same_target(up_dfd, host_dfd, name))) {
-		bool meta = (ux.stx_mode & 07777) != (hx.stx_mode & 07777) ||
-			    map_uid_to_host(&w->vm->cfg, ux.stx_uid) != hx.stx_uid ||
-			    map_uid_to_host(&w->vm->cfg, ux.stx_gid) != hx.stx_gid;
+		bool meta = !same_mode(&w->vm->cfg, &ux, &hx) || !same_owner(&w->vm->cfg, &ux, &hx);
 
 		if (meta)
 			r = add(w, path, rel_off, FVM_CHANGE_METADATA, &ux, &hx, false);

@@ -147,9 +147,18 @@ static int journal_write(struct commit *c, const char *phase)
 	return r;
 }
 
+/* The journal, and the temporaries of journal writes cut short (under the lock). */
 static void journal_remove(struct fvm_vm *vm)
 {
+	char **names = NULL;
+	size_t n = 0;
+
 	unlinkat(vm->dirfd, "commit.journal", 0);
+	if (list_dir(vm->dirfd, &names, &n) == 0)
+		for (size_t i = 0; i < n; i++)
+			if (!strncmp(names[i], ".commit.journal.tmp.", 20))
+				unlinkat(vm->dirfd, names[i], 0);
+	fvm_strv_free(names);
 }
 
 static int refuse(struct commit *c, const char *path, const char *why)
@@ -624,19 +633,29 @@ static void sync_hosts(struct commit *c)
 			syncfs(c->cs.layers[l].host_fd);
 }
 
-/* Undo phase A: remove the temporaries (the host's files were not touched). */
-static void rollback(struct commit *c)
+/*
+ * Undo phase A: remove the temporaries (the host's files were not
+ * touched). Return: false if some could not be reached (a directory of
+ * the host was swapped meanwhile): then the journal stays, for the next
+ * commit to try again.
+ */
+static bool rollback(struct commit *c)
 {
+	bool all = true;
+
 	for (size_t i = 0; i < c->nops; i++) {
 		const struct op *op = &c->ops[i];
 		_cleanup_close_ int hp = -1;
 
-		if (!op->tmp[0] || c->cs.layers[op->layer].host_fd < 0)
+		if (!op->tmp[0] || op->kind == OP_DELETE || c->cs.layers[op->layer].host_fd < 0)
 			continue;
 		hp = parent_fd(c->cs.layers[op->layer].host_fd, op->rel);
 		if (hp >= 0)
 			rm_rf_at(hp, op->tmp);
+		else if (errno != ENOENT)
+			all = false;
 	}
+	return all;
 }
 
 /* Host-side metadata of a kept entry, from the layer's. */
@@ -849,6 +868,15 @@ static size_t layer_index(struct commit *c, const char *mount)
 	return (size_t)-1;
 }
 
+/* Is ".." a component of @rel? ("a..b" is a fine name) */
+static bool has_dotdot(const char *rel)
+{
+	size_t n = strlen(rel);
+
+	return !strcmp(rel, "..") || !strncmp(rel, "../", 3) || strstr(rel, "/../") ||
+	       (n >= 3 && !strcmp(rel + n - 3, "/.."));
+}
+
 /* Read a journal left by a commit that did not finish into c->ops. */
 static int journal_load(struct commit *c, bool *ready)
 {
@@ -913,7 +941,7 @@ static int journal_load(struct commit *c, bool *ready)
 				op->host_ino = (unsigned long long)json_object_get_int64(hino);
 		}
 		/* names come from our own journal, but bound them all the same */
-		if (!op->rel || strstr(op->rel, "..") || strchr(op->tmp, '/'))
+		if (!op->rel || has_dotdot(op->rel) || strchr(op->tmp, '/') || (!op->tmp[0] && op->kind != OP_META))
 			c->nops--;
 	}
 	json_object_put(o);
@@ -949,8 +977,9 @@ static int recover(struct commit *c)
 				c->vm->cfg.name, c->vm->dir, strerror(-r));
 	if (ready)
 		r = apply_all(c);
-	else
-		rollback(c);
+	else if (!rollback(c))
+		r = fvm_errf(c->err, -EAGAIN, "VM '%s': an interrupted commit left temporaries that cannot be reached now: run 'fvm commit %s' again",
+			     c->vm->cfg.name, c->vm->cfg.name);
 	if (r == 0)
 		journal_remove(c->vm);
 	ops_free(c);
@@ -1001,10 +1030,8 @@ int fvm_vm_commit(struct fvm_vm *vm, const struct fvm_commit_opts *opts, struct 
 				sync_hosts(&c);
 				r = journal_write(&c, "ready");
 			}
-			if (r < 0) {
-				rollback(&c);
-				journal_remove(vm);
-			}
+			if (r < 0 && rollback(&c))
+				journal_remove(vm);   /* else it stays: the next commit rolls back */
 		}
 		if (r == 0) {
 			r = apply_all(&c);
