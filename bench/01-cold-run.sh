@@ -5,6 +5,7 @@
 # the other ways to run `true` in fresh namespaces: unshare, bwrap,
 # firejail, systemd-nspawn. Each run boots the VM (namespaces, one overlay
 # per host mount, init) and stops it again when `true` exits.
+# shellcheck source-path=SCRIPTDIR
 source "$(dirname "$0")/lib.sh"
 
 title "Cold start: \`fvm run VM true\` on a stopped VM"
@@ -14,12 +15,24 @@ ratio cold fvm unshare 1.5
 ratio cold fvm firejail
 ratio cold fvm systemd-nspawn
 
+# firejail mounts its runtime dirs under /run/firejail on the host and
+# leaves them; the ones this benchmark made are unmounted again at exit
+firejail_mounts() { findmnt -rn -o TARGET | grep '^/run/firejail/' | sort; }
+before=$(firejail_mounts)
+cleanup()
+{
+	local m
+	drop_home "$home"
+	comm -13 <(printf '%s\n' "$before") <(firejail_mounts) | sort -r | while read -r m; do
+		umount -l "$m" || log "could not unmount $m"
+	done
+}
 home=$(fresh_home cold)
-trap 'drop_home "$home"' EXIT
+trap cleanup EXIT
 export FVM_HOME=$home
 "$FVM" create cold >/dev/null
 
-rounds=10 runs=10
+rounds=20 runs=10
 ((QUICK)) && rounds=4 runs=5
 
 # name, then the command line hyperfine runs
@@ -42,7 +55,7 @@ for ((i = 0; i < ${#contenders[@]}; i += 2)); do
 done
 
 note "unshare: -U -m -p -i -u -n new namespaces, -r maps the caller to root, -f forks so \`true\` is PID 1 of the new PID namespace; no /proc is mounted. bwrap: --unshare-all (user, mount, pid, ipc, uts, net, cgroup), a read-only bind of / and a fresh /dev and /proc, no copy-on-write."
-note "systemd-nspawn runs with --register=no --keep-unit: this machine's PID 1 is not systemd and has no system bus, so nspawn cannot register with systemd-machined or make a scope unit; --volatile=yes gives it a tmpfs root with the host's /usr. firejail runs without a profile; its first run leaves two mounts under /run/firejail on the host, which fvm then overlays like every other host mount."
+note "systemd-nspawn runs with --register=no --keep-unit: this machine's PID 1 is not systemd and has no system bus, so nspawn cannot register with systemd-machined or make a scope unit; --volatile=yes gives it a tmpfs root with the host's /usr. firejail runs without a profile; its first run leaves mounts under /run/firejail on the host (unmounted again when this benchmark ends), which fvm then overlays like every other host mount."
 note "Host mounts at the time of the run: $(grep -c . /proc/self/mountinfo) (fvm makes one overlay for each that is not under /proc, /sys or /dev)."
 
 log "$((${#run[@]} / 2)) contenders, $rounds rounds x $runs runs"

@@ -4,6 +4,7 @@
 # bench/02-exec.sh - `fvm exec VM true` into a running VM (after `fvm start`)
 # against `nsenter -t PID -a true` into the same VM's init, and a bare
 # `true` on the host as the floor.
+# shellcheck source-path=SCRIPTDIR
 source "$(dirname "$0")/lib.sh"
 
 title "Joining a running VM: \`fvm exec VM true\`"

@@ -9,6 +9,7 @@
 # kernel's own accounting (/proc/meminfo, kernel memory included) between
 # "N VMs created, none running" and "all N running", divided by N.
 # N is 1000, or 50 with --quick.
+# shellcheck source-path=SCRIPTDIR
 source "$(dirname "$0")/lib.sh"
 
 n=1000
@@ -130,4 +131,7 @@ for series, what in (("start", "`fvm start`"), ("join", "`fvm exec`")):
 EOF
 note "Memory: /proc/meminfo read 2 s after the last create (N VMs on disk, none running) and 2 s after the last start; the difference covers everything the kernel and the VMs' processes took (namespaces, mounts, overlays, page tables, init's pages). Other work on this machine moves these counters too: treat them as ±some hundred KiB per VM at N=50."
 note "The slope of host memory in use over the number of running VMs (sampled every $every starts, least squares) is the per-VM cost that a one-off swing of other work on the machine moves least."
+fs=$(fs_desc "$home")
+note "The store is on $fs."
+[[ $fs == *"no journal" ]] && note "ext4 without a journal checks every inode it is about to reuse against the inodes freed in the last 30 s (recently_deleted() in __ext4_new_inode). Each \`fvm start\` frees and makes inodes in the store (overlayfs empties and remakes each layer's work dir at mount, fvm rewrites run/state.json), so starts in quick succession get slower with the number of recent starts: a rising start time here is that, not a cost per running VM (see the profile in section 9)."
 note "An idle VM is one started with \`fvm start\`: its init (PID 1) and nothing else."

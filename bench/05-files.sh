@@ -6,9 +6,10 @@
 # overlayfs made by hand, and through bwrap (with its overlay options when
 # this bwrap has them, else with a plain bind mount). 100,000 files, or
 # 10,000 with --quick; the tarball is made once per run in the scratch dir.
+# shellcheck source-path=SCRIPTDIR
 source "$(dirname "$0")/lib.sh"
 
-nfiles=100000 rounds=3
+nfiles=100000 rounds=5
 ((QUICK)) && nfiles=10000 rounds=2
 
 title "File-heavy: extract, find, du and delete $nfiles files"

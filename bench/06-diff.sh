@@ -4,6 +4,7 @@
 # bench/06-diff.sh - `fvm diff VM` over a layer with 100,000 new files (10,000
 # with --quick) against the floor for any diff: listing the upper dir with
 # `find UPPER -printf '%p %s\n'`. Runs only when `fvm diff --help` succeeds.
+# shellcheck source-path=SCRIPTDIR
 source "$(dirname "$0")/lib.sh"
 
 nfiles=100000 rounds=5 runs=2

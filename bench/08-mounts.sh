@@ -7,15 +7,17 @@
 # extra tmpfs mounts under the scratch dir; hyperfine runs inside it (nsenter
 # -m), so the host's own mount table is never touched. bwrap (which binds
 # and remounts every submount of /) and unshare run alongside as peers.
+# shellcheck source-path=SCRIPTDIR
 source "$(dirname "$0")/lib.sh"
 
 counts=(0 1 10 100 1000)
-rounds=5 runs=5
+rounds=8 runs=5
 ((QUICK)) && rounds=2 runs=3
 
 title "Scaling with host mounts: cold \`fvm run VM true\` with N extra mounts"
 series mounts xy ms "cold run with N extra host mounts" "extra host mounts N"
 slope mounts fvm
+slope mounts "fvm, store on tmpfs"
 slope mounts bwrap
 slope mounts unshare
 
@@ -28,6 +30,7 @@ cleanup()
 		kill "$p" 2>/dev/null && wait "$p" 2>/dev/null
 	done
 	drop_home "$home"
+	rm -rf "${SCRATCH:?}/mnt"
 }
 trap cleanup EXIT
 export FVM_HOME=$home
@@ -36,8 +39,10 @@ declare -A holder
 for n in "${counts[@]}"; do
 	d=$SCRATCH/mnt/$n
 	mkdir -p "$d"
+	mkdir -p "$d.store"
 	# shellcheck disable=SC2016  # $1, $2 are the inner shell's arguments
 	unshare -m --propagation private -- bash -c '
+		mount -t tmpfs -o size=64m,mode=700 fvmstore "$2.store" || exit 1
 		for ((i = 0; i < $1; i++)); do
 			mkdir -p "$2/m$i" && mount -t tmpfs -o size=64k,mode=755 bench "$2/m$i" || exit 1
 		done
@@ -55,25 +60,38 @@ for n in "${counts[@]}"; do
 	grep -q ready "$SCRATCH/mnt/$n.ready" || { log "holder for N=$n did not come up: $(cat "$SCRATCH/mnt/$n.ready")"; exit 1; }
 done
 
-# which contenders work at which N
+# which contenders work at which N: name, then the wrapper hyperfine runs
+# in (word list), then the command
+declare -A wrap cmd
+for n in "${counts[@]}"; do
+	in="nsenter -t ${holder[$n]} -m --"
+	FVM_HOME=$SCRATCH/mnt/$n.store nsenter -t "${holder[$n]}" -m -- "$FVM" create "t$n" >/dev/null
+	wrap[fvm $n]=$in cmd[fvm $n]="$FVM run m$n true"
+	wrap[fvm, store on tmpfs $n]="$in env FVM_HOME=$SCRATCH/mnt/$n.store"
+	cmd[fvm, store on tmpfs $n]="$FVM run t$n true"
+	wrap[bwrap $n]=$in cmd[bwrap $n]="bwrap --ro-bind / / --dev /dev --proc /proc --unshare-all true"
+	wrap[unshare $n]=$in cmd[unshare $n]="unshare -Umpiunrf true"
+done
+names=(fvm "fvm, store on tmpfs" bwrap unshare)
 declare -A ok
 for n in "${counts[@]}"; do
-	in=(nsenter -t "${holder[$n]}" -m --)
-	try_cmd mounts "fvm (N=$n)" "${in[@]}" "$FVM" run "m$n" true && ok[fvm $n]=1
-	try_cmd mounts "bwrap (N=$n)" "${in[@]}" bwrap --ro-bind / / --dev /dev --proc /proc --unshare-all true && ok[bwrap $n]=1
-	try_cmd mounts "unshare (N=$n)" "${in[@]}" unshare -Umpiunrf true && ok[unshare $n]=1
+	for c in "${names[@]}"; do
+		read -ra w <<<"${wrap[$c $n]}"
+		read -ra a <<<"${cmd[$c $n]}"
+		try_cmd mounts "$c (N=$n)" "${w[@]}" "${a[@]}" && ok[$c $n]=1
+	done
 done
 
 log "N = ${counts[*]}, $rounds rounds x $runs runs"
 for ((r = 0; r < rounds; r++)); do
 	for ((k = 0; k < ${#counts[@]}; k++)); do
 		n=${counts[(k + r) % ${#counts[@]}]}
-		HF_WRAP="nsenter -t ${holder[$n]} -m --"
-		args=()
-		[[ -n ${ok[fvm $n]:-} ]] && args+=(fvm "$FVM run m$n true")
-		[[ -n ${ok[bwrap $n]:-} ]] && args+=(bwrap "bwrap --ro-bind / / --dev /dev --proc /proc --unshare-all true")
-		[[ -n ${ok[unshare $n]:-} ]] && args+=(unshare "unshare -Umpiunrf true")
-		((${#args[@]})) && HF_WRAP=$HF_WRAP interleave mounts "$n" 1 "$runs" "${args[@]}"
+		for ((j = 0; j < ${#names[@]}; j++)); do
+			c=${names[(j + r) % ${#names[@]}]}
+			[[ -n ${ok[$c $n]:-} ]] &&
+				HF_WRAP=${wrap[$c $n]} interleave mounts "$n" 1 "$runs" "$c" "${cmd[$c $n]}"
+		done
 	done
 done
-note "The host has $(grep -c . /proc/self/mountinfo) mounts of its own besides the N extra ones. Slope: least-squares fit of the median against N over the points that ran."
+note "\"fvm, store on tmpfs\": the same cold run with FVM_HOME on a tmpfs mounted on the store dir itself (fvm leaves the store's own mount out of the VM): the VM's N+1 layers and their work dirs are in memory, so the difference to \"fvm\" is what making N overlays costs on the store's disk file system ($(fs_desc "$SCRATCH"))."
+note "The host has $(grep -c . /proc/self/mountinfo) mounts of its own besides the N extra ones, and each namespace has one more (the tmpfs store), for every contender alike. Slope: least-squares fit of the median against N over the points that ran."

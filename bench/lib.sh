@@ -190,3 +190,19 @@ tree_tarball()
 	fi
 	printf '%s\n' "$tarball"
 }
+
+# fs_desc DIR - "ext4 on /dev/vda, no journal" and the like, for notes
+fs_desc()
+{
+	local src type
+	read -r src type < <(findmnt -no SOURCE,FSTYPE -T "$1")
+	if [[ $type == ext4 ]]; then
+		if compgen -G "/proc/fs/jbd2/${src##*/}-*" >/dev/null; then
+			printf '%s on %s, with a journal\n' "$type" "$src"
+		else
+			printf '%s on %s, no journal\n' "$type" "$src"
+		fi
+	else
+		printf '%s on %s\n' "$type" "$src"
+	fi
+}

@@ -97,6 +97,14 @@ class Bench:
             out.append((s, a, b, ma / mb if ma is not None and mb else None, tgt))
         return out
 
+    def paired(self, s, a, b):
+        """Median of the ratios of the i-th samples of a and b, which came
+        from the same round; None unless both have the same count."""
+        va, vb = self.values(s, a), self.values(s, b)
+        if len(va) != len(vb) or len(va) < 2 or not all(vb):
+            return None
+        return statistics.median(x / y for x, y in zip(va, vb))
+
     def slope_results(self):
         """(series, contender, slope per x or None, points, target)"""
         out = []
@@ -141,7 +149,7 @@ def plot(b, name, spec, out):
              f"set output '{os.path.join(out, png)}'",
              f"set title {q(spec['title'])}",
              f"set ylabel {q(unit)}", "set grid ytics", "set key top left",
-             "set yrange [0:*]"]
+             "set yrange [0:*]", "set format y '%.10g'"]
     with open(dat, "w", encoding="utf-8") as f:
         if spec["kind"] == "bars":
             for c, xs in data.items():
@@ -224,15 +232,17 @@ def section(b, out):
             md += [f"![{spec['title']}]({png})", ""]
     rr = b.ratio_results()
     if rr:
-        md += ["| ratio (medians, same run) | value | target | |", "|---|---:|---:|---|"]
+        md += ["| ratio | of the medians | paired by round | target | |",
+               "|---|---:|---:|---:|---|"]
         for s, a, c, r, tgt in rr:
             label = f"{a} ÷ {c}" + (f" ({s})" if len(b.series) > 1 else "")
+            t = f"≤ {fmt(tgt)}×" if tgt else ""
             if r is None:
                 why = skip_reason(b, s, c) or skip_reason(b, s, a)
-                md.append(f"| {label} | – | {'≤ ' + fmt(tgt) + '×' if tgt else ''} | "
-                          f"not measured{': see below' if why else ''} |")
+                md.append(f"| {label} | – | – | {t} | not measured{': see below' if why else ''} |")
             else:
-                md.append(f"| {label} | {fmt(r)}× | {'≤ ' + fmt(tgt) + '×' if tgt else ''} | "
+                p = b.paired(s, a, c)
+                md.append(f"| {label} | {fmt(r)}× | {fmt(p) + '×' if p else '–'} | {t} | "
                           f"{verdict(r, tgt)} |")
         md.append("")
     sr = b.slope_results()
@@ -308,7 +318,9 @@ def main():
           "Every contender ran in the same run, interleaved: round after round, each "
           "contender's turn rotating, so the machine's drift hits all alike. Times are "
           "medians with min – max; a ratio is fvm's median over the peer's median from "
-          "that same run (below 1 means fvm is faster). The machine is shared and noisy: "
+          "that same run (below 1 means fvm is faster); \"paired by round\" is the median "
+          "of the ratios of samples taken in the same round, which the machine's drift "
+          "moves least. Targets are checked on the ratio of the medians. The machine is shared and noisy: "
           "trust ratios more than absolute numbers.", "",
           "| machine and peers | |", "|---|---|"]
     md += [f"| {k} | {v} |" for k, v in env if k not in ("mode", "date")]
@@ -316,8 +328,14 @@ def main():
     for b in benches:
         md += section(b, out)
     if dur:
-        md += ["## Time taken", "", "| part | seconds |", "|---|---:|"]
-        md += [f"| {k} | {v} |" for k, v in dur] + [""]
+        md += ["## Time taken, and how busy the machine was", "",
+               "Load: the 1-minute load average when the part ended; CPU and I/O "
+               "pressure: the share of the last minute in which some task waited for "
+               "a CPU or for I/O (/proc/pressure). High numbers mean other work shared "
+               "the machine with the benchmark.", "",
+               "| part | seconds | load | CPU pressure | I/O pressure |",
+               "|---|---:|---:|---:|---:|"]
+        md += ["| " + " | ".join((r + ["", "", "", ""])[:5]) + " |" for r in dur] + [""]
     with open(os.path.join(out, "RESULTS.md"), "w", encoding="utf-8") as f:
         f.write("\n".join(md))
 
