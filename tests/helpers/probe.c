@@ -75,7 +75,7 @@ static int usage(const char *msg)
 		"       uid | hostname | sethostname NAME | pidns | getpid |\n"
 		"       connect-unix PATH | connect-abstract NAME |\n"
 		"       listen-unix PATH SECONDS | listen-abstract NAME SECONDS |\n"
-		"       mount-tmpfs PATH | umount PATH\n", msg);
+		"       mount-tmpfs PATH | umount PATH | swap-loop PATH1 PATH2 SECONDS\n", msg);
 	return 2;
 }
 
@@ -89,6 +89,39 @@ static int parse_long(const char *s, long *ret)
 	if (errno || end == s || *end)
 		return -1;
 	*ret = v;
+	return 0;
+}
+
+/*
+ * swap-loop PATH1 PATH2 SECONDS: exchange the two names atomically
+ * (renameat2 RENAME_EXCHANGE) again and again for SECONDS, or until
+ * killed: a race partner for tests of code that must not follow a
+ * directory swapped for a symlink. Prints the number of exchanges made
+ * (always an even number, so that the names end as they began), or
+ * "errno=..." if the first exchange fails.
+ */
+static int do_swap_loop(const char *a, const char *b, const char *secs_s)
+{
+	struct timespec start, now;
+	unsigned long n = 0;
+	long secs;
+
+	if (parse_long(secs_s, &secs) < 0 || secs <= 0 || secs > 3600)
+		return usage("swap-loop: bad SECONDS");
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	do {
+		for (int i = 0; i < 2; i++) {
+			if (renameat2(AT_FDCWD, a, AT_FDCWD, b, RENAME_EXCHANGE) < 0) {
+				if (n == 0)
+					return fail();
+				printf("%lu\n", n);
+				return 0;
+			}
+			n++;
+		}
+		clock_gettime(CLOCK_MONOTONIC, &now);
+	} while (now.tv_sec - start.tv_sec < secs);
+	printf("%lu\n", n);
 	return 0;
 }
 
@@ -545,6 +578,9 @@ int main(int argc, char **argv)
 	} else if (strcmp(act, "umount") == 0) {
 		NEED(1, 1);
 		return report(umount2(a[0], 0));
+	} else if (strcmp(act, "swap-loop") == 0) {
+		NEED(3, 3);
+		return do_swap_loop(a[0], a[1], a[2]);
 	} else if (strcmp(act, "sys") == 0) {
 		NEED(1, 1);
 		return do_sys(a[0]);
