@@ -39,7 +39,7 @@ const char *change_kind_name(const struct fvm_change *c)
 }
 
 /* A name from the layer on one line: control bytes and backslashes escaped. */
-static void put_escaped(FILE *f, const char *s)
+void put_escaped(FILE *f, const char *s)
 {
 	for (; *s; s++) {
 		unsigned char ch = (unsigned char)*s;

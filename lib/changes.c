@@ -48,6 +48,7 @@
 
 struct walk {
 	long long opaque_t;     /* when the opaque directory being walked was made */
+	bool in_opaque;         /* below an opaque directory: it hides the host's, too */
 	struct fvm_vm *vm;
 	struct changeset *cs;
 	char *const *paths;
@@ -463,7 +464,7 @@ static int walk_entry(struct walk *w, int up_dfd, int host_dfd, const char *name
 		      size_t plen, size_t rel_off)
 {
 	struct statx ux, hx;
-	bool hexists = false;
+	bool hexists = false, tree_changed = false;
 	int r = 0;
 
 	if (statx(up_dfd, name, AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS | STATX_BTIME, &ux) < 0)
@@ -490,7 +491,9 @@ static int walk_entry(struct walk *w, int up_dfd, int host_dfd, const char *name
 
 	if (S_ISDIR(ux.stx_mode)) {
 		_cleanup_close_ int sub_up = -1, sub_host = -1;
-		bool opaque = xattr_is(up_dfd, name, w, "opaque", "y");
+		/* below an opaque directory, a directory the VM made hides the host's
+		 * too, marked or not: overlayfs does not look below an opaque one */
+		bool opaque = xattr_is(up_dfd, name, w, "opaque", "y") || w->in_opaque;
 
 		if (!toward(w, path))
 			return 0;
@@ -549,10 +552,8 @@ static int walk_entry(struct walk *w, int up_dfd, int host_dfd, const char *name
 		unsigned budget = 100000;
 
 		r = add(w, path, rel_off, FVM_CHANGE_REPLACED, &ux, &hx, false);
-		if (r == 0 && S_ISDIR(hx.stx_mode) && host_tree_changed(host_dfd, name, taken_at(&ux), &budget)) {
-			mark_conflict(w, path, "the host changed it after the VM replaced it");
-			return 0;
-		}
+		if (r == 0 && S_ISDIR(hx.stx_mode) && host_tree_changed(host_dfd, name, taken_at(&ux), &budget))
+			tree_changed = true;
 	} else if ((S_ISREG(ux.stx_mode) && ux.stx_size == hx.stx_size &&
 		    ts_ns(&ux.stx_mtime) == ts_ns(&hx.stx_mtime) && same_content(up_dfd, host_dfd, name)) ||
 		   S_ISFIFO(ux.stx_mode) || S_ISSOCK(ux.stx_mode) ||
@@ -567,7 +568,8 @@ static int walk_entry(struct walk *w, int up_dfd, int host_dfd, const char *name
 	if (r == 0 && w->cs->n && hexists && !strcmp(w->cs->v[w->cs->n - 1].path, path)) {
 		struct change *c = &w->cs->v[w->cs->n - 1];
 
-		c->pub.conflict_why = conflict_of(c, false);
+		c->pub.conflict_why = tree_changed ? "the host changed it after the VM replaced it" :
+						     conflict_of(c, false);
 		c->pub.conflict = c->pub.conflict_why != NULL;
 	}
 	if (r == 0 && S_ISLNK(ux.stx_mode) && w->cs->n && !strcmp(w->cs->v[w->cs->n - 1].path, path)) {
@@ -592,12 +594,13 @@ static int walk_entry(struct walk *w, int up_dfd, int host_dfd, const char *name
 static int walk_dir(struct walk *w, int up_dfd, int host_dfd, char *path, size_t plen,
 		    size_t rel_off)
 {
-	bool opaque = host_dfd < -1;
+	bool opaque = host_dfd < -1, saved = w->in_opaque;
 	int hfd = opaque ? -host_dfd - 2 : host_dfd;
 	char **names = NULL;
 	size_t n = 0;
 	int r = list_dir(up_dfd, &names, &n);
 
+	w->in_opaque = opaque || saved;
 	for (size_t i = 0; r == 0 && i < n; i++) {
 		size_t len = strlen(names[i]);
 
@@ -610,6 +613,7 @@ static int walk_dir(struct walk *w, int up_dfd, int host_dfd, char *path, size_t
 			       plen + (plen > 1 ? 1 : 0) + len, rel_off);
 		path[plen] = '\0';
 	}
+	w->in_opaque = saved;
 	if (r == 0 && opaque && hfd >= 0)
 		r = implied_deletions(w, hfd, names, n, path, plen, rel_off);
 	fvm_strv_free(names);

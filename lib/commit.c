@@ -776,6 +776,33 @@ static void record_running_commit(struct commit *c)
 	json_object_put(o);
 }
 
+/* Remove @name under @dfd, and what is in it, where the VM did not change
+ * it after @t; directories go only once empty. */
+static void prune_untouched(int dfd, const char *name, long long t)
+{
+	struct statx x;
+	char **names = NULL;
+	size_t n = 0;
+	int fd;
+
+	if (statx(dfd, name, AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS, &x) < 0)
+		return;
+	if (!S_ISDIR(x.stx_mode)) {
+		if ((long long)x.stx_ctime.tv_sec * 1000000000LL + x.stx_ctime.tv_nsec <= t)
+			unlinkat(dfd, name, 0);
+		return;
+	}
+	fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	if (list_dir(fd, &names, &n) == 0)
+		for (size_t i = 0; i < n; i++)
+			prune_untouched(fd, names[i], t);
+	fvm_strv_free(names);
+	close(fd);
+	unlinkat(dfd, name, AT_REMOVEDIR);   /* only if nothing the VM changed is left */
+}
+
 /**
  * commit_prune_recorded() - at boot (the VM is stopped): drop from the
  * layer what a commit of the running VM left there and the VM has not
@@ -797,14 +824,12 @@ void commit_prune_recorded(struct fvm_vm *vm)
 			for (size_t i = 0; i < cs.nlayers; i++) {
 				const char *rel = path_under(path, cs.layers[i].mount);
 				_cleanup_close_ int up = -1;
-				struct statx x;
 
 				if (!rel || !*rel)
 					continue;
 				up = parent_fd(cs.layers[i].upper_fd, rel);
-				if (up >= 0 && statx(up, base_of(rel), AT_SYMLINK_NOFOLLOW, STATX_CTIME, &x) == 0 &&
-				    (long long)x.stx_ctime.tv_sec * 1000000000LL + x.stx_ctime.tv_nsec <= t)
-					rm_rf_at(up, base_of(rel));   /* untouched since: the host's now */
+				if (up >= 0)
+					prune_untouched(up, base_of(rel), t);
 				break;
 			}
 		}
@@ -813,6 +838,16 @@ void commit_prune_recorded(struct fvm_vm *vm)
 		json_object_put(o);
 	changes_free(&cs);
 	unlinkat(vm->dirfd, "committed.json", 0);
+}
+
+/* The VM path of @op (a static buffer: one at a time). */
+static const char *op_path(const struct commit *c, const struct op *op)
+{
+	static char path[PATH_MAX];
+	const char *m = c->cs.layers[op->layer].mount;
+
+	snprintf(path, sizeof(path), "%s%s%s", m, strcmp(m, "/") ? "/" : "", op->rel);
+	return path;
 }
 
 /* A running VM's committed opaque directory: merged again from now on. */
@@ -849,8 +884,9 @@ static int apply_all(struct commit *c)
 			continue;
 		if (!c->running)
 			drop_from_layer(c, &c->ops[i]);
-		else if (c->ops[i].opaque)
-			unmark_opaque(c, &c->ops[i]);   /* its content now is the host's */
+		else if (c->ops[i].opaque && !store_below(c->vm, op_path(c, &c->ops[i])))
+			unmark_opaque(c, &c->ops[i]);   /* its content now is the host's (but
+							 * never where it hides the store or a --hide) */
 	}
 	if (c->running)
 		record_running_commit(c);

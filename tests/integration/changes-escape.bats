@@ -211,28 +211,44 @@ race_check() {
 	assert_eq "$(layer_leftovers e "$SCRATCH/d")" "" "committed entries left the layer"
 }
 
-@test "escape: paths with '..' components are refused by diff, commit and discard; '.' is dropped" {
-	mkdir -p "$SCRATCH/d/sub"
+@test "escape: '.' and '..' in path arguments: '.' is dropped, '..' refused or taken as written, never through a host symlink" {
+	mkdir -p "$SCRATCH/d/sub" "$SCRATCH/victim"
+	ln -s "$SCRATCH/victim" "$SCRATCH/d/sym"
 	fvm create e 2>/dev/null
-	run -0 --separate-stderr fvm run e -- sh -c "echo vm > '$SCRATCH/d/f'"
+	run -0 --separate-stderr fvm run e -- sh -c "echo vm > '$SCRATCH/d/f' && echo decoy > '$SCRATCH/f' && echo vm > '$SCRATCH/d/sub/g'"
+	# '.' components name the same path
+	run -0 --separate-stderr fvm diff e "$SCRATCH/./d/./sub/."
+	assert_eq "$output" "A  $SCRATCH/d/sub/g"
+	cd "$SCRATCH/d/sub"
+	run -0 --separate-stderr fvm diff e ./g
+	assert_eq "$output" "A  $SCRATCH/d/sub/g"
+
+	# '..': a clean refusal, or the path as written (d/sym/../f is d/f);
+	# never the path through the host's symlink (sym/.. is SCRATCH, f the decoy)
 	local p
-	# '.' only names the same place: the CLI drops it ('./file' works)
-	run -0 --separate-stderr fvm diff e "$SCRATCH/./d"
-	assert_eq "$output" "A  $SCRATCH/d/f" "'.' components are dropped"
-	for p in "$SCRATCH/d/../d" "$SCRATCH/d/sub/.." "$SCRATCH/d/./sub/.." "$SCRATCH/d/sub/../../d"; do
+	for p in "$SCRATCH/d/sym/../f" "$SCRATCH/d/sub/../f" ../f ../sym/../f; do
 		run --separate-stderr fvm diff e "$p"
-		assert_status 125
-		assert_fvm_error
-		run --separate-stderr fvm commit -y e "$p"
-		assert_status 125
-		assert_fvm_error
-		run --separate-stderr fvm discard -y e "$p"
-		assert_status 125
-		assert_fvm_error
+		if ((status == 125)); then
+			assert_fvm_error
+		else
+			assert_status 0
+			assert_eq "$output" "A  $SCRATCH/d/f" "diff of $p"
+		fi
 	done
-	assert_not_exists "$SCRATCH/d/f"
-	run -0 --separate-stderr fvm diff e "$SCRATCH/d"
-	assert_eq "$output" "A  $SCRATCH/d/f" "the change is still there"
+	run --separate-stderr fvm commit -y e "$SCRATCH/d/sym/../f"
+	if ((status == 125)); then
+		assert_fvm_error
+		assert_not_exists "$SCRATCH/d/f"
+	else
+		assert_status 0
+		assert_eq "$(cat "$SCRATCH/d/f")" vm
+	fi
+	assert_not_exists "$SCRATCH/f"
+	assert_eq "$(find "$SCRATCH/victim" -mindepth 1)" "" "the symlink's target"
+	run --separate-stderr fvm discard -y e "$SCRATCH/d/sym/.."
+	((status == 125 || status == 0))
+	run -0 --separate-stderr fvm diff e "$SCRATCH/f"
+	assert_eq "$output" "A  $SCRATCH/f" "the decoy is still a change of the VM"
 }
 
 @test "escape: file names cannot forge lines of the diff listing (newline, escape sequences)" {
