@@ -183,11 +183,16 @@ static int cg_mkdir(int root, const char *rel)
 
 	snprintf(parent, sizeof(parent), "%s", rel);
 	*strrchr(parent, '/') = '\0';
-	if (mkdirat(root, parent, 0755) < 0 && errno != EEXIST)
-		return -errno;
-	if (mkdirat(root, rel, 0755) < 0 && errno != EEXIST)
-		return -errno;
-	return 0;
+	/* twice: the last VM of another store may remove the parent meanwhile */
+	for (int attempt = 0; attempt < 2; attempt++) {
+		if (mkdirat(root, parent, 0755) < 0 && errno != EEXIST)
+			return -errno;
+		if (mkdirat(root, rel, 0755) == 0 || errno == EEXIST)
+			return 0;
+		if (errno != ENOENT)
+			return -errno;
+	}
+	return -ENOENT;
 }
 
 /* ---- cgroup v1: one hierarchy per controller --------------------------- */
@@ -353,6 +358,7 @@ static int v1_destroy(struct vm_cgroup *cg)
 		r = cg_rmdir(cg->root[i], cg->rel);
 		if (r < 0 && ret == 0)
 			ret = r;
+		unlinkat(cg->root[i], "fvm", AT_REMOVEDIR);   /* the parent too, once no VM is left */
 	}
 	return ret;
 }
@@ -501,7 +507,10 @@ static int v2_stats(struct vm_cgroup *cg, struct fvm_stats *ret)
 
 static int v2_destroy(struct vm_cgroup *cg)
 {
-	return cg_rmdir(cg->root[0], cg->rel);
+	int r = cg_rmdir(cg->root[0], cg->rel);
+
+	unlinkat(cg->root[0], "fvm", AT_REMOVEDIR);   /* the parent too, once no VM is left */
+	return r;
 }
 
 static const struct cg_ops v2_ops = {
