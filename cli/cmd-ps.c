@@ -6,7 +6,7 @@
 
 #include <json-c/json.h>
 
-#include "common.h"
+#include "listing.h"
 
 static const char usage[] =
 	"Usage: fvm ps [--json] [NAME...]\n"
@@ -53,55 +53,8 @@ static int show(struct fvm_store *s, const char *name, json_object *arr)
 
 int cmd_ps(int argc, char **argv)
 {
-	static const struct option lopts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
-	json_object *arr = NULL;
-	struct fvm_error e = { 0 };
-	struct fvm_store *s;
-	char **names = NULL;
-	int c, status = 0;
+	char header[80];
 
-	while ((c = getopt_long(argc, argv, ":h", lopts, NULL)) != -1) {
-		switch (c) {
-		case 'j': arr = json_object_new_array(); break;
-		case 'h': return cli_help(usage);
-		default: return cli_bad_option("ps", c, argv);
-		}
-	}
-	s = cli_store();
-	if (!s)
-		return EXIT_FVM;
-	for (int i = optind; i < argc; i++) {
-		struct fvm_vm *vm = cli_open_vm(s, argv[i]);
-
-		if (!vm) {
-			fvm_store_free(s);
-			json_object_put(arr);
-			return EXIT_FVM;
-		}
-		fvm_vm_free(vm);
-	}
-	if (!arr)
-		printf("%-20s %7s %9s  %s\n", "VM", "PID", "HOSTPID", "COMMAND");
-	if (optind < argc) {
-		for (int i = optind; i < argc; i++)
-			if (show(s, argv[i], arr))
-				status = EXIT_FVM;
-	} else if (fvm_store_list(s, &names, &e) < 0) {
-		status = cli_fail(&e);
-	} else {
-		for (char **n = names; *n; n++)
-			if (show(s, *n, arr))
-				status = EXIT_FVM;
-	}
-	if (arr) {
-		puts(json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PRETTY));
-		json_object_put(arr);
-	}
-	fvm_strv_free(names);
-	fvm_store_free(s);
-	return status;
+	snprintf(header, sizeof(header), "%-20s %7s %9s  %s\n", "VM", "PID", "HOSTPID", "COMMAND");
+	return cli_list_vms(argc, argv, "ps", usage, header, show);
 }

@@ -7,7 +7,7 @@
 
 #include <json-c/json.h>
 
-#include "common.h"
+#include "listing.h"
 
 static const char usage[] =
 	"Usage: fvm stats [--json] [NAME...]\n"
@@ -96,54 +96,9 @@ static int show(struct fvm_store *s, const char *name, json_object *arr)
 
 int cmd_stats(int argc, char **argv)
 {
-	static const struct option lopts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
-	json_object *arr = NULL;
-	struct fvm_error e = { 0 };
-	struct fvm_store *s;
-	char **names = NULL;
-	int c, status = 0;
+	char header[160];
 
-	while ((c = getopt_long(argc, argv, ":h", lopts, NULL)) != -1) {
-		switch (c) {
-		case 'j':
-			if (!arr)
-				arr = json_object_new_array();
-			break;
-		case 'h': json_object_put(arr); return cli_help(usage);
-		default: json_object_put(arr); return cli_bad_option("stats", c, argv);
-		}
-	}
-	s = cli_store();
-	if (!s) {
-		json_object_put(arr);
-		return EXIT_FVM;
-	}
-	if (optind >= argc && fvm_store_list(s, &names, &e) < 0) {
-		json_object_put(arr);
-		fvm_store_free(s);
-		return cli_fail(&e);
-	}
-	if (!arr)
-		printf("%-20s %-8s %9s %9s %10s %6s %6s %6s %9s %9s\n", "VM", "STATE", "MEM", "MEMLIMIT",
-		       "CPU(s)", "CPUS", "PIDS", "PIDMAX", "READ", "WRITTEN");
-	if (optind < argc) {
-		for (int i = optind; i < argc; i++)
-			if (show(s, argv[i], arr))
-				status = EXIT_FVM;
-	} else {
-		for (char **n = names; *n; n++)
-			if (show(s, *n, arr))
-				status = EXIT_FVM;
-	}
-	if (arr) {
-		puts(json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PRETTY));
-		json_object_put(arr);
-	}
-	fvm_strv_free(names);
-	fvm_store_free(s);
-	return status;
+	snprintf(header, sizeof(header), "%-20s %-8s %9s %9s %10s %6s %6s %6s %9s %9s\n", "VM", "STATE",
+		 "MEM", "MEMLIMIT", "CPU(s)", "CPUS", "PIDS", "PIDMAX", "READ", "WRITTEN");
+	return cli_list_vms(argc, argv, "stats", usage, header, show);
 }
