@@ -347,3 +347,11 @@ layer_leftovers() {
 commit_temps() {
 	find "$1" -name '.fvm-commit-*' -printf '%P\n' 2>/dev/null
 }
+
+# host_abstract_listener NAME: a host process listening on the abstract UNIX
+# socket NAME for 20 s (tracked, killed in teardown), ready on return.
+host_abstract_listener() {
+	"$PROBE" listen-abstract "$1" 20 </dev/null >"$SCRATCH/listen.out" 2>&1 3>&- &
+	bg_track $!
+	wait_for 5 grep -q listening "$SCRATCH/listen.out"
+}

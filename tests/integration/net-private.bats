@@ -281,9 +281,7 @@ else:
 @test "net private: a host abstract socket is unreachable from the VM" {
 	fvm create --net private web
 	local name=fvm-test-$TEST_ID
-	"$PROBE" listen-abstract "$name" 20 </dev/null >"$SCRATCH/listen.out" 2>&1 3>&- &
-	bg_track $!
-	wait_for 5 grep -q listening "$SCRATCH/listen.out"
+	host_abstract_listener "$name"
 	run -0 --separate-stderr fvm run web -- "$PROBE" connect-abstract "$name"
 	assert_eq "$output" errno=ECONNREFUSED "connect from the VM"
 	run -0 "$PROBE" connect-abstract "$name"

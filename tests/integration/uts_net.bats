@@ -71,9 +71,7 @@ ok" "listen, connect and accept inside one VM"
 @test "net none: a host abstract socket is unreachable from the VM" {
 	fvm create --net none web
 	local name=fvm-test-$TEST_ID
-	"$PROBE" listen-abstract "$name" 20 </dev/null >"$SCRATCH/listen.out" 2>&1 3>&- &
-	bg_track $!
-	wait_for 5 grep -q listening "$SCRATCH/listen.out"
+	host_abstract_listener "$name"
 	run -0 --separate-stderr fvm run web -- "$PROBE" connect-abstract "$name"
 	assert_eq "$output" errno=ECONNREFUSED "connect from the VM"
 	# the socket really is there: the host can connect
@@ -87,9 +85,7 @@ ok" "listen, connect and accept inside one VM"
 	((abi >= 6)) || skip "Landlock ABI $abi: no abstract socket scoping in this kernel"
 	fvm create --net host web
 	local name=fvm-test-$TEST_ID
-	"$PROBE" listen-abstract "$name" 20 </dev/null >"$SCRATCH/listen.out" 2>&1 3>&- &
-	bg_track $!
-	wait_for 5 grep -q listening "$SCRATCH/listen.out"
+	host_abstract_listener "$name"
 	# same network namespace, so the name resolves: Landlock says no
 	run -0 --separate-stderr fvm run web -- "$PROBE" connect-abstract "$name"
 	assert_eq "$output" errno=EPERM "connect from a --net host VM"
