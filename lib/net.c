@@ -31,6 +31,15 @@
  * pasta. Nothing in fvm has to be running for this, and nothing runs in
  * the VM: init sees no extra process.
  *
+ * /dev/net/tun. pasta opens it by path, as the VM's root. Many hosts
+ * make it 0666; some keep it 0600 root (this project's machines do). As
+ * root, fvm never changes the host's node: pasta gets a mount namespace
+ * of its own where /dev/net is a small tmpfs holding one node of the
+ * same device, owned by the VM's root (uid_base), so pasta can open it
+ * and nothing else on the host can reach it through that node.
+ * Rootless, fvm checks before anything starts that the user can open
+ * the host's node, and says what to do if not.
+ *
  * Readiness. pasta writes its pid (--pid) once its set-up is done; fvm
  * gives it the write end of a pipe as that file, waits for the pid (or
  * for end of file: pasta failed, its message is in run/net.log, pasta's
@@ -47,7 +56,9 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -117,13 +128,59 @@ static void signals_reset(void)
 	sigprocmask(SIG_SETMASK, &none, NULL);
 }
 
+/*
+ * Root mode: give this process (pasta to be) a private /dev/net/tun that
+ * the VM's root may open, in a mount namespace of its own. @tun_rdev is
+ * the host's tun device.
+ */
+static int tun_private(const struct fvm_vm *vm, dev_t tun_rdev)
+{
+	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
+	    mount("tmpfs", "/dev/net", "tmpfs", MS_NOSUID | MS_NOEXEC, "mode=0755,size=4k") < 0 ||
+	    mknod("/dev/net/tun", S_IFCHR | 0600, tun_rdev) < 0 ||
+	    chown("/dev/net/tun", vm->cfg.uid_base, vm->cfg.uid_base) < 0)
+		return -errno;
+	return 0;
+}
+
+/*
+ * The host's /dev/net/tun, as pasta needs it: its device number in
+ * *@ret_rdev. Rootless, the user must be able to open it.
+ */
+static int tun_check(const struct fvm_vm *vm, dev_t *ret_rdev, struct fvm_error *err)
+{
+	static const char fix[] = "run fvm as root, or have the host's administrator make it accessible (chmod 0666 /dev/net/tun, as most distributions ship it)";
+	struct stat st;
+	int fd;
+
+	if (fstatat(AT_FDCWD, "/dev/net/tun", &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISCHR(st.st_mode))
+		return fvm_errf(err, -ENODEV, "VM '%s': --net private needs the host's /dev/net/tun, which %s: load the tun module (modprobe tun) or use --net none or --net host",
+				vm->cfg.name, errno == ENOENT ? "does not exist" : "is not a character device");
+	*ret_rdev = st.st_rdev;
+	if (!vm->cfg.rootless)
+		return 0;
+	fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return fvm_errf(err, -errno, "VM '%s': --net private needs /dev/net/tun, which this user (uid %u) cannot open (mode %04o, owner %u): %s; %s",
+				vm->cfg.name, (unsigned)getuid(), (unsigned)(st.st_mode & 07777),
+				(unsigned)st.st_uid, strerror(errno), fix);
+	close(fd);
+	return 0;
+}
+
 /* The child of the supervisor: become the VM's root, then pasta. */
 _Noreturn static void pasta_child(const struct fvm_vm *vm, pid_t supervisor, int initfd,
-				  int netfd, int readyfd, int logfd, char *const argv[])
+				  int netfd, int readyfd, int logfd, dev_t tun_rdev,
+				  char *const argv[])
 {
 	int nul = open("/dev/null", O_RDWR | O_CLOEXEC);
 	int fds[] = { nul, nul, logfd, netfd, readyfd };
+	int r = vm->cfg.rootless ? 0 : tun_private(vm, tun_rdev);
 
+	if (r < 0) {
+		dprintf(logfd, "fvm: cannot give pasta a /dev/net/tun of its own: %s\n", strerror(-r));
+		_exit(1);
+	}
 	if (setns(initfd, CLONE_NEWUSER) < 0 || setresgid(0, 0, 0) < 0 ||
 	    (!vm->cfg.rootless && setgroups(0, NULL) < 0) || setresuid(0, 0, 0) < 0) {
 		dprintf(logfd, "fvm: cannot enter the VM's user namespace: %s\n", strerror(errno));
@@ -148,7 +205,7 @@ _Noreturn static void pasta_child(const struct fvm_vm *vm, pid_t supervisor, int
  * when pasta exits. Never returns.
  */
 _Noreturn static void supervise(const struct fvm_vm *vm, int initfd, int netfd, int readyfd,
-				int logfd, char *const argv[])
+				int logfd, dev_t tun_rdev, char *const argv[])
 {
 	pid_t self = getpid(), child;
 	int nul, pfd;
@@ -161,7 +218,7 @@ _Noreturn static void supervise(const struct fvm_vm *vm, int initfd, int netfd, 
 	if (child < 0)
 		_exit(1);
 	if (child == 0)
-		pasta_child(vm, self, initfd, netfd, readyfd, logfd, argv);
+		pasta_child(vm, self, initfd, netfd, readyfd, logfd, tun_rdev, argv);
 	pfd = (int)syscall(SYS_pidfd_open, child, 0);
 	nul = open("/dev/null", O_RDWR | O_CLOEXEC);
 	if (pfd < 0 || nul < 0 || fds_arrange((int[]){ nul, nul, nul, initfd, pfd }, 5) < 0) {
@@ -285,8 +342,12 @@ int net_start(struct fvm_vm *vm, pid_t init_pid, struct fvm_error *err)
 	unsigned long long start;
 	const char *proto = NULL;
 	unsigned port = 0;
+	dev_t tun_rdev = 0;
 	int r;
 
+	r = tun_check(vm, &tun_rdev, err);
+	if (r < 0)
+		return r;
 	r = ports_free(&vm->cfg, &port, &proto);
 	if (r < 0)
 		return fvm_errf(err, r, "VM '%s': cannot start pasta for --net private: host port %u/%s is in use: publish another one (fvm config %s -p HOSTPORT:VMPORT)",
@@ -331,7 +392,7 @@ int net_start(struct fvm_vm *vm, pid_t init_pid, struct fvm_error *err)
 		setsid();
 		sup = fork();
 		if (sup == 0)
-			supervise(vm, initfd, netfd, ready[1], logfd, argv);
+			supervise(vm, initfd, netfd, ready[1], logfd, tun_rdev, argv);
 		_exit(sup < 0);
 	}
 	close(ready[1]);

@@ -17,6 +17,12 @@ setup() {
 	command -v pasta >/dev/null || skip "pasta is not installed (Debian package passt: scripts/deps)"
 	# pasta gives the VM the host's addresses and routes: it needs some
 	[[ -n $(ip -4 route show default) ]] || skip "the host has no IPv4 default route for pasta to copy"
+	# rootless, pasta opens the host's /dev/net/tun as this user (as root
+	# fvm gives pasta a node of its own): a 0600 node rules it out, and
+	# fvm says so (tested below, as root, for any mode of the host's node)
+	if ! is_root && ! (exec 9<>/dev/net/tun) 2>/dev/null; then
+		skip "this user cannot open /dev/net/tun ($(stat -c '%A %U' /dev/net/tun 2>&1)): rootless --net private needs it"
+	fi
 	# three ports unlikely to be taken, for this test only
 	PORT1=$((20000 + RANDOM % 20000))
 	PORT2=$((PORT1 + 1))
@@ -229,6 +235,50 @@ else:
 	assert_contains "$stderr" "VM 'web': cannot start pasta for --net private: " "the message"
 	assert_contains "$stderr" "bind" "pasta's words"
 	assert_state web stopped
+}
+
+# tun_node_run MODE UID CMD...: as root, run CMD as UID:UID in a private
+# mount namespace whose /dev/net/tun is a node of the same device with
+# MODE, owned by root (on a tmpfs of that namespace: the host's node stays
+# as it is), with HOME, TMPDIR and FVM_HOME of its own under TEST_ROOT.
+tun_node_run() {
+	local mode=$1 uid=$2 home=$TEST_ROOT/home-$2
+	shift 2
+	mkdir -p "$home/tmp" "$TEST_ROOT/nodes"
+	chown -R "$uid:$uid" "$home"
+	unshare --mount --propagation private -- bash -c '
+		set -e
+		mode=$1 uid=$2 home=$3 nodes=$4; shift 4
+		mount -t tmpfs -o mode=0755,size=16k fvm-test-tun "$nodes"
+		mknod -m "$mode" "$nodes/tun" c "$((0x$(stat -c %t /dev/net/tun)))" "$((0x$(stat -c %T /dev/net/tun)))"
+		mount --bind "$nodes/tun" /dev/net/tun
+		exec setpriv --reuid="$uid" --regid="$uid" --clear-groups \
+			env -u FVM_HOME HOME="$home" TMPDIR="$home/tmp" FVM_HOME="$home/store" "$@"' \
+		_ "$mode" "$uid" "$home" "$TEST_ROOT/nodes" "$@"
+}
+
+@test "net private: rootless with a 0600 /dev/net/tun fails naming the device and the fix; root works with it" {
+	is_root || skip "needs root to make a 0600 node for a user (the rootless case, run as root for any host)"
+	[[ -c /dev/net/tun ]] || skip "the host has no /dev/net/tun"
+	local uid=65534
+	run --separate-stderr tun_node_run 0600 "$uid" "$FVM" run --net private nt -- true
+	assert_eq "$status" 125 "fvm's own failure: $stderr"
+	assert_contains "$stderr" "VM 'nt': --net private needs /dev/net/tun, which this user (uid $uid) cannot open (mode 0600, owner 0)" "the message"
+	assert_contains "$stderr" "run fvm as root" "the fix"
+	assert_contains "$stderr" "chmod 0666 /dev/net/tun" "the fix"
+	# the same user with a 0666 node gets its network
+	run --separate-stderr tun_node_run 0666 "$uid" "$FVM" run --net private nt -- cat /proc/net/dev
+	assert_eq "$status" 0 "with a 0666 node: $stderr"
+	assert_match "$output" 'eth0|ens|enp' "pasta's interface"
+	run tun_node_run 0666 "$uid" "$FVM" rm -f nt
+	# as root, the host's node (whatever its mode) serves pasta through a
+	# private node of the VM's root; the host's node is unchanged
+	local before
+	before=$(stat -c '%a %u %g %t:%T' /dev/net/tun)
+	fvm create --net private web
+	run -0 --separate-stderr fvm run web -- cat /proc/net/dev
+	assert_eq "$(awk -F: 'NR > 2 { gsub(/ /, "", $1); print $1 }' <<<"$output" | grep -vc '^lo$')" 1 "interfaces besides lo"
+	assert_eq "$(stat -c '%a %u %g %t:%T' /dev/net/tun)" "$before" "the host's /dev/net/tun"
 }
 
 @test "net private: pasta is gone after fvm stop" {
