@@ -46,7 +46,8 @@
 
 extern char **environ;
 
-enum stage { ST_PID = 1, ST_CGROUP, ST_SETNS, ST_HARDEN, ST_USER, ST_NOUSER, ST_ROOTLESS_USER, ST_CWD, ST_PTY, ST_STDIO, ST_EXEC };
+enum stage { ST_PID = 1, ST_CGROUP, ST_SETNS, ST_HARDEN, ST_USER, ST_NOUSER, ST_ROOTLESS_USER, ST_CWD, ST_PTY, ST_STDIO, ST_EXEC,
+	     ST_GONE /* the VM's init exited before we were in: join again */ };
 
 struct exec_report {
 	int stage;
@@ -311,13 +312,13 @@ _Noreturn static void enter_main(const struct join *j)
 	if (r < 0 && cgroup_needed(j->vm))
 		child_fail(j->report, ST_CGROUP, -r);
 	if (setns(j->pidfd, VM_NS_FLAGS(j->vm->cfg.net) | CLONE_NEWPID) < 0)
-		child_fail(j->report, ST_SETNS, errno);
+		child_fail(j->report, errno == ESRCH ? ST_GONE : ST_SETNS, errno);
 	/* the program inherits our cgroup: wait until fvm has moved us into the VM's */
 	if (j->go >= 0 && read(j->go, &go, 1) != 1)
 		_exit(125);   /* fvm failed, and says why */
 	g = sys_clone(CLONE_PARENT);
-	if (g < 0)
-		child_fail(j->report, ST_SETNS, errno);
+	if (g < 0)   /* ENOMEM: the pid namespace lost its init meanwhile */
+		child_fail(j->report, errno == ENOMEM ? ST_GONE : ST_SETNS, errno);
 	if (g == 0)
 		child_main(j);
 	rep.err = (int)g;
@@ -399,6 +400,8 @@ static int run_joined(struct join *j, int *ret_status, struct fvm_error *err)
 		if (ps[0] >= 0)
 			close(ps[0]);
 		sigprocmask(SIG_SETMASK, &old, NULL);
+		if (n == sizeof(rep) && rep.stage == ST_GONE)
+			return -EAGAIN;   /* nothing ran: the caller joins again */
 		if (n == sizeof(rep))
 			return report_error(j, &rep, err);
 		if (cgr < 0)
@@ -437,6 +440,53 @@ static void wait_exit(int pidfd, int ms)
 	poll(&p, 1, ms);
 }
 
+/*
+ * Join @vm (booting it unless ex->join_only): a pidfd of its init in
+ * j->pidfd and a counted connection to it in *@client. A VM that is
+ * stopping at the moment we join is waited for and booted again.
+ */
+static int join_vm(struct fvm_vm *vm, const struct fvm_exec *ex, struct join *j, int *client,
+		   struct fvm_error *err)
+{
+	int r = -EAGAIN;
+
+	for (int attempt = 0; attempt < 5 && r == -EAGAIN; attempt++) {
+		_cleanup_close_ int lock = vm_lock(vm, err);
+		struct vm_state st;
+
+		if (lock < 0)
+			return lock;
+		if (j->pidfd >= 0)
+			close(j->pidfd);
+		j->pidfd = -1;
+		if (*client >= 0)
+			close(*client);
+		*client = -1;
+		r = vm_running(vm, &st);
+		if (r < 0 && ex->join_only)
+			return fvm_errf(err, -ESRCH,
+					"VM '%s' is not running: start it with 'fvm start %s' or use 'fvm run'",
+					vm->cfg.name, vm->cfg.name);
+		if (r < 0) {
+			r = vm_boot(vm, false, &st, client, err);
+			if (r < 0)
+				return r;
+		} else if (ctl_connect(vm, client, NULL) < 0) {
+			*client = -1;   /* init is on its way out: wait below */
+		}
+		j->pidfd = pidfd_open_checked(st.pid, st.starttime);
+		if (j->pidfd < 0 || *client < 0 || ctl_wait_ack(*client) < 0) {
+			if (j->pidfd >= 0)
+				wait_exit(j->pidfd, 10000);
+			r = -EAGAIN;
+		}
+	}
+	if (r == -EAGAIN)
+		return fvm_errf(err, -EAGAIN, "VM '%s' keeps stopping while fvm joins it: try again",
+				vm->cfg.name);
+	return 0;
+}
+
 /**
  * fvm_vm_exec() - run a program in @vm, booting it first unless
  * ex->join_only; *@ret_status gets the program's exit status.
@@ -452,42 +502,19 @@ int fvm_vm_exec(struct fvm_vm *vm, const struct fvm_exec *ex, int *ret_status,
 	_cleanup_close_ int client = -1;
 	int r = -EAGAIN;
 
-	/* a VM that is stopping at the moment we join is booted again */
+	/* init counted us, but fvm stop may still end it before we are in:
+	 * then nothing of ours ran, and we join (or boot) again */
 	for (int attempt = 0; attempt < 5 && r == -EAGAIN; attempt++) {
-		_cleanup_close_ int lock = vm_lock(vm, err);
-		struct vm_state st;
-
-		if (lock < 0)
-			return lock;
-		if (j.pidfd >= 0)
-			close(j.pidfd);
-		j.pidfd = -1;
-		if (client >= 0)
-			close(client);
-		client = -1;
-		r = vm_running(vm, &st);
-		if (r < 0 && ex->join_only)
-			return fvm_errf(err, -ESRCH,
-					"VM '%s' is not running: start it with 'fvm start %s' or use 'fvm run'",
-					vm->cfg.name, vm->cfg.name);
-		if (r < 0) {
-			r = vm_boot(vm, false, &st, &client, err);
-			if (r < 0)
-				return r;
-		} else if (ctl_connect(vm, &client, NULL) < 0) {
-			client = -1;   /* init is on its way out: wait below */
-		}
-		j.pidfd = pidfd_open_checked(st.pid, st.starttime);
-		if (j.pidfd < 0 || client < 0 || ctl_wait_ack(client) < 0) {
-			if (j.pidfd >= 0)
-				wait_exit(j.pidfd, 10000);
-			r = -EAGAIN;
-		}
+		r = join_vm(vm, ex, &j, &client, err);
+		if (r < 0)
+			return r;
+		r = run_joined(&j, ret_status, err);
+		if (r == -EAGAIN)
+			wait_exit(j.pidfd, 10000);
 	}
 	if (r == -EAGAIN)
-		return fvm_errf(err, -EAGAIN, "VM '%s' keeps stopping while fvm joins it: try again",
-				vm->cfg.name);
-	r = run_joined(&j, ret_status, err);
+		r = fvm_errf(err, -EAGAIN, "VM '%s' keeps stopping while fvm joins it: try again",
+			     vm->cfg.name);
 	ctl_leave(client, j.pidfd);
 	if (!vm->cfg.rootless && poll(&(struct pollfd){ .fd = j.pidfd, .events = POLLIN }, 1, 0) == 1) {
 		_cleanup_close_ int lock = vm_lock(vm, NULL);

@@ -79,8 +79,9 @@ static int accept_all(int lfd, struct pollfd *cl, int n, bool stopping)
 			close(c);
 			continue;
 		}
-		cl[n].fd = c;
-		cl[n].events = POLLIN;
+		/* the slot may hold the revents of a client that left: a stale
+		 * POLLIN would make serve_clients() drop this one unheard */
+		cl[n] = (struct pollfd){ .fd = c, .events = POLLIN };
 		n++;
 	}
 	return n;
@@ -102,12 +103,17 @@ static bool idle(bool persist, int nclients)
 static int serve_clients(struct pollfd *cl, int n, bool *persist)
 {
 	for (int i = 0; i < n; i++) {
-		char b;
+		char b = 0;
 		int fd = cl[i].fd;
+		ssize_t k;
 
 		if (!cl[i].revents)
 			continue;
-		if (recv(fd, &b, 1, MSG_DONTWAIT) > 0 && b != 'q') {
+		cl[i].revents = 0;
+		k = recv(fd, &b, 1, MSG_DONTWAIT);
+		if (k < 0 && (errno == EAGAIN || errno == EINTR))
+			continue;   /* nothing to read after all: still a client */
+		if (k > 0 && b != 'q') {
 			if (b == 'p')
 				*persist = true;
 			continue;
