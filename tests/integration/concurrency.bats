@@ -94,3 +94,90 @@ check_parallel_result() {
 	run -0 --separate-stderr fvm exec web -- hostname
 	assert_eq "$output" web
 }
+
+# many_runs N NAME PREFIX: N concurrent `fvm run NAME` that each append
+# PREFIX.K to $VMFILE in the VM; statuses in $SCRATCH/status.PREFIX.K,
+# their pids added to JOBS (a bare `wait` would wait for bats' own timer).
+JOBS=()
+many_runs() {
+	local n=$1 name=$2 pre=$3 k
+	for ((k = 1; k <= n; k++)); do
+		(
+			rc=0
+			timeout -k 5 120 "$FVM" run "$name" -- sh -c "echo $pre.$k >> '$VMFILE'" \
+				</dev/null >/dev/null 2>"$SCRATCH/err.$pre.$k" || rc=$?
+			echo "$rc" >"$SCRATCH/status.$pre.$k"
+		) 3>&- &
+		JOBS+=($!)
+	done
+}
+
+@test "concurrency: 3 rounds of 100 concurrent runs on one VM all succeed and keep every write" {
+	fvm create web
+	local round k bad
+	for round in 1 2 3; do
+		JOBS=()
+		many_runs 100 web "r$round"
+		wait "${JOBS[@]}"
+		bad=$(grep -Lx 0 "$SCRATCH"/status.r"$round".* || true)
+		for k in $bad; do
+			echo "${k##*/} = $(cat "$k"): $(cat "${k/status/err}")" >&2
+		done
+		[[ -z $bad ]]
+		run -0 --separate-stderr fvm run web -- cat "$VMFILE"
+		for ((k = 1; k <= 100; k++)); do
+			grep -qx "r$round.$k" <<<"$output" || { echo "round $round: run $k's line is lost" >&2; false; }
+		done
+	done
+	assert_eq "$(grep -c . <<<"$output")" 300 "lines after three rounds"
+	assert_not_exists "$VMFILE"
+	assert_state web stopped
+}
+
+@test "concurrency: runs and execs with fvm stop mixed in never fail with fvm's own error" {
+	fvm create web
+	fvm_start web
+	local k f rc
+	JOBS=()
+	many_runs 120 web run
+	for ((k = 1; k <= 60; k++)); do
+		(
+			rc=0
+			timeout -k 5 120 "$FVM" exec web -- true </dev/null >/dev/null 2>"$SCRATCH/err.exec.$k" || rc=$?
+			echo "$rc" >"$SCRATCH/status.exec.$k"
+		) 3>&- &
+		JOBS+=($!)
+	done
+	# stops while the runs come and go (each waits for the VM to be down)
+	for k in 1 2 3 4 5; do
+		timeout -k 5 120 "$FVM" stop -t 5 web </dev/null >/dev/null 2>"$SCRATCH/err.stop.$k" 3>&- ||
+			{ echo "fvm stop $k: $(cat "$SCRATCH/err.stop.$k")" >&2; false; }
+	done
+	wait "${JOBS[@]}"
+	for f in "$SCRATCH"/status.run.*; do
+		rc=$(cat "$f")
+		# 0, or the program was ended by a stop (SIGTERM, or SIGKILL after -t)
+		case $rc in
+		0 | 143 | 137) ;;
+		*) echo "${f##*/} = $rc: $(cat "${f/status/err}")" >&2; false ;;
+		esac
+	done
+	for f in "$SCRATCH"/status.exec.*; do
+		rc=$(cat "$f")
+		# exec joins only: a VM that a stop left down is "not running"
+		if ((rc != 0 && rc != 143 && rc != 137)); then
+			assert_eq "$rc" 125 "${f##*/}: $(cat "${f/status/err}")"
+			assert_contains "$(cat "${f/status/err}")" "VM 'web' is not running" "${f##*/}"
+		fi
+	done
+	# every run that succeeded kept its write
+	run -0 --separate-stderr fvm run web -- cat "$VMFILE"
+	for f in "$SCRATCH"/status.run.*; do
+		[[ $(cat "$f") == 0 ]] || continue
+		k=${f##*.}
+		grep -qx "run.$k" <<<"$output" || { echo "run $k succeeded but its line is lost" >&2; false; }
+	done
+	run cat "$SCRATCH"/err.run.* "$SCRATCH"/err.exec.*
+	assert_not_contains "$output" "cannot enter its namespaces" "no joiner failed on a dying VM"
+	assert_not_contains "$output" "keeps stopping" "no joiner gave up"
+}

@@ -239,22 +239,24 @@ else:
 
 # tun_node_run MODE UID CMD...: as root, run CMD as UID:UID in a private
 # mount namespace whose /dev/net/tun is a node of the same device with
-# MODE, owned by root (on a tmpfs of that namespace: the host's node stays
-# as it is), with HOME, TMPDIR and FVM_HOME of its own under TEST_ROOT.
+# MODE, owned by root (on a tmpfs over /dev/net of that namespace: the
+# host's node stays as it is, and no tree a VM copies on write gets a
+# mount below it), with HOME, TMPDIR and FVM_HOME of its own under
+# TEST_ROOT.
 tun_node_run() {
 	local mode=$1 uid=$2 home=$TEST_ROOT/home-$2
 	shift 2
-	mkdir -p "$home/tmp" "$TEST_ROOT/nodes"
+	mkdir -p "$home/tmp"
 	chown -R "$uid:$uid" "$home"
 	unshare --mount --propagation private -- bash -c '
 		set -e
-		mode=$1 uid=$2 home=$3 nodes=$4; shift 4
-		mount -t tmpfs -o mode=0755,size=16k fvm-test-tun "$nodes"
-		mknod -m "$mode" "$nodes/tun" c "$((0x$(stat -c %t /dev/net/tun)))" "$((0x$(stat -c %T /dev/net/tun)))"
-		mount --bind "$nodes/tun" /dev/net/tun
+		mode=$1 uid=$2 home=$3; shift 3
+		read -r major minor < <(stat -c "%t %T" /dev/net/tun)
+		mount -t tmpfs -o mode=0755,size=16k fvm-test-tun /dev/net
+		mknod -m "$mode" /dev/net/tun c "$((0x$major))" "$((0x$minor))"
 		exec setpriv --reuid="$uid" --regid="$uid" --clear-groups \
 			env -u FVM_HOME HOME="$home" TMPDIR="$home/tmp" FVM_HOME="$home/store" "$@"' \
-		_ "$mode" "$uid" "$home" "$TEST_ROOT/nodes" "$@"
+		_ "$mode" "$uid" "$home" "$@"
 }
 
 @test "net private: rootless with a 0600 /dev/net/tun fails naming the device and the fix; root works with it" {
