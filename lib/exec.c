@@ -377,18 +377,43 @@ _Noreturn static void enter_main(const struct join *j)
 	_exit(0);
 }
 
+/*
+ * The program's process @pid exists: wait for its exec (or its report of
+ * why not), relay its pty or pipes and forward signals, then collect its
+ * exit status.
+ */
+static int attend_program(const struct join *j, pid_t pid, int rep_fd, int ptysock,
+			  struct relay *rl, int sfd, int *ret_status, struct fvm_error *err)
+{
+	_cleanup_close_ int cpidfd = (int)syscall(SYS_pidfd_open, pid, 0), master = -1;
+	struct exec_report rep;
+
+	if (ptysock >= 0 && fds_recv(ptysock, &master, 1) < 0)
+		master = -1;
+	if (read_all(rep_fd, &rep, sizeof(rep)) == sizeof(rep)) {
+		wait_status(pid);
+		return report_error(j, &rep, err);
+	}
+	if (master >= 0)
+		pty_relay(master, cpidfd, pid, sfd);
+	else
+		relay_run(rl, cpidfd, pid, sfd);
+	*ret_status = wait_status(pid);
+	return 0;
+}
+
 static int run_joined(struct join *j, int *ret_status, struct fvm_error *err)
 {
 	static const int fwd[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH,
 				   SIGCHLD, SIGCONT };
-	_cleanup_close_ int sfd = -1, cpidfd = -1, master = -1, go_r = -1, go_w = -1;
+	_cleanup_close_ int sfd = -1, go_r = -1, go_w = -1;
 	_cleanup_(cgroup_release) struct vm_cgroup cg = VM_CGROUP_INIT;
 	_cleanup_(relay_release) struct relay rl = RELAY_INIT;
 	int rep_pipe[2], ps[2] = { -1, -1 }, cgr = 0;
 	char cwd[PATH_MAX];
 	struct exec_report rep;
 	sigset_t mask, old;
-	pid_t pid, mid;
+	pid_t mid;
 	ssize_t n;
 
 	j->caller_cwd = getcwd(cwd, sizeof(cwd));
@@ -467,27 +492,12 @@ static int run_joined(struct join *j, int *ret_status, struct fvm_error *err)
 		return fvm_errf(err, -e, "VM '%s': cannot start a process inside it: %s",
 				j->vm->cfg.name, strerror(e));
 	}
-	pid = (pid_t)rep.err;
-	cpidfd = (int)syscall(SYS_pidfd_open, pid, 0);
-	if (ps[0] >= 0) {
-		if (fds_recv(ps[0], &master, 1) < 0)
-			master = -1;
-		close(ps[0]);
-	}
-	n = read_all(rep_pipe[0], &rep, sizeof(rep));
+	cgr = attend_program(j, (pid_t)rep.err, rep_pipe[0], ps[0], &rl, sfd, ret_status, err);
 	close(rep_pipe[0]);
-	if (n == sizeof(rep)) {
-		wait_status(pid);
-		sigprocmask(SIG_SETMASK, &old, NULL);
-		return report_error(j, &rep, err);
-	}
-	if (master >= 0)
-		pty_relay(master, cpidfd, pid, sfd);
-	else
-		relay_run(&rl, cpidfd, pid, sfd);
-	*ret_status = wait_status(pid);
+	if (ps[0] >= 0)
+		close(ps[0]);
 	sigprocmask(SIG_SETMASK, &old, NULL);
-	return 0;
+	return cgr;
 }
 
 /* Wait up to @ms for the process behind @pidfd to exit. */

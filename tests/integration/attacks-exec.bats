@@ -140,6 +140,21 @@ term_run() {
 	no_probe_on_host
 }
 
+@test "attack-exec: a program path through /proc/self/fd/N never runs a host file, for N = 3..20" {
+	fvm create web
+	# a host file the VM cannot see: the store is hidden in every VM
+	printf '#!/bin/sh\necho HOST-FILE-RAN\n' >"$FVM_HOME/probe-exec.sh"
+	chmod 755 "$FVM_HOME/probe-exec.sh"
+	local n up
+	for n in $(seq 3 20); do
+		for up in "" ../ ../../; do
+			run ! --separate-stderr fvm run web -- "/proc/self/fd/$n/${up}probe-exec.sh"
+			assert_not_contains "$output" HOST-FILE-RAN "exec of /proc/self/fd/$n/${up}probe-exec.sh"
+			assert_match "$status" '^12[567]$' "status of exec /proc/self/fd/$n/${up}probe-exec.sh"
+		done
+	done
+}
+
 @test "attack-exec: a caller's directory that the VM made a /proc/self/fd symlink is not entered" {
 	fvm create web
 	local n d plant=""
