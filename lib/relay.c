@@ -198,12 +198,12 @@ static void forward_signals(int sfd, pid_t child)
 }
 
 /* One poll entry per live pipe: input waits for data or for room. */
-static size_t poll_set(const struct relay *r, struct pollfd *p, struct relay_chan **which)
+static size_t poll_set(struct relay *r, struct pollfd *p, struct relay_chan **which)
 {
 	size_t n = 0;
 
 	for (size_t i = 0; i < r->nch; i++) {
-		const struct relay_chan *c = &r->ch[i];
+		struct relay_chan *c = &r->ch[i];
 
 		if (c->from < 0)
 			continue;
@@ -211,7 +211,7 @@ static size_t poll_set(const struct relay *r, struct pollfd *p, struct relay_cha
 			p[n] = (struct pollfd){ .fd = c->to, .events = POLLOUT };
 		else
 			p[n] = (struct pollfd){ .fd = c->from, .events = POLLIN };
-		which[n++] = (struct relay_chan *)c;
+		which[n++] = c;
 	}
 	return n;
 }
