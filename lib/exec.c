@@ -8,7 +8,7 @@
  * we run), then drop the lock, so many programs can join one VM at once.
  *
  * fvm forks an intermediate process, which enters every namespace of the
- * VM with one setns on the same pidfd and clones the program's process.
+ * VM with one setns on init's pidfd and clones the program's process.
  * That process holds host fds (the store, cgroup dirs) and sits in the
  * VM's mount namespace, where the VM owns every file: so before it looks
  * up any path there it closes every fd but its stdio and its two channels
