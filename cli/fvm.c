@@ -3,6 +3,8 @@
  * fvm.c - the fvm command: finds the subcommand and hands it argv. Each
  * subcommand lives in its own cmd-*.c, parses its options and calls libfvm.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -52,6 +54,11 @@ int main(int argc, char **argv)
 {
 	const char *name = argc > 1 ? argv[1] : NULL;
 
+	/* started with stdio closed: a store fd must not take its number, and
+	 * so the place of a VM program's stdin, stdout or stderr */
+	for (int fd = 0; fd < 3; fd++)
+		if (fcntl(fd, F_GETFD) < 0 && errno == EBADF && open("/dev/null", O_RDWR) != fd)
+			return EXIT_FVM;
 	if (!name)
 		return usage(stderr);
 	if (!strcmp(name, "-h") || !strcmp(name, "--help"))

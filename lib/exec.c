@@ -7,12 +7,20 @@
  * connection to its control socket (init counts it: the VM stays up while
  * we run), then drop the lock, so many programs can join one VM at once.
  *
- * fvm then enters the VM's pid namespace for its children only
- * (setns(pidfd, CLONE_NEWPID)) and forks; the child enters the rest of
- * the VM's namespaces with one setns on the same pidfd, becomes the
- * requested user, starts a new session (no path back to the caller's
- * terminal), closes every inherited fd above 2 and execs. fvm stays on the
- * host, forwards signals to it, relays the pty if one was asked for, and
+ * fvm forks an intermediate process, which enters every namespace of the
+ * VM with one setns on init's pidfd and clones the program's process.
+ * That process holds host fds (the store, cgroup dirs) and sits in the
+ * VM's mount namespace, where the VM owns every file: so before it looks
+ * up any path there it closes every fd but its stdio and its two channels
+ * to fvm, and from then on it reaches files only from an fd of the VM's
+ * root without magic links (vmpath.c). It resolves the user by parsing the
+ * VM's /etc/passwd and /etc/group (passwd.c: NSS would load the VM's
+ * modules into fvm), becomes that user, enters the working directory
+ * inside the VM's root, starts a new session, takes the VM's pty or
+ * /dev/null as stdio where asked and execs. Where fvm's stdio is a
+ * terminal and no pty was asked for, the program gets pipes that fvm
+ * relays (relay.c): the caller's terminal never enters the VM. fvm stays
+ * on the host, forwards signals to it, relays the pty or the pipes, and
  * returns its exit status (128+N if killed by signal N). A failure before
  * exec comes back through a close-on-exec pipe as (stage, errno).
  *
@@ -28,25 +36,29 @@
 #include <grp.h>
 #include <limits.h>
 #include <poll.h>
-#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
 #include "cgroup.h"
 #include "harden.h"
 #include "ns.h"
+#include "passwd.h"
 #include "pty.h"
+#include "relay.h"
+#include "vmpath.h"
 #include "fvm-internal.h"
 
 extern char **environ;
 
 enum stage { ST_PID = 1, ST_CGROUP, ST_SETNS, ST_HARDEN, ST_USER, ST_NOUSER, ST_ROOTLESS_USER, ST_CWD, ST_PTY, ST_STDIO, ST_EXEC,
+	     ST_PASSWD, ST_GROUP, ST_DEVNULL, ST_STDIO_DIR,
 	     ST_GONE /* the VM's init exited before we were in: join again */ };
 
 struct exec_report {
@@ -54,12 +66,16 @@ struct exec_report {
 	int err;
 };
 
-struct target {
-	uid_t uid;
-	gid_t gid;
-	const char *home;
-	const char *shell;
-	const char *name;
+struct join {
+	struct fvm_vm *vm;
+	const struct fvm_exec *ex;
+	int pidfd;
+	int report;      /* write end of the report pipe */
+	int ptysock;     /* -1 without a tty */
+	int go;          /* -1, or read end of a pipe: a byte once fvm moved us into the VM's cgroup */
+	const struct vm_cgroup *cg;
+	const char *caller_cwd;
+	const struct relay *relay;   /* pipes in place of the caller's terminals */
 };
 
 _Noreturn static void child_fail(int pipefd, int stage, int e)
@@ -72,135 +88,159 @@ _Noreturn static void child_fail(int pipefd, int stage, int e)
 	_exit(stage == ST_EXEC ? (e == ENOENT ? 127 : 126) : 125);
 }
 
-static bool parse_id(const char *s, unsigned *ret)
+/* Close every fd above 2 but @a and @b (each -1 when there is none). */
+static int close_all_but(int a, int b)
 {
-	char *end;
-	unsigned long v;
+	int keep[2] = { a < b ? a : b, a < b ? b : a };
+	unsigned from = 3;
 
-	if (!*s || *s < '0' || *s > '9')
-		return false;
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno || *end || v >= UINT_MAX)
-		return false;
-	*ret = (unsigned)v;
-	return true;
+	for (int i = 0; i < 2; i++) {
+		if (keep[i] < 3)
+			continue;
+		if ((unsigned)keep[i] > from &&
+		    syscall(SYS_close_range, from, (unsigned)keep[i] - 1, 0U) < 0)
+			return -errno;
+		from = (unsigned)keep[i] + 1;
+	}
+	return syscall(SYS_close_range, from, ~0U, 0U) < 0 ? -errno : 0;
 }
 
-/* Resolve "USER[:GROUP]" in the VM's own /etc/passwd and /etc/group. */
-static int resolve_user(const char *spec, struct target *t)
+/* Resolve "USER[:GROUP]" in the VM's own /etc/passwd and /etc/group (no NSS). */
+static void load_user(const struct join *j, int rootfd, struct vm_user *u)
 {
-	_cleanup_free_ char *copy = strdup(spec ? spec : "0");
-	char *grp = copy ? strchr(copy, ':') : NULL;
-	struct passwd *pw;
-	unsigned id;
-
-	if (!copy)
-		return -ENOMEM;
-	if (grp)
-		*grp++ = '\0';
-	pw = parse_id(copy, &id) ? getpwuid(id) : getpwnam(copy);
-	if (pw) {
-		t->uid = pw->pw_uid;
-		t->gid = pw->pw_gid;
-		t->home = strdup(pw->pw_dir);
-		t->shell = strdup(pw->pw_shell);
-		t->name = strdup(pw->pw_name);
-	} else if (parse_id(copy, &id)) {
-		t->uid = id;
-		t->gid = id;
-		t->home = "/";
-		t->shell = "/bin/sh";
-		t->name = NULL;
-	} else {
-		return -ESRCH;
-	}
-	if (grp) {
-		struct group *gr = parse_id(grp, &id) ? getgrgid(id) : getgrnam(grp);
-
-		if (gr)
-			t->gid = gr->gr_gid;
-		else if (parse_id(grp, &id))
-			t->gid = id;
-		else
-			return -ESRCH;
-	}
-	return 0;
-}
-
-static void set_user_env(const struct target *t, bool keep_home)
-{
-	if (!keep_home && t->home)
-		setenv("HOME", t->home, 1);
-	if (!keep_home && t->name) {
-		setenv("USER", t->name, 1);
-		setenv("LOGNAME", t->name, 1);
-	}
-	if (t->shell && *t->shell)
-		setenv("SHELL", t->shell, 1);
-}
-
-struct join {
-	struct fvm_vm *vm;
-	const struct fvm_exec *ex;
-	int pidfd;
-	int report;      /* write end of the report pipe */
-	int ptysock;     /* -1 without a tty */
-	int go;          /* -1, or read end of a pipe: a byte once fvm moved us into the VM's cgroup */
-	const struct vm_cgroup *cg;
-	const char *caller_cwd;
-};
-
-/* In the program's process, already in the VM: become the user and exec. */
-_Noreturn static void child_main(const struct join *j)
-{
-	const struct fvm_exec *ex = j->ex;
-	struct target t = { 0 };
-	bool rootless = j->vm->cfg.rootless;
-	char *const *argv = ex->argv;
-	char *shell_argv[2];
-	char argv0[PATH_MAX];
+	_cleanup_free_ char *pw = NULL, *gr = NULL;
+	size_t pwn = 0, grn = 0;
 	int r;
 
-	r = resolve_user(ex->user, &t);
+	r = passwd_read_file(rootfd, "etc/passwd", &pw, &pwn);
+	if (r < 0 && r != -ENOENT)
+		child_fail(j->report, ST_PASSWD, -r);
+	r = passwd_read_file(rootfd, "etc/group", &gr, &grn);
+	if (r < 0 && r != -ENOENT)
+		child_fail(j->report, ST_GROUP, -r);
+	r = passwd_resolve(pw, pwn, gr, grn, j->ex->user, u);
 	if (r < 0)
 		child_fail(j->report, ST_NOUSER, -r);
-	if (rootless && (t.uid != 0 || t.gid != 0))
+}
+
+static void set_user_env(const struct vm_user *u, bool keep_home)
+{
+	if (!keep_home && u->home)
+		setenv("HOME", u->home, 1);
+	if (!keep_home && u->name) {
+		setenv("USER", u->name, 1);
+		setenv("LOGNAME", u->name, 1);
+	}
+	if (u->shell && *u->shell)
+		setenv("SHELL", u->shell, 1);
+}
+
+/* Drop the capabilities the VM does not grant, then become @u. */
+static void become_user(const struct join *j, const struct vm_user *u)
+{
+	bool rootless = j->vm->cfg.rootless;
+	int r;
+
+	if (rootless && (u->uid != 0 || u->gid != 0))
 		child_fail(j->report, ST_ROOTLESS_USER, EINVAL);
 	r = harden_caps(&j->vm->cfg);   /* while still root in the VM */
 	if (r < 0)
 		child_fail(j->report, ST_HARDEN, -r);
-	if ((!rootless && setgroups(1, &t.gid) < 0) || setresgid(t.gid, t.gid, t.gid) < 0 ||
-	    setresuid(t.uid, t.uid, t.uid) < 0)
+	if ((!rootless && setgroups(u->ngroups, u->groups) < 0) ||
+	    setresgid(u->gid, u->gid, u->gid) < 0 || setresuid(u->uid, u->uid, u->uid) < 0)
 		child_fail(j->report, ST_USER, errno);
 	prctl(PR_SET_DUMPABLE, 0);
 	/* rootless: "root" in the VM is the caller, whose home stays theirs */
-	set_user_env(&t, rootless && t.uid == 0);
-	for (char *const *e = ex->env; e && *e; e++)
+	set_user_env(u, rootless && u->uid == 0);
+	for (char *const *e = j->ex->env; e && *e; e++)
 		putenv(*e);
-	if (ex->cwd) {
-		if (chdir(ex->cwd) < 0)
-			child_fail(j->report, ST_CWD, errno);
-	} else if (!j->caller_cwd || chdir(j->caller_cwd) < 0) {
-		const char *h = getenv("HOME");
+}
 
-		if (!h || chdir(h) < 0)
-			(void)!chdir("/");
+/* -w, else the caller's directory if the VM has it, else HOME, else "/". */
+static void enter_cwd(const struct join *j, int rootfd)
+{
+	const char *h = getenv("HOME");
+	int r;
+
+	if (j->ex->cwd) {
+		r = vm_chdir(rootfd, j->ex->cwd);
+		if (r < 0)
+			child_fail(j->report, ST_CWD, -r);
+		return;
 	}
+	if (j->caller_cwd && vm_chdir(rootfd, j->caller_cwd) == 0)
+		return;
+	if (h && vm_chdir(rootfd, h) == 0)
+		return;
+	if (fchdir(rootfd) < 0)
+		child_fail(j->report, ST_CWD, errno);
+}
+
+/*
+ * A session of its own (no way back to the caller's terminal), then the
+ * VM's pty or /dev/null as stdio where asked; fvm's own stdio, passed as
+ * it is, must not be a directory of the host.
+ */
+static void setup_stdio(const struct join *j, int rootfd)
+{
+	int r;
+
 	if (setsid() < 0)
 		child_fail(j->report, ST_STDIO, errno);
 	if (j->ptysock >= 0) {
-		r = pty_child_setup(j->ptysock);
+		r = pty_child_setup(rootfd, j->ptysock);
 		if (r < 0)
 			child_fail(j->report, ST_PTY, -r);
-	} else if (!ex->stdin_open) {
-		int nul = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	} else if (!j->ex->stdin_open) {
+		int nul = vm_open_dev(rootfd, "dev/null", O_RDONLY, 1, 3);
 
-		if (nul < 0 || dup2(nul, 0) < 0)
+		if (nul < 0)
+			child_fail(j->report, ST_DEVNULL, -nul);
+		if (dup2(nul, 0) < 0)
 			child_fail(j->report, ST_STDIO, errno);
+		close(nul);
 	}
-	/* nothing of fvm's (store fds!) and nothing else of the caller's goes in */
-	syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC);
+	for (int fd = 0; fd < 3; fd++) {
+		struct stat st;
+
+		if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode))
+			child_fail(j->report, ST_STDIO_DIR, fd);
+	}
+}
+
+/* In the program's process, already in the VM: become the user and exec. */
+_Noreturn static void child_main(const struct join *j)
+{
+	char *const *argv = j->ex->argv;
+	struct vm_user u = { 0 };
+	char *shell_argv[2];
+	char argv0[PATH_MAX];
+	int rootfd, r;
+
+	/* the caller's terminals stay out of the VM: the relay's pipes go in */
+	r = relay_child(j->relay);
+	if (r < 0)
+		child_fail(j->report, ST_STDIO, -r);
+	/* fds 0-2 that fvm opened itself (it was started without them) go too */
+	for (int fd = 0; fd < 3; fd++)
+		if (fcntl(fd, F_GETFD) > 0)   /* FD_CLOEXEC: never the caller's */
+			close(fd);
+	/*
+	 * Before any path is looked up in the VM, every fd but stdio and our
+	 * two channels to fvm goes: a store dir or a host cgroup dir left open
+	 * would be a way out of the VM's root through /proc/self/fd.
+	 */
+	r = close_all_but(j->report, j->ptysock);
+	if (r < 0)
+		child_fail(j->report, ST_STDIO, -r);
+	rootfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);   /* the VM's, since setns */
+	if (rootfd < 0)
+		child_fail(j->report, ST_SETNS, errno);
+	load_user(j, rootfd, &u);
+	become_user(j, &u);
+	enter_cwd(j, rootfd);
+	setup_stdio(j, rootfd);
+	syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC);   /* rootfd and the channels too */
 	r = harden_finish(&j->vm->cfg);
 	if (r < 0)
 		child_fail(j->report, ST_HARDEN, -r);
@@ -221,10 +261,24 @@ _Noreturn static void child_main(const struct join *j)
 	child_fail(j->report, ST_EXEC, errno);
 }
 
+/* The VM's /etc/passwd or /etc/group is not something fvm reads. */
+static int report_id_file(const struct join *j, const struct exec_report *rep,
+			  struct fvm_error *err)
+{
+	const char *file = rep->stage == ST_PASSWD ? "/etc/passwd" : "/etc/group";
+	int e = rep->err;
+
+	return fvm_errf(err, -e, "VM '%s': cannot read its %s: %s (fvm parses it itself, as a regular file of at most %u MiB reached without symlinks)",
+			j->vm->cfg.name, file,
+			e == ELOOP ? "it is a symlink, or under one" : e == EINVAL ? "not a regular file"
+			: e == EFBIG ? "too large" : strerror(e), PASSWD_FILE_MAX >> 20);
+}
+
 static int report_error(const struct join *j, const struct exec_report *rep, struct fvm_error *err)
 {
 	const char *name = j->vm->cfg.name;
 	const char *prog = j->ex->argv && j->ex->argv[0] ? j->ex->argv[0] : "the login shell";
+	const char *user = j->ex->user ? j->ex->user : "root";
 	int e = rep->err;
 
 	switch (rep->stage) {
@@ -235,17 +289,31 @@ static int report_error(const struct join *j, const struct exec_report *rep, str
 			err->exec_failed = true;
 		return -e;
 	case ST_NOUSER:
-		return fvm_errf(err, -e, "VM '%s': no user or group '%s' in the VM's /etc/passwd or /etc/group",
-				name, j->ex->user);
+		if (e == EINVAL)
+			return fvm_errf(err, -e, "VM '%s': bad --user '%s': use USER[:GROUP], each a name or a number",
+					name, user);
+		return fvm_errf(err, -e, "VM '%s': no user or group '%s' in the VM's /etc/passwd or /etc/group%s",
+				name, user, e == ESRCH ? "" : ": out of memory");
+	case ST_PASSWD:
+	case ST_GROUP:
+		return report_id_file(j, rep, err);
 	case ST_ROOTLESS_USER:
 		return fvm_errf(err, -e, "VM '%s': a rootless VM has one user, root (which is you on the host): --user '%s' needs fvm run as root",
 				name, j->ex->user);
 	case ST_CWD:
 		return fvm_errf(err, -e, "VM '%s': cannot change to directory '%s' in the VM: %s", name,
-				j->ex->cwd, strerror(e));
+				j->ex->cwd ? j->ex->cwd : "/",
+				e == ELOOP ? "a symlink loop, or a /proc magic link such as /proc/self/fd/N (never followed)"
+				: e == EXDEV ? "it is outside the VM's root" : strerror(e));
+	case ST_DEVNULL:
+		return fvm_errf(err, -e, "VM '%s': its /dev/null is not the null device (%s): restart the VM with 'fvm stop %s'",
+				name, strerror(e), name);
+	case ST_STDIO_DIR:
+		return fvm_errf(err, -EISDIR, "VM '%s': fvm's %s is a directory, which would open the host's files to the VM: redirect it",
+				name, e == 0 ? "stdin" : e == 1 ? "stdout" : "stderr");
 	case ST_USER:
-		return fvm_errf(err, -e, "VM '%s': cannot become user '%s': %s", name,
-				j->ex->user ? j->ex->user : "root", strerror(e));
+		return fvm_errf(err, -e, "VM '%s': cannot become user '%s': %s", name, user,
+				strerror(e));
 	case ST_SETNS:
 		return fvm_errf(err, -e, "VM '%s': cannot enter its namespaces: %s", name, strerror(e));
 	case ST_CGROUP:
@@ -273,23 +341,6 @@ static int wait_status(pid_t pid)
 	if (WIFEXITED(st))
 		return WEXITSTATUS(st);
 	return 128 + WTERMSIG(st);
-}
-
-/* Forward signals to @child until it exits. */
-static void forward_until_exit(int sfd, int child_pidfd, pid_t child)
-{
-	for (;;) {
-		struct pollfd p[2] = { { .fd = sfd, .events = POLLIN }, { .fd = child_pidfd, .events = POLLIN } };
-		struct signalfd_siginfo si;
-
-		if (poll(p, 2, -1) < 0 && errno != EINTR)
-			return;
-		while (read(sfd, &si, sizeof(si)) == sizeof(si))
-			if (si.ssi_signo != SIGCHLD && si.ssi_signo != SIGWINCH)
-				kill(child, (int)si.ssi_signo);
-		if (p[1].revents & POLLIN)
-			return;
-	}
 }
 
 /*
@@ -327,17 +378,43 @@ _Noreturn static void enter_main(const struct join *j)
 	_exit(0);
 }
 
+/*
+ * The program's process @pid exists: wait for its exec (or its report of
+ * why not), relay its pty or pipes and forward signals, then collect its
+ * exit status.
+ */
+static int attend_program(const struct join *j, pid_t pid, int rep_fd, int ptysock,
+			  struct relay *rl, int sfd, int *ret_status, struct fvm_error *err)
+{
+	_cleanup_close_ int cpidfd = (int)syscall(SYS_pidfd_open, pid, 0), master = -1;
+	struct exec_report rep;
+
+	if (ptysock >= 0 && fds_recv(ptysock, &master, 1) < 0)
+		master = -1;
+	if (read_all(rep_fd, &rep, sizeof(rep)) == sizeof(rep)) {
+		wait_status(pid);
+		return report_error(j, &rep, err);
+	}
+	if (master >= 0)
+		pty_relay(master, cpidfd, pid, sfd);
+	else
+		relay_run(rl, cpidfd, pid, sfd);
+	*ret_status = wait_status(pid);
+	return 0;
+}
+
 static int run_joined(struct join *j, int *ret_status, struct fvm_error *err)
 {
 	static const int fwd[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH,
 				   SIGCHLD, SIGCONT };
-	_cleanup_close_ int sfd = -1, cpidfd = -1, master = -1, go_r = -1, go_w = -1;
+	_cleanup_close_ int sfd = -1, go_r = -1, go_w = -1;
 	_cleanup_(cgroup_release) struct vm_cgroup cg = VM_CGROUP_INIT;
+	_cleanup_(relay_release) struct relay rl = RELAY_INIT;
 	int rep_pipe[2], ps[2] = { -1, -1 }, cgr = 0;
 	char cwd[PATH_MAX];
 	struct exec_report rep;
 	sigset_t mask, old;
-	pid_t pid, mid;
+	pid_t mid;
 	ssize_t n;
 
 	j->caller_cwd = getcwd(cwd, sizeof(cwd));
@@ -354,6 +431,14 @@ static int run_joined(struct join *j, int *ret_status, struct fvm_error *err)
 		go_r = gp[0];
 		go_w = gp[1];
 	}
+	if (!j->ex->tty) {
+		int r = relay_setup(&rl, j->ex->stdin_open);
+
+		if (r < 0)
+			return fvm_errf(err, r, "cannot prepare to join VM '%s': pipes for the terminal: %s",
+					j->vm->cfg.name, strerror(-r));
+	}
+	j->relay = &rl;
 	if (pipe2(rep_pipe, O_CLOEXEC) < 0)
 		return fvm_errf(err, -errno, "cannot prepare to join VM '%s': %s", j->vm->cfg.name,
 				strerror(errno));
@@ -383,6 +468,7 @@ static int run_joined(struct join *j, int *ret_status, struct fvm_error *err)
 	close(rep_pipe[1]);
 	if (ps[1] >= 0)
 		close(ps[1]);
+	relay_started(&rl);
 	if (mid > 0 && go_w >= 0) {
 		cgr = cgroup_enter(j->vm, &cg, mid, err);
 		if (cgr == 0 && write(go_w, "g", 1) != 1)
@@ -409,27 +495,12 @@ static int run_joined(struct join *j, int *ret_status, struct fvm_error *err)
 		return fvm_errf(err, -e, "VM '%s': cannot start a process inside it: %s",
 				j->vm->cfg.name, strerror(e));
 	}
-	pid = (pid_t)rep.err;
-	cpidfd = (int)syscall(SYS_pidfd_open, pid, 0);
-	if (ps[0] >= 0) {
-		if (fds_recv(ps[0], &master, 1) < 0)
-			master = -1;
-		close(ps[0]);
-	}
-	n = read_all(rep_pipe[0], &rep, sizeof(rep));
+	cgr = attend_program(j, (pid_t)rep.err, rep_pipe[0], ps[0], &rl, sfd, ret_status, err);
 	close(rep_pipe[0]);
-	if (n == sizeof(rep)) {
-		wait_status(pid);
-		sigprocmask(SIG_SETMASK, &old, NULL);
-		return report_error(j, &rep, err);
-	}
-	if (master >= 0)
-		pty_relay(master, cpidfd, pid, sfd);
-	else
-		forward_until_exit(sfd, cpidfd, pid);
-	*ret_status = wait_status(pid);
+	if (ps[0] >= 0)
+		close(ps[0]);
 	sigprocmask(SIG_SETMASK, &old, NULL);
-	return 0;
+	return cgr;
 }
 
 /* Wait up to @ms for the process behind @pidfd to exit. */

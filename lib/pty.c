@@ -22,18 +22,21 @@
 
 #include "pty.h"
 #include "util.h"
+#include "vmpath.h"
 
 /**
- * pty_child_setup() - in the program's process: open a pty in the VM,
- * make it the controlling terminal and stdio, send the master over @sock.
+ * pty_child_setup() - in the program's process: open a pty in the VM's
+ * devpts (the ptmx device itself below the VM's root @rootfd, not the VM's
+ * /dev/ptmx symlink), make it the controlling terminal and stdio, send
+ * the master over @sock.
  */
-int pty_child_setup(int sock)
+int pty_child_setup(int rootfd, int sock)
 {
 	int unlock = 0, peer, r;
-	_cleanup_close_ int master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+	_cleanup_close_ int master = vm_open_dev(rootfd, "dev/pts/ptmx", O_RDWR, 5, 2);
 
 	if (master < 0)
-		return -errno;
+		return master;
 	if (ioctl(master, TIOCSPTLCK, &unlock) < 0)
 		return -errno;
 	peer = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY);

@@ -5,7 +5,7 @@
 
 #include <sys/types.h>
 
-int pty_child_setup(int sock);
+int pty_child_setup(int rootfd, int sock);
 void pty_relay(int master, int child_pidfd, pid_t child, int sfd);
 
 #endif
