@@ -14,7 +14,9 @@
  * ("extra" roots), whose root directory in the upper layer is the user's.
  */
 #include <errno.h>
+#include <limits.h>
 #include <linux/mount.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -62,8 +64,9 @@ static int add(struct host_mount **v, size_t *n, const char *target, unsigned lo
 {
 	struct host_mount *nv;
 
-	/* a later mount on the same path or above it hides this one */
-	for (size_t i = 0; i < *n; i++)
+	/* a later mount on the same path or above it hides this one (an
+	 * extra root is no mount: the host mounts below it stay) */
+	for (size_t i = 0; !extra && i < *n; i++)
 		if (!(*v)[i].extra && path_has_prefix((*v)[i].target, target)) {
 			free((*v)[i].target);
 			memmove(&(*v)[i], &(*v)[i + 1], (*n - i - 1) * sizeof(**v));
@@ -87,7 +90,7 @@ static int add(struct host_mount **v, size_t *n, const char *target, unsigned lo
 /*
  * The VM's path policies as entries of the mount vector: share, private and
  * ro are mounts on top of what is below them; hide is a whiteout, and a
- * hidden host mount gets no overlay at all.
+ * hidden host mount, or one at or below a private path, gets no overlay.
  */
 static int add_policies(const struct vm_config *cfg, const char *home, struct host_mount **v,
 			size_t *n)
@@ -99,7 +102,10 @@ static int add_policies(const struct vm_config *cfg, const char *home, struct ho
 	for (size_t i = 0; r == 0 && i < np; i++) {
 		struct host_mount *nv;
 
-		if (p[i].kind == FVM_POLICY_HIDE)
+		/* below a hidden or private path the VM sees nothing of the
+		 * host: no overlay there (a host mount below a private
+		 * directory would otherwise show in a dir the VM made) */
+		if (p[i].kind == FVM_POLICY_HIDE || p[i].kind == FVM_POLICY_PRIVATE)
 			for (size_t k = 0; k < *n; k++)
 				if ((*v)[k].kind == MK_OVERLAY && path_has_prefix((*v)[k].target, p[i].path) &&
 				    strcmp((*v)[k].target, "/")) {
@@ -161,6 +167,7 @@ int host_mounts_read(const char *store_path, const struct vm_config *cfg, const 
 	struct libmnt_table *tb = mnt_new_table_from_file("/proc/self/mountinfo");
 	struct libmnt_iter *it = mnt_new_iter(MNT_ITER_FORWARD);
 	struct libmnt_fs *fs;
+	_cleanup_free_ char *real_home = NULL;
 	struct host_mount *v = NULL;
 	size_t n = 0;
 	int r = 0;
@@ -180,6 +187,14 @@ int host_mounts_read(const char *store_path, const struct vm_config *cfg, const 
 	}
 	if (r == 0 && (n == 0 || strcmp(v[0].target, "/")))
 		r = fvm_errf(err, -EIO, "the host's mount table has no root mount");
+	/* the home as the kernel names it: an overlay at a path through a
+	 * symlink (/home -> /usr/home) would not attach, and the VM would
+	 * see the read-only base there */
+	if (home && *home == '/') {
+		real_home = realpath(home, NULL);
+		if (real_home)
+			home = real_home;
+	}
 	if (r == 0 && rootless) {
 		const char *extras[] = { home, "/tmp", "/var/tmp" };
 

@@ -27,9 +27,21 @@
  *     full, random, urandom, tty; a devpts instance of its own; a private
  *     tmpfs /dev/shm; an mqueue instance) and /sys (read-only) are added.
  *  4. pivot_root into the new root and detach the old one.
+ *
+ * Failing closed. Rootless, the base of the VM's tree is the host's, read-
+ * only (rootless_base): where an overlay is missing, the VM would see the
+ * host's live tree. So an overlay that cannot be made stops the boot for
+ * a tree the user can write (boot.c overlay_required), a mount the user
+ * cannot list gets an empty cover, and host paths are opened following no
+ * symlink (hostpath.c). As root a missing overlay leaves the mount point
+ * showing the directory below it through the root overlay: copy-on-write,
+ * the VM's own. An attach that fails because the VM removed or replaced
+ * the mount point in its layer (ENOENT, ELOOP, ENOTDIR) leaves the VM's
+ * own entry there; any other failure stops the boot.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/mount.h>
 #include <linux/openat2.h>
 #include <stdio.h>
@@ -149,15 +161,22 @@ static int bind_at(const char *src, int rootfd, const char *target, bool recursi
 	return attach(t, rootfd, target);
 }
 
-/* Lower layer of @hm: an idmapped clone as root, the plain directory rootless. */
+/* Lower layer of @hm: an idmapped clone as root, the plain directory
+ * rootless; the path is resolved following no symlink (hostpath.c) */
 static int lower_open(const struct host_mount *hm, int idmap_userns)
 {
 	struct mount_attr a = { .attr_set = MOUNT_ATTR_IDMAP, .userns_fd = (__u64)idmap_userns };
+	_cleanup_close_ int d = -1;
 	int t;
 
-	if (idmap_userns < 0)
-		return open(hm->target, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	t = sys_open_tree(AT_FDCWD, hm->target, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+	if (idmap_userns < 0) {
+		t = host_path_open(hm->target, O_RDONLY | O_DIRECTORY);
+		return t < 0 ? (errno = -t, -1) : t;
+	}
+	d = host_path_open(hm->target, O_PATH | O_DIRECTORY);
+	if (d < 0)
+		return errno = -d, -1;
+	t = sys_open_tree(d, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
 	if (t < 0)
 		return -1;
 	if (sys_mount_setattr(t, "", AT_EMPTY_PATH, &a) < 0) {
@@ -215,6 +234,39 @@ static bool deepest_overlay(const struct host_mount *all, size_t n, const struct
 	return true;
 }
 
+/* An empty, read-only, unreadable tmpfs: what the VM sees where it may not see the host's. */
+static int cover_make(int *ret_mnt)
+{
+	static const char *const emptyopts[] = { "size", "4k", "mode", "0000", NULL };
+	int m = fs_new("tmpfs", emptyopts, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
+			MOUNT_ATTR_NOEXEC);
+
+	if (m < 0)
+		return m;
+	*ret_mnt = m;
+	return 0;
+}
+
+/*
+ * Rootless, overlayfs refuses (EINVAL) a lower layer with mounts below it:
+ * in a user namespace they are locked, and the kernel will not show what
+ * they cover. Name the mount below and the ways out.
+ */
+static int locked_error(const struct fvm_vm *vm, const struct host_mount *all, size_t n,
+			const struct host_mount *hm, struct fvm_error *err)
+{
+	const char *sub = NULL, *t = hm->target;
+
+	for (size_t i = 0; !sub && i < n; i++)
+		if (all[i].kind == MK_OVERLAY && !all[i].extra && strcmp(all[i].target, t) &&
+		    path_has_prefix(all[i].target, t))
+			sub = all[i].target;
+	return fvm_errf(err, -EINVAL,
+			"VM '%s': cannot make %s copy-on-write rootless: %s%s is a mount below it (the kernel refuses an overlay over mounts it locks in a user namespace); run fvm as root, or choose for the whole tree with 'fvm config %s' (--private %s: empty and the VM's own, --hide %s, or --share %s: the host's live tree), or unmount %s",
+			vm->cfg.name, t, sub ? sub : "something", sub ? "" : " (see findmnt -R)",
+			vm->cfg.name, t, t, t, sub ? sub : "it");
+}
+
 /*
  * overlay_make() - a detached copy-on-write overlay of one host mount
  * @idmap_userns: the VM's user namespace as root (idmapped lower), -1 rootless
@@ -231,10 +283,11 @@ static int overlay_make(struct fvm_vm *vm, const struct host_mount *all, size_t 
 	const char *step;
 	int m, r;
 
-	/* rootless, a mount we cannot read gets no layer: the VM sees it as is */
+	/* rootless, a mount we cannot read cannot be a lower: the VM gets an
+	 * empty cover there, never the host's live tree (it could name and
+	 * connect to a socket in a directory it may only search) */
 	if (idmap_userns < 0 && access(hm->target, R_OK | X_OK) < 0)
-		return fvm_errf(err, -errno, "VM '%s': cannot read %s: %s", vm->cfg.name, hm->target,
-				strerror(errno));
+		return cover_make(ret_mnt);
 	r = layer_open(vm, hm->target, &upper, &work, err);
 	if (r < 0)
 		return r;
@@ -271,18 +324,32 @@ static int overlay_make(struct fvm_vm *vm, const struct host_mount *all, size_t 
 	return 0;
 fail:
 	r = -errno;
+	if (idmap_userns < 0 && r == -EINVAL)
+		return locked_error(vm, all, n, hm, err);
 	return fvm_errf(err, r, "VM '%s': cannot %s for %s: %s", vm->cfg.name, step, hm->target,
 			strerror(-r));
 }
 
-/* policy share: the host's own tree at that path (idmapped as root) */
+/* policy share: the host's own tree at that path (idmapped as root),
+ * looked up again at each boot following no symlink */
 static int share_make(const struct fvm_vm *vm, const struct host_mount *hm, int idmap_userns,
 		      int *ret_mnt, struct fvm_error *err)
 {
 	struct mount_attr a = { .attr_set = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV };
-	int t = sys_open_tree(AT_FDCWD, hm->target, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE |
-			      AT_SYMLINK_NOFOLLOW);
+	_cleanup_close_ int d = host_path_open(hm->target, O_PATH);
+	int t;
 
+	if (d == -ELOOP) {
+		char link[PATH_MAX] = "a component";
+
+		host_path_symlink(hm->target, link, sizeof(link));
+		return fvm_errf(err, -ELOOP, "VM '%s': cannot share %s: %s is a symlink on the host now, and fvm follows none; put the directory back, or change the policy with 'fvm config %s --share PATH'",
+				vm->cfg.name, hm->target, link, vm->cfg.name);
+	}
+	if (d < 0)
+		return fvm_errf(err, d, "VM '%s': cannot share %s: %s on the host (change the policy with 'fvm config %s')",
+				vm->cfg.name, hm->target, strerror(-d), vm->cfg.name);
+	t = sys_open_tree(d, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE | AT_EMPTY_PATH);
 	if (t < 0)
 		return fvm_errf(err, -errno, "VM '%s': cannot share %s: %s", vm->cfg.name, hm->target,
 				strerror(errno));
@@ -538,7 +605,7 @@ int root_setup(struct fvm_vm *vm, const struct host_mount *mounts, const int *ov
 		if (ovl_fds[i] < 0)
 			continue;
 		r = attach(ovl_fds[i], rootfd, mounts[i].target);
-		if (r < 0 && r != -ENOENT && r != -ELOOP && r != -ENOTDIR && r != -EXDEV)
+		if (r < 0 && r != -ENOENT && r != -ELOOP && r != -ENOTDIR)
 			return fvm_errf(err, r, "VM '%s': cannot attach the overlay of %s: %s",
 					vm->cfg.name, mounts[i].target, strerror(-r));
 		/* a mount point the VM replaced or removed stays the VM's own */

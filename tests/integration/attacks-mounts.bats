@@ -1,0 +1,153 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: LGPL-2.1-or-later
+#
+# attacks-mounts.bats - the VM's file system view where the host's mount
+# table or a policy path does not cooperate: a mount below a tree that
+# must be copy-on-write, a policy path whose component became a symlink,
+# uid ranges and stores of other stores, other engines' mounts.
+#
+# The rootless cases need a mount on the host, which only root can make:
+# the root run makes it under the test's scratch dir and then runs fvm
+# rootless as uid 65534 (as_user), with a home and a store of its own -
+# exactly a user with a FUSE or tmpfs mount under their home.
+
+load helpers
+
+NOBODY=65534
+TEST_MOUNTS=()
+
+# test_mount ARGS... TARGET: mount(8) as root (TARGET made if missing),
+# unmounted in teardown
+test_mount() {
+	mkdir -p "${!#}" && mount "$@" && TEST_MOUNTS+=("${!#}")
+}
+
+# user_setup: a home ($UHOME, below /tmp like every scratch dir) and a
+# store ($USTORE) for uid 65534
+user_setup() {
+	is_root || skip "making a host mount needs root: the root run tests the rootless path as uid $NOBODY"
+	command -v setpriv >/dev/null || skip "no setpriv(1)"
+	UHOME=$SCRATCH/uhome
+	USTORE=$TEST_ROOT/ustore
+	mkdir -p "$UHOME" "$USTORE"
+	chown "$NOBODY:$NOBODY" "$UHOME" "$USTORE"
+	chmod 700 "$USTORE"
+}
+
+# ufvm ARGS...: fvm run rootless as uid 65534 with its home and store
+ufvm() {
+	setpriv --reuid=$NOBODY --regid=$NOBODY --clear-groups \
+		env HOME="$UHOME" FVM_HOME="$USTORE" timeout -k 5 60 "$FVM" "$@" 3>&-
+}
+
+teardown() {
+	local n i
+	if [[ -n ${USTORE-} && -d $USTORE/vms ]]; then
+		for n in $(ls -A "$USTORE/vms"); do
+			ufvm rm -f "$n" >/dev/null 2>&1 || true
+		done
+	fi
+	for ((i = ${#TEST_MOUNTS[@]} - 1; i >= 0; i--)); do
+		umount "${TEST_MOUNTS[i]}" || umount -l "${TEST_MOUNTS[i]}"
+	done
+	fvm_teardown
+}
+
+# unix_listener PATH: a host process listening on PATH (mode 666) for 20 s
+unix_listener() {
+	"$PROBE" listen-unix "$1" 20 </dev/null >"$SCRATCH/listen.out" 2>&1 3>&- &
+	bg_track $!
+	wait_for 5 test -S "$1"
+	chmod 666 "$1"
+}
+
+# ---- 1. a tree that cannot be copy-on-write is never the host's live tree ----
+
+@test "mounts: rootless, a mount below the home and /tmp stops the boot with the way out" {
+	user_setup
+	test_mount -t tmpfs -o mode=1777 tmpfs "$UHOME/sub"
+	unix_listener "$UHOME/sock"
+	ufvm create web 2>/dev/null
+	# before: /tmp and the home fell back to the host's live tree, read-only,
+	# and the socket there was connectable
+	run --separate-stderr ufvm run web -- "$PROBE" connect-unix "$UHOME/sock"
+	assert_ne "$output" ok "connect from the VM to a host socket in the user's home"
+	assert_status 125
+	assert_contains "$stderr" "cannot make /tmp copy-on-write rootless: $UHOME/sub is a mount below it"
+	assert_contains "$stderr" "--private /tmp"
+	assert_fvm_error
+	# (the listener takes one connection: after the VM's try)
+	run -0 setpriv --reuid=$NOBODY --regid=$NOBODY --clear-groups "$PROBE" connect-unix "$UHOME/sock"
+	assert_eq "$output" ok "uid $NOBODY can connect on the host: the socket is live"
+}
+
+@test "mounts: rootless, --private /tmp boots past a mount below /tmp, host objects out of reach" {
+	user_setup
+	test_mount -t tmpfs -o mode=1777 tmpfs "$UHOME/sub"
+	unix_listener "$UHOME/sock"
+	mkfifo -m 666 "$UHOME/fifo"
+	ufvm create --private /tmp web 2>/dev/null
+	# (the probe lives below /tmp too: sh of the host's / instead)
+	run -0 --separate-stderr ufvm run web -- sh -c "ls -A /tmp; [ -e '$UHOME/sock' ] || echo no-sock; [ -e '$UHOME/fifo' ] || echo no-fifo"
+	assert_eq "$output" $'no-sock\nno-fifo' "the host's socket and FIFO, from a VM with its own, empty /tmp"
+}
+
+@test "mounts: rootless, under --share /tmp a mount below still gets its own overlay" {
+	user_setup
+	test_mount -t tmpfs -o mode=1777 tmpfs "$UHOME/sub"
+	echo host >"$UHOME/sub/f"
+	chown "$NOBODY:$NOBODY" "$UHOME/sub/f"
+	ufvm create --share /tmp web 2>/dev/null
+	# before: the extra root /tmp dropped every host mount below it, so the
+	# tmpfs came live with the shared /tmp and the write reached the host
+	run -0 --separate-stderr ufvm run web -- sh -c "echo vm >'$UHOME/sub/f' && cat '$UHOME/sub/f'"
+	assert_eq "$output" vm "the VM sees its own write"
+	assert_eq "$(cat "$UHOME/sub/f")" host "the host's file in the mount below the shared /tmp"
+}
+
+@test "mounts: rootless, a mount the user cannot list is covered, not shown live" {
+	user_setup
+	mkdir -m 711 "$UHOME/secret"
+	test_mount -t tmpfs -o mode=0711 tmpfs "$UHOME/secret"
+	unix_listener "$UHOME/secret/sock"
+	ufvm create --share /tmp web 2>/dev/null
+	run -0 --separate-stderr ufvm run web -- "$PROBE" connect-unix "$UHOME/secret/sock"
+	assert_ne "$output" ok "connect from the VM to a socket in a mount it cannot read"
+	run -0 setpriv --reuid=$NOBODY --regid=$NOBODY --clear-groups "$PROBE" connect-unix "$UHOME/secret/sock"
+	assert_eq "$output" ok "uid $NOBODY can connect on the host, by name: the socket is live"
+}
+
+@test "mounts: as root, a mount that cannot be overlaid shows the copy-on-write dir below it" {
+	is_root || skip "root mode: rootless cannot make a host mount"
+	mkdir "$SCRATCH/ram"
+	echo below >"$SCRATCH/ram/under"
+	# ramfs cannot be idmapped: its overlay cannot be made as root
+	test_mount -t ramfs ramfs "$SCRATCH/ram"
+	echo over >"$SCRATCH/ram/over"
+	unix_listener "$SCRATCH/ram/sock"
+	fvm create web
+	run -0 --separate-stderr fvm run web -- ls "$SCRATCH/ram"
+	assert_eq "$output" under "the VM sees the directory below the mount, through its root overlay"
+	run -0 --separate-stderr fvm run web -- "$PROBE" connect-unix "$SCRATCH/ram/sock"
+	assert_eq "$output" errno=ENOENT "the host's socket in that mount"
+	run -0 --separate-stderr fvm run web -- sh -c "echo vm >'$SCRATCH/ram/under'"
+	assert_eq "$(cat "$SCRATCH/ram/over")" over "the host's mount"
+	run -0 --separate-stderr fvm run web -- cat "$SCRATCH/ram/under"
+	assert_eq "$output" vm "the VM's own copy"
+}
+
+@test "mounts: as root, a tmpfs below a copy-on-write tree gets its own overlay" {
+	is_root || skip "root mode: rootless cannot make a host mount"
+	mkdir "$SCRATCH/t"
+	test_mount -t tmpfs tmpfs "$SCRATCH/t"
+	echo host >"$SCRATCH/t/f"
+	unix_listener "$SCRATCH/t/sock"
+	fvm create web
+	run -0 --separate-stderr fvm run web -- sh -c "echo vm >'$SCRATCH/t/f'; cat '$SCRATCH/t/f'"
+	assert_eq "$output" vm
+	assert_eq "$(cat "$SCRATCH/t/f")" host "the host's file in the tmpfs"
+	run -0 --separate-stderr fvm run web -- "$PROBE" connect-unix "$SCRATCH/t/sock"
+	assert_ne "$output" ok "connect from the VM to a host socket in the tmpfs"
+	run -0 "$PROBE" connect-unix "$SCRATCH/t/sock"
+	assert_eq "$output" ok "the host can connect: the socket is live"
+}
