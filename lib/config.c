@@ -12,6 +12,7 @@
  * they are applied parents first.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
@@ -46,7 +47,6 @@ int policy_parse_name(const char *s, enum fvm_policy_kind *ret)
 static int check_policy(const struct fvm_policy *p, struct fvm_error *err)
 {
 	const char *s = p->path;
-	struct stat st;
 
 	if (!s || *s != '/' || strstr(s, "/../") || strstr(s, "/./") || strstr(s, "//") ||
 	    strlen(s) >= PATH_MAX || (strlen(s) >= 3 && !strcmp(s + strlen(s) - 3, "/..")) ||
@@ -58,15 +58,63 @@ static int check_policy(const struct fvm_policy *p, struct fvm_error *err)
 	if (path_has_prefix(s, "/proc") || path_has_prefix(s, "/sys") || path_has_prefix(s, "/dev"))
 		return fvm_errf(err, -EINVAL, "--%s %s: /proc, /sys and /dev are the VM's own, not host paths",
 				policy_name(p->kind), s);
-	if ((p->kind == FVM_POLICY_SHARE || p->kind == FVM_POLICY_PRIVATE || p->kind == FVM_POLICY_RO) &&
-	    lstat(s, &st) < 0)
-		return fvm_errf(err, -errno, "--%s %s: %s on the host", policy_name(p->kind), s,
-				strerror(errno));
-	if (p->kind == FVM_POLICY_PRIVATE && !S_ISDIR(st.st_mode))
-		return fvm_errf(err, -ENOTDIR, "--private %s: not a directory on the host", s);
-	if ((p->kind == FVM_POLICY_SHARE || p->kind == FVM_POLICY_RO) && S_ISLNK(st.st_mode))
-		return fvm_errf(err, -ELOOP, "--%s %s: a symlink on the host; name what it points to",
-				policy_name(p->kind), s);
+	if (p->kind == FVM_POLICY_COW)
+		return 0;
+	return policy_check_host(NULL, p->kind, s, err);
+}
+
+/* The error for @path of policy @k, whose component @link is a symlink. */
+static int symlink_error(const char *vm, enum fvm_policy_kind k, const char *path,
+			 const char *link, struct fvm_error *err)
+{
+	if (!vm)
+		return fvm_errf(err, -ELOOP, "--%s %s: %s is a symlink on the host, and fvm follows none; name the real path",
+				policy_name(k), path, link);
+	return fvm_errf(err, -ELOOP, "VM '%s': its policy --%s %s no longer holds: %s is a symlink on the host now, and fvm follows none; put the directory back, or change the policy with 'fvm config %s' (--cow %s, and the real path)",
+			vm, policy_name(k), path, link, vm, path);
+}
+
+/**
+ * policy_check_host() - does policy path @path still name what it named?
+ * @vm: the VM's name at boot, NULL at create (for the message)
+ *
+ * No component may be a symlink on the host (fvm follows none, so a
+ * policy through one would silently apply elsewhere, or not at all): for
+ * --hide only the last may be (the whiteout hides the link). --share,
+ * --ro and --private need the path to exist at create, --private as a
+ * directory; at boot a path that went away is left to the VM's view
+ * (--share reports it when it binds).
+ *
+ * Return: 0, or -errno with @err filled.
+ */
+int policy_check_host(const char *vm, enum fvm_policy_kind k, const char *path,
+		      struct fvm_error *err)
+{
+	char link[PATH_MAX] = "a component", parent[PATH_MAX];
+	_cleanup_close_ int fd = -1;
+	const char *what = path;
+	struct stat st;
+
+	if (k == FVM_POLICY_HIDE) {
+		/* the parent, which must exist as a directory of its own */
+		snprintf(parent, sizeof(parent), "%s", path);
+		*strrchr(parent, '/') = '\0';
+		what = parent[0] ? parent : "/";
+	}
+	fd = host_path_open(what, O_PATH);
+	if (fd == -ELOOP) {
+		host_path_symlink(what, link, sizeof(link));
+		return symlink_error(vm, k, path, link, err);
+	}
+	if (k == FVM_POLICY_HIDE || (vm && fd == -ENOENT))
+		return 0;   /* nothing there to hide or to bind: nothing reached */
+	if (fd < 0)
+		return vm ? fvm_errf(err, fd, "VM '%s': its policy --%s %s: %s on the host",
+				     vm, policy_name(k), path, strerror(-fd)) :
+			    fvm_errf(err, fd, "--%s %s: %s on the host", policy_name(k), path,
+				     strerror(-fd));
+	if (k == FVM_POLICY_PRIVATE && !vm && (fstat(fd, &st) < 0 || !S_ISDIR(st.st_mode)))
+		return fvm_errf(err, -ENOTDIR, "--private %s: not a directory on the host", path);
 	return 0;
 }
 

@@ -77,6 +77,8 @@ int policy_parse_name(const char *s, enum fvm_policy_kind *ret);
 int policies_effective(const struct vm_config *c, const char *home, struct policy **ret,
 		       size_t *ret_n);
 void policies_free(struct policy *p, size_t n);
+int policy_check_host(const char *vm, enum fvm_policy_kind k, const char *path,
+		      struct fvm_error *err);
 
 /* json.c */
 int config_load(struct fvm_vm *vm, struct fvm_error *err);

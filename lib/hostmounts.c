@@ -93,7 +93,7 @@ static int add(struct host_mount **v, size_t *n, const char *target, unsigned lo
  * hidden host mount, or one at or below a private path, gets no overlay.
  */
 static int add_policies(const struct vm_config *cfg, const char *home, struct host_mount **v,
-			size_t *n)
+			size_t *n, struct fvm_error *err)
 {
 	struct policy *p = NULL;
 	size_t np = 0;
@@ -102,6 +102,10 @@ static int add_policies(const struct vm_config *cfg, const char *home, struct ho
 	for (size_t i = 0; r == 0 && i < np; i++) {
 		struct host_mount *nv;
 
+		/* checked at create, but a component may be a symlink by now */
+		r = policy_check_host(cfg->name, p[i].kind, p[i].path, err);
+		if (r < 0)
+			break;
 		/* below a hidden or private path the VM sees nothing of the
 		 * host: no overlay there (a host mount below a private
 		 * directory would otherwise show in a dir the VM made) */
@@ -212,7 +216,7 @@ int host_mounts_read(const char *store_path, const struct vm_config *cfg, const 
 		}
 	}
 	if (r == 0)
-		r = add_policies(cfg, home, &v, &n);
+		r = add_policies(cfg, home, &v, &n, err);
 	/* parents first: an ancestor's path is always shorter (stable sort:
 	 * a policy on a mount point comes after that mount's overlay) */
 	for (size_t i = 1; r == 0 && i < n; i++)

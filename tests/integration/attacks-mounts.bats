@@ -151,3 +151,68 @@ unix_listener() {
 	run -0 "$PROBE" connect-unix "$SCRATCH/t/sock"
 	assert_eq "$output" ok "the host can connect: the socket is live"
 }
+
+# ---- 2. policy paths are looked up again at each boot, following no symlink ----
+
+@test "policies: a --share path whose parent became a symlink stops the boot, the other dir untouched" {
+	mkdir -p "$SCRATCH/d/out" "$SCRATCH/other/out"
+	echo mine >"$SCRATCH/other/out/secret"
+	fvm create --share "$SCRATCH/d/out" web
+	run -0 --separate-stderr fvm run web -- sh -c "echo 1 >'$SCRATCH/d/out/f'"
+	assert_eq "$(cat "$SCRATCH/d/out/f")" 1 "the share works"
+	# the parent is swapped for a symlink to another directory
+	mv "$SCRATCH/d" "$SCRATCH/d.old"
+	ln -s other "$SCRATCH/d"
+	# before: the boot followed it and shared $SCRATCH/other/out read-write
+	run --separate-stderr fvm run web -- sh -c "echo pwned >'$SCRATCH/d/out/secret'"
+	assert_status 125
+	assert_contains "$stderr" "VM 'web': its policy --share $SCRATCH/d/out no longer holds: $SCRATCH/d is a symlink on the host now"
+	assert_fvm_error
+	assert_eq "$(cat "$SCRATCH/other/out/secret")" mine "the directory the symlink points to"
+}
+
+@test "policies: a --share path that became a symlink itself says so" {
+	mkdir -p "$SCRATCH/out" "$SCRATCH/other"
+	fvm create --share "$SCRATCH/out" web
+	rmdir "$SCRATCH/out"
+	ln -s other "$SCRATCH/out"
+	# before: "cannot share ...: Invalid argument"
+	run --separate-stderr fvm run web -- true
+	assert_status 125
+	assert_contains "$stderr" "$SCRATCH/out is a symlink on the host now"
+	assert_fvm_error
+}
+
+@test "policies: --hide through a symlink is refused at create, and at boot when one appears" {
+	mkdir -p "$SCRATCH/real/keys" "$SCRATCH/d"
+	echo secret >"$SCRATCH/real/keys/k"
+	ln -s real "$SCRATCH/link"
+	# before: accepted, and the VM read the file through the symlink
+	run --separate-stderr fvm create --hide "$SCRATCH/link/keys" web
+	assert_status 125
+	assert_contains "$stderr" "--hide $SCRATCH/link/keys: $SCRATCH/link is a symlink on the host"
+	assert_fvm_error
+	# a hide whose last component is a symlink hides the link: fine
+	ln -s real/keys "$SCRATCH/klink"
+	fvm create --hide "$SCRATCH/klink" --hide "$SCRATCH/d/keys" web
+	run -0 --separate-stderr fvm run web -- sh -c "[ -e '$SCRATCH/klink' ] || [ -L '$SCRATCH/klink' ] || echo hidden"
+	assert_eq "$output" hidden
+	# a component that becomes a symlink after create stops the boot
+	rmdir "$SCRATCH/d"
+	ln -s real "$SCRATCH/d"
+	run --separate-stderr fvm run web -- cat "$SCRATCH/d/keys/k"
+	assert_status 125
+	assert_ne "$output" secret "the VM read what it should not see"
+	assert_contains "$stderr" "its policy --hide $SCRATCH/d/keys no longer holds: $SCRATCH/d is a symlink on the host now"
+}
+
+@test "policies: --ro and --private through a symlink are refused at create" {
+	mkdir -p "$SCRATCH/real/sub"
+	ln -s real "$SCRATCH/link"
+	run --separate-stderr fvm create --ro "$SCRATCH/link/sub" web
+	assert_status 125
+	assert_contains "$stderr" "$SCRATCH/link is a symlink on the host"
+	run --separate-stderr fvm create --private "$SCRATCH/link/sub" web
+	assert_status 125
+	assert_contains "$stderr" "$SCRATCH/link is a symlink on the host"
+}
