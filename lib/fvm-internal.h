@@ -93,7 +93,8 @@ int store_lock(struct fvm_store *store, struct fvm_error *err);
 int vm_lock(struct fvm_vm *vm, struct fvm_error *err);
 
 /* idmap.c */
-int idmap_allocate(struct fvm_store *store, uid_t *ret_base, struct fvm_error *err);
+int idmap_allocate(struct fvm_store *store, const char *name, uid_t *ret_base,
+		   struct fvm_error *err);
 int idmap_write(pid_t pid, const struct vm_config *cfg, uid_t caller_uid, gid_t caller_gid);
 
 /* vm.c */

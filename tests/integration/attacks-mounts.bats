@@ -40,8 +40,23 @@ ufvm() {
 		env HOME="$UHOME" FVM_HOME="$USTORE" timeout -k 5 60 "$FVM" "$@" 3>&-
 }
 
+EXTRA_STORES=()
+
+# other_store NAME: path of a second store of the test ($TEST_ROOT/NAME),
+# whose VMs teardown removes
+other_store() {
+	EXTRA_STORES+=("$TEST_ROOT/$1")
+	echo "$TEST_ROOT/$1"
+}
+
 teardown() {
-	local n i
+	local n i s
+	for s in "${EXTRA_STORES[@]}"; do
+		[[ -d $s/vms ]] || continue
+		for n in $(ls -A "$s/vms"); do
+			FVM_HOME=$s fvm rm -f "$n" >/dev/null 2>&1 || true
+		done
+	done
 	if [[ -n ${USTORE-} && -d $USTORE/vms ]]; then
 		for n in $(ls -A "$USTORE/vms"); do
 			ufvm rm -f "$n" >/dev/null 2>&1 || true
@@ -215,4 +230,42 @@ unix_listener() {
 	run --separate-stderr fvm create --private "$SCRATCH/link/sub" web
 	assert_status 125
 	assert_contains "$stderr" "$SCRATCH/link is a symlink on the host"
+}
+
+# ---- 3. uid ranges are the machine's, not a store's ----
+
+# registry_has BASE STORE NAME: the uid range registry records that VM
+registry_has() {
+	grep -qxF "$1"$'\t'"$2"$'\t'"$3" "${FVM_UID_REGISTRY:-/var/lib/fvm-idmap/ranges}"
+}
+
+@test "uid ranges: VMs of two stores get different ranges, and fvm rm gives a range back" {
+	is_root || skip "uid ranges are root mode's"
+	local b a1 b1
+	b=$(other_store store-b)
+	fvm create a
+	FVM_HOME=$b fvm create b
+	a1=$(vm_field a .uid_base)
+	b1=$(FVM_HOME=$b vm_field b .uid_base)
+	# before: each store picked the lowest range free in itself: the same
+	assert_ne "$a1" "$b1" "uid_base of VMs in two stores"
+	registry_has "$a1" "$FVM_HOME" a
+	registry_has "$b1" "$b" b
+	fvm rm a
+	run ! registry_has "$a1" "$FVM_HOME" a
+	registry_has "$b1" "$b" b
+}
+
+@test "uid ranges: the registry is /var/lib/fvm-idmap/ranges by default" {
+	is_root || skip "uid ranges are root mode's"
+	local existed=0 base
+	[[ -e /var/lib/fvm-idmap ]] && existed=1
+	((existed)) || host_cleanup_add "rm -rf /var/lib/fvm-idmap"
+	unset FVM_UID_REGISTRY
+	fvm create a
+	base=$(vm_field a .uid_base)
+	assert_eq "$(stat -c %u:%a /var/lib/fvm-idmap)" 0:700 "owner and mode of the registry's directory"
+	registry_has "$base" "$FVM_HOME" a
+	fvm rm a
+	run ! registry_has "$base" "$FVM_HOME" a
 }
