@@ -428,6 +428,9 @@ int vm_boot(struct fvm_vm *vm, bool persist, struct vm_state *ret_st, int *ret_c
 	if (r < 0)
 		return r;
 	commit_prune_recorded(vm);   /* before any overlay uses the layers */
+	r = vm_stores_record(vm, err);   /* before their whiteouts are made */
+	if (r < 0)
+		return r;
 	r = host_mounts_read(vm->store->path, &vm->cfg, getenv("HOME"), &mounts, &n, err);
 	if (r < 0)
 		return r;

@@ -7,14 +7,17 @@
  *
  * Effective policies: the defaults (/run private, so host daemons'
  * sockets are out of reach unless shared; with the "untrusted" profile,
- * the owner's keys, keyrings and browser profiles hidden), then the VM's
+ * the owner's keys, keyrings and browser profiles hidden, and the host's
+ * password hashes, SSH host keys and other users' homes), then the VM's
  * own, which replace a default on the same path. Most specific path wins:
  * they are applied parents first.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -26,6 +29,10 @@ static const char *const untrusted_hides[] = {
 	".docker", ".mozilla", ".config/google-chrome", ".config/chromium",
 	".config/BraveSoftware", ".thunderbird", ".netrc",
 };
+
+/* the host's secrets, hidden with the untrusted profile (and ssh_host_*_key) */
+static const char *const untrusted_host_hides[] = { "/etc/shadow", "/etc/gshadow", "/etc/shadow-",
+						     "/etc/gshadow-" };
 
 static const char *const kind_names[] = { "cow", "hide", "ro", "share", "private" };
 
@@ -303,6 +310,88 @@ static int push(struct policy **v, size_t *n, const char *path, enum fvm_policy_
 	return 0;
 }
 
+/* The host's SSH host private keys: /etc/ssh/ssh_host_*_key */
+static int push_host_keys(struct policy **v, size_t *n)
+{
+	_cleanup_close_ int fd = host_path_open("/etc/ssh", O_RDONLY | O_DIRECTORY);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	struct dirent *de;
+	int r = 0;
+
+	if (!d)
+		return 0;
+	fd = -1;   /* the DIR owns it */
+	while (r == 0 && (de = readdir(d))) {
+		size_t l = strlen(de->d_name);
+		char p[PATH_MAX];
+
+		if (strncmp(de->d_name, "ssh_host_", 9) || l < 13 || strcmp(de->d_name + l - 4, "_key"))
+			continue;
+		snprintf(p, sizeof(p), "/etc/ssh/%s", de->d_name);
+		r = push(v, n, p, FVM_POLICY_HIDE);
+	}
+	closedir(d);
+	return r;
+}
+
+/*
+ * Other users' homes (/etc/passwd, parsed: login users, uid 1000-59999,
+ * and root's), as the kernel names them, but not the owner's own or one
+ * that holds it.
+ */
+static int push_other_homes(struct policy **v, size_t *n, const char *home)
+{
+	_cleanup_free_ char *buf = NULL, *mine = home ? realpath(home, NULL) : NULL;
+	char *line, *save = NULL;
+	int r = 0;
+
+	if (read_small_fileat(AT_FDCWD, "/etc/passwd", &buf, NULL) < 0)
+		return 0;
+	for (line = strtok_r(buf, "\n", &save); r == 0 && line; line = strtok_r(NULL, "\n", &save)) {
+		_cleanup_free_ char *real = NULL;
+		char *f = line, *end;
+		unsigned long uid;
+
+		for (int i = 0; f && i < 2; i++)
+			f = (f = strchr(f, ':')) ? f + 1 : NULL;
+		if (!f)
+			continue;
+		uid = strtoul(f, &end, 10);
+		if (end == f || *end != ':' || !(uid == 0 || (uid >= 1000 && uid < 60000)))
+			continue;
+		for (int i = 0; f && i < 3; i++)
+			f = (f = strchr(f, ':')) ? f + 1 : NULL;
+		if (!f || *f != '/')
+			continue;
+		*strchrnul(f, ':') = '\0';
+		real = realpath(f, NULL);
+		if (!real || !strcmp(real, "/") || (mine && path_has_prefix(mine, real)))
+			continue;
+		r = push(v, n, real, FVM_POLICY_HIDE);
+	}
+	return r;
+}
+
+/* What --profile untrusted hides: the owner's secrets, the host's, other users' homes. */
+static int push_untrusted(struct policy **v, size_t *n, const char *home)
+{
+	int r = 0;
+
+	for (size_t i = 0; r == 0 && home && *home == '/' && i < ARRAY_SIZE(untrusted_hides); i++) {
+		char p[PATH_MAX];
+
+		snprintf(p, sizeof(p), "%s/%s", home, untrusted_hides[i]);
+		r = push(v, n, p, FVM_POLICY_HIDE);
+	}
+	for (size_t i = 0; r == 0 && i < ARRAY_SIZE(untrusted_host_hides); i++)
+		r = push(v, n, untrusted_host_hides[i], FVM_POLICY_HIDE);
+	if (r == 0)
+		r = push_host_keys(v, n);
+	if (r == 0)
+		r = push_other_homes(v, n, home);
+	return r;
+}
+
 /**
  * policies_effective() - defaults, profile and the VM's own policies,
  * parents first (a deeper path is applied later and wins). COW entries
@@ -316,12 +405,8 @@ int policies_effective(const struct vm_config *c, const char *home, struct polic
 	size_t n = 0;
 	int r = push(&v, &n, "/run", FVM_POLICY_PRIVATE);
 
-	for (size_t i = 0; r == 0 && c->untrusted && home && *home == '/' && i < ARRAY_SIZE(untrusted_hides); i++) {
-		char p[PATH_MAX];
-
-		snprintf(p, sizeof(p), "%s/%s", home, untrusted_hides[i]);
-		r = push(&v, &n, p, FVM_POLICY_HIDE);
-	}
+	if (r == 0 && c->untrusted)
+		r = push_untrusted(&v, &n, home);
 	for (size_t i = 0; r == 0 && i < c->npolicies; i++)
 		r = push(&v, &n, c->policies[i].path, c->policies[i].kind);
 	/* drop COW (explicitly back to the default) */

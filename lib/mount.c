@@ -281,6 +281,8 @@ static int overlay_make(struct fvm_vm *vm, const struct host_mount *all, size_t 
 	_cleanup_close_ int lower = -1, upper = -1, work = -1, fs = -1;
 	unsigned attrs = (unsigned)hm->attrs | MOUNT_ATTR_NODEV;
 	const char *step;
+	char **stores;
+	size_t nstores;
 	int m, r;
 
 	/* rootless, a mount we cannot read cannot be a lower: the VM gets an
@@ -295,9 +297,13 @@ static int overlay_make(struct fvm_vm *vm, const struct host_mount *all, size_t 
 	lower = lower_open(hm, idmap_userns);
 	if (lower < 0)
 		goto fail;
-	hide_below(vm, hm, upper, lower, vm->store->path);
-	if (strcmp(vm->store->path, "/var/lib/fvm"))
-		hide_below(vm, hm, upper, lower, "/var/lib/fvm");
+	stores = vm_stores_hidden(vm, &nstores);   /* every store fvm knows of */
+	if (!stores) {
+		errno = ENOMEM;
+		goto fail;
+	}
+	for (size_t i = 0; i < nstores; i++)
+		hide_below(vm, hm, upper, lower, stores[i]);
 	for (size_t i = 0; i < n; i++)
 		if (all[i].kind == MK_HIDE && deepest_overlay(all, n, hm, all[i].target))
 			hide_below(vm, hm, upper, lower, all[i].target);

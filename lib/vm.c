@@ -174,6 +174,7 @@ void fvm_vm_free(struct fvm_vm *vm)
 		return;
 	config_release(&vm->cfg);
 	fvm_strv_free(vm->hidden);
+	fvm_strv_free(vm->stores);
 	close(vm->dirfd);
 	free(vm->dir);
 	free(vm);

@@ -269,3 +269,52 @@ registry_has() {
 	fvm rm a
 	run ! registry_has "$base" "$FVM_HOME" a
 }
+
+# ---- 4. what a VM can read: no store of the machine, no host secret under untrusted ----
+
+@test "stores: a VM of one store does not see another store's layers" {
+	is_root || skip "root mode: a rootless VM reads only what its user may"
+	local b
+	b=$(other_store store-b)
+	FVM_HOME=$b fvm create b
+	FVM_HOME=$b fvm run b -- sh -c "echo b-secret >/root/b-file"
+	[[ -n $(find "$b/vms/b/layers" -name b-file) ]]
+	fvm create a
+	# before: only the VM's own store and /var/lib/fvm were whited out
+	run -0 --separate-stderr fvm run a -- sh -c "ls -A '$b' 2>&1; grep -r b-secret '$b' 2>/dev/null; echo end"
+	assert_not_contains "$output" b-secret "store b's layer, from VM a"
+	assert_match "$output" "No such file or directory" "store b from VM a"
+	# its whiteout is fvm's, not a change of VM a's
+	run -0 fvm diff a
+	assert_not_contains "$output" "$b"
+}
+
+@test "stores: --profile untrusted hides the host's password hashes and SSH host keys" {
+	local keys
+	fvm create --profile untrusted u
+	fvm create plain
+	# gone (root mode: a whiteout) or empty (rootless, outside every
+	# overlay: covered with /dev/null)
+	run -0 --separate-stderr fvm run u -- sh -c "for f in /etc/shadow /etc/gshadow /etc/ssh/ssh_host_*_key; do [ -s \"\$f\" ] && echo \"seen \$f\"; done; echo end"
+	assert_eq "$output" end "secrets the untrusted VM sees"
+	if is_root; then
+		# the default profile's root reads them: root mode is full copy-on-write
+		run -0 --separate-stderr fvm run plain -- sh -c "head -c 4 /etc/shadow >/dev/null && echo readable"
+		assert_eq "$output" readable "/etc/shadow in a default root-mode VM (the threat model says so)"
+	fi
+}
+
+@test "stores: --profile untrusted hides other users' homes" {
+	local other="" uid home
+	while IFS=: read -r _ _ uid _ _ home _; do
+		[[ $uid -ge 1000 && $uid -lt 60000 && -d $home && $home != "$HOME" && $HOME != "$home"/* ]] || continue
+		[[ $(realpath "$home") == "$home" ]] || continue
+		other=$home
+		break
+	done </etc/passwd
+	[[ -n $other ]] || skip "no other login user with a home on this machine"
+	fvm create --profile untrusted u
+	# gone (a whiteout) or an empty cover
+	run -0 --separate-stderr fvm run u -- sh -c "[ -n \"\$(ls -A '$other' 2>/dev/null)\" ] && echo seen; echo end"
+	assert_eq "$output" end "another user's home $other, from an untrusted VM"
+}
