@@ -5,7 +5,10 @@
  * The mount table is read with libmount from /proc/self/mountinfo. Left
  * out: /proc, /sys and /dev and everything below them (the VM gets its own),
  * the store and everything below it, mounts hidden under a later mount,
- * and mounts whose root is not a directory (file bind mounts). Read-only,
+ * mounts whose root is not a directory (file bind mounts), and other
+ * engines' private mounts (overlay and nsfs mounts but "/", anything below
+ * /var/lib/docker, /var/lib/containers, /run/netns... see foreign()): as
+ * root the VM sees the directory below them, copy-on-write. Read-only,
  * nosuid and noexec carry over to the VM's mount; nodev is always set.
  *
  * Rootless, the user cannot copy up a directory owned by someone else, so
@@ -50,6 +53,32 @@ static bool special(const char *t)
 {
 	return path_has_prefix(t, "/proc") || path_has_prefix(t, "/sys") ||
 	       path_has_prefix(t, "/dev");
+}
+
+/* where other engines keep their private mounts (containers' roots, netns) */
+static const char *const runtime_roots[] = {
+	"/var/lib/docker", "/var/lib/containers", "/var/lib/containerd", "/var/lib/kubelet/pods",
+	"/var/lib/lxc", "/run/docker", "/run/containers", "/run/containerd", "/run/netns",
+	"/var/run/netns",
+};
+
+/*
+ * A mount another engine made for its own use: a container's overlay, a
+ * namespace file kept open by a bind mount, anything below a runtime's
+ * root. The VM gets no copy-on-write layer of it (the host's own "/" may
+ * be an overlay: that one stays).
+ */
+static bool foreign(struct libmnt_fs *fs, const char *t)
+{
+	const char *type = mnt_fs_get_fstype(fs);
+
+	if (type && strcmp(t, "/") && (!strcmp(type, "overlay") || !strcmp(type, "nsfs") ||
+				       !strcmp(type, "fuse.fuse-overlayfs")))
+		return true;
+	for (size_t i = 0; i < ARRAY_SIZE(runtime_roots); i++)
+		if (path_has_prefix(t, runtime_roots[i]))
+			return true;
+	return false;
 }
 
 static bool is_dir(const char *p)
@@ -183,7 +212,7 @@ int host_mounts_read(const char *store_path, const struct vm_config *cfg, const 
 	while (r == 0 && mnt_table_next_fs(tb, it, &fs) == 0) {
 		const char *t = mnt_fs_get_target(fs);
 
-		if (!t || *t != '/' || special(t) || path_has_prefix(t, store_path))
+		if (!t || *t != '/' || special(t) || path_has_prefix(t, store_path) || foreign(fs, t))
 			continue;
 		if (strcmp(t, "/") && !is_dir(t))
 			continue;

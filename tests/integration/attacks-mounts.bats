@@ -19,7 +19,7 @@ TEST_MOUNTS=()
 # test_mount ARGS... TARGET: mount(8) as root (TARGET made if missing),
 # unmounted in teardown
 test_mount() {
-	mkdir -p "${!#}" && mount "$@" && TEST_MOUNTS+=("${!#}")
+	{ [[ -e ${!#} ]] || mkdir -p "${!#}"; } && mount "$@" && TEST_MOUNTS+=("${!#}")
 }
 
 # user_setup: a home ($UHOME, below /tmp like every scratch dir) and a
@@ -317,4 +317,25 @@ registry_has() {
 	# gone (a whiteout) or an empty cover
 	run -0 --separate-stderr fvm run u -- sh -c "[ -n \"\$(ls -A '$other' 2>/dev/null)\" ] && echo seen; echo end"
 	assert_eq "$output" end "another user's home $other, from an untrusted VM"
+}
+
+# ---- 5. other engines' mounts get no layer ----
+
+@test "mounts: another engine's overlay and nsfs mounts get no layer; the VM sees the dir below" {
+	is_root || skip "root mode: rootless cannot make a host mount"
+	mkdir -p "$SCRATCH/ovl/lower" "$SCRATCH/ovl/upper" "$SCRATCH/ovl/work" "$SCRATCH/merged"
+	echo engine >"$SCRATCH/ovl/lower/f"
+	echo below >"$SCRATCH/merged/mine"
+	test_mount -t overlay overlay -o "lowerdir=$SCRATCH/ovl/lower,upperdir=$SCRATCH/ovl/upper,workdir=$SCRATCH/ovl/work" "$SCRATCH/merged"
+	mkdir "$SCRATCH/nsdir"
+	echo below >"$SCRATCH/nsdir/mine"
+	touch "$SCRATCH/nsdir/net"
+	test_mount --bind /proc/self/ns/net "$SCRATCH/nsdir/net"
+	fvm create web
+	run -0 --separate-stderr fvm run web -- sh -c "ls '$SCRATCH/merged'; stat -c %s '$SCRATCH/nsdir/net'"
+	# before: the engine's overlay was given a layer of its own (its
+	# overlay then failed: an overlay cannot be idmapped)
+	assert_eq "$output" $'mine\n0' "the VM's view of the engine's mount points"
+	run -0 fvm inspect web
+	assert_not_contains "$(jq -r '.[0].layers[].mount' <<<"$output")" "$SCRATCH/merged" "layers of the VM"
 }
