@@ -213,14 +213,19 @@ int rootless_base(int *ret_mnt)
 	return 0;
 }
 
-/* Whiteout @path in the layer of @hm when it lies below it (the store). */
-static void hide_below(struct fvm_vm *vm, const struct host_mount *hm, int upper, int lower,
-		       const char *path)
+/* Whiteout @path in the layer of @hm when it lies below it (a store, a
+ * hide policy). A whiteout that cannot be made fails the overlay: never
+ * an overlay that shows what it should hide. */
+static int hide_below(struct fvm_vm *vm, const struct host_mount *hm, int upper, int lower,
+		      const char *path, struct fvm_error *err)
 {
 	const char *rel = path ? path_under(path, hm->target) : NULL;
+	int r = rel && *rel ? layer_hide(upper, lower, rel, &vm->cfg) : 0;
 
-	if (rel && *rel)
-		layer_hide(upper, lower, rel, &vm->cfg);
+	if (r < 0)
+		return fvm_errf(err, r, "VM '%s': cannot hide %s in its layer of %s: %s", vm->cfg.name,
+				path, hm->target, strerror(-r));
+	return 0;
 }
 
 /* Is @hm the deepest overlay that holds @path? */
@@ -302,11 +307,13 @@ static int overlay_make(struct fvm_vm *vm, const struct host_mount *all, size_t 
 		errno = ENOMEM;
 		goto fail;
 	}
-	for (size_t i = 0; i < nstores; i++)
-		hide_below(vm, hm, upper, lower, stores[i]);
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; r == 0 && i < nstores; i++)
+		r = hide_below(vm, hm, upper, lower, stores[i], err);
+	for (size_t i = 0; r == 0 && i < n; i++)
 		if (all[i].kind == MK_HIDE && deepest_overlay(all, n, hm, all[i].target))
-			hide_below(vm, hm, upper, lower, all[i].target);
+			r = hide_below(vm, hm, upper, lower, all[i].target, err);
+	if (r < 0)
+		return r;
 	step = "create the overlay";
 	fs = sys_fsopen("overlay", FSOPEN_CLOEXEC);
 	if (fs < 0)
