@@ -112,6 +112,24 @@ _Noreturn static void child_fail(int sock, struct fvm_error *e)
 	_exit(1);
 }
 
+/*
+ * Rootless, must the overlay of mounts[i] exist for the VM to boot? Where
+ * it cannot be made (locked submounts), the VM would see the read-only
+ * base there: the host's live tree, its sockets connectable, its FIFOs
+ * shared. That is the rootless design for what the user cannot write
+ * (root's system files, like "/" itself), never for a tree the user can
+ * write (home, /tmp, /var/tmp, their own mounts), where others' sockets
+ * live and the user expects copy-on-write. A share policy at or above it
+ * asked for the live tree on purpose.
+ */
+static bool overlay_required(const struct host_mount *mounts, size_t n, size_t i)
+{
+	for (size_t k = 0; k < n; k++)
+		if (mounts[k].kind == MK_SHARE && path_has_prefix(mounts[i].target, mounts[k].target))
+			return false;
+	return mounts[i].extra || access(mounts[i].target, W_OK) == 0;
+}
+
 /* The VM's first process: finish its setup, then become its init. */
 _Noreturn static void vm_child(struct fvm_vm *vm, const struct host_mount *mounts, size_t n,
 			       int sock, int listen_fd, bool persist, const struct vm_cgroup *cg)
@@ -169,17 +187,15 @@ _Noreturn static void vm_child(struct fvm_vm *vm, const struct host_mount *mount
 				 strerror(-r));
 			child_fail(sock, &e);
 		}
-		/* where no overlay can be made (a mount with locked submounts,
-		 * or unreadable), the VM sees the read-only base */
-		for (size_t i = 1; i < n; i++) {
-			bool policy = mounts[i].kind != MK_OVERLAY;
-
-			if (mount_make(vm, mounts, n, i, -1, &fds[i], policy ? &e : NULL) < 0) {
-				if (policy)   /* a policy that cannot be applied stops the boot */
+		for (size_t i = 1; i < n; i++)
+			if (mount_make(vm, mounts, n, i, -1, &fds[i], &e) < 0) {
+				/* a policy that cannot be applied stops the boot, and
+				 * so does a tree that must be copy-on-write */
+				if (mounts[i].kind != MK_OVERLAY || overlay_required(mounts, n, i))
 					child_fail(sock, &e);
+				memset(&e, 0, sizeof(e));
 				fds[i] = -1;
 			}
-		}
 	}
 	if (root_setup(vm, mounts, fds, n, &e) < 0)
 		child_fail(sock, &e);
@@ -412,6 +428,9 @@ int vm_boot(struct fvm_vm *vm, bool persist, struct vm_state *ret_st, int *ret_c
 	if (r < 0)
 		return r;
 	commit_prune_recorded(vm);   /* before any overlay uses the layers */
+	r = vm_stores_record(vm, err);   /* before their whiteouts are made */
+	if (r < 0)
+		return r;
 	r = host_mounts_read(vm->store->path, &vm->cfg, getenv("HOME"), &mounts, &n, err);
 	if (r < 0)
 		return r;

@@ -73,8 +73,8 @@ int open_beneath(int dirfd, const char *path, int flags)
 }
 
 /*
- * What fvm itself hides from the VM: the store, root's default store, and
- * the hide policies. Their whiteouts are fvm's, not changes of the VM, and
+ * What fvm itself hides from the VM: every store it knows of (stores.c)
+ * and the hide policies. Their whiteouts are fvm's, not changes of the VM, and
  * nothing may remove them or what holds them.
  */
 static char **hidden_paths(struct fvm_vm *vm, size_t *n)
@@ -86,8 +86,13 @@ static char **hidden_paths(struct fvm_vm *vm, size_t *n)
 		*n = vm->nhidden;
 		return vm->hidden;
 	}
-	strv_push(&vm->hidden, &vm->nhidden, vm->store->path);
-	strv_push(&vm->hidden, &vm->nhidden, "/var/lib/fvm");
+	{
+		size_t ns;
+		char **s = vm_stores_hidden(vm, &ns);
+
+		for (size_t i = 0; s && i < ns; i++)
+			strv_push(&vm->hidden, &vm->nhidden, s[i]);
+	}
 	if (policies_effective(&vm->cfg, getenv("HOME"), &p, &np) == 0)
 		for (size_t i = 0; i < np; i++)
 			if (p[i].kind == FVM_POLICY_HIDE)

@@ -7,13 +7,17 @@
  *
  * Effective policies: the defaults (/run private, so host daemons'
  * sockets are out of reach unless shared; with the "untrusted" profile,
- * the owner's keys, keyrings and browser profiles hidden), then the VM's
+ * the owner's keys, keyrings and browser profiles hidden, and the host's
+ * password hashes, SSH host keys and other users' homes), then the VM's
  * own, which replace a default on the same path. Most specific path wins:
  * they are applied parents first.
  */
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -25,6 +29,10 @@ static const char *const untrusted_hides[] = {
 	".docker", ".mozilla", ".config/google-chrome", ".config/chromium",
 	".config/BraveSoftware", ".thunderbird", ".netrc",
 };
+
+/* the host's secrets, hidden with the untrusted profile (and ssh_host_*_key) */
+static const char *const untrusted_host_hides[] = { "/etc/shadow", "/etc/gshadow", "/etc/shadow-",
+						     "/etc/gshadow-" };
 
 static const char *const kind_names[] = { "cow", "hide", "ro", "share", "private" };
 
@@ -46,7 +54,6 @@ int policy_parse_name(const char *s, enum fvm_policy_kind *ret)
 static int check_policy(const struct fvm_policy *p, struct fvm_error *err)
 {
 	const char *s = p->path;
-	struct stat st;
 
 	if (!s || *s != '/' || strstr(s, "/../") || strstr(s, "/./") || strstr(s, "//") ||
 	    strlen(s) >= PATH_MAX || (strlen(s) >= 3 && !strcmp(s + strlen(s) - 3, "/..")) ||
@@ -58,15 +65,63 @@ static int check_policy(const struct fvm_policy *p, struct fvm_error *err)
 	if (path_has_prefix(s, "/proc") || path_has_prefix(s, "/sys") || path_has_prefix(s, "/dev"))
 		return fvm_errf(err, -EINVAL, "--%s %s: /proc, /sys and /dev are the VM's own, not host paths",
 				policy_name(p->kind), s);
-	if ((p->kind == FVM_POLICY_SHARE || p->kind == FVM_POLICY_PRIVATE || p->kind == FVM_POLICY_RO) &&
-	    lstat(s, &st) < 0)
-		return fvm_errf(err, -errno, "--%s %s: %s on the host", policy_name(p->kind), s,
-				strerror(errno));
-	if (p->kind == FVM_POLICY_PRIVATE && !S_ISDIR(st.st_mode))
-		return fvm_errf(err, -ENOTDIR, "--private %s: not a directory on the host", s);
-	if ((p->kind == FVM_POLICY_SHARE || p->kind == FVM_POLICY_RO) && S_ISLNK(st.st_mode))
-		return fvm_errf(err, -ELOOP, "--%s %s: a symlink on the host; name what it points to",
-				policy_name(p->kind), s);
+	if (p->kind == FVM_POLICY_COW)
+		return 0;
+	return policy_check_host(NULL, p->kind, s, err);
+}
+
+/* The error for @path of policy @k, whose component @link is a symlink. */
+static int symlink_error(const char *vm, enum fvm_policy_kind k, const char *path,
+			 const char *link, struct fvm_error *err)
+{
+	if (!vm)
+		return fvm_errf(err, -ELOOP, "--%s %s: %s is a symlink on the host, and fvm follows none; name the real path",
+				policy_name(k), path, link);
+	return fvm_errf(err, -ELOOP, "VM '%s': its policy --%s %s no longer holds: %s is a symlink on the host now, and fvm follows none; put the directory back, or change the policy with 'fvm config %s' (--cow %s, and the real path)",
+			vm, policy_name(k), path, link, vm, path);
+}
+
+/**
+ * policy_check_host() - does policy path @path still name what it named?
+ * @vm: the VM's name at boot, NULL at create (for the message)
+ *
+ * No component may be a symlink on the host (fvm follows none, so a
+ * policy through one would silently apply elsewhere, or not at all): for
+ * --hide only the last may be (the whiteout hides the link). --share,
+ * --ro and --private need the path to exist at create, --private as a
+ * directory; at boot a path that went away is left to the VM's view
+ * (--share reports it when it binds).
+ *
+ * Return: 0, or -errno with @err filled.
+ */
+int policy_check_host(const char *vm, enum fvm_policy_kind k, const char *path,
+		      struct fvm_error *err)
+{
+	char link[PATH_MAX] = "a component", parent[PATH_MAX];
+	_cleanup_close_ int fd = -1;
+	const char *what = path;
+	struct stat st;
+
+	if (k == FVM_POLICY_HIDE) {
+		/* the parent, which must exist as a directory of its own */
+		snprintf(parent, sizeof(parent), "%s", path);
+		*strrchr(parent, '/') = '\0';
+		what = parent[0] ? parent : "/";
+	}
+	fd = host_path_open(what, O_PATH);
+	if (fd == -ELOOP) {
+		host_path_symlink(what, link, sizeof(link));
+		return symlink_error(vm, k, path, link, err);
+	}
+	if (k == FVM_POLICY_HIDE || (vm && fd == -ENOENT))
+		return 0;   /* nothing there to hide or to bind: nothing reached */
+	if (fd < 0)
+		return vm ? fvm_errf(err, fd, "VM '%s': its policy --%s %s: %s on the host",
+				     vm, policy_name(k), path, strerror(-fd)) :
+			    fvm_errf(err, fd, "--%s %s: %s on the host", policy_name(k), path,
+				     strerror(-fd));
+	if (k == FVM_POLICY_PRIVATE && !vm && (fstat(fd, &st) < 0 || !S_ISDIR(st.st_mode)))
+		return fvm_errf(err, -ENOTDIR, "--private %s: not a directory on the host", path);
 	return 0;
 }
 
@@ -255,6 +310,88 @@ static int push(struct policy **v, size_t *n, const char *path, enum fvm_policy_
 	return 0;
 }
 
+/* The host's SSH host private keys: /etc/ssh/ssh_host_*_key */
+static int push_host_keys(struct policy **v, size_t *n)
+{
+	_cleanup_close_ int fd = host_path_open("/etc/ssh", O_RDONLY | O_DIRECTORY);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	struct dirent *de;
+	int r = 0;
+
+	if (!d)
+		return 0;
+	fd = -1;   /* the DIR owns it */
+	while (r == 0 && (de = readdir(d))) {
+		size_t l = strlen(de->d_name);
+		char p[PATH_MAX];
+
+		if (strncmp(de->d_name, "ssh_host_", 9) || l < 13 || strcmp(de->d_name + l - 4, "_key"))
+			continue;
+		snprintf(p, sizeof(p), "/etc/ssh/%s", de->d_name);
+		r = push(v, n, p, FVM_POLICY_HIDE);
+	}
+	closedir(d);
+	return r;
+}
+
+/*
+ * Other users' homes (/etc/passwd, parsed: login users, uid 1000-59999,
+ * and root's), as the kernel names them, but not the owner's own or one
+ * that holds it.
+ */
+static int push_other_homes(struct policy **v, size_t *n, const char *home)
+{
+	_cleanup_free_ char *buf = NULL, *mine = home ? realpath(home, NULL) : NULL;
+	char *line, *save = NULL;
+	int r = 0;
+
+	if (read_small_fileat(AT_FDCWD, "/etc/passwd", &buf, NULL) < 0)
+		return 0;
+	for (line = strtok_r(buf, "\n", &save); r == 0 && line; line = strtok_r(NULL, "\n", &save)) {
+		_cleanup_free_ char *real = NULL;
+		char *f = line, *end;
+		unsigned long uid;
+
+		for (int i = 0; f && i < 2; i++)
+			f = (f = strchr(f, ':')) ? f + 1 : NULL;
+		if (!f)
+			continue;
+		uid = strtoul(f, &end, 10);
+		if (end == f || *end != ':' || !(uid == 0 || (uid >= 1000 && uid < 60000)))
+			continue;
+		for (int i = 0; f && i < 3; i++)
+			f = (f = strchr(f, ':')) ? f + 1 : NULL;
+		if (!f || *f != '/')
+			continue;
+		*strchrnul(f, ':') = '\0';
+		real = realpath(f, NULL);
+		if (!real || !strcmp(real, "/") || (mine && path_has_prefix(mine, real)))
+			continue;
+		r = push(v, n, real, FVM_POLICY_HIDE);
+	}
+	return r;
+}
+
+/* What --profile untrusted hides: the owner's secrets, the host's, other users' homes. */
+static int push_untrusted(struct policy **v, size_t *n, const char *home)
+{
+	int r = 0;
+
+	for (size_t i = 0; r == 0 && home && *home == '/' && i < ARRAY_SIZE(untrusted_hides); i++) {
+		char p[PATH_MAX];
+
+		snprintf(p, sizeof(p), "%s/%s", home, untrusted_hides[i]);
+		r = push(v, n, p, FVM_POLICY_HIDE);
+	}
+	for (size_t i = 0; r == 0 && i < ARRAY_SIZE(untrusted_host_hides); i++)
+		r = push(v, n, untrusted_host_hides[i], FVM_POLICY_HIDE);
+	if (r == 0)
+		r = push_host_keys(v, n);
+	if (r == 0)
+		r = push_other_homes(v, n, home);
+	return r;
+}
+
 /**
  * policies_effective() - defaults, profile and the VM's own policies,
  * parents first (a deeper path is applied later and wins). COW entries
@@ -268,12 +405,8 @@ int policies_effective(const struct vm_config *c, const char *home, struct polic
 	size_t n = 0;
 	int r = push(&v, &n, "/run", FVM_POLICY_PRIVATE);
 
-	for (size_t i = 0; r == 0 && c->untrusted && home && *home == '/' && i < ARRAY_SIZE(untrusted_hides); i++) {
-		char p[PATH_MAX];
-
-		snprintf(p, sizeof(p), "%s/%s", home, untrusted_hides[i]);
-		r = push(&v, &n, p, FVM_POLICY_HIDE);
-	}
+	if (r == 0 && c->untrusted)
+		r = push_untrusted(&v, &n, home);
 	for (size_t i = 0; r == 0 && i < c->npolicies; i++)
 		r = push(&v, &n, c->policies[i].path, c->policies[i].kind);
 	/* drop COW (explicitly back to the default) */

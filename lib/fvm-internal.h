@@ -59,6 +59,8 @@ struct fvm_vm {
 	struct vm_config cfg;
 	char **hidden;            /* paths fvm hides (stores, hide policies), once asked */
 	size_t nhidden;
+	char **stores;            /* the stores among them (stores.c), once asked */
+	size_t nstores;
 };
 
 /* runtime state of a booted VM, in run/state.json */
@@ -77,6 +79,8 @@ int policy_parse_name(const char *s, enum fvm_policy_kind *ret);
 int policies_effective(const struct vm_config *c, const char *home, struct policy **ret,
 		       size_t *ret_n);
 void policies_free(struct policy *p, size_t n);
+int policy_check_host(const char *vm, enum fvm_policy_kind k, const char *path,
+		      struct fvm_error *err);
 
 /* json.c */
 int config_load(struct fvm_vm *vm, struct fvm_error *err);
@@ -91,8 +95,13 @@ int store_lock(struct fvm_store *store, struct fvm_error *err);
 int vm_lock(struct fvm_vm *vm, struct fvm_error *err);
 
 /* idmap.c */
-int idmap_allocate(struct fvm_store *store, uid_t *ret_base, struct fvm_error *err);
+int idmap_allocate(struct fvm_store *store, const char *name, uid_t *ret_base,
+		   struct fvm_error *err);
 int idmap_write(pid_t pid, const struct vm_config *cfg, uid_t caller_uid, gid_t caller_gid);
+
+/* stores.c */
+char **vm_stores_hidden(struct fvm_vm *vm, size_t *ret_n);
+int vm_stores_record(struct fvm_vm *vm, struct fvm_error *err);
 
 /* vm.c */
 int vm_running(struct fvm_vm *vm, struct vm_state *ret_st);

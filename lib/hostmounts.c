@@ -5,7 +5,10 @@
  * The mount table is read with libmount from /proc/self/mountinfo. Left
  * out: /proc, /sys and /dev and everything below them (the VM gets its own),
  * the store and everything below it, mounts hidden under a later mount,
- * and mounts whose root is not a directory (file bind mounts). Read-only,
+ * mounts whose root is not a directory (file bind mounts), and other
+ * engines' private mounts (overlay and nsfs mounts but "/", anything below
+ * /var/lib/docker, /var/lib/containers, /run/netns... see foreign()): as
+ * root the VM sees the directory below them, copy-on-write. Read-only,
  * nosuid and noexec carry over to the VM's mount; nodev is always set.
  *
  * Rootless, the user cannot copy up a directory owned by someone else, so
@@ -14,7 +17,9 @@
  * ("extra" roots), whose root directory in the upper layer is the user's.
  */
 #include <errno.h>
+#include <limits.h>
 #include <linux/mount.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -50,6 +55,32 @@ static bool special(const char *t)
 	       path_has_prefix(t, "/dev");
 }
 
+/* where other engines keep their private mounts (containers' roots, netns) */
+static const char *const runtime_roots[] = {
+	"/var/lib/docker", "/var/lib/containers", "/var/lib/containerd", "/var/lib/kubelet/pods",
+	"/var/lib/lxc", "/run/docker", "/run/containers", "/run/containerd", "/run/netns",
+	"/var/run/netns",
+};
+
+/*
+ * A mount another engine made for its own use: a container's overlay, a
+ * namespace file kept open by a bind mount, anything below a runtime's
+ * root. The VM gets no copy-on-write layer of it (the host's own "/" may
+ * be an overlay: that one stays).
+ */
+static bool foreign(struct libmnt_fs *fs, const char *t)
+{
+	const char *type = mnt_fs_get_fstype(fs);
+
+	if (type && strcmp(t, "/") && (!strcmp(type, "overlay") || !strcmp(type, "nsfs") ||
+				       !strcmp(type, "fuse.fuse-overlayfs")))
+		return true;
+	for (size_t i = 0; i < ARRAY_SIZE(runtime_roots); i++)
+		if (path_has_prefix(t, runtime_roots[i]))
+			return true;
+	return false;
+}
+
 static bool is_dir(const char *p)
 {
 	struct stat st;
@@ -62,8 +93,9 @@ static int add(struct host_mount **v, size_t *n, const char *target, unsigned lo
 {
 	struct host_mount *nv;
 
-	/* a later mount on the same path or above it hides this one */
-	for (size_t i = 0; i < *n; i++)
+	/* a later mount on the same path or above it hides this one (an
+	 * extra root is no mount: the host mounts below it stay) */
+	for (size_t i = 0; !extra && i < *n; i++)
 		if (!(*v)[i].extra && path_has_prefix((*v)[i].target, target)) {
 			free((*v)[i].target);
 			memmove(&(*v)[i], &(*v)[i + 1], (*n - i - 1) * sizeof(**v));
@@ -87,10 +119,10 @@ static int add(struct host_mount **v, size_t *n, const char *target, unsigned lo
 /*
  * The VM's path policies as entries of the mount vector: share, private and
  * ro are mounts on top of what is below them; hide is a whiteout, and a
- * hidden host mount gets no overlay at all.
+ * hidden host mount, or one at or below a private path, gets no overlay.
  */
 static int add_policies(const struct vm_config *cfg, const char *home, struct host_mount **v,
-			size_t *n)
+			size_t *n, struct fvm_error *err)
 {
 	struct policy *p = NULL;
 	size_t np = 0;
@@ -99,7 +131,14 @@ static int add_policies(const struct vm_config *cfg, const char *home, struct ho
 	for (size_t i = 0; r == 0 && i < np; i++) {
 		struct host_mount *nv;
 
-		if (p[i].kind == FVM_POLICY_HIDE)
+		/* checked at create, but a component may be a symlink by now */
+		r = policy_check_host(cfg->name, p[i].kind, p[i].path, err);
+		if (r < 0)
+			break;
+		/* below a hidden or private path the VM sees nothing of the
+		 * host: no overlay there (a host mount below a private
+		 * directory would otherwise show in a dir the VM made) */
+		if (p[i].kind == FVM_POLICY_HIDE || p[i].kind == FVM_POLICY_PRIVATE)
 			for (size_t k = 0; k < *n; k++)
 				if ((*v)[k].kind == MK_OVERLAY && path_has_prefix((*v)[k].target, p[i].path) &&
 				    strcmp((*v)[k].target, "/")) {
@@ -161,6 +200,7 @@ int host_mounts_read(const char *store_path, const struct vm_config *cfg, const 
 	struct libmnt_table *tb = mnt_new_table_from_file("/proc/self/mountinfo");
 	struct libmnt_iter *it = mnt_new_iter(MNT_ITER_FORWARD);
 	struct libmnt_fs *fs;
+	_cleanup_free_ char *real_home = NULL;
 	struct host_mount *v = NULL;
 	size_t n = 0;
 	int r = 0;
@@ -172,7 +212,7 @@ int host_mounts_read(const char *store_path, const struct vm_config *cfg, const 
 	while (r == 0 && mnt_table_next_fs(tb, it, &fs) == 0) {
 		const char *t = mnt_fs_get_target(fs);
 
-		if (!t || *t != '/' || special(t) || path_has_prefix(t, store_path))
+		if (!t || *t != '/' || special(t) || path_has_prefix(t, store_path) || foreign(fs, t))
 			continue;
 		if (strcmp(t, "/") && !is_dir(t))
 			continue;
@@ -180,6 +220,14 @@ int host_mounts_read(const char *store_path, const struct vm_config *cfg, const 
 	}
 	if (r == 0 && (n == 0 || strcmp(v[0].target, "/")))
 		r = fvm_errf(err, -EIO, "the host's mount table has no root mount");
+	/* the home as the kernel names it: an overlay at a path through a
+	 * symlink (/home -> /usr/home) would not attach, and the VM would
+	 * see the read-only base there */
+	if (home && *home == '/') {
+		real_home = realpath(home, NULL);
+		if (real_home)
+			home = real_home;
+	}
 	if (r == 0 && rootless) {
 		const char *extras[] = { home, "/tmp", "/var/tmp" };
 
@@ -197,7 +245,7 @@ int host_mounts_read(const char *store_path, const struct vm_config *cfg, const 
 		}
 	}
 	if (r == 0)
-		r = add_policies(cfg, home, &v, &n);
+		r = add_policies(cfg, home, &v, &n, err);
 	/* parents first: an ancestor's path is always shorter (stable sort:
 	 * a policy on a mount point comes after that mount's overlay) */
 	for (size_t i = 1; r == 0 && i < n; i++)

@@ -34,4 +34,8 @@ void host_mounts_free(struct host_mount *m, size_t n);
 bool path_has_prefix(const char *path, const char *prefix);
 const char *path_under(const char *path, const char *prefix);
 
+/* hostpath.c */
+int host_path_open(const char *path, int flags);
+int host_path_symlink(const char *path, char *buf, size_t len);
+
 #endif

@@ -6,9 +6,10 @@
  * gids) starting at uid_base; VM uid N is host uid uid_base+N, so root in
  * the VM is an unprivileged uid on the host. Ranges are allocated in a
  * region above every login user and subordinate range (2^30 and up), never
- * shared by two VMs of a store, never overlapping /etc/subuid or /etc/subgid
- * and never one that a live process on the host is using (which catches
- * VMs of other stores), and recorded in the VM's config.
+ * shared by two VMs of any store on the machine (the registry, registry.c),
+ * never overlapping /etc/subuid or /etc/subgid and never one that a live
+ * process on the host is using (which catches VMs made before the
+ * registry), and recorded in the VM's config.
  *
  * Rootless: the caller's uid and gid map to 0 in the VM; nothing else is
  * mapped, so host files of other owners show as the overflow id (nobody).
@@ -20,6 +21,7 @@
 #include <string.h>
 
 #include "fvm-internal.h"
+#include "registry.h"
 
 static void mark(bool *used, unsigned long long lo, unsigned long long hi)
 {
@@ -74,20 +76,14 @@ static void mark_processes(bool *used)
 	closedir(d);
 }
 
-/**
- * idmap_allocate() - pick a free uid range for a new root-mode VM
- *
- * The caller holds the store lock, so two creates cannot pick one slot.
- */
-int idmap_allocate(struct fvm_store *store, uid_t *ret_base, struct fvm_error *err)
+/* Mark every slot known to be taken: this store's VMs, the machine's
+ * registry, subordinate ids, live processes. */
+static int mark_all(struct fvm_store *store, bool *used, const struct reg_entry *reg, size_t nreg,
+		    struct fvm_error *err)
 {
-	_cleanup_free_ bool *used = calloc(UID_REGION_SLOTS, sizeof(bool));
 	_cleanup_strv_ char **names = NULL;
-	int r;
+	int r = fvm_store_list(store, &names, err);
 
-	if (!used)
-		return -ENOMEM;
-	r = fvm_store_list(store, &names, err);
 	if (r < 0)
 		return r;
 	for (char **n = names; *n; n++) {
@@ -100,16 +96,64 @@ int idmap_allocate(struct fvm_store *store, uid_t *ret_base, struct fvm_error *e
 			mark(used, vm->cfg.uid_base, (unsigned long long)vm->cfg.uid_base + 1);
 		fvm_vm_free(vm);
 	}
+	for (size_t i = 0; i < nreg; i++)
+		mark(used, reg[i].base, reg[i].base + 1);
 	mark_subid_file(used, "/etc/subuid");
 	mark_subid_file(used, "/etc/subgid");
 	mark_processes(used);
-	for (unsigned s = 0; s < UID_REGION_SLOTS; s++)
-		if (!used[s]) {
-			*ret_base = UID_REGION_BASE + s * UID_RANGE;
-			return 0;
+	return 0;
+}
+
+/**
+ * idmap_allocate() - pick a free uid range for new root-mode VM @name
+ *
+ * The caller holds the store lock; the machine's registry (registry.c) is
+ * locked while a slot is picked and recorded, so no two stores pick one.
+ * The caller releases it (registry_release) if the VM is not made after all.
+ */
+int idmap_allocate(struct fvm_store *store, const char *name, uid_t *ret_base,
+		   struct fvm_error *err)
+{
+	_cleanup_free_ bool *used = calloc(UID_REGION_SLOTS, sizeof(bool));
+	struct reg_entry *reg = NULL, *nv;
+	size_t nreg = 0;
+	int dir = -1, r;
+	_cleanup_close_ int lock = -1;
+
+	if (!used)
+		return -ENOMEM;
+	if (strpbrk(store->path, "\t\n"))
+		return fvm_errf(err, -EINVAL, "the store path %s holds a tab or a newline, which the uid range registry cannot record: set FVM_HOME to another path",
+				store->path);
+	lock = registry_open(&dir, &reg, &nreg, err);
+	if (lock < 0)
+		return lock;
+	r = mark_all(store, used, reg, nreg, err);
+	for (unsigned s = 0; r == 0 && s < UID_REGION_SLOTS; s++) {
+		if (used[s])
+			continue;
+		nv = realloc(reg, (nreg + 1) * sizeof(*reg));
+		if (!nv || !(nv[nreg].store = strdup(store->path)) || !(nv[nreg].name = strdup(name))) {
+			if (nv) {
+				reg = nv;
+				free(reg[nreg].store);
+			}
+			r = fvm_errf(err, -ENOMEM, "out of memory");
+			break;
 		}
-	return fvm_errf(err, -ENOSPC, "no free uid range left for a new VM in %s: remove unused VMs with 'fvm rm'",
-			store->path);
+		reg = nv;
+		reg[nreg].base = UID_REGION_BASE + (unsigned long long)s * UID_RANGE;
+		r = registry_save(dir, reg, ++nreg, err);
+		if (r == 0)
+			*ret_base = (uid_t)reg[nreg - 1].base;
+		goto out;
+	}
+	if (r == 0)
+		r = fvm_errf(err, -ENOSPC, "no free uid range left for a new VM on this machine: remove unused VMs with 'fvm rm'");
+out:
+	registry_free(reg, nreg);
+	close(dir);
+	return r;
 }
 
 static int write_proc(pid_t pid, const char *file, const char *text)

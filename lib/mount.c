@@ -27,9 +27,21 @@
  *     full, random, urandom, tty; a devpts instance of its own; a private
  *     tmpfs /dev/shm; an mqueue instance) and /sys (read-only) are added.
  *  4. pivot_root into the new root and detach the old one.
+ *
+ * Failing closed. Rootless, the base of the VM's tree is the host's, read-
+ * only (rootless_base): where an overlay is missing, the VM would see the
+ * host's live tree. So an overlay that cannot be made stops the boot for
+ * a tree the user can write (boot.c overlay_required), a mount the user
+ * cannot list gets an empty cover, and host paths are opened following no
+ * symlink (hostpath.c). As root a missing overlay leaves the mount point
+ * showing the directory below it through the root overlay: copy-on-write,
+ * the VM's own. An attach that fails because the VM removed or replaced
+ * the mount point in its layer (ENOENT, ELOOP, ENOTDIR) leaves the VM's
+ * own entry there; any other failure stops the boot.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/mount.h>
 #include <linux/openat2.h>
 #include <stdio.h>
@@ -149,15 +161,22 @@ static int bind_at(const char *src, int rootfd, const char *target, bool recursi
 	return attach(t, rootfd, target);
 }
 
-/* Lower layer of @hm: an idmapped clone as root, the plain directory rootless. */
+/* Lower layer of @hm: an idmapped clone as root, the plain directory
+ * rootless; the path is resolved following no symlink (hostpath.c) */
 static int lower_open(const struct host_mount *hm, int idmap_userns)
 {
 	struct mount_attr a = { .attr_set = MOUNT_ATTR_IDMAP, .userns_fd = (__u64)idmap_userns };
+	_cleanup_close_ int d = -1;
 	int t;
 
-	if (idmap_userns < 0)
-		return open(hm->target, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	t = sys_open_tree(AT_FDCWD, hm->target, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+	if (idmap_userns < 0) {
+		t = host_path_open(hm->target, O_RDONLY | O_DIRECTORY);
+		return t < 0 ? (errno = -t, -1) : t;
+	}
+	d = host_path_open(hm->target, O_PATH | O_DIRECTORY);
+	if (d < 0)
+		return errno = -d, -1;
+	t = sys_open_tree(d, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
 	if (t < 0)
 		return -1;
 	if (sys_mount_setattr(t, "", AT_EMPTY_PATH, &a) < 0) {
@@ -194,14 +213,19 @@ int rootless_base(int *ret_mnt)
 	return 0;
 }
 
-/* Whiteout @path in the layer of @hm when it lies below it (the store). */
-static void hide_below(struct fvm_vm *vm, const struct host_mount *hm, int upper, int lower,
-		       const char *path)
+/* Whiteout @path in the layer of @hm when it lies below it (a store, a
+ * hide policy). A whiteout that cannot be made fails the overlay: never
+ * an overlay that shows what it should hide. */
+static int hide_below(struct fvm_vm *vm, const struct host_mount *hm, int upper, int lower,
+		      const char *path, struct fvm_error *err)
 {
 	const char *rel = path ? path_under(path, hm->target) : NULL;
+	int r = rel && *rel ? layer_hide(upper, lower, rel, &vm->cfg) : 0;
 
-	if (rel && *rel)
-		layer_hide(upper, lower, rel, &vm->cfg);
+	if (r < 0)
+		return fvm_errf(err, r, "VM '%s': cannot hide %s in its layer of %s: %s", vm->cfg.name,
+				path, hm->target, strerror(-r));
+	return 0;
 }
 
 /* Is @hm the deepest overlay that holds @path? */
@@ -213,6 +237,39 @@ static bool deepest_overlay(const struct host_mount *all, size_t n, const struct
 		    strlen(all[i].target) > strlen(hm->target))
 			return false;
 	return true;
+}
+
+/* An empty, read-only, unreadable tmpfs: what the VM sees where it may not see the host's. */
+static int cover_make(int *ret_mnt)
+{
+	static const char *const emptyopts[] = { "size", "4k", "mode", "0000", NULL };
+	int m = fs_new("tmpfs", emptyopts, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
+			MOUNT_ATTR_NOEXEC);
+
+	if (m < 0)
+		return m;
+	*ret_mnt = m;
+	return 0;
+}
+
+/*
+ * Rootless, overlayfs refuses (EINVAL) a lower layer with mounts below it:
+ * in a user namespace they are locked, and the kernel will not show what
+ * they cover. Name the mount below and the ways out.
+ */
+static int locked_error(const struct fvm_vm *vm, const struct host_mount *all, size_t n,
+			const struct host_mount *hm, struct fvm_error *err)
+{
+	const char *sub = NULL, *t = hm->target;
+
+	for (size_t i = 0; !sub && i < n; i++)
+		if (all[i].kind == MK_OVERLAY && !all[i].extra && strcmp(all[i].target, t) &&
+		    path_has_prefix(all[i].target, t))
+			sub = all[i].target;
+	return fvm_errf(err, -EINVAL,
+			"VM '%s': cannot make %s copy-on-write rootless: %s%s is a mount below it (the kernel refuses an overlay over mounts it locks in a user namespace); run fvm as root, or choose for the whole tree with 'fvm config %s' (--private %s: empty and the VM's own, --hide %s, or --share %s: the host's live tree), or unmount %s",
+			vm->cfg.name, t, sub ? sub : "something", sub ? "" : " (see findmnt -R)",
+			vm->cfg.name, t, t, t, sub ? sub : "it");
 }
 
 /*
@@ -229,12 +286,15 @@ static int overlay_make(struct fvm_vm *vm, const struct host_mount *all, size_t 
 	_cleanup_close_ int lower = -1, upper = -1, work = -1, fs = -1;
 	unsigned attrs = (unsigned)hm->attrs | MOUNT_ATTR_NODEV;
 	const char *step;
+	char **stores;
+	size_t nstores;
 	int m, r;
 
-	/* rootless, a mount we cannot read gets no layer: the VM sees it as is */
+	/* rootless, a mount we cannot read cannot be a lower: the VM gets an
+	 * empty cover there, never the host's live tree (it could name and
+	 * connect to a socket in a directory it may only search) */
 	if (idmap_userns < 0 && access(hm->target, R_OK | X_OK) < 0)
-		return fvm_errf(err, -errno, "VM '%s': cannot read %s: %s", vm->cfg.name, hm->target,
-				strerror(errno));
+		return cover_make(ret_mnt);
 	r = layer_open(vm, hm->target, &upper, &work, err);
 	if (r < 0)
 		return r;
@@ -242,12 +302,18 @@ static int overlay_make(struct fvm_vm *vm, const struct host_mount *all, size_t 
 	lower = lower_open(hm, idmap_userns);
 	if (lower < 0)
 		goto fail;
-	hide_below(vm, hm, upper, lower, vm->store->path);
-	if (strcmp(vm->store->path, "/var/lib/fvm"))
-		hide_below(vm, hm, upper, lower, "/var/lib/fvm");
-	for (size_t i = 0; i < n; i++)
+	stores = vm_stores_hidden(vm, &nstores);   /* every store fvm knows of */
+	if (!stores) {
+		errno = ENOMEM;
+		goto fail;
+	}
+	for (size_t i = 0; r == 0 && i < nstores; i++)
+		r = hide_below(vm, hm, upper, lower, stores[i], err);
+	for (size_t i = 0; r == 0 && i < n; i++)
 		if (all[i].kind == MK_HIDE && deepest_overlay(all, n, hm, all[i].target))
-			hide_below(vm, hm, upper, lower, all[i].target);
+			r = hide_below(vm, hm, upper, lower, all[i].target, err);
+	if (r < 0)
+		return r;
 	step = "create the overlay";
 	fs = sys_fsopen("overlay", FSOPEN_CLOEXEC);
 	if (fs < 0)
@@ -271,18 +337,32 @@ static int overlay_make(struct fvm_vm *vm, const struct host_mount *all, size_t 
 	return 0;
 fail:
 	r = -errno;
+	if (idmap_userns < 0 && r == -EINVAL)
+		return locked_error(vm, all, n, hm, err);
 	return fvm_errf(err, r, "VM '%s': cannot %s for %s: %s", vm->cfg.name, step, hm->target,
 			strerror(-r));
 }
 
-/* policy share: the host's own tree at that path (idmapped as root) */
+/* policy share: the host's own tree at that path (idmapped as root),
+ * looked up again at each boot following no symlink */
 static int share_make(const struct fvm_vm *vm, const struct host_mount *hm, int idmap_userns,
 		      int *ret_mnt, struct fvm_error *err)
 {
 	struct mount_attr a = { .attr_set = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV };
-	int t = sys_open_tree(AT_FDCWD, hm->target, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE |
-			      AT_SYMLINK_NOFOLLOW);
+	_cleanup_close_ int d = host_path_open(hm->target, O_PATH);
+	int t;
 
+	if (d == -ELOOP) {
+		char link[PATH_MAX] = "a component";
+
+		host_path_symlink(hm->target, link, sizeof(link));
+		return fvm_errf(err, -ELOOP, "VM '%s': cannot share %s: %s is a symlink on the host now, and fvm follows none; put the directory back, or change the policy with 'fvm config %s --share PATH'",
+				vm->cfg.name, hm->target, link, vm->cfg.name);
+	}
+	if (d < 0)
+		return fvm_errf(err, d, "VM '%s': cannot share %s: %s on the host (change the policy with 'fvm config %s')",
+				vm->cfg.name, hm->target, strerror(-d), vm->cfg.name);
+	t = sys_open_tree(d, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE | AT_EMPTY_PATH);
 	if (t < 0)
 		return fvm_errf(err, -errno, "VM '%s': cannot share %s: %s", vm->cfg.name, hm->target,
 				strerror(errno));
@@ -538,7 +618,7 @@ int root_setup(struct fvm_vm *vm, const struct host_mount *mounts, const int *ov
 		if (ovl_fds[i] < 0)
 			continue;
 		r = attach(ovl_fds[i], rootfd, mounts[i].target);
-		if (r < 0 && r != -ENOENT && r != -ELOOP && r != -ENOTDIR && r != -EXDEV)
+		if (r < 0 && r != -ENOENT && r != -ELOOP && r != -ENOTDIR)
 			return fvm_errf(err, r, "VM '%s': cannot attach the overlay of %s: %s",
 					vm->cfg.name, mounts[i].target, strerror(-r));
 		/* a mount point the VM replaced or removed stays the VM's own */

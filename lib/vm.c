@@ -25,6 +25,7 @@
 #include "net.h"
 #include "ns.h"
 #include "fvm-internal.h"
+#include "registry.h"
 
 static int hostname_check(const char *h, struct fvm_error *err)
 {
@@ -75,6 +76,7 @@ int fvm_vm_create(struct fvm_store *store, const char *name, const struct fvm_vm
 	_cleanup_close_ int lock = -1;
 	struct fvm_vm *vm = NULL;
 	char tmp[FVM_NAME_MAX + 32];
+	bool allocated = false;
 	int r = fvm_name_check(name, err);
 
 	if (r < 0)
@@ -109,9 +111,10 @@ int fvm_vm_create(struct fvm_store *store, const char *name, const struct fvm_vm
 	}
 	if (!store->rootless) {
 		vm->cfg.uid_count = UID_RANGE;
-		r = idmap_allocate(store, &vm->cfg.uid_base, err);
+		r = idmap_allocate(store, name, &vm->cfg.uid_base, err);
 		if (r < 0)
 			goto fail;
+		allocated = true;
 	}
 	r = config_save(vm, err);
 	if (r < 0)
@@ -124,6 +127,8 @@ int fvm_vm_create(struct fvm_store *store, const char *name, const struct fvm_vm
 	fvm_vm_free(vm);
 	return 0;
 fail:
+	if (allocated)
+		registry_release(store->path, name, vm->cfg.uid_base, NULL);
 	fvm_vm_free(vm);
 	rm_rf_at(store->vmsfd, tmp);
 	return r;
@@ -169,6 +174,7 @@ void fvm_vm_free(struct fvm_vm *vm)
 		return;
 	config_release(&vm->cfg);
 	fvm_strv_free(vm->hidden);
+	fvm_strv_free(vm->stores);
 	close(vm->dirfd);
 	free(vm->dir);
 	free(vm);
@@ -372,6 +378,9 @@ int fvm_vm_remove(struct fvm_vm *vm, bool force, struct fvm_error *err)
 	if (r < 0)
 		return fvm_errf(err, r, "VM '%s' is removed, but %s/vms/%s could not all be deleted: %s",
 				vm->cfg.name, vm->store->path, gone, strerror(-r));
+	/* its files are gone: its uid range may go to the next VM */
+	if (!vm->cfg.rootless)
+		return registry_release(vm->store->path, vm->cfg.name, vm->cfg.uid_base, err);
 	return 0;
 }
 
