@@ -163,17 +163,20 @@ void cli_tmp_name(char *buf, size_t len)
 	buf[10] = '\0';
 }
 
-/* --caps default|all and --seccomp default|off, shared by create, run and try. */
+/* --caps default|all and --seccomp default|allow-userns|off, shared by create, run and try. */
 int parse_hardening(int c, const char *arg, struct fvm_vm_opts *o)
 {
 	if (c == 'C' && (!strcmp(arg, "default") || !strcmp(arg, "all"))) {
 		o->all_caps = !strcmp(arg, "all");
 		return 0;
 	}
-	if (c == 'S' && (!strcmp(arg, "default") || !strcmp(arg, "off"))) {
+	if (c == 'S' && (!strcmp(arg, "default") || !strcmp(arg, "off") ||
+			 !strcmp(arg, "allow-userns"))) {
 		o->no_seccomp = !strcmp(arg, "off");
+		o->allow_userns = !strcmp(arg, "allow-userns");
 		return 0;
 	}
 	return cli_errorf(c == 'C' ? "bad --caps '%s': use 'default' (a reduced set) or 'all'"
-				   : "bad --seccomp '%s': use 'default' (a deny-list) or 'off'", arg);
+				   : "bad --seccomp '%s': use 'default' (a deny-list), 'allow-userns' (the same, but nested user namespaces allowed) or 'off'",
+			  arg);
 }

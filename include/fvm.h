@@ -81,12 +81,16 @@ struct fvm_limits {
  * @all_caps:   keep every capability in the VM's user namespace (default:
  *              a reduced bounding set)
  * @no_seccomp: no seccomp filter (default: a deny-list); no_new_privs stays
+ * @allow_userns: the filter lets the VM create user namespaces (and so
+ *              nested containers); without it unshare/clone with
+ *              CLONE_NEWUSER fail with EPERM and clone3 with ENOSYS
  */
 struct fvm_vm_opts {
 	enum fvm_net net;
 	const char *hostname;
 	bool all_caps;
 	bool no_seccomp;
+	bool allow_userns;
 	const struct fvm_policy *policies;  /* @npolicies of them */
 	size_t npolicies;
 	char *const *publish;   /* NULL-terminated "HOSTPORT:VMPORT[/tcp|/udp]", --net private */

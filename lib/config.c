@@ -192,8 +192,10 @@ int config_apply(struct vm_config *c, const struct fvm_vm_opts *o, unsigned what
 		snprintf(c->hostname, sizeof(c->hostname), "%s", o->hostname ? o->hostname : c->name);
 	if (what & FVM_SET_CAPS)
 		c->all_caps = o->all_caps;
-	if (what & FVM_SET_SECCOMP)
+	if (what & FVM_SET_SECCOMP) {
 		c->no_seccomp = o->no_seccomp;
+		c->allow_userns = o->allow_userns && !o->no_seccomp;
+	}
 	if (what & FVM_SET_PROFILE)
 		c->untrusted = o->untrusted;
 	if (what & FVM_SET_POLICIES)

@@ -36,6 +36,7 @@ struct vm_config {
 	uid_t owner;        /* rootless: the user the VM belongs to */
 	bool all_caps;      /* hardening switched off, one by one */
 	bool no_seccomp;
+	bool allow_userns;  /* the filter lets it make user namespaces */
 	struct policy *policies;   /* sorted by path length: parents first */
 	size_t npolicies;
 	char **publish;            /* "HOSTPORT:VMPORT/proto", --net private */
