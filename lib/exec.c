@@ -7,10 +7,11 @@
  * connection to its control socket (init counts it: the VM stays up while
  * we run), then drop the lock, so many programs can join one VM at once.
  *
- * fvm then enters the VM's pid namespace for its children only
- * (setns(pidfd, CLONE_NEWPID)) and forks; the child enters the rest of
- * the VM's namespaces with one setns on the same pidfd, becomes the
- * requested user, starts a new session (no path back to the caller's
+ * fvm then forks an intermediate process that enters the VM's namespaces
+ * with one setns on that pidfd (rootless, where init is not dumpable and
+ * so not ours to setns through: with the namespace fds init sent with its
+ * answer, user namespace first) and clones the program's process there,
+ * which becomes the requested user, starts a new session (no path back to the caller's
  * terminal), closes every inherited fd above 2 and execs. fvm stays on the
  * host, forwards signals to it, relays the pty if one was asked for, and
  * returns its exit status (128+N if killed by signal N). A failure before
@@ -143,6 +144,8 @@ struct join {
 	struct fvm_vm *vm;
 	const struct fvm_exec *ex;
 	int pidfd;
+	int nsfds[VM_NS_MAX];   /* rootless: init's namespaces, from its ack (see init.c) */
+	size_t nns;
 	int report;      /* write end of the report pipe */
 	int ptysock;     /* -1 without a tty */
 	int go;          /* -1, or read end of a pipe: a byte once fvm moved us into the VM's cgroup */
@@ -310,8 +313,16 @@ _Noreturn static void enter_main(const struct join *j)
 	r = cgroup_enter_self(j->cg);   /* v1: the fast way, see cgroup.c */
 	if (r < 0 && cgroup_needed(j->vm))
 		child_fail(j->report, ST_CGROUP, -r);
-	if (setns(j->pidfd, VM_NS_FLAGS(j->vm->cfg.net) | CLONE_NEWPID) < 0)
+	/* rootless, init is not dumpable and our uid may not setns through its pidfd */
+	if (j->vm->cfg.rootless) {
+		r = ns_enter_fds(j->nsfds, j->nns, j->vm->cfg.net);
+		if (r < 0)
+			child_fail(j->report, ST_SETNS, -r);
+	} else if (setns(j->pidfd, VM_NS_FLAGS(j->vm->cfg.net) | CLONE_NEWPID) < 0) {
 		child_fail(j->report, ST_SETNS, errno);
+	}
+	for (size_t i = 0; i < j->nns; i++)
+		close(j->nsfds[i]);
 	/* the program inherits our cgroup: wait until fvm has moved us into the VM's */
 	if (j->go >= 0 && read(j->go, &go, 1) != 1)
 		_exit(125);   /* fvm failed, and says why */
@@ -462,6 +473,8 @@ int fvm_vm_exec(struct fvm_vm *vm, const struct fvm_exec *ex, int *ret_status,
 		if (j.pidfd >= 0)
 			close(j.pidfd);
 		j.pidfd = -1;
+		while (j.nns > 0)
+			close(j.nsfds[--j.nns]);
 		if (client >= 0)
 			close(client);
 		client = -1;
@@ -478,7 +491,7 @@ int fvm_vm_exec(struct fvm_vm *vm, const struct fvm_exec *ex, int *ret_status,
 			client = -1;   /* init is on its way out: wait below */
 		}
 		j.pidfd = pidfd_open_checked(st.pid, st.starttime);
-		if (j.pidfd < 0 || client < 0 || ctl_wait_ack(client) < 0) {
+		if (j.pidfd < 0 || client < 0 || ctl_wait_ack_ns(client, j.nsfds, &j.nns) < 0) {
 			if (j.pidfd >= 0)
 				wait_exit(j.pidfd, 10000);
 			r = -EAGAIN;
@@ -488,6 +501,8 @@ int fvm_vm_exec(struct fvm_vm *vm, const struct fvm_exec *ex, int *ret_status,
 		return fvm_errf(err, -EAGAIN, "VM '%s' keeps stopping while fvm joins it: try again",
 				vm->cfg.name);
 	r = run_joined(&j, ret_status, err);
+	while (j.nns > 0)
+		close(j.nsfds[--j.nns]);
 	ctl_leave(client, j.pidfd);
 	if (!vm->cfg.rootless && poll(&(struct pollfd){ .fd = j.pidfd, .events = POLLIN }, 1, 0) == 1) {
 		_cleanup_close_ int lock = vm_lock(vm, NULL);

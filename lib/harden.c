@@ -225,6 +225,24 @@ int harden_caps(const struct vm_config *cfg)
 }
 
 /**
+ * harden_init_caps() - what the VM's init keeps of its capabilities: only
+ * CAP_KILL (it passes signals on to every uid of the VM), effective and
+ * permitted; init never execs, so nothing regains the rest. With the
+ * bounding set of harden_caps(), a rootless VM then has no process left
+ * with CAP_SYS_ADMIN, --caps all included.
+ *
+ * Return: 0 or -errno.
+ */
+int harden_init_caps(void)
+{
+	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct d[2] = { { 0 } };
+
+	d[0].effective = d[0].permitted = 1u << CAP_KILL;
+	return syscall(SYS_capset, &h, d) < 0 ? -errno : 0;
+}
+
+/**
  * harden_finish() - second half, after the uid change, right before exec:
  * seccomp (with no_new_privs), or no_new_privs alone when seccomp is off.
  */

@@ -13,5 +13,6 @@ int harden_seccomp(bool allow_userns);
 int harden_landlock_abstract(void);
 int harden_caps(const struct vm_config *cfg);
 int harden_finish(const struct vm_config *cfg);
+int harden_init_caps(void);
 
 #endif

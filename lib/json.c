@@ -270,7 +270,7 @@ int config_save(struct fvm_vm *vm, struct fvm_error *err)
 int state_load(struct fvm_vm *vm, struct vm_state *ret)
 {
 	_cleanup_json_ json_object *o = NULL;
-	long long pid, st;
+	long long pid, st, ns = 0;
 	json_object *p;
 	int r = parse_objectat(vm->dirfd, "run/state.json", &o);
 
@@ -281,14 +281,18 @@ int state_load(struct fvm_vm *vm, struct vm_state *ret)
 	ret->pid = (pid_t)pid;
 	ret->starttime = (unsigned long long)st;
 	ret->persist = json_object_object_get_ex(o, "persist", &p) && json_object_get_boolean(p);
+	if (json_object_object_get_ex(o, "pidns", &p) && !get_int(o, "pidns", 1, 1LL << 62, &ns))
+		return -EBADMSG;
+	ret->pidns = (unsigned long)ns;
 	return 0;
 }
 
 int state_save(struct fvm_vm *vm, const struct vm_state *st)
 {
-	char buf[128];
-	int n = snprintf(buf, sizeof(buf), "{\"pid\": %d, \"starttime\": %llu, \"persist\": %s}\n",
-			 (int)st->pid, st->starttime, st->persist ? "true" : "false");
+	char buf[160];
+	int n = snprintf(buf, sizeof(buf),
+			 "{\"pid\": %d, \"starttime\": %llu, \"persist\": %s, \"pidns\": %lu}\n",
+			 (int)st->pid, st->starttime, st->persist ? "true" : "false", st->pidns);
 	_cleanup_close_ int run = openat(vm->dirfd, "run", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 
 	if (run < 0)

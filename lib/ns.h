@@ -14,6 +14,11 @@
 #define VM_NS_FLAGS(net) (CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS | \
 			  ((net) != FVM_NET_HOST ? CLONE_NEWNET : 0))
 
+/* the most namespace fds a VM's init hands a joiner (see ns_open_own) */
+#define VM_NS_MAX 6
+
+int ns_open_own(enum fvm_net net, int *fds);
+int ns_enter_fds(const int *fds, size_t n, enum fvm_net net);
 int net_lo_up(void);
 int pidfd_open_checked(pid_t pid, unsigned long long starttime);
 pid_t sys_clone(unsigned long flags);

@@ -72,7 +72,11 @@ int fvm_vm_processes(struct fvm_vm *vm, struct fvm_proc **ret, size_t *ret_n,
 
 	*ret = NULL;
 	*ret_n = 0;
-	if (vm_running(vm, &st) < 0 || pidns_inode(st.pid, &ns) < 0)
+	if (vm_running(vm, &st) < 0)
+		return 0;
+	/* init is not dumpable: only root may read its ns links; its booter recorded it */
+	ns = st.pidns;
+	if (!ns && pidns_inode(st.pid, &ns) < 0)
 		return 0;
 	d = opendir("/proc");
 	if (!d)
@@ -87,7 +91,8 @@ int fvm_vm_processes(struct fvm_vm *vm, struct fvm_proc **ret, size_t *ret_n,
 
 		if (de->d_name[0] < '1' || de->d_name[0] > '9')
 			continue;
-		if (pidns_inode(atoi(de->d_name), &mine) < 0 || mine != ns)
+		if (atoi(de->d_name) != st.pid &&
+		    (pidns_inode(atoi(de->d_name), &mine) < 0 || mine != ns))
 			continue;
 		snprintf(p, sizeof(p), "/proc/%s/status", de->d_name);
 		if (read_small_fileat(AT_FDCWD, p, &status, NULL) < 0 || !(nspid = strstr(status, "\nNSpid:")))

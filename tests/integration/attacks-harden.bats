@@ -75,3 +75,39 @@ print(out[0], subprocess.run(["echo", "spawned"], capture_output=True, text=True
 	run -0 --separate-stderr fvm run nest -- "$PROBE" sys unshare-user
 	assert_eq "$output" errno=EPERM "unshare(CLONE_NEWUSER) after --seccomp default"
 }
+
+@test "harden: no VM process can ptrace init or reach its fds, memory or environment, even with --caps all --seccomp off" {
+	fvm create --caps all --seccomp off open
+	fvm_start open
+	run -0 --separate-stderr fvm exec open -- "$PROBE" ptrace 1
+	assert_eq "$output" errno=EPERM "PTRACE_ATTACH to init"
+	run -0 --separate-stderr fvm exec open -- "$PROBE" open /proc/1/mem r
+	assert_eq "$output" errno=EACCES "open init's /proc/1/mem"
+	run -0 --separate-stderr fvm exec open -- "$PROBE" open /proc/1/environ r
+	assert_eq "$output" errno=EACCES "open init's /proc/1/environ"
+	run --separate-stderr fvm exec open -- ls /proc/1/fd
+	assert_ne "$status" 0 "ls init's /proc/1/fd (output: $output)"
+	# init keeps CAP_KILL only, so a rootless VM has no process with CAP_SYS_ADMIN
+	run -0 --separate-stderr fvm exec open -- sh -c 'grep "^Cap[EP][fr][fm]:" /proc/1/status'
+	assert_eq "$output" "CapPrm:	0000000000000020
+CapEff:	0000000000000020" "init's capabilities"
+	# and the host still joins it (rootless: with the namespace fds init hands out)
+	run -0 --separate-stderr fvm exec open -- "$PROBE" getpid
+	assert_ne "$output" 1 "a joined program's pid"
+	run -0 --separate-stderr fvm ps open
+	grep -qE '^open +1 ' <<<"$output" || { echo "fvm ps shows no init: $output" >&2; return 1; }
+}
+
+@test "harden: a running VM is joined and listed by later fvm commands (init not dumpable)" {
+	fvm create web
+	fvm_start web
+	run -0 --separate-stderr fvm exec web -- "$PROBE" pidns
+	vm_ns=$output
+	run -0 --separate-stderr fvm run web -- "$PROBE" pidns
+	assert_eq "$output" "$vm_ns" "run joins the same pid namespace"
+	assert_ne "$vm_ns" "$(readlink /proc/self/ns/pid)" "the host's pid namespace"
+	fvm exec web -- sh -c 'sleep 30 >/dev/null 2>&1 &'
+	run -0 --separate-stderr fvm ps web
+	assert_contains "$output" "sleep 30" "a VM program in fvm ps"
+	assert_ne "$(vm_field web .processes)" 0 "processes in fvm inspect"
+}
