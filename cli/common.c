@@ -107,6 +107,15 @@ void cli_rootless_note(const struct fvm_store *s)
 		      "fvm: run fvm as root for full copy-on-write of the whole system.\n", stderr);
 }
 
+/* A rootless VM has no cgroup: say that the default process limit does not hold. */
+void cli_rootless_limits_note(const struct fvm_store *s)
+{
+	if (fvm_store_rootless(s))
+		fprintf(stderr, "fvm: note: no limit on the VM's processes: the default of %u needs a cgroup,\n"
+			"fvm: which this host does not let this user make (run fvm as root for it).\n",
+			FVM_PIDS_DEFAULT);
+}
+
 /* getopt returned '?' (unknown option) or ':' (missing argument). */
 int cli_bad_option(const char *cmd, int c, char **argv)
 {

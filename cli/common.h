@@ -47,6 +47,7 @@ int cmd_config(int argc, char **argv);
 int commit_paths(struct fvm_vm *vm, char **paths, const struct fvm_commit_opts *base);
 
 void cli_rootless_note(const struct fvm_store *s);
+void cli_rootless_limits_note(const struct fvm_store *s);
 int cli_bad_option(const char *cmd, int c, char **argv);
 int cli_each_vm(int argc, char **argv, int first,
 		int (*op)(struct fvm_vm *vm, void *ctx, struct fvm_error *e), void *ctx);

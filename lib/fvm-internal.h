@@ -73,6 +73,7 @@ struct vm_state {
 };
 
 /* config.c */
+unsigned config_pids(const struct vm_config *c, unsigned opt);
 int config_apply(struct vm_config *c, const struct fvm_vm_opts *o, unsigned what,
 		 struct fvm_error *err);
 void config_release(struct vm_config *c);

@@ -113,6 +113,7 @@ static int load_extras(struct fvm_vm *vm, json_object *o, struct fvm_error *err)
 				return corrupt(vm, err, "bad entry in 'publish'");
 		}
 	}
+	c->limits.pids = config_pids(c, 0);   /* configs older than limits */
 	if (json_object_object_get_ex(o, "limits", &lim)) {
 		if (!json_object_is_type(lim, json_type_object))
 			return corrupt(vm, err, "'limits' must be an object");
@@ -120,8 +121,14 @@ static int load_extras(struct fvm_vm *vm, json_object *o, struct fvm_error *err)
 			c->limits.memory = (uint64_t)v;
 		if (json_object_object_get_ex(lim, "cpus_milli", &x) && get_int(lim, "cpus_milli", 0, 1024000, &v))
 			c->limits.cpus_milli = (unsigned)v;
-		if (json_object_object_get_ex(lim, "pids", &x) && get_int(lim, "pids", 0, 4194304, &v))
-			c->limits.pids = (unsigned)v;
+		/* "max": none; 0 (configs older than the default): the default */
+		if (json_object_object_get_ex(lim, "pids", &x) && json_object_is_type(x, json_type_string)) {
+			if (strcmp(json_object_get_string(x), "max"))
+				return corrupt(vm, err, "'limits.pids' must be a number or \"max\"");
+			c->limits.pids = 0;
+		} else if (get_int(lim, "pids", 0, 4194304, &v)) {
+			c->limits.pids = config_pids(c, (unsigned)v);
+		}
 		if (json_object_object_get_ex(lim, "io_weight", &x) && get_int(lim, "io_weight", 0, 10000, &v))
 			c->limits.io_weight = (unsigned)v;
 	}
@@ -228,7 +235,10 @@ static void add_config(json_object *o, const struct vm_config *c)
 			json_object_array_add(pub, json_object_new_string(c->publish[i]));
 		json_object_object_add(lim, "memory", json_object_new_int64((int64_t)c->limits.memory));
 		json_object_object_add(lim, "cpus_milli", json_object_new_int64(c->limits.cpus_milli));
-		json_object_object_add(lim, "pids", json_object_new_int64(c->limits.pids));
+		json_object_object_add(lim, "pids", c->limits.pids ? json_object_new_int64(c->limits.pids) :
+								       json_object_new_string("max"));
+		/* rootless: no cgroup, so not even the default pids limit holds */
+		json_object_object_add(lim, "enforced", json_object_new_boolean(!c->rootless));
 		json_object_object_add(lim, "io_weight", json_object_new_int64(c->limits.io_weight));
 		json_object_object_add(o, "policies", pol);
 		json_object_object_add(o, "publish", pub);

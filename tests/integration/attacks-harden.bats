@@ -111,3 +111,48 @@ CapEff:	0000000000000020" "init's capabilities"
 	assert_contains "$output" "sleep 30" "a VM program in fvm ps"
 	assert_ne "$(vm_field web .processes)" 0 "processes in fvm inspect"
 }
+
+# pids_max PID: pids.max of PID's cgroup, v1 (the pids hierarchy) or v2
+pids_max() {
+	local rel
+	if [[ $(stat -f -c %T /sys/fs/cgroup) == cgroup2fs ]]; then
+		rel=$(awk -F: '$1 == "0" { print $3 }' "/proc/$1/cgroup")
+		cat "/sys/fs/cgroup$rel/pids.max"
+	else
+		rel=$(awk -F: '{ n = split($2, a, ","); for (i = 1; i <= n; i++) if (a[i] == "pids") print $3 }' "/proc/$1/cgroup")
+		cat "/sys/fs/cgroup/pids$rel/pids.max"
+	fi
+}
+
+@test "harden: as root every VM has a process limit, 2048 by default; --pids 50 holds; --pids max lifts it" {
+	is_root || skip "rootless VMs have no cgroup (next test)"
+	fvm create web
+	assert_eq "$(vm_field web .limits.pids)" 2048 "the default in inspect"
+	assert_eq "$(vm_field web .limits.enforced)" true "enforced"
+	fvm_start web
+	assert_eq "$(pids_max "$(init_pid web)")" 2048 "pids.max of the VM's cgroup"
+	fvm stop web
+	fvm create --pids 50 small
+	run -0 --separate-stderr fvm run small -- "$PROBE" forks 200
+	local n=${output%% *}
+	assert_eq "${output#* }" errno=EAGAIN "fork past the limit"
+	((n >= 40 && n < 50)) || { echo "forked $n children under --pids 50" >&2; return 1; }
+	fvm create --pids max free
+	assert_eq "$(vm_field free .limits.pids)" max "--pids max in inspect"
+	run -0 --separate-stderr fvm run free -- "$PROBE" forks 100
+	assert_eq "$output" "100 ok" "no limit with --pids max"
+	fvm config small --pids 0
+	assert_eq "$(vm_field small .limits.pids)" max "--pids 0 is no limit too"
+}
+
+@test "harden: rootless, where fvm has no cgroup, the default process limit is not claimed" {
+	is_root && skip "root-mode VMs have their cgroup"
+	run -0 fvm create web
+	assert_contains "$output" "no limit on the VM's processes" "fvm create's note"
+	assert_eq "$(vm_field web .limits.pids)" max "inspect: no limit"
+	assert_eq "$(vm_field web .limits.enforced)" false "inspect: limits not enforced"
+	run -0 --separate-stderr fvm run web -- "$PROBE" forks 100
+	assert_eq "$output" "100 ok" "the VM is not limited, as inspect says"
+	run -125 --separate-stderr fvm create --pids 50 small
+	assert_contains "$stderr" "run fvm as root" "an explicit limit rootless"
+}
