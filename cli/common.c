@@ -12,9 +12,12 @@
 
 #include "common.h"
 
+/* The library's message: it may quote what a VM wrote (paths in its layers), so escaped. */
 int cli_fail(const struct fvm_error *e)
 {
-	fprintf(stderr, "fvm: %s\n", e->msg[0] ? e->msg : strerror(-e->code));
+	fputs("fvm: ", stderr);
+	cli_put_escaped(stderr, e->msg[0] ? e->msg : strerror(-e->code));
+	fputc('\n', stderr);
 	return EXIT_FVM;
 }
 

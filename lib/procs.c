@@ -25,6 +25,7 @@ int pidns_inode(pid_t pid, unsigned long *ret)
 	return 0;
 }
 
+/* As the VM wrote it, control bytes included: whoever prints it escapes it (cli/escape.c). */
 static void read_cmdline(const char *pid, char *buf, size_t len)
 {
 	char p[300];
@@ -44,9 +45,6 @@ static void read_cmdline(const char *pid, char *buf, size_t len)
 	for (size_t i = 0; i + 1 < n; i++)
 		if (data[i] == '\0')
 			data[i] = ' ';
-	for (size_t i = 0; i < n; i++)
-		if ((unsigned char)data[i] < 0x20 && data[i] != '\0')
-			data[i] = '?';   /* never print control bytes from a VM */
 	snprintf(buf, len, "%s", data);
 }
 

@@ -156,3 +156,38 @@ pids_max() {
 	run -125 --separate-stderr fvm create --pids 50 small
 	assert_contains "$stderr" "run fvm as root" "an explicit limit rootless"
 }
+
+# ps_shows VM TEXT: `fvm ps VM` has TEXT in it
+ps_shows() {
+	"$FVM" ps "$1" 3>&- | grep -qF -- "$2"
+}
+
+@test "harden: fvm ps escapes the process names and command lines a VM writes (no raw ESC reaches the terminal)" {
+	fvm create web
+	fvm_start web
+	# a zombie has no command line, so ps shows its comm, which a process may set itself
+	fvm exec web -- sh -c '( (printf "\033]0;pwned\007" >/proc/self/comm) & exec sleep 60 ) >/dev/null 2>&1 </dev/null &'
+	# and a command line with an escape sequence and a C1 control (U+009B, CSI) in it
+	fvm exec web -- sh -c 'sleep 61; true' "$(printf 'x\033[2Jy\302\233z')" >/dev/null 2>&1 </dev/null &
+	bg_track $!
+	wait_for 10 ps_shows web 'pwned'
+	wait_for 10 ps_shows web 'sleep 61'
+	run -0 --separate-stderr fvm ps web
+	assert_eq "$(grep -c $'\033' <<<"$output" || true)" 0 "lines of fvm ps with a raw ESC"
+	assert_eq "$(grep -c $'\302\233' <<<"$output" || true)" 0 "lines of fvm ps with a raw CSI"
+	assert_contains "$output" '[\x1b]0;pwned\x07]' "the zombie's comm, escaped"
+	assert_contains "$output" 'x\x1b[2Jy\xc2\x9bz' "a command line, escaped"
+	# JSON keeps the real string (json-c escapes it as \u001b)
+	run -0 --separate-stderr fvm ps --json web
+	assert_eq "$(jq -r '.[] | select(.command | startswith("[")) | .command' <<<"$output")" $'[\033]0;pwned\a]' "comm in --json"
+}
+
+@test "harden: a VM name that is too long is shown shortened with '...', and one with C1 bytes not at all" {
+	local long
+	long=$(printf 'a%.0s' {1..100})
+	run -125 --separate-stderr fvm create "$long"
+	assert_contains "$stderr" "bad VM name '$(printf 'a%.0s' {1..40})...'" "a 100-letter name"
+	run -125 --separate-stderr fvm create "$(printf 'web\302\233')"
+	assert_contains "$stderr" "contains control or non-ASCII characters" "a name with a C1 control"
+	assert_eq "$(grep -c $'\302\233' <<<"$stderr" || true)" 0 "raw CSI in the message"
+}
