@@ -117,6 +117,62 @@ _Noreturn static void child_fail(int sock, struct fvm_error *e)
 	_exit(1);
 }
 
+/*
+ * Booted and said so on @sock: wait for the parent's word, get out of the
+ * VM's reach, keep only the control socket (fd 3) and the namespace fds
+ * (4..), and be init.
+ */
+_Noreturn static void become_init(int sock, int listen_fd, bool persist, int *nsfds, size_t nns)
+{
+	/*
+	 * Booted. Stop dying with the parent only once it has recorded us
+	 * (it answers 'g' after saving the state, then waits for our 'c'):
+	 * clearing earlier could leave an init no state names if fvm is
+	 * killed now; clearing later lets an fvm that exits at once (start)
+	 * take the new VM with it.
+	 */
+	{
+		char b;
+
+		if (read(sock, &b, 1) != 1 || b != 'g')
+			_exit(1);
+		/* from now on VM programs may run: out of their reach (see init.c) */
+		if (prctl(PR_SET_DUMPABLE, 0) < 0 || harden_init_caps() < 0)
+			_exit(1);
+		prctl(PR_SET_PDEATHSIG, 0);
+		if (write(sock, "c", 1) != 1)
+			_exit(1);
+	}
+	/* the namespace fds out of the way (of 0-3), above them all */
+	for (size_t i = 0; i < nns; i++) {
+		int high = fcntl(nsfds[i], F_DUPFD_CLOEXEC, 64);
+
+		if (high < 0)
+			_exit(1);
+		close(nsfds[i]);
+		nsfds[i] = high;
+	}
+	/* init keeps only the control socket (fd 3) and the namespace fds
+	 * (4..), and lets go of the caller's terminal or pipes */
+	{
+		int nul = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+		if (nul < 0 || dup2(nul, 0) < 0 || dup2(nul, 1) < 0 || dup2(nul, 2) < 0)
+			_exit(1);
+	}
+	if (dup2(listen_fd, 3) < 0)
+		_exit(1);
+	for (size_t i = 0; i < nns; i++) {
+		if (dup3(nsfds[i], 4 + (int)i, O_CLOEXEC) < 0)
+			_exit(1);
+		nsfds[i] = 4 + (int)i;
+	}
+	if (saved_nofile.rlim_cur)
+		setrlimit(RLIMIT_NOFILE, &saved_nofile);
+	syscall(SYS_close_range, 4U + (unsigned)nns, ~0U, 0U);
+	init_main(3, persist, nsfds, nns);
+}
+
 /* The VM's first process: finish its setup, then become its init. */
 _Noreturn static void vm_child(struct fvm_vm *vm, const struct host_mount *mounts, size_t n,
 			       int sock, int listen_fd, bool persist, const struct vm_cgroup *cg)
@@ -228,53 +284,7 @@ _Noreturn static void vm_child(struct fvm_vm *vm, const struct host_mount *mount
 	}
 	if (write_all(sock, &ok, sizeof(ok)) < 0)
 		_exit(1);
-	/*
-	 * Booted. Stop dying with the parent only once it has recorded us
-	 * (it answers 'g' after saving the state, then waits for our 'c'):
-	 * clearing earlier could leave an init no state names if fvm is
-	 * killed now; clearing later lets an fvm that exits at once (start)
-	 * take the new VM with it.
-	 */
-	{
-		char b;
-
-		if (read(sock, &b, 1) != 1 || b != 'g')
-			_exit(1);
-		/* from now on VM programs may run: out of their reach (see init.c) */
-		if (prctl(PR_SET_DUMPABLE, 0) < 0 || harden_init_caps() < 0)
-			_exit(1);
-		prctl(PR_SET_PDEATHSIG, 0);
-		if (write(sock, "c", 1) != 1)
-			_exit(1);
-	}
-	/* init keeps only the control socket: move it to fd 3, drop the rest,
-	 * and lets go of the caller's terminal or pipes */
-	{
-		int nul = open("/dev/null", O_RDWR | O_CLOEXEC);
-
-		if (nul < 0 || dup2(nul, 0) < 0 || dup2(nul, 1) < 0 || dup2(nul, 2) < 0)
-			_exit(1);
-	}
-	/* namespace fds to 4.., by way of fds above them all */
-	for (size_t i = 0; i < nns; i++) {
-		int high = fcntl(nsfds[i], F_DUPFD_CLOEXEC, 64);
-
-		if (high < 0)
-			_exit(1);
-		close(nsfds[i]);
-		nsfds[i] = high;
-	}
-	if (dup2(listen_fd, 3) < 0)
-		_exit(1);
-	for (size_t i = 0; i < nns; i++) {
-		if (dup3(nsfds[i], 4 + (int)i, O_CLOEXEC) < 0)
-			_exit(1);
-		nsfds[i] = 4 + (int)i;
-	}
-	if (saved_nofile.rlim_cur)
-		setrlimit(RLIMIT_NOFILE, &saved_nofile);
-	syscall(SYS_close_range, 4U + (unsigned)nns, ~0U, 0U);
-	init_main(3, persist, nsfds, nns);
+	become_init(sock, listen_fd, persist, nsfds, nns);
 }
 
 /* run/ctl.sock, addressed through our fd table: sun_path stays short however deep the store is */

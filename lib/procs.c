@@ -35,6 +35,7 @@ static void read_cmdline(const char *pid, char *buf, size_t len)
 	buf[0] = '\0';
 	snprintf(p, sizeof(p), "/proc/%s/cmdline", pid);
 	if (read_small_fileat(AT_FDCWD, p, &data, &n) < 0 || n == 0) {
+		free(TAKE_PTR(data));   /* an empty command line (a zombie's) was read too */
 		snprintf(p, sizeof(p), "/proc/%s/comm", pid);
 		if (read_small_fileat(AT_FDCWD, p, &data, &n) == 0) {
 			data[strcspn(data, "\n")] = '\0';
