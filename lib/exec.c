@@ -461,6 +461,7 @@ int fvm_vm_exec(struct fvm_vm *vm, const struct fvm_exec *ex, int *ret_status,
 {
 	struct join j = { .vm = vm, .ex = ex, .pidfd = -1, .ptysock = -1 };
 	_cleanup_close_ int client = -1;
+	unsigned long st_pidns = 0;
 	int r = -EAGAIN;
 
 	/* a VM that is stopping at the moment we join is booted again */
@@ -490,6 +491,7 @@ int fvm_vm_exec(struct fvm_vm *vm, const struct fvm_exec *ex, int *ret_status,
 		} else if (ctl_connect(vm, &client, NULL) < 0) {
 			client = -1;   /* init is on its way out: wait below */
 		}
+		st_pidns = st.pidns;
 		j.pidfd = pidfd_open_checked(st.pid, st.starttime);
 		if (j.pidfd < 0 || client < 0 || ctl_wait_ack_ns(client, j.nsfds, &j.nns) < 0) {
 			if (j.pidfd >= 0)
@@ -500,6 +502,14 @@ int fvm_vm_exec(struct fvm_vm *vm, const struct fvm_exec *ex, int *ret_status,
 	if (r == -EAGAIN)
 		return fvm_errf(err, -EAGAIN, "VM '%s' keeps stopping while fvm joins it: try again",
 				vm->cfg.name);
+	/* rootless: the namespaces we got must be those of the VM its booter recorded */
+	if (vm->cfg.rootless && st_pidns && !ns_fds_match(j.nsfds, j.nns, st_pidns)) {
+		while (j.nns > 0)
+			close(j.nsfds[--j.nns]);
+		close(j.pidfd);
+		return fvm_errf(err, -EBADMSG, "VM '%s': its init handed out namespaces that are not the VM's: stop it with 'fvm stop %s'",
+				vm->cfg.name, vm->cfg.name);
+	}
 	r = run_joined(&j, ret_status, err);
 	while (j.nns > 0)
 		close(j.nsfds[--j.nns]);

@@ -12,6 +12,7 @@
 #include <net/if.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -103,6 +104,19 @@ int ns_enter_fds(const int *fds, size_t n, enum fvm_net net)
 		if (setns(fds[i], vm_ns[i].type) < 0)
 			return -errno;
 	return 0;
+}
+
+/**
+ * ns_fds_match() - are @fds (from ns_open_own(), as init sent them) of
+ * the pid namespace with inode @pidns that the VM's booter recorded?
+ * Return: true, or false for another namespace or no pid namespace fd.
+ */
+bool ns_fds_match(const int *fds, size_t n, unsigned long pidns)
+{
+	struct stat st;
+
+	return n > 2 && vm_ns[2].type == CLONE_NEWPID && fstat(fds[2], &st) == 0 &&
+	       (unsigned long)st.st_ino == pidns;
 }
 
 int net_lo_up(void)
