@@ -38,21 +38,6 @@ const char *change_kind_name(const struct fvm_change *c)
 	return (unsigned)c->kind < 5 ? names[c->kind] : "unknown";
 }
 
-/* A name from the layer on one line: control bytes and backslashes escaped. */
-void put_escaped(FILE *f, const char *s)
-{
-	for (; *s; s++) {
-		unsigned char ch = (unsigned char)*s;
-
-		if (ch == '\\')
-			fputs("\\\\", f);
-		else if (ch < 0x20 || ch == 0x7f)
-			fprintf(f, "\\x%02x", ch);
-		else
-			fputc(ch, f);
-	}
-}
-
 /* One line: status letter, '!' on conflict, path, what else is worth saying.
  * Names are the VM's: escaped, so that none can forge a line or a colour. */
 void print_change(FILE *f, const struct fvm_change *c)
@@ -62,12 +47,12 @@ void print_change(FILE *f, const struct fvm_change *c)
 
 	fprintf(f, "%s%c%c%s ", color ? col[c->kind % 5] : "", change_letter(c),
 		c->conflict ? '!' : ' ', color ? "\033[0m" : "");
-	put_escaped(f, c->path);
+	cli_put_escaped(f, c->path);
 	if (c->type == 'd')
 		fputc('/', f);
 	if (c->type == 'l' && c->link_target) {
 		fputs(" -> ", f);
-		put_escaped(f, c->link_target);
+		cli_put_escaped(f, c->link_target);
 	}
 	if (c->type == 'p' || c->type == 's' || c->type == 'c' || c->type == 'b')
 		fprintf(f, " (%s)", c->type == 'p' ? "fifo" : c->type == 's' ? "socket" : "device");

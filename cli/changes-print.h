@@ -14,7 +14,6 @@
 char change_letter(const struct fvm_change *c);
 const char *change_kind_name(const struct fvm_change *c);
 void print_change(FILE *f, const struct fvm_change *c);
-void put_escaped(FILE *f, const char *s);
 json_object *change_json(const struct fvm_change *c);
 char **abs_paths(int argc, char **argv, int first, bool *ret_err);
 bool ask_yes(const char *question);

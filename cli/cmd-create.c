@@ -52,6 +52,8 @@ int cmd_create(int argc, char **argv)
 		goto out;
 	}
 	cli_rootless_note(s);
+	if (!(v.what & FVM_SET_PIDS))
+		cli_rootless_limits_note(s);
 	status = 0;
 out:
 	fvm_store_free(s);

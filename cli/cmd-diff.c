@@ -85,7 +85,7 @@ static void print_stat(const struct diff_ctx *d)
 		for (int j = 0; j < 5; j++)
 			n += d->rows[i].count[j];
 		snprintf(sz, sizeof(sz), "%llu", d->rows[i].bytes);
-		put_escaped(stdout, d->rows[i].top);
+		cli_put_escaped(stdout, d->rows[i].top);
 		printf("%*s %6zu change%s (", 24 - (int)strlen(d->rows[i].top) > 0 ? 24 - (int)strlen(d->rows[i].top) : 0,
 		       "", n, n == 1 ? " " : "s");
 		for (int j = 0; j < 5; j++)

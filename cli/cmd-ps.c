@@ -43,7 +43,9 @@ static int show(struct fvm_store *s, const char *name, json_object *arr)
 			json_object_object_add(o, "command", json_object_new_string(p[i].comm));
 			json_object_array_add(arr, o);
 		} else {
-			printf("%-20s %7d %9d  %s\n", name, (int)p[i].vm_pid, (int)p[i].host_pid, p[i].comm);
+			printf("%-20s %7d %9d  ", name, (int)p[i].vm_pid, (int)p[i].host_pid);
+			cli_put_escaped(stdout, p[i].comm);   /* the VM's to write */
+			putchar('\n');
 		}
 	}
 	free(p);

@@ -12,9 +12,12 @@
 
 #include "common.h"
 
+/* The library's message: it may quote what a VM wrote (paths in its layers), so escaped. */
 int cli_fail(const struct fvm_error *e)
 {
-	fprintf(stderr, "fvm: %s\n", e->msg[0] ? e->msg : strerror(-e->code));
+	fputs("fvm: ", stderr);
+	cli_put_escaped(stderr, e->msg[0] ? e->msg : strerror(-e->code));
+	fputc('\n', stderr);
 	return EXIT_FVM;
 }
 
@@ -107,6 +110,15 @@ void cli_rootless_note(const struct fvm_store *s)
 		      "fvm: run fvm as root for full copy-on-write of the whole system.\n", stderr);
 }
 
+/* A rootless VM has no cgroup: say that the default process limit does not hold. */
+void cli_rootless_limits_note(const struct fvm_store *s)
+{
+	if (fvm_store_rootless(s))
+		fprintf(stderr, "fvm: note: no limit on the VM's processes: the default of %u needs a cgroup,\n"
+			"fvm: which this host does not let this user make (run fvm as root for it).\n",
+			FVM_PIDS_DEFAULT);
+}
+
 /* getopt returned '?' (unknown option) or ':' (missing argument). */
 int cli_bad_option(const char *cmd, int c, char **argv)
 {
@@ -163,17 +175,20 @@ void cli_tmp_name(char *buf, size_t len)
 	buf[10] = '\0';
 }
 
-/* --caps default|all and --seccomp default|off, shared by create, run and try. */
+/* --caps default|all and --seccomp default|allow-userns|off, shared by create, run and try. */
 int parse_hardening(int c, const char *arg, struct fvm_vm_opts *o)
 {
 	if (c == 'C' && (!strcmp(arg, "default") || !strcmp(arg, "all"))) {
 		o->all_caps = !strcmp(arg, "all");
 		return 0;
 	}
-	if (c == 'S' && (!strcmp(arg, "default") || !strcmp(arg, "off"))) {
+	if (c == 'S' && (!strcmp(arg, "default") || !strcmp(arg, "off") ||
+			 !strcmp(arg, "allow-userns"))) {
 		o->no_seccomp = !strcmp(arg, "off");
+		o->allow_userns = !strcmp(arg, "allow-userns");
 		return 0;
 	}
 	return cli_errorf(c == 'C' ? "bad --caps '%s': use 'default' (a reduced set) or 'all'"
-				   : "bad --seccomp '%s': use 'default' (a deny-list) or 'off'", arg);
+				   : "bad --seccomp '%s': use 'default' (a deny-list), 'allow-userns' (the same, but nested user namespaces allowed) or 'off'",
+			  arg);
 }

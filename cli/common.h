@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "fvm.h"
 
@@ -22,6 +23,9 @@ struct cmd {
 };
 
 int cli_fail(const struct fvm_error *e);
+/* escape.c: every string a VM controls goes through these before a terminal */
+void cli_put_escaped(FILE *f, const char *s);
+char *cli_escape(const char *s, char *buf, size_t len);
 int cli_errorf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 struct fvm_store *cli_store(void);
@@ -47,6 +51,7 @@ int cmd_config(int argc, char **argv);
 int commit_paths(struct fvm_vm *vm, char **paths, const struct fvm_commit_opts *base);
 
 void cli_rootless_note(const struct fvm_store *s);
+void cli_rootless_limits_note(const struct fvm_store *s);
 int cli_bad_option(const char *cmd, int c, char **argv);
 int cli_each_vm(int argc, char **argv, int first,
 		int (*op)(struct fvm_vm *vm, void *ctx, struct fvm_error *e), void *ctx);

@@ -169,8 +169,13 @@ int vmopts_parse(struct vmopts *v, int c, const char *arg)
 		v->what |= FVM_SET_CPUS;
 		return 0;
 	case O_PIDS:
-		if (parse_uint(arg, 4194304, &v->o.limits.pids) < 0)
-			return cli_errorf("bad --pids '%s': a number of processes (0: no limit)", arg);
+		if (!strcmp(arg, "max"))
+			v->o.limits.pids = FVM_PIDS_UNLIMITED;
+		else if (parse_uint(arg, 4194304, &v->o.limits.pids) < 0)
+			return cli_errorf("bad --pids '%s': a number of processes, or 'max' (or 0) for no limit",
+					  arg);
+		else if (v->o.limits.pids == 0)
+			v->o.limits.pids = FVM_PIDS_UNLIMITED;
 		v->what |= FVM_SET_PIDS;
 		return 0;
 	case O_IOW:

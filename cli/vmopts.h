@@ -46,11 +46,14 @@ int vmopts_getopt(int argc, char **argv, const char *cmd, const char *usage, str
 	"                         browser profiles (~/.ssh, ~/.gnupg, ~/.mozilla...)\n" \
 	"      --memory SIZE      memory limit (e.g. 512M, 2G)\n" \
 	"      --cpus N           CPU limit (e.g. 1.5)\n" \
-	"      --pids N           limit on processes and threads\n" \
+	"      --pids N|max       limit on processes and threads (default 2048 as\n" \
+	"                         root; rootless fvm has no cgroup to enforce it)\n" \
 	"      --io-weight N      relative block I/O weight, 1-10000\n" \
 	"      --caps default|all capabilities of root in the VM: a reduced set\n" \
 	"                         (default), or all of them (still only in the VM)\n" \
-	"      --seccomp default|off  deny kernel modules, kexec, bpf, keyrings, the\n" \
-	"                         clock, mounts, TIOCSTI... (default), or no filter\\n"
+	"      --seccomp default|allow-userns|off  deny kernel modules, kexec, bpf,\n" \
+	"                         keyrings, the clock, mounts, io_uring, new user\n" \
+	"                         namespaces, TIOCSTI... (default); the same with user\n" \
+	"                         namespaces allowed; or no filter\n"
 
 #endif

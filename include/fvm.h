@@ -60,11 +60,19 @@ struct fvm_policy {
 	enum fvm_policy_kind kind;
 };
 
+/* a VM's limit on processes and threads unless it says otherwise (podman's) */
+#define FVM_PIDS_DEFAULT 2048u
+/* @pids of struct fvm_limits: no limit at all */
+#define FVM_PIDS_UNLIMITED 0xffffffffu
+
 /**
  * struct fvm_limits - resources of a VM (0: no limit)
  * @memory:     bytes
  * @cpus_milli: thousandths of a CPU (1500 = 1.5 CPUs)
- * @pids:       processes and threads
+ * @pids:       processes and threads. In options: 0 is the default,
+ *              FVM_PIDS_DEFAULT (none rootless, where fvm has no cgroup
+ *              to enforce it), FVM_PIDS_UNLIMITED none. fvm inspect
+ *              shows the stored limit, "max" for none.
  * @io_weight:  1..10000 relative block I/O weight
  */
 struct fvm_limits {
@@ -81,12 +89,16 @@ struct fvm_limits {
  * @all_caps:   keep every capability in the VM's user namespace (default:
  *              a reduced bounding set)
  * @no_seccomp: no seccomp filter (default: a deny-list); no_new_privs stays
+ * @allow_userns: the filter lets the VM create user namespaces (and so
+ *              nested containers); without it unshare/clone with
+ *              CLONE_NEWUSER fail with EPERM and clone3 with ENOSYS
  */
 struct fvm_vm_opts {
 	enum fvm_net net;
 	const char *hostname;
 	bool all_caps;
 	bool no_seccomp;
+	bool allow_userns;
 	const struct fvm_policy *policies;  /* @npolicies of them */
 	size_t npolicies;
 	char *const *publish;   /* NULL-terminated "HOSTPORT:VMPORT[/tcp|/udp]", --net private */

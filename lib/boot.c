@@ -20,6 +20,11 @@
  * and inherited by init: joiners connect to it and init counts them, so it
  * knows when the VM's last user is gone (see init.c).
  *
+ * init is out of the VM's reach: not dumpable, no capability but CAP_KILL
+ * (see init.c). Rootless it stays dumpable until the parent has recorded
+ * it, since the parent, as the same uid, needs to look into it until then;
+ * no VM program exists before that.
+ *
  * --net private: once init is ready, the parent starts pasta on the VM's
  * net namespace (net.c) before the state is saved; pasta's supervisor
  * stops it when init exits, however the VM stops.
@@ -130,6 +135,62 @@ static bool overlay_required(const struct host_mount *mounts, size_t n, size_t i
 	return mounts[i].extra || access(mounts[i].target, W_OK) == 0;
 }
 
+/*
+ * Booted and said so on @sock: wait for the parent's word, get out of the
+ * VM's reach, keep only the control socket (fd 3) and the namespace fds
+ * (4..), and be init.
+ */
+_Noreturn static void become_init(int sock, int listen_fd, bool persist, int *nsfds, size_t nns)
+{
+	/*
+	 * Booted. Stop dying with the parent only once it has recorded us
+	 * (it answers 'g' after saving the state, then waits for our 'c'):
+	 * clearing earlier could leave an init no state names if fvm is
+	 * killed now; clearing later lets an fvm that exits at once (start)
+	 * take the new VM with it.
+	 */
+	{
+		char b;
+
+		if (read(sock, &b, 1) != 1 || b != 'g')
+			_exit(1);
+		/* from now on VM programs may run: out of their reach (see init.c) */
+		if (prctl(PR_SET_DUMPABLE, 0) < 0 || harden_init_caps() < 0)
+			_exit(1);
+		prctl(PR_SET_PDEATHSIG, 0);
+		if (write(sock, "c", 1) != 1)
+			_exit(1);
+	}
+	/* the namespace fds out of the way (of 0-3), above them all */
+	for (size_t i = 0; i < nns; i++) {
+		int high = fcntl(nsfds[i], F_DUPFD_CLOEXEC, 64);
+
+		if (high < 0)
+			_exit(1);
+		close(nsfds[i]);
+		nsfds[i] = high;
+	}
+	/* init keeps only the control socket (fd 3) and the namespace fds
+	 * (4..), and lets go of the caller's terminal or pipes */
+	{
+		int nul = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+		if (nul < 0 || dup2(nul, 0) < 0 || dup2(nul, 1) < 0 || dup2(nul, 2) < 0)
+			_exit(1);
+	}
+	if (dup2(listen_fd, 3) < 0)
+		_exit(1);
+	for (size_t i = 0; i < nns; i++) {
+		if (dup3(nsfds[i], 4 + (int)i, O_CLOEXEC) < 0)
+			_exit(1);
+		nsfds[i] = 4 + (int)i;
+	}
+	if (saved_nofile.rlim_cur)
+		setrlimit(RLIMIT_NOFILE, &saved_nofile);
+	syscall(SYS_close_range, 4U + (unsigned)nns, ~0U, 0U);
+	init_main(3, persist, nsfds, nns);
+}
+
 /* The VM's first process: finish its setup, then become its init. */
 _Noreturn static void vm_child(struct fvm_vm *vm, const struct host_mount *mounts, size_t n,
 			       int sock, int listen_fd, bool persist, const struct vm_cgroup *cg)
@@ -138,6 +199,8 @@ _Noreturn static void vm_child(struct fvm_vm *vm, const struct host_mount *mount
 	unsigned char *present = malloc(n);
 	int *fds = malloc(n * sizeof(int));
 	struct boot_msg ok = { 0 };
+	int nsfds[VM_NS_MAX];
+	size_t nns = 0;
 	int cgr = cgroup_enter_self(cg);   /* first: before anything the VM does */
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -160,11 +223,11 @@ _Noreturn static void vm_child(struct fvm_vm *vm, const struct host_mount *mount
 		child_fail(sock, &e);
 	}
 	/*
-	 * As root, the VM's root must not reach init (its fds, its memory):
-	 * non-dumpable, only the host's root may. Rootless, the caller joins
-	 * the VM from the host as the same uid, which the kernel allows only
-	 * while init is dumpable; the VM's root is that user anyway, and init
-	 * holds nothing but its control socket.
+	 * No VM process may reach init (its fds, its memory, its
+	 * capabilities): as root it is not dumpable from here on. Rootless,
+	 * the parent, as the same uid, still writes to and looks into it
+	 * (pasta joins its net namespace, the pid namespace is recorded):
+	 * dumpable until the parent's 'g' below, before any VM program runs.
 	 */
 	prctl(PR_SET_DUMPABLE, vm->cfg.rootless ? 1 : 0);
 	if (vm->cfg.rootless) {
@@ -199,6 +262,17 @@ _Noreturn static void vm_child(struct fvm_vm *vm, const struct host_mount *mount
 	}
 	if (root_setup(vm, mounts, fds, n, &e) < 0)
 		child_fail(sock, &e);
+	/* rootless joiners enter with these (see init.c): opened before any VM code runs */
+	if (vm->cfg.rootless) {
+		int k = ns_open_own(vm->cfg.net, nsfds);
+
+		if (k < 0) {
+			fvm_errf(&e, k, "VM '%s': cannot open its own namespaces: %s", vm->cfg.name,
+				 strerror(-k));
+			child_fail(sock, &e);
+		}
+		nns = (size_t)k;
+	}
 	if (sethostname(vm->cfg.hostname, strlen(vm->cfg.hostname)) < 0) {
 		fvm_errf(&e, -errno, "VM '%s': cannot set its hostname: %s", vm->cfg.name,
 			 strerror(errno));
@@ -226,36 +300,7 @@ _Noreturn static void vm_child(struct fvm_vm *vm, const struct host_mount *mount
 	}
 	if (write_all(sock, &ok, sizeof(ok)) < 0)
 		_exit(1);
-	/*
-	 * Booted. Stop dying with the parent only once it has recorded us
-	 * (it answers 'g' after saving the state, then waits for our 'c'):
-	 * clearing earlier could leave an init no state names if fvm is
-	 * killed now; clearing later lets an fvm that exits at once (start)
-	 * take the new VM with it.
-	 */
-	{
-		char b;
-
-		if (read(sock, &b, 1) != 1 || b != 'g')
-			_exit(1);
-		prctl(PR_SET_PDEATHSIG, 0);
-		if (write(sock, "c", 1) != 1)
-			_exit(1);
-	}
-	/* init keeps only the control socket: move it to fd 3, drop the rest,
-	 * and lets go of the caller's terminal or pipes */
-	{
-		int nul = open("/dev/null", O_RDWR | O_CLOEXEC);
-
-		if (nul < 0 || dup2(nul, 0) < 0 || dup2(nul, 1) < 0 || dup2(nul, 2) < 0)
-			_exit(1);
-	}
-	if (dup2(listen_fd, 3) < 0)
-		_exit(1);
-	if (saved_nofile.rlim_cur)
-		setrlimit(RLIMIT_NOFILE, &saved_nofile);
-	syscall(SYS_close_range, 4U, ~0U, 0U);
-	init_main(3, persist);
+	become_init(sock, listen_fd, persist, nsfds, nns);
 }
 
 /* run/ctl.sock, addressed through our fd table: sun_path stays short however deep the store is */
@@ -309,12 +354,74 @@ static int ctl_read(int fd, char *ret)
 	return 0;
 }
 
-/* Did init count us? It answers one byte; a dying init answers nothing. */
+/* Take the fds of a SCM_RIGHTS message: up to @max into @fds, the rest closed. */
+static size_t take_fds(struct msghdr *msg, int *fds, size_t max)
+{
+	size_t n = 0;
+
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(msg); c; c = CMSG_NXTHDR(msg, c)) {
+		size_t k;
+
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+			continue;
+		k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (size_t i = 0; i < k; i++) {
+			int fd;
+
+			memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+			if (n < max)
+				fds[n++] = fd;
+			else
+				close(fd);
+		}
+	}
+	return n;
+}
+
+/**
+ * ctl_wait_ack_ns() - did init count us? It answers one byte ('k'); a
+ * dying init answers nothing. In a rootless VM the byte carries init's
+ * namespace fds (see init.c), which *@ret_n says how many of are now in
+ * @fds (room for VM_NS_MAX), close-on-exec; the caller closes them.
+ *
+ * Return: 0, or -EAGAIN without an answer (nothing is left open).
+ */
+int ctl_wait_ack_ns(int fd, int *fds, size_t *ret_n)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	char b = 0;
+	struct iovec iov = { .iov_base = &b, .iov_len = 1 };
+	union {
+		char buf[CMSG_SPACE(sizeof(int) * VM_NS_MAX)];
+		struct cmsghdr align;
+	} u;
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
+			      .msg_controllen = sizeof(u.buf) };
+	size_t n;
+
+	*ret_n = 0;
+	if (poll(&p, 1, 10000) <= 0 || recvmsg(fd, &msg, MSG_CMSG_CLOEXEC) != 1)
+		return -EAGAIN;
+	n = take_fds(&msg, fds, VM_NS_MAX);
+	if (b != 'k') {
+		while (n > 0)
+			close(fds[--n]);
+		return -EAGAIN;
+	}
+	*ret_n = n;
+	return 0;
+}
+
+/* ctl_wait_ack_ns() for a caller that does not enter the VM */
 int ctl_wait_ack(int fd)
 {
-	char b;
+	int fds[VM_NS_MAX];
+	size_t n;
+	int r = ctl_wait_ack_ns(fd, fds, &n);
 
-	return ctl_read(fd, &b) < 0 || b != 'k' ? -EAGAIN : 0;
+	while (n > 0)
+		close(fds[--n]);
+	return r;
 }
 
 /**
@@ -501,6 +608,8 @@ int vm_boot(struct fvm_vm *vm, bool persist, struct vm_state *ret_st, int *ret_c
 	ret_st->pid = pid;
 	ret_st->persist = persist;
 	r = proc_starttime(pid, &ret_st->starttime);
+	if (r == 0)   /* while init is still dumpable, see vm_child */
+		r = pidns_inode(pid, &ret_st->pidns);
 	if (r == 0)
 		r = state_save(vm, ret_st);
 	if (r < 0) {

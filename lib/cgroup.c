@@ -28,11 +28,17 @@
  * the VM stopped, under its lock, removes it (vm_clear_runtime(); stale
  * ones are removed by the next boot).
  *
- * Root mode always makes one, for `fvm stats`. Rootless, cgroups are not
- * the user's to write (v1; v2 without a delegated subtree), so a rootless
- * VM with limits is refused with a message saying so, and one without
- * runs without a cgroup: fvm_vm_stats() then adds up what /proc tells of
- * the VM's live processes.
+ * Root mode always makes one, for `fvm stats`, and every VM has a pids
+ * limit unless it asks for none (FVM_PIDS_DEFAULT, as podman: a VM must
+ * not exhaust the host's pid space); on v1 that costs one write more
+ * into the pids hierarchy, where the VM's cgroup is made anyway. Rootless,
+ * cgroups are not the user's to write (v1; v2 without a delegated
+ * subtree), so a rootless VM with limits is refused with a message saying
+ * so, and one without runs without a cgroup: fvm_vm_stats() then adds up
+ * what /proc tells of the VM's live processes. Such a VM gets no default
+ * pids limit either, and says so (config_pids(); inspect shows "pids":
+ * "max" and "enforced": false): an RLIMIT_NPROC would count every process
+ * of the user, on the host too, not the VM's.
  *
  * Limits: memory (v1 memory.limit_in_bytes, and memory.memsw.limit_in_bytes
  * where swap is accounted; v2 memory.max and memory.swap.max 0: the limit
@@ -715,9 +721,11 @@ int cgroup_setup(struct fvm_vm *vm, struct vm_cgroup *ret, struct fvm_error *err
 	}
 	r = ret->ops->apply(ret, &vm->cfg.limits, &ctrl, &file);
 	if (r < 0) {
-		fvm_errf(err, r, "VM '%s': cannot set its limit in %s: %s%s", vm->cfg.name,
+		fvm_errf(err, r, "VM '%s': cannot set its limit in %s: %s%s%s", vm->cfg.name,
 			 cg_path(ret, ctrl, file, p, sizeof(p)), strerror(-r),
-			 r == -ENOENT ? " (the host's cgroups lack that controller)" : "");
+			 r == -ENOENT ? " (the host's cgroups lack that controller)" : "",
+			 r == -ENOENT && ctrl == CG_PIDS ?
+			 ": every VM has a process limit by default, 'fvm config --pids max' removes it" : "");
 		ret->ops->destroy(ret);
 		cgroup_release(ret);
 		return r;

@@ -221,11 +221,26 @@ static int check_limits(const struct vm_config *c, const struct fvm_limits *l, s
 		return fvm_errf(err, -EINVAL, "--memory must be at least 4M");
 	if (l->cpus_milli && (l->cpus_milli < 10 || l->cpus_milli > 1024000))
 		return fvm_errf(err, -EINVAL, "--cpus must be between 0.01 and 1024");
-	if (l->pids && l->pids > 4194304)
+	if (l->pids > 4194304 && l->pids != FVM_PIDS_UNLIMITED)
 		return fvm_errf(err, -EINVAL, "--pids must be at most 4194304");
 	if (l->io_weight && l->io_weight > 10000)
 		return fvm_errf(err, -EINVAL, "--io-weight must be between 1 and 10000");
 	return 0;
+}
+
+/**
+ * config_pids() - the pids limit @c stores for @opt (struct fvm_limits):
+ * 0 (the default) is FVM_PIDS_DEFAULT, but none rootless, where fvm has
+ * no cgroup to enforce it in (a VM never claims a limit it does not have);
+ * FVM_PIDS_UNLIMITED is none (0).
+ */
+unsigned config_pids(const struct vm_config *c, unsigned opt)
+{
+	if (opt == FVM_PIDS_UNLIMITED)
+		return 0;
+	if (opt == 0)
+		return c->rootless ? 0 : FVM_PIDS_DEFAULT;
+	return opt;
 }
 
 /**
@@ -247,8 +262,10 @@ int config_apply(struct vm_config *c, const struct fvm_vm_opts *o, unsigned what
 		snprintf(c->hostname, sizeof(c->hostname), "%s", o->hostname ? o->hostname : c->name);
 	if (what & FVM_SET_CAPS)
 		c->all_caps = o->all_caps;
-	if (what & FVM_SET_SECCOMP)
+	if (what & FVM_SET_SECCOMP) {
 		c->no_seccomp = o->no_seccomp;
+		c->allow_userns = o->allow_userns && !o->no_seccomp;
+	}
 	if (what & FVM_SET_PROFILE)
 		c->untrusted = o->untrusted;
 	if (what & FVM_SET_POLICIES)
@@ -264,7 +281,7 @@ int config_apply(struct vm_config *c, const struct fvm_vm_opts *o, unsigned what
 	if (what & FVM_SET_CPUS)
 		c->limits.cpus_milli = o->limits.cpus_milli;
 	if (what & FVM_SET_PIDS)
-		c->limits.pids = o->limits.pids;
+		c->limits.pids = config_pids(c, o->limits.pids);
 	if (what & FVM_SET_IO_WEIGHT)
 		c->limits.io_weight = o->limits.io_weight;
 	if (c->npublish && c->net != FVM_NET_PRIVATE)

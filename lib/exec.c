@@ -8,7 +8,9 @@
  * we run), then drop the lock, so many programs can join one VM at once.
  *
  * fvm forks an intermediate process, which enters every namespace of the
- * VM with one setns on init's pidfd and clones the program's process.
+ * VM with one setns on init's pidfd (rootless, where init is not dumpable
+ * and so not ours to setns through: with the namespace fds init sent with
+ * its answer, user namespace first) and clones the program's process.
  * That process holds host fds (the store, cgroup dirs) and sits in the
  * VM's mount namespace, where the VM owns every file: so before it looks
  * up any path there it closes every fd but its stdio and its two channels
@@ -76,6 +78,8 @@ struct join {
 	const struct vm_cgroup *cg;
 	const char *caller_cwd;
 	const struct relay *relay;   /* pipes in place of the caller's terminals */
+	int nsfds[VM_NS_MAX];   /* rootless: init's namespaces, from its ack (see init.c) */
+	size_t nns;
 };
 
 _Noreturn static void child_fail(int pipefd, int stage, int e)
@@ -362,8 +366,15 @@ _Noreturn static void enter_main(const struct join *j)
 	r = cgroup_enter_self(j->cg);   /* v1: the fast way, see cgroup.c */
 	if (r < 0 && cgroup_needed(j->vm))
 		child_fail(j->report, ST_CGROUP, -r);
-	if (setns(j->pidfd, VM_NS_FLAGS(j->vm->cfg.net) | CLONE_NEWPID) < 0)
-		child_fail(j->report, errno == ESRCH ? ST_GONE : ST_SETNS, errno);
+	/* rootless, init is not dumpable and our uid may not setns through its pidfd */
+	if (j->vm->cfg.rootless)
+		r = ns_enter_fds(j->nsfds, j->nns, j->vm->cfg.net);
+	else
+		r = setns(j->pidfd, VM_NS_FLAGS(j->vm->cfg.net) | CLONE_NEWPID) < 0 ? -errno : 0;
+	if (r < 0)
+		child_fail(j->report, r == -ESRCH ? ST_GONE : ST_SETNS, -r);
+	for (size_t i = 0; i < j->nns; i++)
+		close(j->nsfds[i]);
 	/* the program inherits our cgroup: wait until fvm has moved us into the VM's */
 	if (j->go >= 0 && read(j->go, &go, 1) != 1)
 		_exit(125);   /* fvm failed, and says why */
@@ -511,14 +522,22 @@ static void wait_exit(int pidfd, int ms)
 	poll(&p, 1, ms);
 }
 
+static void ns_fds_close(struct join *j)
+{
+	while (j->nns > 0)
+		close(j->nsfds[--j->nns]);
+}
+
 /*
  * Join @vm (booting it unless ex->join_only): a pidfd of its init in
- * j->pidfd and a counted connection to it in *@client. A VM that is
- * stopping at the moment we join is waited for and booted again.
+ * j->pidfd, rootless its namespace fds in j->nsfds, and a counted
+ * connection to it in *@client. A VM that is stopping at the moment we
+ * join is waited for and booted again.
  */
 static int join_vm(struct fvm_vm *vm, const struct fvm_exec *ex, struct join *j, int *client,
 		   struct fvm_error *err)
 {
+	unsigned long st_pidns = 0;
 	int r = -EAGAIN;
 
 	for (int attempt = 0; attempt < 5 && r == -EAGAIN; attempt++) {
@@ -530,6 +549,7 @@ static int join_vm(struct fvm_vm *vm, const struct fvm_exec *ex, struct join *j,
 		if (j->pidfd >= 0)
 			close(j->pidfd);
 		j->pidfd = -1;
+		ns_fds_close(j);
 		if (*client >= 0)
 			close(*client);
 		*client = -1;
@@ -545,8 +565,9 @@ static int join_vm(struct fvm_vm *vm, const struct fvm_exec *ex, struct join *j,
 		} else if (ctl_connect(vm, client, NULL) < 0) {
 			*client = -1;   /* init is on its way out: wait below */
 		}
+		st_pidns = st.pidns;
 		j->pidfd = pidfd_open_checked(st.pid, st.starttime);
-		if (j->pidfd < 0 || *client < 0 || ctl_wait_ack(*client) < 0) {
+		if (j->pidfd < 0 || *client < 0 || ctl_wait_ack_ns(*client, j->nsfds, &j->nns) < 0) {
 			if (j->pidfd >= 0)
 				wait_exit(j->pidfd, 10000);
 			r = -EAGAIN;
@@ -555,6 +576,12 @@ static int join_vm(struct fvm_vm *vm, const struct fvm_exec *ex, struct join *j,
 	if (r == -EAGAIN)
 		return fvm_errf(err, -EAGAIN, "VM '%s' keeps stopping while fvm joins it: try again",
 				vm->cfg.name);
+	/* rootless: the namespaces we got must be those of the VM its booter recorded */
+	if (vm->cfg.rootless && st_pidns && !ns_fds_match(j->nsfds, j->nns, st_pidns)) {
+		ns_fds_close(j);
+		return fvm_errf(err, -EBADMSG, "VM '%s': its init handed out namespaces that are not the VM's: stop it with 'fvm stop %s'",
+				vm->cfg.name, vm->cfg.name);
+	}
 	return 0;
 }
 
@@ -580,6 +607,7 @@ int fvm_vm_exec(struct fvm_vm *vm, const struct fvm_exec *ex, int *ret_status,
 		if (r < 0)
 			return r;
 		r = run_joined(&j, ret_status, err);
+		ns_fds_close(&j);
 		if (r == -EAGAIN)
 			wait_exit(j.pidfd, 10000);
 	}

@@ -36,6 +36,7 @@ struct vm_config {
 	uid_t owner;        /* rootless: the user the VM belongs to */
 	bool all_caps;      /* hardening switched off, one by one */
 	bool no_seccomp;
+	bool allow_userns;  /* the filter lets it make user namespaces */
 	struct policy *policies;   /* sorted by path length: parents first */
 	size_t npolicies;
 	char **publish;            /* "HOSTPORT:VMPORT/proto", --net private */
@@ -68,9 +69,13 @@ struct vm_state {
 	pid_t pid;                     /* init, as the host sees it */
 	unsigned long long starttime;  /* of init, to survive pid reuse */
 	bool persist;                  /* started by `fvm start`: no auto-stop */
+	unsigned long pidns;           /* inode of its pid namespace, 0 if unknown:
+					* init is not dumpable, so from the host
+					* only its booter (or root) may look */
 };
 
 /* config.c */
+unsigned config_pids(const struct vm_config *c, unsigned opt);
 int config_apply(struct vm_config *c, const struct fvm_vm_opts *o, unsigned what,
 		 struct fvm_error *err);
 void config_release(struct vm_config *c);
@@ -112,10 +117,11 @@ int vm_boot(struct fvm_vm *vm, bool persist, struct vm_state *ret_st, int *ret_c
 	    struct fvm_error *err);
 int ctl_connect(struct fvm_vm *vm, int *ret, struct fvm_error *err);
 int ctl_wait_ack(int fd);
+int ctl_wait_ack_ns(int fd, int *fds, size_t *ret_n);
 void ctl_leave(int fd, int init_pidfd);
 
 /* init.c: the VM's PID 1; never returns */
-_Noreturn void init_main(int listen_fd, bool persist);
+_Noreturn void init_main(int listen_fd, bool persist, const int *nsfds, size_t nns);
 
 /* layer.c: one copy-on-write layer per host mount */
 struct json_object;

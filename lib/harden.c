@@ -19,9 +19,21 @@
  *    swap, reboot, accounting, open_by_handle_at, userfaultfd, io ports,
  *    the kernel log, mount and namespace-changing calls into mounts
  *    (mount, umount, pivot_root and the fd mount API), and the
- *    TIOCSTI/TIOCLINUX ioctls that push input into a terminal. A denied
- *    call fails with EPERM; the rules also cover the 32-bit x86 and x32
- *    system call tables, so they cannot be bypassed with int 0x80.
+ *    TIOCSTI/TIOCLINUX ioctls that push input into a terminal, and
+ *    io_uring (io_uring_setup, _enter, _register: its operations run in
+ *    kernel workers that seccomp never sees). A denied call fails with
+ *    EPERM; the rules also cover the 32-bit x86 and x32 system call
+ *    tables, so they cannot be bypassed with int 0x80.
+ *  - user namespaces: inside one, a VM's root would reach the kernel's
+ *    whole unprivileged-user-namespace surface (nf_tables, other file
+ *    systems' mount code, ...). unshare and clone with CLONE_NEWUSER fail
+ *    with EPERM. clone3 takes its flags in memory, which seccomp cannot
+ *    read, so it fails with ENOSYS, as under podman and Docker: glibc and
+ *    others then fall back to clone, so fork, threads and posix_spawn
+ *    work. setns stays allowed: joining a user namespace needs
+ *    CAP_SYS_ADMIN in it, and without a way to make one the VM has none
+ *    to join but its own. --seccomp allow-userns lifts only this part
+ *    (nested containers, unshare -U); --seccomp off lifts everything.
  *
  * With --net host the VM shares the host's network namespace, and with it
  * the host's abstract UNIX sockets (which have no path to hide). Where the
@@ -32,6 +44,7 @@
  */
 #include <errno.h>
 #include <linux/capability.h>
+#include <sched.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
@@ -60,6 +73,7 @@ static const char *const denied[] = {
 	"mount", "umount", "umount2", "pivot_root", "move_mount", "fsopen", "fsconfig",
 	"fsmount", "fspick", "open_tree", "mount_setattr",
 	"get_kernel_syms", "query_module", "_sysctl", "kcmp",
+	"io_uring_setup", "io_uring_enter", "io_uring_register",
 };
 
 bool harden_cap_kept(int cap)
@@ -83,7 +97,28 @@ int harden_drop_caps(void)
 	return 0;
 }
 
-static int add_rules(scmp_filter_ctx ctx)
+/* unshare/clone with CLONE_NEWUSER: EPERM; clone3 (flags out of reach): ENOSYS */
+static int add_userns_rules(scmp_filter_ctx ctx)
+{
+	int r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(unshare), 1,
+				 SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_NEWUSER, CLONE_NEWUSER));
+
+	/* clone's flags are its first argument on every x86 flavour */
+	if (r == 0)
+		r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(clone), 1,
+				     SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_NEWUSER, CLONE_NEWUSER));
+	if (r == 0) {
+		int nr = seccomp_syscall_resolve_name("clone3");
+
+		if (nr != __NR_SCMP_ERROR)
+			r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), nr, 0);
+		if (r == -EDOM)
+			r = 0;
+	}
+	return r;
+}
+
+static int add_rules(scmp_filter_ctx ctx, bool allow_userns)
 {
 	int r;
 
@@ -102,6 +137,8 @@ static int add_rules(scmp_filter_ctx ctx)
 	if (r == 0)
 		r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(ioctl), 1,
 				     SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu, TIOCLINUX));
+	if (r == 0 && !allow_userns)
+		r = add_userns_rules(ctx);
 	return r;
 }
 
@@ -109,10 +146,11 @@ static int add_rules(scmp_filter_ctx ctx)
  * harden_seccomp() - load the VM's seccomp filter into this process (and
  * so every process it starts). Sets no_new_privs first, which the kernel
  * requires of a process without CAP_SYS_ADMIN in the host's namespace.
+ * @allow_userns: leave out the user-namespace rules (--seccomp allow-userns)
  *
  * Return: 0 or -errno.
  */
-int harden_seccomp(void)
+int harden_seccomp(bool allow_userns)
 {
 	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
 	int r;
@@ -123,7 +161,7 @@ int harden_seccomp(void)
 	if (r == 0 || r == -EEXIST)
 		r = seccomp_arch_add(ctx, SCMP_ARCH_X32);
 	if (r == 0 || r == -EEXIST)
-		r = add_rules(ctx);
+		r = add_rules(ctx, allow_userns);
 	if (r == 0 && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		r = -errno;
 	if (r == 0)
@@ -187,6 +225,24 @@ int harden_caps(const struct vm_config *cfg)
 }
 
 /**
+ * harden_init_caps() - what the VM's init keeps of its capabilities: only
+ * CAP_KILL (it passes signals on to every uid of the VM), effective and
+ * permitted; init never execs, so nothing regains the rest. With the
+ * bounding set of harden_caps(), a rootless VM then has no process left
+ * with CAP_SYS_ADMIN, --caps all included.
+ *
+ * Return: 0 or -errno.
+ */
+int harden_init_caps(void)
+{
+	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct d[2] = { { 0 } };
+
+	d[0].effective = d[0].permitted = 1u << CAP_KILL;
+	return syscall(SYS_capset, &h, d) < 0 ? -errno : 0;
+}
+
+/**
  * harden_finish() - second half, after the uid change, right before exec:
  * seccomp (with no_new_privs), or no_new_privs alone when seccomp is off.
  */
@@ -199,6 +255,6 @@ int harden_finish(const struct vm_config *cfg)
 	if (cfg->net == FVM_NET_HOST)
 		r = harden_landlock_abstract();
 	if (r >= 0 && !cfg->no_seccomp)
-		r = harden_seccomp();
+		r = harden_seccomp(cfg->allow_userns);
 	return r < 0 ? r : 0;
 }

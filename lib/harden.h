@@ -9,9 +9,10 @@
 
 bool harden_cap_kept(int cap);
 int harden_drop_caps(void);
-int harden_seccomp(void);
+int harden_seccomp(bool allow_userns);
 int harden_landlock_abstract(void);
 int harden_caps(const struct vm_config *cfg);
 int harden_finish(const struct vm_config *cfg);
+int harden_init_caps(void);
 
 #endif

@@ -9,6 +9,15 @@
  * status through). To know they exist, each such fvm holds a connection
  * to the control socket (fd 3) for as long as its program runs: init
  * accepts it and answers one byte, so the joiner knows it was counted.
+ * In a rootless VM that byte carries fds of init's namespaces (user first,
+ * see ns_open_own()), opened at boot: init is not dumpable, so a joiner
+ * of the same uid cannot setns() through init's pidfd or open its
+ * /proc/PID/ns, and enters with these instead.
+ *
+ * init holds nothing a VM process could use: it is not dumpable (no VM
+ * process can ptrace it or open its /proc/1/fd, /proc/1/mem, whatever its
+ * capabilities) and it keeps no capability but CAP_KILL (to pass signals
+ * on to every uid of the VM).
  *
  * A VM that was not started with `fvm start` stops when it has no client
  * connection, no child and no other process in its /proc. The last check
@@ -66,6 +75,17 @@ static bool reap(void)
 	}
 }
 
+/* the namespace fds a joiner gets with its 'k' (rootless VMs) */
+static const int *ns_fds;
+static size_t ns_nfds;
+
+static int send_ack(int c)
+{
+	if (!ns_nfds)
+		return send(c, "k", 1, MSG_NOSIGNAL) == 1 ? 0 : -EIO;
+	return fds_send_byte(c, 'k', ns_fds, ns_nfds);
+}
+
 static int accept_all(int lfd, struct pollfd *cl, int n, bool stopping)
 {
 	int c;
@@ -75,7 +95,7 @@ static int accept_all(int lfd, struct pollfd *cl, int n, bool stopping)
 			close(c);
 			continue;
 		}
-		if (send(c, "k", 1, MSG_NOSIGNAL) != 1) {
+		if (send_ack(c) < 0) {
 			close(c);
 			continue;
 		}
@@ -133,7 +153,13 @@ static int serve_clients(struct pollfd *cl, int n, bool *persist)
 	return n;
 }
 
-_Noreturn void init_main(int lfd, bool persist_at_boot)
+/**
+ * init_main() - be the VM's init until it stops
+ * @lfd: the listening control socket
+ * @persist_at_boot: started by fvm start
+ * @nsfds: @nns namespace fds to hand every joiner (rootless), or none
+ */
+_Noreturn void init_main(int lfd, bool persist_at_boot, const int *nsfds, size_t nns)
 {
 	static struct pollfd fds[MAX_CLIENTS + 2];
 	struct pollfd *cl = fds + 2;
@@ -141,6 +167,8 @@ _Noreturn void init_main(int lfd, bool persist_at_boot)
 	int nclients = 0, sfd, backoff = 10;
 	bool stopping = false, persist = persist_at_boot;
 
+	ns_fds = nsfds;
+	ns_nfds = nns;
 	prctl(PR_SET_NAME, "fvm-init");
 	sigfillset(&mask);
 	sigprocmask(SIG_BLOCK, &mask, NULL);

@@ -113,6 +113,7 @@ static int load_extras(struct fvm_vm *vm, json_object *o, struct fvm_error *err)
 				return corrupt(vm, err, "bad entry in 'publish'");
 		}
 	}
+	c->limits.pids = config_pids(c, 0);   /* configs older than limits */
 	if (json_object_object_get_ex(o, "limits", &lim)) {
 		if (!json_object_is_type(lim, json_type_object))
 			return corrupt(vm, err, "'limits' must be an object");
@@ -120,8 +121,14 @@ static int load_extras(struct fvm_vm *vm, json_object *o, struct fvm_error *err)
 			c->limits.memory = (uint64_t)v;
 		if (json_object_object_get_ex(lim, "cpus_milli", &x) && get_int(lim, "cpus_milli", 0, 1024000, &v))
 			c->limits.cpus_milli = (unsigned)v;
-		if (json_object_object_get_ex(lim, "pids", &x) && get_int(lim, "pids", 0, 4194304, &v))
-			c->limits.pids = (unsigned)v;
+		/* "max": none; 0 (configs older than the default): the default */
+		if (json_object_object_get_ex(lim, "pids", &x) && json_object_is_type(x, json_type_string)) {
+			if (strcmp(json_object_get_string(x), "max"))
+				return corrupt(vm, err, "'limits.pids' must be a number or \"max\"");
+			c->limits.pids = 0;
+		} else if (get_int(lim, "pids", 0, 4194304, &v)) {
+			c->limits.pids = config_pids(c, (unsigned)v);
+		}
 		if (json_object_object_get_ex(lim, "io_weight", &x) && get_int(lim, "io_weight", 0, 10000, &v))
 			c->limits.io_weight = (unsigned)v;
 	}
@@ -178,8 +185,11 @@ int config_load(struct fvm_vm *vm, struct fvm_error *err)
 				return corrupt(vm, err, "'hardening' must be an object");
 			if (json_object_object_get_ex(h, "capabilities", &hv))
 				c->all_caps = !strcmp(json_object_get_string(hv), "all");
-			if (json_object_object_get_ex(h, "seccomp", &hv))
+			/* an unknown value is the default filter: fail closed */
+			if (json_object_object_get_ex(h, "seccomp", &hv)) {
 				c->no_seccomp = !strcmp(json_object_get_string(hv), "off");
+				c->allow_userns = !strcmp(json_object_get_string(hv), "allow-userns");
+			}
 		}
 	}
 	r = load_extras(vm, o, err);
@@ -206,7 +216,8 @@ static void add_config(json_object *o, const struct vm_config *c)
 	json_object *h = json_object_new_object();
 
 	json_object_object_add(h, "capabilities", json_object_new_string(c->all_caps ? "all" : "default"));
-	json_object_object_add(h, "seccomp", json_object_new_string(c->no_seccomp ? "off" : "default"));
+	json_object_object_add(h, "seccomp", json_object_new_string(c->no_seccomp ? "off" :
+								     c->allow_userns ? "allow-userns" : "default"));
 	json_object_object_add(h, "no_new_privs", json_object_new_boolean(true));
 	json_object_object_add(o, "hardening", h);
 	{
@@ -224,7 +235,10 @@ static void add_config(json_object *o, const struct vm_config *c)
 			json_object_array_add(pub, json_object_new_string(c->publish[i]));
 		json_object_object_add(lim, "memory", json_object_new_int64((int64_t)c->limits.memory));
 		json_object_object_add(lim, "cpus_milli", json_object_new_int64(c->limits.cpus_milli));
-		json_object_object_add(lim, "pids", json_object_new_int64(c->limits.pids));
+		json_object_object_add(lim, "pids", c->limits.pids ? json_object_new_int64(c->limits.pids) :
+								       json_object_new_string("max"));
+		/* rootless: no cgroup, so not even the default pids limit holds */
+		json_object_object_add(lim, "enforced", json_object_new_boolean(!c->rootless));
 		json_object_object_add(lim, "io_weight", json_object_new_int64(c->limits.io_weight));
 		json_object_object_add(o, "policies", pol);
 		json_object_object_add(o, "publish", pub);
@@ -266,7 +280,7 @@ int config_save(struct fvm_vm *vm, struct fvm_error *err)
 int state_load(struct fvm_vm *vm, struct vm_state *ret)
 {
 	_cleanup_json_ json_object *o = NULL;
-	long long pid, st;
+	long long pid, st, ns = 0;
 	json_object *p;
 	int r = parse_objectat(vm->dirfd, "run/state.json", &o);
 
@@ -277,14 +291,18 @@ int state_load(struct fvm_vm *vm, struct vm_state *ret)
 	ret->pid = (pid_t)pid;
 	ret->starttime = (unsigned long long)st;
 	ret->persist = json_object_object_get_ex(o, "persist", &p) && json_object_get_boolean(p);
+	if (json_object_object_get_ex(o, "pidns", &p) && !get_int(o, "pidns", 1, 1LL << 62, &ns))
+		return -EBADMSG;
+	ret->pidns = (unsigned long)ns;
 	return 0;
 }
 
 int state_save(struct fvm_vm *vm, const struct vm_state *st)
 {
-	char buf[128];
-	int n = snprintf(buf, sizeof(buf), "{\"pid\": %d, \"starttime\": %llu, \"persist\": %s}\n",
-			 (int)st->pid, st->starttime, st->persist ? "true" : "false");
+	char buf[160];
+	int n = snprintf(buf, sizeof(buf),
+			 "{\"pid\": %d, \"starttime\": %llu, \"persist\": %s, \"pidns\": %lu}\n",
+			 (int)st->pid, st->starttime, st->persist ? "true" : "false", st->pidns);
 	_cleanup_close_ int run = openat(vm->dirfd, "run", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 
 	if (run < 0)

@@ -33,13 +33,14 @@ int fvm_name_check(const char *name, struct fvm_error *err)
 		return 0;
 	if (!name)
 		return fvm_errf(err, -EINVAL, "no VM name given");
-	/* never echo control bytes back to the terminal */
+	/* never echo control bytes (C0, DEL, C1 or other non-ASCII) back to the terminal */
 	for (size_t i = 0; i < len; i++)
-		if ((unsigned char)name[i] < 0x20 || name[i] == 0x7f)
+		if ((unsigned char)name[i] < 0x20 || (unsigned char)name[i] >= 0x7f)
 			return fvm_errf(err, -EINVAL,
-					"bad VM name (contains control characters): use 1-%d letters, digits, '.', '_' or '-', starting with a letter or digit",
+					"bad VM name (contains control or non-ASCII characters): use 1-%d letters, digits, '.', '_' or '-', starting with a letter or digit",
 					FVM_NAME_MAX);
+	/* len stops at FVM_NAME_MAX + 1: show at most 40, with "..." if there is more */
 	return fvm_errf(err, -EINVAL,
 			"bad VM name '%.*s%s': use 1-%d letters, digits, '.', '_' or '-', starting with a letter or digit",
-			80, name, len > 80 ? "..." : "", FVM_NAME_MAX);
+			40, name, len > 40 ? "..." : "", FVM_NAME_MAX);
 }

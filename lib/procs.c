@@ -25,6 +25,7 @@ int pidns_inode(pid_t pid, unsigned long *ret)
 	return 0;
 }
 
+/* As the VM wrote it, control bytes included: whoever prints it escapes it (cli/escape.c). */
 static void read_cmdline(const char *pid, char *buf, size_t len)
 {
 	char p[300];
@@ -34,6 +35,7 @@ static void read_cmdline(const char *pid, char *buf, size_t len)
 	buf[0] = '\0';
 	snprintf(p, sizeof(p), "/proc/%s/cmdline", pid);
 	if (read_small_fileat(AT_FDCWD, p, &data, &n) < 0 || n == 0) {
+		free(TAKE_PTR(data));   /* an empty command line (a zombie's) was read too */
 		snprintf(p, sizeof(p), "/proc/%s/comm", pid);
 		if (read_small_fileat(AT_FDCWD, p, &data, &n) == 0) {
 			data[strcspn(data, "\n")] = '\0';
@@ -44,9 +46,6 @@ static void read_cmdline(const char *pid, char *buf, size_t len)
 	for (size_t i = 0; i + 1 < n; i++)
 		if (data[i] == '\0')
 			data[i] = ' ';
-	for (size_t i = 0; i < n; i++)
-		if ((unsigned char)data[i] < 0x20 && data[i] != '\0')
-			data[i] = '?';   /* never print control bytes from a VM */
 	snprintf(buf, len, "%s", data);
 }
 
@@ -72,7 +71,11 @@ int fvm_vm_processes(struct fvm_vm *vm, struct fvm_proc **ret, size_t *ret_n,
 
 	*ret = NULL;
 	*ret_n = 0;
-	if (vm_running(vm, &st) < 0 || pidns_inode(st.pid, &ns) < 0)
+	if (vm_running(vm, &st) < 0)
+		return 0;
+	/* init is not dumpable: only root may read its ns links; its booter recorded it */
+	ns = st.pidns;
+	if (!ns && pidns_inode(st.pid, &ns) < 0)
 		return 0;
 	d = opendir("/proc");
 	if (!d)
@@ -87,7 +90,8 @@ int fvm_vm_processes(struct fvm_vm *vm, struct fvm_proc **ret, size_t *ret_n,
 
 		if (de->d_name[0] < '1' || de->d_name[0] > '9')
 			continue;
-		if (pidns_inode(atoi(de->d_name), &mine) < 0 || mine != ns)
+		if (atoi(de->d_name) != st.pid &&
+		    (pidns_inode(atoi(de->d_name), &mine) < 0 || mine != ns))
 			continue;
 		snprintf(p, sizeof(p), "/proc/%s/status", de->d_name);
 		if (read_small_fileat(AT_FDCWD, p, &status, NULL) < 0 || !(nspid = strstr(status, "\nNSpid:")))

@@ -356,7 +356,12 @@ int proc_starttime(pid_t pid, unsigned long long *ret)
 
 int fds_send(int sock, const int *fds, size_t n)
 {
-	char byte = 'F';
+	return fds_send_byte(sock, 'F', fds, n);
+}
+
+/* One byte, @byte, carrying @n (1 to 64) fds. */
+int fds_send_byte(int sock, char byte, const int *fds, size_t n)
+{
 	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
 	union {
 		char buf[CMSG_SPACE(sizeof(int) * 64)];

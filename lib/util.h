@@ -55,6 +55,7 @@ uint64_t tree_size_at(int dirfd, const char *name);
 
 int proc_starttime(pid_t pid, unsigned long long *ret);
 int fds_send(int sock, const int *fds, size_t n);
+int fds_send_byte(int sock, char byte, const int *fds, size_t n);
 int fds_recv(int sock, int *fds, size_t n);
 
 #endif

@@ -108,6 +108,7 @@ int fvm_vm_create(struct fvm_store *store, const char *name, const struct fvm_vm
 			goto fail;
 	} else {
 		snprintf(vm->cfg.hostname, sizeof(vm->cfg.hostname), "%s", name);
+		vm->cfg.limits.pids = config_pids(&vm->cfg, 0);
 	}
 	if (!store->rootless) {
 		vm->cfg.uid_count = UID_RANGE;

@@ -24,6 +24,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <mqueue.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -75,7 +76,8 @@ static int usage(const char *msg)
 		"       uid | hostname | sethostname NAME | pidns | getpid |\n"
 		"       connect-unix PATH | connect-abstract NAME |\n"
 		"       listen-unix PATH SECONDS | listen-abstract NAME SECONDS |\n"
-		"       mount-tmpfs PATH | umount PATH | swap-loop PATH1 PATH2 SECONDS\n", msg);
+		"       mount-tmpfs PATH | umount PATH | swap-loop PATH1 PATH2 SECONDS |\n"
+		"       forks MAX | sys NAME\n", msg);
 	return 2;
 }
 
@@ -480,6 +482,29 @@ static int do_sys(const char *name)
 
 		clock_gettime(CLOCK_REALTIME, &ts);
 		r = clock_settime(CLOCK_REALTIME, &ts);
+	} else if (!strcmp(name, "unshare-user")) {
+		r = unshare(CLONE_NEWUSER);
+	} else if (!strcmp(name, "clone-user")) {
+		r = syscall(SYS_clone, CLONE_NEWUSER | SIGCHLD, NULL, NULL, NULL, 0UL);
+		if (r == 0)
+			_exit(0);
+		if (r > 0)
+			waitpid((pid_t)r, NULL, 0);
+	} else if (!strcmp(name, "clone3")) {
+		/* struct clone_args up to exit_signal: a plain fork */
+		unsigned long long args[8] = { 0, 0, 0, 0, SIGCHLD, 0, 0, 0 };
+
+		r = syscall(SYS_clone3, args, sizeof(args));
+		if (r == 0)
+			_exit(0);
+		if (r > 0)
+			waitpid((pid_t)r, NULL, 0);
+	} else if (!strcmp(name, "io_uring_setup")) {
+		unsigned char params[120] = { 0 };   /* struct io_uring_params */
+
+		r = syscall(SYS_io_uring_setup, 1, params);
+		if (r >= 0)
+			close((int)r);
 	} else if (!strcmp(name, "tiocsti")) {
 		char c = ' ';
 
@@ -488,6 +513,43 @@ static int do_sys(const char *name)
 		return usage("unknown system call for sys");
 	}
 	return report(r < 0 ? -1 : 0);
+}
+
+/*
+ * forks MAX: fork children that wait, until fork fails or MAX of them
+ * live; print "N errno=NAME" (or "N ok" at MAX), then end them all.
+ */
+static int do_forks(const char *max_s)
+{
+	long max, n = 0;
+	pid_t *kids;
+	int e = 0;
+
+	if (parse_long(max_s, &max) < 0 || max < 1 || max > 100000)
+		return usage("forks: bad MAX");
+	kids = calloc((size_t)max, sizeof(*kids));
+	if (!kids)
+		return fail();
+	for (; n < max; n++) {
+		pid_t p = fork();
+
+		if (p < 0) {
+			e = errno;
+			break;
+		}
+		if (p == 0) {
+			pause();
+			_exit(0);
+		}
+		kids[n] = p;
+	}
+	for (long i = 0; i < n; i++)
+		kill(kids[i], SIGKILL);
+	for (long i = 0; i < n; i++)
+		waitpid(kids[i], NULL, 0);
+	printf("%ld %s%s\n", n, e ? "errno=" : "ok", e ? strerrorname_np(e) : "");
+	free(kids);
+	return 0;
 }
 
 int main(int argc, char **argv)
@@ -581,6 +643,10 @@ int main(int argc, char **argv)
 	} else if (strcmp(act, "swap-loop") == 0) {
 		NEED(3, 3);
 		return do_swap_loop(a[0], a[1], a[2]);
+	} else if (strcmp(act, "forks") == 0) {
+		if (nargs != 1)
+			return usage("forks MAX");
+		return do_forks(a[0]);
 	} else if (strcmp(act, "sys") == 0) {
 		NEED(1, 1);
 		return do_sys(a[0]);

@@ -141,7 +141,7 @@ stat_field() {
 	assert_eq "$(jq -r '.[0].source' <<<"$out")" cgroup
 	assert_eq "$(jq -r '.[0].cpus_limit' <<<"$out")" 0.5 "cpus_limit, read back from the cgroup"
 	assert_eq "$(jq -r '.[0].memory_limit' <<<"$out")" 134217728
-	assert_eq "$(jq -r '.[0].pids_limit' <<<"$out")" 0 "no --pids: no limit"
+	assert_eq "$(jq -r '.[0].pids_limit' <<<"$out")" 2048 "no --pids: the default limit"
 	jq -e '.[0] | .memory_bytes > 0 and .memory_bytes <= .memory_limit and .cpu_usec > 0 and .pids >= 1
 		and .io_read_bytes >= 0 and .io_write_bytes >= 0' <<<"$out" >/dev/null ||
 		{ echo "insane stats: $out" >&2; return 1; }
