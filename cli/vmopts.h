@@ -38,7 +38,8 @@ int vmopts_getopt(int argc, char **argv, const char *cmd, const char *usage, str
 	"      --hostname NAME    hostname inside the VM (default: the VM's name)\n" \
 	"      --hide PATH        PATH does not exist in the VM\n" \
 	"      --ro PATH          PATH is read-only in the VM\n" \
-	"      --share PATH       PATH is the host's own: writes reach the host\n" \
+	"      --share PATH       PATH is the host's own: writes reach the host (as\n" \
+	"                         root, as PATH's owner; not for a path of root's)\n" \
 	"      --private PATH     an empty directory only the VM has, kept with it\n" \
 	"      --cow PATH         PATH back to copy-on-write (the default; also undoes\n" \
 	"                         a default policy, such as /run being private)\n" \

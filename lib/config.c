@@ -51,9 +51,13 @@ int policy_parse_name(const char *s, enum fvm_policy_kind *ret)
 	return -EINVAL;
 }
 
-static int check_policy(const struct fvm_policy *p, struct fvm_error *err)
+static int share_owner_check(const char *path, struct fvm_error *err);
+
+static int check_policy(const struct vm_config *c, const struct fvm_policy *p,
+			struct fvm_error *err)
 {
 	const char *s = p->path;
+	int r;
 
 	if (!s || *s != '/' || strstr(s, "/../") || strstr(s, "/./") || strstr(s, "//") ||
 	    strlen(s) >= PATH_MAX || (strlen(s) >= 3 && !strcmp(s + strlen(s) - 3, "/..")) ||
@@ -67,7 +71,10 @@ static int check_policy(const struct fvm_policy *p, struct fvm_error *err)
 				policy_name(p->kind), s);
 	if (p->kind == FVM_POLICY_COW)
 		return 0;
-	return policy_check_host(NULL, p->kind, s, err);
+	r = policy_check_host(NULL, p->kind, s, err);
+	if (r == 0 && p->kind == FVM_POLICY_SHARE && !c->rootless)
+		r = share_owner_check(s, err);
+	return r;
 }
 
 /* The error for @path of policy @k, whose component @link is a symlink. */
@@ -125,6 +132,46 @@ int policy_check_host(const char *vm, enum fvm_policy_kind k, const char *path,
 	return 0;
 }
 
+/**
+ * share_owner_error() - refuse a root-mode share of a tree owned by the
+ * host's root (uid or gid 0)
+ * @vm: the VM's name at boot, NULL at create (for the message)
+ * @st: the shared path as fstat() gave it on the fd that will be bound
+ *
+ * As root a share is idmapped so that the VM's root is the shared
+ * directory's owner (idmap_userns_open): where that owner is the host's
+ * root, the VM's root would write, chown and chmod there as the host's
+ * root (a set-uid root binary planted by the VM). fvm does not share such
+ * a tree at all: no mapping of it is both safe and what --share means.
+ *
+ * Return: 0 for a tree owned by a user and group other than root, else
+ * -EPERM with @err filled.
+ */
+int share_owner_error(const char *vm, const char *path, const struct stat *st,
+		      struct fvm_error *err)
+{
+	const char *who = st->st_uid == 0 ? "user root (uid 0)" : "group root (gid 0)";
+
+	if (st->st_uid != 0 && st->st_gid != 0)
+		return 0;
+	if (!vm)
+		return fvm_errf(err, -EPERM, "--share %s: owned by %s on the host; as root, fvm maps the VM's root to the shared directory's owner and group, never to the host's root (the VM could plant root-owned set-uid files there): share a directory owned by a user and group of its own (chown USER:GROUP %s), or leave it copy-on-write",
+				path, who, path);
+	return fvm_errf(err, -EPERM, "VM '%s': cannot share %s: owned by %s on the host now; as root, fvm maps the VM's root to the shared directory's owner and group, never to the host's root (the VM could plant root-owned set-uid files there): chown it to a user and group of their own (chown USER:GROUP %s), or change the policy with 'fvm config %s --cow %s'",
+			vm, path, who, path, vm, path);
+}
+
+/* A --share @path at create, as root: owned by a user? */
+static int share_owner_check(const char *path, struct fvm_error *err)
+{
+	_cleanup_close_ int fd = host_path_open(path, O_PATH);
+	struct stat st;
+
+	if (fd < 0 || fstat(fd, &st) < 0)
+		return 0;   /* policy_check_host said why, or the boot will */
+	return share_owner_error(NULL, path, &st, err);
+}
+
 /* "8080:80", "8080:80/udp" -> "8080:80/tcp" normalised, or -EINVAL */
 static int check_publish(const char *s, char *out, size_t len)
 {
@@ -153,7 +200,7 @@ static int set_policies(struct vm_config *c, const struct fvm_vm_opts *o, struct
 	for (size_t i = 0; i < o->npolicies; i++) {
 		const struct fvm_policy *p = &o->policies[i];
 		size_t k;
-		int r = check_policy(p, err);
+		int r = check_policy(c, p, err);
 
 		if (r < 0)
 			return r;

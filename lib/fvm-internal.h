@@ -86,6 +86,9 @@ int policies_effective(const struct vm_config *c, const char *home, struct polic
 void policies_free(struct policy *p, size_t n);
 int policy_check_host(const char *vm, enum fvm_policy_kind k, const char *path,
 		      struct fvm_error *err);
+struct stat;
+int share_owner_error(const char *vm, const char *path, const struct stat *st,
+		      struct fvm_error *err);
 
 /* json.c */
 int config_load(struct fvm_vm *vm, struct fvm_error *err);
@@ -103,6 +106,7 @@ int vm_lock(struct fvm_vm *vm, struct fvm_error *err);
 int idmap_allocate(struct fvm_store *store, const char *name, uid_t *ret_base,
 		   struct fvm_error *err);
 int idmap_write(pid_t pid, const struct vm_config *cfg, uid_t caller_uid, gid_t caller_gid);
+int idmap_userns_open(uid_t disk_uid, gid_t disk_gid, uid_t kuid, gid_t kgid);
 
 /* stores.c */
 char **vm_stores_hidden(struct fvm_vm *vm, size_t *ret_n);

@@ -16,7 +16,11 @@
  *     passes the mount fds to the VM's first process. Rootless, the VM's
  *     first process makes the overlays itself inside its user namespace.
  *     Layers are passed to overlayfs as fds ("lowerdir+", kernel >= 6.13)
- *     so no path is looked up twice.
+ *     so no path is looked up twice. A share (policy share) is the host's
+ *     tree itself, bound in; as root it is idmapped with a user namespace
+ *     of its own, not the VM's: the VM's root is the shared directory's
+ *     owner there and no other id is mapped (share_userns, idmap.c), and a
+ *     tree of the host's root is refused, never the host's root in the VM.
  *  2. In the new mount namespace (made private first: nothing propagates
  *     back to the host) the overlay of "/" is attached on a staging directory, then
  *     every other overlay on its mount point, each target resolved with
@@ -343,14 +347,42 @@ fail:
 			strerror(-r));
 }
 
-/* policy share: the host's own tree at that path (idmapped as root),
- * looked up again at each boot following no symlink */
-static int share_make(const struct fvm_vm *vm, const struct host_mount *hm, int idmap_userns,
-		      int *ret_mnt, struct fvm_error *err)
+/*
+ * As root, the user namespace a share of @d is idmapped with: the VM's
+ * root (host kuid/kgid uid_base) is the directory's owner and group as
+ * fstat() sees them on @d, and no other id is mapped (idmap.c). A tree of
+ * the host's root is refused (share_owner_error).
+ */
+static int share_userns(const struct fvm_vm *vm, const char *target, int d, int *ret_fd,
+			struct fvm_error *err)
+{
+	struct stat st;
+	int r, fd;
+
+	if (fstat(d, &st) < 0)
+		return fvm_errf(err, -errno, "VM '%s': cannot share %s: %s", vm->cfg.name, target,
+				strerror(errno));
+	r = share_owner_error(vm->cfg.name, target, &st, err);
+	if (r < 0)
+		return r;
+	fd = idmap_userns_open(st.st_uid, st.st_gid, vm->cfg.uid_base, vm->cfg.uid_base);
+	if (fd < 0)
+		return fvm_errf(err, fd, "VM '%s': cannot share %s: cannot make the user namespace that maps its owner %u:%u to the VM's root: %s",
+				vm->cfg.name, target, (unsigned)st.st_uid, (unsigned)st.st_gid,
+				strerror(-fd));
+	*ret_fd = fd;
+	return 0;
+}
+
+/* policy share: the host's own tree at that path, looked up again at each
+ * boot following no symlink; as root idmapped to its owner (share_userns) */
+static int share_make(const struct fvm_vm *vm, const struct host_mount *hm, int *ret_mnt,
+		      struct fvm_error *err)
 {
 	struct mount_attr a = { .attr_set = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV };
 	_cleanup_close_ int d = host_path_open(hm->target, O_PATH);
-	int t;
+	_cleanup_close_ int uns = -1;
+	int t, r;
 
 	if (d == -ELOOP) {
 		char link[PATH_MAX] = "a component";
@@ -362,20 +394,22 @@ static int share_make(const struct fvm_vm *vm, const struct host_mount *hm, int 
 	if (d < 0)
 		return fvm_errf(err, d, "VM '%s': cannot share %s: %s on the host (change the policy with 'fvm config %s')",
 				vm->cfg.name, hm->target, strerror(-d), vm->cfg.name);
+	if (!vm->cfg.rootless) {
+		r = share_userns(vm, hm->target, d, &uns, err);
+		if (r < 0)
+			return r;
+		a.attr_set |= MOUNT_ATTR_IDMAP;
+		a.userns_fd = (__u64)uns;
+	}
 	t = sys_open_tree(d, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE | AT_EMPTY_PATH);
 	if (t < 0)
 		return fvm_errf(err, -errno, "VM '%s': cannot share %s: %s", vm->cfg.name, hm->target,
 				strerror(errno));
-	if (idmap_userns >= 0) {
-		a.attr_set |= MOUNT_ATTR_IDMAP;
-		a.userns_fd = (__u64)idmap_userns;
-	}
 	if (sys_mount_setattr(t, "", AT_EMPTY_PATH | AT_RECURSIVE, &a) < 0) {
-		int r = -errno;
-
+		r = -errno;
 		close(t);
 		return fvm_errf(err, r, "VM '%s': cannot share %s%s: %s", vm->cfg.name, hm->target,
-				idmap_userns >= 0 ? " (idmapped into the VM's uid range)" : "", strerror(-r));
+				uns >= 0 ? " (idmapped to its owner)" : "", strerror(-r));
 	}
 	*ret_mnt = t;
 	return 0;
@@ -427,7 +461,7 @@ int mount_make(struct fvm_vm *vm, const struct host_mount *all, size_t n, size_t
 	case MK_OVERLAY:
 		return overlay_make(vm, all, n, &all[i], idmap_userns, ret_mnt, err);
 	case MK_SHARE:
-		return share_make(vm, &all[i], idmap_userns, ret_mnt, err);
+		return share_make(vm, &all[i], ret_mnt, err);
 	case MK_PRIVATE:
 		return private_make(vm, &all[i], ret_mnt, err);
 	default:

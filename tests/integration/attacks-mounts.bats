@@ -180,6 +180,7 @@ unix_listener() {
 
 @test "policies: a --share path whose parent became a symlink stops the boot, the other dir untouched" {
 	mkdir -p "$SCRATCH/d/out" "$SCRATCH/other/out"
+	share_owned "$SCRATCH/d/out"
 	echo mine >"$SCRATCH/other/out/secret"
 	fvm create --share "$SCRATCH/d/out" web
 	run -0 --separate-stderr fvm run web -- sh -c "echo 1 >'$SCRATCH/d/out/f'"
@@ -197,6 +198,7 @@ unix_listener() {
 
 @test "policies: a --share path that became a symlink itself says so" {
 	mkdir -p "$SCRATCH/out" "$SCRATCH/other"
+	share_owned "$SCRATCH/out"
 	fvm create --share "$SCRATCH/out" web
 	rmdir "$SCRATCH/out"
 	ln -s other "$SCRATCH/out"

@@ -123,6 +123,21 @@ wait_for() {
 	done
 }
 
+# A user and group of no one on the host: what a root-mode test's --share
+# directories belong to (fvm refuses to share a tree of the host's root).
+SHARE_UID=4242
+SHARE_GID=4343
+
+# share_owned DIR...: DIR (made if missing) and all in it given to
+# SHARE_UID:SHARE_GID as root, the owner the VM's root maps to in a share;
+# rootless, DIR is the user's own already.
+share_owned() {
+	mkdir -p "$@"
+	if is_root; then
+		chown -R "$SHARE_UID:$SHARE_GID" "$@"
+	fi
+}
+
 pid_alive() {
 	kill -0 "$1" 2>/dev/null && [[ $(awk '{print $3}' "/proc/$1/stat" 2>/dev/null) != Z ]]
 }

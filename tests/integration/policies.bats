@@ -66,6 +66,7 @@ setup_tree() {
 
 @test "policies: --share writes reach the host, and only there" {
 	setup_tree
+	share_owned "$SCRATCH/sh"
 	fvm create --share "$SCRATCH/sh" web
 	run -0 --separate-stderr fvm run web -- sh -c "echo from-vm > '$SCRATCH/sh/f2'; echo changed > '$SCRATCH/sh/f'"
 	assert_eq "$(cat "$SCRATCH/sh/f2")" from-vm "new file on the host"
@@ -118,7 +119,7 @@ setup_tree() {
 
 @test "policies: the most specific path wins" {
 	setup_tree
-	mkdir "$SCRATCH/ro/inner"
+	share_owned "$SCRATCH/ro/inner"
 	fvm create --ro "$SCRATCH/ro" --share "$SCRATCH/ro/inner" web
 	run -0 --separate-stderr fvm run web -- sh -c "'$PROBE' open '$SCRATCH/ro/x' create; '$PROBE' open '$SCRATCH/ro/inner/x' create"
 	assert_eq "${lines[0]}" errno=EROFS "the read-only parent"
