@@ -51,8 +51,6 @@ int passwd_read_file(int rootfd, const char *path, char **ret, size_t *ret_len)
 {
 	_cleanup_close_ int fd = vm_openat(rootfd, path, O_RDONLY | O_NONBLOCK | O_NOCTTY,
 					   RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS);
-	_cleanup_free_ char *buf = NULL;
-	size_t len = 0, cap;
 	struct stat st;
 
 	if (fd < 0)
@@ -63,37 +61,7 @@ int passwd_read_file(int rootfd, const char *path, char **ret, size_t *ret_len)
 		return -EINVAL;
 	if (st.st_size > (off_t)PASSWD_FILE_MAX)
 		return -EFBIG;
-	cap = (size_t)st.st_size + 1;   /* room to see that it grew */
-	buf = malloc(cap + 1);
-	if (!buf)
-		return -ENOMEM;
-	for (;;) {
-		ssize_t n;
-
-		if (len == cap) {
-			char *nb;
-
-			if (cap > PASSWD_FILE_MAX)
-				return -EFBIG;
-			cap = cap * 2 > PASSWD_FILE_MAX + 1 ? PASSWD_FILE_MAX + 1 : cap * 2;
-			nb = realloc(buf, cap + 1);
-			if (!nb)
-				return -ENOMEM;
-			buf = nb;
-		}
-		n = read(fd, buf + len, cap - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
-	buf[len] = '\0';
-	*ret_len = len;
-	*ret = TAKE_PTR(buf);
-	return 0;
+	return read_fd_bounded(fd, PASSWD_FILE_MAX, (size_t)st.st_size, ret, ret_len);
 }
 
 /* A decimal id: 1 to 10 digits, below 2^32-1 ((uid_t)-1 is no id). */

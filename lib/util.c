@@ -72,53 +72,74 @@ ssize_t read_all(int fd, void *buf, size_t len)
 }
 
 /**
- * read_small_fileat() - read a whole regular file of at most SMALL_FILE_MAX
+ * read_fd_bounded() - read what is left of @fd, at most @max bytes, into a
+ * new NUL-terminated buffer
+ * @hint: the size to expect (e.g. st_size), 0 if unknown
  *
- * Never follows a symlink in the last component. The result is
- * NUL-terminated.
- *
- * Return: 0, -EFBIG when the file is larger, or another -errno.
+ * Return: 0, -EFBIG when there is more than @max, or another -errno.
  */
-int read_small_fileat(int dirfd, const char *path, char **ret, size_t *ret_len)
+int read_fd_bounded(int fd, size_t max, size_t hint, char **ret, size_t *ret_len)
 {
-	_cleanup_close_ int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	_cleanup_free_ char *buf = NULL;
-	size_t cap = 4096, len = 0;
+	size_t len = 0, cap = hint && hint < max ? hint + 1 : (max < 4096 ? max + 1 : 4096);
 
-	if (fd < 0)
-		return -errno;
 	buf = malloc(cap + 1);
 	if (!buf)
 		return -ENOMEM;
 	for (;;) {
 		ssize_t n;
 
-		if (len == cap) {
+		if (len == cap) {   /* full: grow, up to one byte past @max to see it is more */
 			char *nb;
 
-			if (cap >= SMALL_FILE_MAX)
+			if (cap > max)
 				return -EFBIG;
-			cap *= 2;
+			cap = cap * 2 > max + 1 ? max + 1 : cap * 2;
 			nb = realloc(buf, cap + 1);
 			if (!nb)
 				return -ENOMEM;
 			buf = nb;
 		}
 		n = read(fd, buf + len, cap - len);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
 			return -errno;
-		}
 		if (n == 0)
 			break;
 		len += (size_t)n;
 	}
+	if (len > max)
+		return -EFBIG;
 	buf[len] = '\0';
 	if (ret_len)
 		*ret_len = len;
 	*ret = TAKE_PTR(buf);
 	return 0;
+}
+
+/**
+ * read_small_fileat() - read a whole regular file of at most SMALL_FILE_MAX
+ *
+ * Never follows a symlink in the last component, never blocks on a FIFO.
+ * The result is NUL-terminated.
+ *
+ * Return: 0, -EFBIG when the file is larger, -EINVAL when it is not a
+ * regular file, or another -errno.
+ */
+int read_small_fileat(int dirfd, const char *path, char **ret, size_t *ret_len)
+{
+	_cleanup_close_ int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK |
+					O_NOCTTY);
+	struct stat st;
+
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if (!S_ISREG(st.st_mode))
+		return -EINVAL;
+	return read_fd_bounded(fd, SMALL_FILE_MAX, (size_t)st.st_size, ret, ret_len);
 }
 
 /**

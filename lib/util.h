@@ -40,6 +40,7 @@ static inline void strv_freep(char ***p) { fvm_strv_free(*p); }
 
 int fvm_errf(struct fvm_error *err, int code, const char *fmt, ...) _printf_(3, 4);
 
+int read_fd_bounded(int fd, size_t max, size_t hint, char **ret, size_t *ret_len);
 int read_small_fileat(int dirfd, const char *path, char **ret, size_t *ret_len);
 int write_fileat_atomic(int dirfd, const char *name, const char *data, size_t len,
 			mode_t mode, bool durable);

@@ -167,13 +167,7 @@ unix_listener() {
 	assert_eq "$output" ok "the host can connect: the socket is live"
 	# a host FIFO there is another pipe in the VM
 	mkfifo "$SCRATCH/t/fifo"
-	timeout 10 cat "$SCRATCH/t/fifo" >"$SCRATCH/got" </dev/null 3>&- &
-	bg_track $!
-	run -0 --separate-stderr fvm run web -- sh -c "cat '$SCRATCH/t/fifo' >/dev/null & echo from-vm >'$SCRATCH/t/fifo'; wait; echo done"
-	assert_eq "$output" done
-	echo from-host >"$SCRATCH/t/fifo"
-	wait_for 5 test -s "$SCRATCH/got"
-	assert_eq "$(cat "$SCRATCH/got")" from-host "what the host's reader of the FIFO got"
+	assert_fifo_private "$SCRATCH/t/fifo" web
 }
 
 # ---- 2. policy paths are looked up again at each boot, following no symlink ----

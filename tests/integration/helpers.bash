@@ -148,6 +148,21 @@ pid_dead() {
 
 # ---- assertions (each prints what it saw, then fails) ---------------------
 
+# assert_fifo_private FIFO VM: a host FIFO that VM sees (copy-on-write) is
+# another pipe inside: the VM's writer meets a reader of its own, and a
+# reader on the host (bounded in time) gets only the host's own write.
+assert_fifo_private() {
+	local fifo=$1 vm=$2 got=$TEST_ROOT/fifo-got.$RANDOM
+	timeout 10 cat "$fifo" >"$got" </dev/null 3>&- &
+	bg_track $!
+	run -0 --separate-stderr fvm run "$vm" -- sh -c "cat '$fifo' >/dev/null & echo from-vm >'$fifo'; wait; echo done"
+	assert_eq "$output" done "the VM's writer and reader"
+	# unblock and end the host's reader, then check it got nothing of the VM's
+	echo from-host >"$fifo"
+	wait_for 5 test -s "$got"
+	assert_eq "$(cat "$got")" from-host "what the host's reader of the FIFO got"
+}
+
 assert_eq() {  # ACTUAL EXPECTED [WHAT]
 	if [[ "$1" != "$2" ]]; then
 		printf '%s\n  expected: %q\n  actual:   %q\n' "${3:-values differ}" "$2" "$1" >&2
