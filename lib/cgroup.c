@@ -858,7 +858,7 @@ static int proc_stats(struct fvm_vm *vm, struct fvm_stats *ret, struct fvm_error
  *
  * Return: 0 or -errno with @err filled; *@ret untouched on failure.
  */
-int fvm_vm_stats(struct fvm_vm *vm, struct fvm_stats *ret, struct fvm_error *err)
+FVM_PUBLIC int fvm_vm_stats(struct fvm_vm *vm, struct fvm_stats *ret, struct fvm_error *err)
 {
 	struct fvm_stats s = {
 		.memory_limit = vm->cfg.limits.memory,
