@@ -20,6 +20,8 @@
 static char *default_path(void)
 {
 	const char *e = getenv("FVM_HOME");
+	struct passwd pwd, *pw = NULL;
+	char pwbuf[4096];   /* getpwuid_r: no static buffer shared with the caller */
 	const char *home;
 	char *p;
 
@@ -32,8 +34,8 @@ static char *default_path(void)
 		return strdup("/var/lib/fvm");
 	home = getenv("HOME");
 	if (!home || *home != '/') {
-		struct passwd *pw = getpwuid(geteuid());
-
+		if (getpwuid_r(geteuid(), &pwd, pwbuf, sizeof(pwbuf), &pw) != 0)
+			pw = NULL;
 		home = pw ? pw->pw_dir : NULL;
 	}
 	if (!home)
