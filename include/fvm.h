@@ -6,7 +6,6 @@
  * structs below; every function returns 0 (or a count) on success and a
  * negative errno on failure, and fills the optional caller-owned
  * struct fvm_error with a message naming the VM, the path and the fix.
- * The library never prints and never exits.
  *
  * Linking: `pkg-config --cflags --libs libfvm` (libfvm.so, version node
  * LIBFVM_0.1, which exports exactly the functions below); the installed
@@ -24,9 +23,9 @@
  *    time per process);
  *  - fvm_vm_exec() blocks SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1,
  *    SIGUSR2, SIGWINCH, SIGCHLD and SIGCONT with sigprocmask() while the
- *    program runs and forwards them to it (through a signalfd), ignores SIGPIPE with sigaction() meanwhile, and
- *    with @tty puts the caller's terminal (fd 0) in raw mode; each is
- *    restored before it returns. It relays the program's output to the
+ *    program runs and forwards them to it (through a signalfd), ignores
+ *    SIGPIPE with sigaction() meanwhile, and with @tty puts the caller's
+ *    terminal (fd 0) in raw mode; each is restored before it returns. It relays the program's output to the
  *    caller's fds 1 and 2 (and fd 0 to it with @stdin_open);
  *  - fvm_vm_diff() and fvm_vm_commit() compare contents through static
  *    64 KiB buffers (one comparison at a time per process), and
@@ -35,9 +34,17 @@
  *    XDG_DATA_HOME and HOME (fvm_store_open() with NULL), HOME (the
  *    policies for the owner's home at boot, diff and inspect, and hence
  *    for fvm_vm_commit()), FVM_UID_REGISTRY (root mode);
- *  - messages use strerror(), which glibc documents as MT-Unsafe.
- * Everything else a VM needs runs in child processes, never in the
- * caller's: forks, namespaces, capabilities, chdir, setenv.
+ *  - messages use strerror(), which glibc documents as MT-Unsafe;
+ *  - the children that become the VM are made with the raw clone system
+ *    call (glibc's fork handlers do not run) and allocate and format
+ *    before they exec: in a caller with other threads, one holding a
+ *    malloc or stdio lock at that moment can hang the child, and so the
+ *    call. Use fvm_vm_start() and fvm_vm_exec() from a process with one
+ *    thread, or from a child process made for them.
+ * Everything else a VM needs runs in those child processes, never in the
+ * caller's: namespaces, capabilities, seccomp, chdir, setenv. The
+ * library never prints (only the caller's fds 1 and 2 carry the program's
+ * output, see fvm_vm_exec()), never exits and never aborts the caller.
  */
 #ifndef FVM_H
 #define FVM_H
