@@ -6,7 +6,45 @@
  * structs below; every function returns 0 (or a count) on success and a
  * negative errno on failure, and fills the optional caller-owned
  * struct fvm_error with a message naming the VM, the path and the fix.
- * The library never prints and never exits.
+ *
+ * Linking: `pkg-config --cflags --libs libfvm` (libfvm.so, version node
+ * LIBFVM_0.1, which exports exactly the functions below); the installed
+ * libfvm.a is one object in which every internal name is local, so it
+ * links statically next to any program's own names.
+ *
+ * Threads and process-wide state. Handles are not locked: use one
+ * struct fvm_store and its VMs from one thread at a time. Different VMs
+ * are safe from different processes (each VM and the store have file
+ * locks); from threads of one process these are not reentrant, and
+ * calling them concurrently is undefined:
+ *  - fvm_vm_start() and fvm_vm_exec() (when they boot the VM) raise the
+ *    caller's soft RLIMIT_NOFILE to its hard limit while booting, and
+ *    put it back before they return, from a static copy (one boot at a
+ *    time per process);
+ *  - fvm_vm_exec() blocks SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1,
+ *    SIGUSR2, SIGWINCH, SIGCHLD and SIGCONT with sigprocmask() while the
+ *    program runs and forwards them to it (through a signalfd), ignores
+ *    SIGPIPE with sigaction() meanwhile, and with @tty puts the caller's
+ *    terminal (fd 0) in raw mode; each is restored before it returns. It relays the program's output to the
+ *    caller's fds 1 and 2 (and fd 0 to it with @stdin_open);
+ *  - fvm_vm_diff() and fvm_vm_commit() compare contents through static
+ *    64 KiB buffers (one comparison at a time per process), and
+ *    fvm_vm_commit() builds its paths in a static PATH_MAX buffer;
+ *  - the environment is read, never written in the caller: FVM_HOME,
+ *    XDG_DATA_HOME and HOME (fvm_store_open() with NULL), HOME (the
+ *    policies for the owner's home at boot, diff and inspect, and hence
+ *    for fvm_vm_commit()), FVM_UID_REGISTRY (root mode);
+ *  - messages use strerror(), which glibc documents as MT-Unsafe;
+ *  - the children that become the VM are made with the raw clone system
+ *    call (glibc's fork handlers do not run) and allocate and format
+ *    before they exec: in a caller with other threads, one holding a
+ *    malloc or stdio lock at that moment can hang the child, and so the
+ *    call. Use fvm_vm_start() and fvm_vm_exec() from a process with one
+ *    thread, or from a child process made for them.
+ * Everything else a VM needs runs in those child processes, never in the
+ * caller's: namespaces, capabilities, seccomp, chdir, setenv. The
+ * library never prints (only the caller's fds 1 and 2 carry the program's
+ * output, see fvm_vm_exec()), never exits and never aborts the caller.
  */
 #ifndef FVM_H
 #define FVM_H
@@ -235,43 +273,319 @@ struct fvm_commit_opts {
 
 /* ---- store ---------------------------------------------------------- */
 
+/**
+ * fvm_store_open() - open the store at @path, creating it if needed
+ * @path: the store directory; NULL: $FVM_HOME, else $XDG_DATA_HOME/fvm,
+ *        else /var/lib/fvm for root, else ~/.local/share/fvm
+ * @ret:  the store, freed with fvm_store_free()
+ * @err:  optional
+ *
+ * The store must be a directory owned by the caller and not writable by
+ * group or others: anyone who can write it controls every VM in it. A
+ * store opened by root is a root-mode store, any other a rootless one.
+ *
+ * Return: 0 or -errno with @err filled; *@ret untouched on failure.
+ */
 int fvm_store_open(const char *path, struct fvm_store **ret, struct fvm_error *err);
+
+/**
+ * fvm_store_free() - close @store; NULL is allowed
+ * @store: a store whose VMs are all freed already
+ */
 void fvm_store_free(struct fvm_store *store);
+
+/**
+ * fvm_store_path() - the directory of @store
+ * @store: an open store
+ *
+ * Return: its absolute path, valid until fvm_store_free().
+ */
 const char *fvm_store_path(const struct fvm_store *store);
+
+/**
+ * fvm_store_rootless() - is @store a rootless one (opened by a user not root)?
+ * @store: an open store
+ *
+ * Return: true for rootless, false for root mode.
+ */
 bool fvm_store_rootless(const struct fvm_store *store);
+
+/**
+ * fvm_store_list() - names of the VMs in @store, sorted
+ * @store:     an open store
+ * @ret_names: NULL-terminated array, freed with fvm_strv_free()
+ * @err:       optional
+ *
+ * Entries whose name is not a valid VM name are not VMs and are skipped.
+ *
+ * Return: 0 or -errno with @err filled.
+ */
 int fvm_store_list(struct fvm_store *store, char ***ret_names, struct fvm_error *err);
+
+/**
+ * fvm_strv_free() - free a NULL-terminated array of strings and its strings
+ * @strv: from fvm_store_list(); NULL is allowed
+ */
 void fvm_strv_free(char **strv);
 
+/**
+ * fvm_name_check() - is @name usable as a VM name?
+ * @name: 1 to FVM_NAME_MAX bytes
+ * @err:  optional
+ *
+ * Return: 0, or -EINVAL with a message that says what names look like.
+ */
 int fvm_name_check(const char *name, struct fvm_error *err);
 
 /* ---- VMs ------------------------------------------------------------ */
 
+/**
+ * fvm_vm_create() - make a new, stopped VM with empty layers
+ * @store: an open store
+ * @name:  checked with fvm_name_check()
+ * @opts:  its settings; NULL: the defaults
+ * @err:   optional
+ *
+ * Open it with fvm_vm_open() to use it.
+ *
+ * Return: 0, -EEXIST when the name is taken, or another -errno.
+ */
 int fvm_vm_create(struct fvm_store *store, const char *name,
 		  const struct fvm_vm_opts *opts, struct fvm_error *err);
+
+/**
+ * fvm_vm_open() - open an existing VM and check its config
+ * @store: an open store, which must outlive the VM handle
+ * @name:  the VM's name
+ * @ret:   the VM, freed with fvm_vm_free()
+ * @err:   optional
+ *
+ * A VM belongs to the mode it was made in: a root-mode VM's layers hold
+ * files of its uid range, a rootless one's the user's, so neither can be
+ * opened in the other mode.
+ *
+ * Return: 0, -ENOENT when there is no such VM, -EBADMSG for a corrupted
+ * config, -EPERM for a VM of the other mode or of another user, or another
+ * -errno; *@ret untouched on failure.
+ */
 int fvm_vm_open(struct fvm_store *store, const char *name,
 		struct fvm_vm **ret, struct fvm_error *err);
+
+/**
+ * fvm_vm_free() - free the handle @vm (the VM itself is untouched); NULL is allowed
+ * @vm: from fvm_vm_open()
+ */
 void fvm_vm_free(struct fvm_vm *vm);
 
+/**
+ * fvm_vm_name() - the name of @vm
+ * @vm: an open VM
+ *
+ * Return: its name, valid until fvm_vm_free().
+ */
 const char *fvm_vm_name(const struct fvm_vm *vm);
+
+/**
+ * fvm_vm_created() - when @vm was created
+ * @vm: an open VM
+ *
+ * Return: Unix time.
+ */
 time_t fvm_vm_created(const struct fvm_vm *vm);
+
+/**
+ * fvm_vm_running() - does @vm run?
+ * @vm:           an open VM
+ * @ret_init_pid: optional: the host pid of its init, when it runs
+ *
+ * Return: 1 if it runs, 0 if it is stopped (or its state cannot be read).
+ */
 int fvm_vm_running(struct fvm_vm *vm, pid_t *ret_init_pid);
+
+/**
+ * fvm_vm_changes_size() - bytes taken by the changes of @vm
+ * @vm:        an open VM
+ * @ret_bytes: the size of its layers, allocated blocks of every entry
+ * @err:       optional
+ *
+ * Return: 0.
+ */
 int fvm_vm_changes_size(struct fvm_vm *vm, uint64_t *ret_bytes, struct fvm_error *err);
+
+/**
+ * fvm_vm_inspect_json() - the settings and state of @vm, as a JSON object
+ * @vm:       an open VM
+ * @ret_json: a string the caller frees with free()
+ * @err:      optional
+ *
+ * The object is a contract, versioned by "schema_version" (an integer,
+ * now 1): a version adds fields and keeps the old ones; a field changes
+ * type or meaning, or goes, only with a new version. Fields (version 1):
+ *  - "schema_version": integer, 1;
+ *  - "name": string; "created": integer, Unix time;
+ *  - "state": "running" or "stopped"; "init_pid": integer, the host pid of
+ *    its init, or null when stopped; "persistent": boolean, started by
+ *    fvm_vm_start() (false when stopped); "processes": integer, 0 when
+ *    stopped;
+ *  - "hardening": object: "capabilities": "default" or "all"; "seccomp":
+ *    "default", "allow-userns" or "off"; "no_new_privs": boolean, true;
+ *  - "policies": array of {"path": string, "mode": "cow", "hide", "ro",
+ *    "share" or "private"}, the VM's own; "effective_policies": the same,
+ *    with the defaults and the profile's, as they apply at the next boot;
+ *  - "publish": array of strings "HOSTPORT:VMPORT/tcp" or ".../udp";
+ *  - "limits": object: "memory" (bytes), "cpus_milli", "io_weight":
+ *    integers, 0 for none; "pids": integer, or the string "max" for none;
+ *    "enforced": boolean, false rootless (no cgroup: no limit holds);
+ *  - "profile": "default" or "untrusted";
+ *  - "net": "none", "host" or "private"; "hostname": string;
+ *  - "mode": "root" or "rootless"; root mode: "uid_base", "uid_count":
+ *    integers, the host uids the VM's ids map to; rootless: "owner":
+ *    integer, the host uid the VM belongs to;
+ *  - "path": string, the VM's directory in the store;
+ *  - "layers": array of {"mount": string, the host mount point; "upper":
+ *    string, the host directory holding the VM's changes to it}.
+ *
+ * Return: 0 or -ENOMEM with @err filled.
+ */
 int fvm_vm_inspect_json(struct fvm_vm *vm, char **ret_json, struct fvm_error *err);
+
+/**
+ * fvm_vm_processes() - every process of @vm, ordered by pid in the VM
+ * @vm:    an open VM
+ * @ret:   array of *@ret_n entries, freed with free()
+ * @ret_n: number of entries
+ * @err:   optional
+ *
+ * Return: 0 (an empty list for a stopped VM) or -errno with @err filled.
+ */
 int fvm_vm_processes(struct fvm_vm *vm, struct fvm_proc **ret, size_t *ret_n,
 		     struct fvm_error *err);
+
+/**
+ * fvm_vm_stats() - resource use and limits of @vm
+ * @vm:  an open VM
+ * @ret: filled on success
+ * @err: optional
+ *
+ * From the VM's cgroup where it has one (root mode); without one
+ * (rootless), the sums over its live processes in /proc. A stopped VM
+ * has zero use and the limits of its config.
+ *
+ * Return: 0 or -errno with @err filled; *@ret untouched on failure.
+ */
 int fvm_vm_stats(struct fvm_vm *vm, struct fvm_stats *ret, struct fvm_error *err);
 
+/**
+ * fvm_vm_start() - boot @vm and keep it running until fvm_vm_stop()
+ * @vm:  an open VM
+ * @err: optional
+ *
+ * It keeps running even with no process in it. A VM already running
+ * (say, for an fvm_vm_exec()) is told to stay up.
+ *
+ * Return: 0 or -errno with @err filled.
+ */
 int fvm_vm_start(struct fvm_vm *vm, struct fvm_error *err);
+
+/**
+ * fvm_vm_exec() - run a program in @vm and wait for it
+ * @vm:         an open VM; booted first unless @ex->join_only
+ * @ex:         the program and how to run it
+ * @ret_status: its exit status, 128 + N when killed by signal N
+ * @err:        optional
+ *
+ * The program's stdout and stderr are relayed to the caller's fds 1 and
+ * 2 through pipes (with @ex->tty, a pty of the VM's own), its stdin from
+ * fd 0 with @ex->stdin_open. A VM booted for it (not by fvm_vm_start())
+ * stops when its last process exits. See the top of this file for the
+ * signals and limits it changes in the caller while it runs.
+ *
+ * Return: 0 when the program ran (whatever its status), else -errno with
+ * @err filled; @err->exec_failed tells that the program could not be
+ * executed (-ENOENT: not found; else not executable).
+ */
 int fvm_vm_exec(struct fvm_vm *vm, const struct fvm_exec *ex, int *ret_status,
 		struct fvm_error *err);
+
+/**
+ * fvm_vm_stop() - stop @vm: SIGTERM to every process, SIGKILL after @timeout_sec
+ * @vm:          an open VM
+ * @timeout_sec: seconds to wait before SIGKILL
+ * @err:         optional
+ *
+ * Stopping a stopped VM succeeds.
+ *
+ * Return: 0 or -errno with @err filled.
+ */
 int fvm_vm_stop(struct fvm_vm *vm, unsigned timeout_sec, struct fvm_error *err);
+
+/**
+ * fvm_vm_remove() - delete @vm and its layers
+ * @vm:    an open VM; still to be freed with fvm_vm_free()
+ * @force: stop it first if it runs (else a running VM is refused)
+ * @err:   optional
+ *
+ * Root mode gives its uid range back.
+ *
+ * Return: 0, -EBUSY when it runs and not @force, or another -errno.
+ */
 int fvm_vm_remove(struct fvm_vm *vm, bool force, struct fvm_error *err);
+
+/**
+ * fvm_vm_update() - change settings of a stopped VM
+ * @vm:   an open, stopped VM
+ * @opts: the new values
+ * @what: which of them: FVM_SET_* flags
+ * @err:  optional
+ *
+ * Checked as on create; nothing changes on error.
+ *
+ * Return: 0, -EBUSY when it runs, -EINVAL for a bad setting, or another
+ * -errno with @err filled.
+ */
 int fvm_vm_update(struct fvm_vm *vm, const struct fvm_vm_opts *opts, unsigned what,
 		  struct fvm_error *err);
 
+/**
+ * fvm_vm_diff() - call @fn for every change of @vm, in path order
+ * @vm:       an open VM, running or not
+ * @paths:    NULL-terminated absolute paths to look under; NULL: all
+ * @fn:       called with each change, valid during the call only
+ * @userdata: passed to @fn
+ * @err:      optional
+ *
+ * Return: 0, the non-zero value @fn returned (which stops the walk), or
+ * -errno with @err filled.
+ */
 int fvm_vm_diff(struct fvm_vm *vm, char *const *paths, fvm_change_fn fn, void *userdata,
 		struct fvm_error *err);
+
+/**
+ * fvm_vm_commit() - apply the changes of @vm to the host
+ * @vm:   an open VM
+ * @opts: which changes and how (see struct fvm_commit_opts)
+ * @err:  optional
+ *
+ * The layer is treated as hostile; every file lands whole under a
+ * journal, and a commit interrupted at any point is finished by the next.
+ *
+ * Return: 0, -EBUSY on conflicts, -EPERM for a refused entry, -ENOSPC, or
+ * another -errno; nothing is changed on the host unless 0 is returned or
+ * the message says to run the commit again to finish.
+ */
 int fvm_vm_commit(struct fvm_vm *vm, const struct fvm_commit_opts *opts, struct fvm_error *err);
+
+/**
+ * fvm_vm_discard() - drop the changes of @vm under @paths
+ * @vm:    an open VM
+ * @paths: NULL-terminated absolute paths; NULL: all changes
+ * @err:   optional
+ *
+ * The VM then sees the host's files there again. What hides the stores
+ * from the VM is kept.
+ *
+ * Return: 0 or -errno with @err filled.
+ */
 int fvm_vm_discard(struct fvm_vm *vm, char *const *paths, struct fvm_error *err);
 
 #ifdef __cplusplus

@@ -502,7 +502,7 @@ static int v2_stats(struct vm_cgroup *cg, struct fvm_stats *ret)
 		ret->pids_limit = (unsigned)v;
 	/* "MAJ:MIN rbytes=N wbytes=N rios=N ..." per device */
 	if (cg_read(cg, 0, "io.stat", &io) == 0)
-		for (char *t = strtok(io, " \n"); t; t = strtok(NULL, " \n")) {
+		for (char *sp, *t = strtok_r(io, " \n", &sp); t; t = strtok_r(NULL, " \n", &sp)) {
 			if (!strncmp(t, "rbytes=", 7))
 				ret->io_read_bytes += strtoull(t + 7, NULL, 10);
 			else if (!strncmp(t, "wbytes=", 7))
@@ -858,7 +858,7 @@ static int proc_stats(struct fvm_vm *vm, struct fvm_stats *ret, struct fvm_error
  *
  * Return: 0 or -errno with @err filled; *@ret untouched on failure.
  */
-int fvm_vm_stats(struct fvm_vm *vm, struct fvm_stats *ret, struct fvm_error *err)
+FVM_PUBLIC int fvm_vm_stats(struct fvm_vm *vm, struct fvm_stats *ret, struct fvm_error *err)
 {
 	struct fvm_stats s = {
 		.memory_limit = vm->cfg.limits.memory,

@@ -801,7 +801,7 @@ static int path_cmp(const void *a, const void *b)
  * fvm_vm_diff() - call @fn for every change of @vm under @paths (NULL: all),
  * in path order. A non-zero return from @fn stops the walk and is returned.
  */
-int fvm_vm_diff(struct fvm_vm *vm, char *const *paths, fvm_change_fn fn, void *userdata,
+FVM_PUBLIC int fvm_vm_diff(struct fvm_vm *vm, char *const *paths, fvm_change_fn fn, void *userdata,
 		struct fvm_error *err)
 {
 	struct changeset cs;

@@ -1032,7 +1032,7 @@ static int recover(struct commit *c)
  * another -errno; nothing is changed on the host unless 0 is returned or
  * the message says to run the commit again to finish.
  */
-int fvm_vm_commit(struct fvm_vm *vm, const struct fvm_commit_opts *opts, struct fvm_error *err)
+FVM_PUBLIC int fvm_vm_commit(struct fvm_vm *vm, const struct fvm_commit_opts *opts, struct fvm_error *err)
 {
 	static const struct fvm_commit_opts none = { 0 };
 	struct commit c = { .vm = vm, .o = opts ? opts : &none, .err = err };
@@ -1115,7 +1115,7 @@ static int discard_at(struct fvm_vm *vm, int dfd, const char *name, const char *
  * them); the VM then sees the host's files there again. What hides the
  * store from the VM is kept.
  */
-int fvm_vm_discard(struct fvm_vm *vm, char *const *paths, struct fvm_error *err)
+FVM_PUBLIC int fvm_vm_discard(struct fvm_vm *vm, char *const *paths, struct fvm_error *err)
 {
 	_cleanup_close_ int lock = vm_lock(vm, err);
 	struct changeset cs = { 0 };

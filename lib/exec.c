@@ -593,7 +593,7 @@ static int join_vm(struct fvm_vm *vm, const struct fvm_exec *ex, struct join *j,
  * @err filled; err->exec_failed tells that the program could not be
  * executed (not found, not executable).
  */
-int fvm_vm_exec(struct fvm_vm *vm, const struct fvm_exec *ex, int *ret_status,
+FVM_PUBLIC int fvm_vm_exec(struct fvm_vm *vm, const struct fvm_exec *ex, int *ret_status,
 		struct fvm_error *err)
 {
 	struct join j = { .vm = vm, .ex = ex, .pidfd = -1, .ptysock = -1 };

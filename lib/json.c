@@ -13,6 +13,9 @@
 
 #include "fvm-internal.h"
 
+/* "schema_version" of the object fvm_vm_inspect_json() returns */
+#define INSPECT_SCHEMA_VERSION 1
+
 static void json_putp(json_object **o)
 {
 	if (*o)
@@ -321,6 +324,9 @@ char *config_to_json(const struct fvm_vm *vm, const struct vm_state *st, bool ru
 
 	if (!o)
 		return NULL;
+	/* the object is a contract (fvm.h, fvm_vm_inspect_json()): a new
+	 * version for any field that changes type or meaning, or goes */
+	json_object_object_add(o, "schema_version", json_object_new_int(INSPECT_SCHEMA_VERSION));
 	json_object_object_add(o, "name", json_object_new_string(c->name));
 	json_object_object_add(o, "created", json_object_new_int64(c->created));
 	json_object_object_add(o, "state", json_object_new_string(running ? "running" : "stopped"));

@@ -21,7 +21,7 @@ static bool name_char(unsigned char c)
  *
  * Return: 0 or -EINVAL with a message that says what names look like.
  */
-int fvm_name_check(const char *name, struct fvm_error *err)
+FVM_PUBLIC int fvm_name_check(const char *name, struct fvm_error *err)
 {
 	size_t len = name ? strnlen(name, FVM_NAME_MAX + 1) : 0;
 	bool ok = len >= 1 && len <= FVM_NAME_MAX && name_char((unsigned char)name[0]) &&

@@ -59,7 +59,7 @@ static int cmp_proc(const void *a, const void *b)
  *
  * Return: 0 (an empty list for a stopped VM) or -errno.
  */
-int fvm_vm_processes(struct fvm_vm *vm, struct fvm_proc **ret, size_t *ret_n,
+FVM_PUBLIC int fvm_vm_processes(struct fvm_vm *vm, struct fvm_proc **ret, size_t *ret_n,
 		     struct fvm_error *err)
 {
 	struct vm_state st;

@@ -20,6 +20,8 @@
 static char *default_path(void)
 {
 	const char *e = getenv("FVM_HOME");
+	struct passwd pwd, *pw = NULL;
+	char pwbuf[4096];   /* getpwuid_r: no static buffer shared with the caller */
 	const char *home;
 	char *p;
 
@@ -32,8 +34,8 @@ static char *default_path(void)
 		return strdup("/var/lib/fvm");
 	home = getenv("HOME");
 	if (!home || *home != '/') {
-		struct passwd *pw = getpwuid(geteuid());
-
+		if (getpwuid_r(geteuid(), &pwd, pwbuf, sizeof(pwbuf), &pw) != 0)
+			pw = NULL;
 		home = pw ? pw->pw_dir : NULL;
 	}
 	if (!home)
@@ -66,7 +68,7 @@ static int store_mkdir(const char *path, struct fvm_error *err)
  * The store must be a directory owned by the caller and not writable by
  * group or others: anyone who can write it controls every VM in it.
  */
-int fvm_store_open(const char *path, struct fvm_store **ret, struct fvm_error *err)
+FVM_PUBLIC int fvm_store_open(const char *path, struct fvm_store **ret, struct fvm_error *err)
 {
 	_cleanup_free_ struct fvm_store *s = calloc(1, sizeof(*s));
 	_cleanup_free_ char *p = path ? strdup(path) : default_path();
@@ -115,7 +117,7 @@ int fvm_store_open(const char *path, struct fvm_store **ret, struct fvm_error *e
 	return 0;
 }
 
-void fvm_store_free(struct fvm_store *store)
+FVM_PUBLIC void fvm_store_free(struct fvm_store *store)
 {
 	if (!store)
 		return;
@@ -125,12 +127,12 @@ void fvm_store_free(struct fvm_store *store)
 	free(store);
 }
 
-const char *fvm_store_path(const struct fvm_store *store)
+FVM_PUBLIC const char *fvm_store_path(const struct fvm_store *store)
 {
 	return store->path;
 }
 
-bool fvm_store_rootless(const struct fvm_store *store)
+FVM_PUBLIC bool fvm_store_rootless(const struct fvm_store *store)
 {
 	return store->rootless;
 }
@@ -145,7 +147,7 @@ static int cmp_str(const void *a, const void *b)
  *
  * Entries whose name is not a valid VM name are not VMs and are skipped.
  */
-int fvm_store_list(struct fvm_store *store, char ***ret_names, struct fvm_error *err)
+FVM_PUBLIC int fvm_store_list(struct fvm_store *store, char ***ret_names, struct fvm_error *err)
 {
 	_cleanup_strv_ char **names = NULL;
 	size_t n = 0;

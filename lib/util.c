@@ -261,7 +261,7 @@ int mkdirat_p(int dirfd, const char *path, mode_t mode)
 	return 0;
 }
 
-void fvm_strv_free(char **strv)
+FVM_PUBLIC void fvm_strv_free(char **strv)
 {
 	if (!strv)
 		return;

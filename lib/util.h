@@ -20,6 +20,14 @@
 #define _printf_(a, b) __attribute__((format(printf, a, b)))
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
+/*
+ * FVM_PUBLIC marks the definition of a function declared in include/fvm.h:
+ * libfvm is built with -fvisibility=hidden, so only these are exported
+ * (and listed in lib/libfvm.sym; tests/check-exports checks both against
+ * the header). Everything else stays inside the library.
+ */
+#define FVM_PUBLIC __attribute__((visibility("default")))
+
 static inline void freep(void *p) { free(*(void **)p); }
 static inline void closep(const int *fd)
 {

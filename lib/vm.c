@@ -70,7 +70,7 @@ static int vm_new(struct fvm_store *store, const char *dirname, const char *name
  *
  * Return: 0, -EEXIST when the name is taken, or another -errno.
  */
-int fvm_vm_create(struct fvm_store *store, const char *name, const struct fvm_vm_opts *opts,
+FVM_PUBLIC int fvm_vm_create(struct fvm_store *store, const char *name, const struct fvm_vm_opts *opts,
 		  struct fvm_error *err)
 {
 	_cleanup_close_ int lock = -1;
@@ -142,7 +142,7 @@ fail:
  * files of its uid range, a rootless one's the user's, so neither can be
  * run in the other mode.
  */
-int fvm_vm_open(struct fvm_store *store, const char *name, struct fvm_vm **ret,
+FVM_PUBLIC int fvm_vm_open(struct fvm_store *store, const char *name, struct fvm_vm **ret,
 		struct fvm_error *err)
 {
 	struct fvm_vm *vm = NULL;
@@ -169,7 +169,7 @@ int fvm_vm_open(struct fvm_store *store, const char *name, struct fvm_vm **ret,
 	return 0;
 }
 
-void fvm_vm_free(struct fvm_vm *vm)
+FVM_PUBLIC void fvm_vm_free(struct fvm_vm *vm)
 {
 	if (!vm)
 		return;
@@ -181,12 +181,12 @@ void fvm_vm_free(struct fvm_vm *vm)
 	free(vm);
 }
 
-const char *fvm_vm_name(const struct fvm_vm *vm)
+FVM_PUBLIC const char *fvm_vm_name(const struct fvm_vm *vm)
 {
 	return vm->cfg.name;
 }
 
-time_t fvm_vm_created(const struct fvm_vm *vm)
+FVM_PUBLIC time_t fvm_vm_created(const struct fvm_vm *vm)
 {
 	return (time_t)vm->cfg.created;
 }
@@ -195,7 +195,7 @@ time_t fvm_vm_created(const struct fvm_vm *vm)
  * fvm_vm_update() - change the settings @what names (FVM_SET_*) of a
  * stopped VM to @opts's. Checked as on create; nothing changes on error.
  */
-int fvm_vm_update(struct fvm_vm *vm, const struct fvm_vm_opts *opts, unsigned what,
+FVM_PUBLIC int fvm_vm_update(struct fvm_vm *vm, const struct fvm_vm_opts *opts, unsigned what,
 		  struct fvm_error *err)
 {
 	_cleanup_close_ int lock = vm_lock(vm, err);
@@ -261,7 +261,7 @@ int vm_clear_runtime(struct fvm_vm *vm)
  * fvm_vm_running() - Return: 1 if @vm runs (init's host pid in
  * *@ret_init_pid), 0 if it is stopped.
  */
-int fvm_vm_running(struct fvm_vm *vm, pid_t *ret_init_pid)
+FVM_PUBLIC int fvm_vm_running(struct fvm_vm *vm, pid_t *ret_init_pid)
 {
 	struct vm_state st;
 
@@ -284,7 +284,7 @@ static bool wait_pidfd(int pidfd, int ms)
  * with no process in it. A VM already running (say, for an `fvm run`) is
  * told to stay up.
  */
-int fvm_vm_start(struct fvm_vm *vm, struct fvm_error *err)
+FVM_PUBLIC int fvm_vm_start(struct fvm_vm *vm, struct fvm_error *err)
 {
 	_cleanup_close_ int lock = vm_lock(vm, err);
 	struct vm_state st;
@@ -341,7 +341,7 @@ static int stop_locked(struct fvm_vm *vm, unsigned timeout_sec, struct fvm_error
  * fvm_vm_stop() - SIGTERM to every process of @vm, SIGKILL after
  * @timeout_sec. Stopping a stopped VM succeeds.
  */
-int fvm_vm_stop(struct fvm_vm *vm, unsigned timeout_sec, struct fvm_error *err)
+FVM_PUBLIC int fvm_vm_stop(struct fvm_vm *vm, unsigned timeout_sec, struct fvm_error *err)
 {
 	_cleanup_close_ int lock = vm_lock(vm, err);
 
@@ -354,7 +354,7 @@ int fvm_vm_stop(struct fvm_vm *vm, unsigned timeout_sec, struct fvm_error *err)
  * fvm_vm_remove() - delete @vm and its layers; refused while it runs
  * unless @force (then it is stopped first).
  */
-int fvm_vm_remove(struct fvm_vm *vm, bool force, struct fvm_error *err)
+FVM_PUBLIC int fvm_vm_remove(struct fvm_vm *vm, bool force, struct fvm_error *err)
 {
 	_cleanup_close_ int lock = vm_lock(vm, err);
 	char gone[FVM_NAME_MAX + 32];
@@ -385,13 +385,13 @@ int fvm_vm_remove(struct fvm_vm *vm, bool force, struct fvm_error *err)
 	return 0;
 }
 
-int fvm_vm_changes_size(struct fvm_vm *vm, uint64_t *ret_bytes, struct fvm_error *err)
+FVM_PUBLIC int fvm_vm_changes_size(struct fvm_vm *vm, uint64_t *ret_bytes, struct fvm_error *err)
 {
 	*ret_bytes = tree_size_at(vm->dirfd, "layers");
 	return 0;
 }
 
-int fvm_vm_inspect_json(struct fvm_vm *vm, char **ret_json, struct fvm_error *err)
+FVM_PUBLIC int fvm_vm_inspect_json(struct fvm_vm *vm, char **ret_json, struct fvm_error *err)
 {
 	struct vm_state st = { 0 };
 	bool running = vm_running(vm, &st) == 0;
