@@ -29,8 +29,13 @@
  * Where the file system gives no birth time, the upper ctime stands in
  * (later, so fewer conflicts are found, never false ones).
  *
- * Every name and size read from a layer is bounded: paths longer than
- * PATH_MAX are refused, symlink targets are read with a bound.
+ * Every name and size read from a layer is bounded: a directory holding
+ * paths of PATH_MAX or longer is not walked below, and its change says so
+ * (a conflict that commit refuses even when forced); symlink targets are
+ * read with a bound. The walk recurses (bounded by PATH_MAX: two bytes a
+ * level at least) with small frames, its directory fds in two dw_stacks
+ * (dirwalk.c) that keep a fixed number open however deep the tree; every
+ * entry opened to be read is opened by open_entry(), never blocking.
  */
 #include <dirent.h>
 #include <errno.h>

@@ -12,6 +12,19 @@
  * conflicts (changes.c) are refused unless forced; all or nothing: one
  * refusal stops the commit before any host file is touched.
  *
+ * What lands is what the plan checked, even while the VM runs and changes
+ * its layer: the plan is each entry's statx from the walk of the layer
+ * (changes.c), the refusals are checked on it, and phase A opens each
+ * entry once (open_entry(): O_PATH, no symlink followed, type checked on
+ * the fd, only a regular file reopened O_RDONLY|O_NONBLOCK), requires its
+ * statx on that fd to be the planned one (inode, mode, owner, size, mtime,
+ * ctime: a chmod moves the ctime), copies its content from that fd and
+ * gives it the plan's owner, mode and times. An entry that moved, or one
+ * in a new directory that the plan did not see, stops the commit in phase
+ * A (nothing on the host changed yet). Metadata changes apply the plan's
+ * metadata, recorded in the journal. Set-id bits never land on a regular
+ * file without allow_setid, whatever the layer says.
+ *
  * Each change lands atomically: a regular file, symlink or fifo is made
  * under a temporary name in its target directory, with its content,
  * owner (mapped back from the VM's uid range), mode, times and user
