@@ -636,8 +636,10 @@ static int plan(struct commit *c)
 		/* a new directory is copied whole: its entries are part of it,
 		 * each checked here as the plan saw it */
 		if (newdir && path_has_prefix(ch->path, newdir)) {
+			if (ch->pub.kind == FVM_CHANGE_DELETED)
+				continue;   /* nothing to make (a whiteout make_tree skips) */
 			c->ops[c->nops - 1].nplanned++;
-			r = ch->pub.kind == FVM_CHANGE_DELETED ? 0 : check_entry(c, ch);
+			r = check_entry(c, ch);
 			if (r < 0)
 				return r;
 			continue;

@@ -123,7 +123,7 @@ no_setid() {
 # below DIR (mkdir -p goes down one at a time: the whole may be longer
 # than PATH_MAX), with a file at the bottom.
 deep_dirs() {
-	echo "cd '$1' && p=\$(printf 'd/%.0s' \$(seq $2)) && mkdir -p \"\$p\" && { cd \"\$p\" 2>/dev/null && echo deep > leaf || true; }"
+	echo "mkdir -p '$1' && cd '$1' && p=\$(printf 'd/%.0s' \$(seq $2)) && mkdir -p \"\$p\" && { cd \"\$p\" 2>/dev/null && echo deep > leaf || true; }"
 }
 
 # assert_clean_status: the last `run` ended with 0 or fvm's own error (125),
