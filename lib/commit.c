@@ -276,9 +276,13 @@ static bool same_entry(const struct statx *planned, const struct statx *now)
 
 static int moved(struct commit *c, const char *path)
 {
+	size_t n = strlen(path);
+
+	/* the reason first: a deep path would fill the message */
 	return fvm_errf(c->err, -EBUSY,
-			"VM '%s': %s changed in the VM while it was being committed; nothing was changed: "
-			"run the commit again (or stop the VM first)", c->vm->cfg.name, path);
+			"VM '%s': not committed, the VM changed an entry while it was being committed; nothing was changed: "
+			"run the commit again (or stop the VM first): %s%.300s", c->vm->cfg.name,
+			n > 300 ? "..." : "", n > 300 ? path + n - 300 : path);
 }
 
 static int copy_data(int from, int to, uint64_t size)
@@ -509,8 +513,8 @@ static int make_entries(struct commit *c, const char *path)
 			r = fvm_errf(c->err, -ENOMEM, "out of memory");
 			break;
 		}
-		if (strlen(sub) >= PATH_MAX) {
-			r = refuse(c, path, "holds paths longer than PATH_MAX (4096), which fvm cannot commit");
+		if (strlen(sub) >= PATH_MAX) {   /* the plan refused it: the VM made it since */
+			r = moved(c, path);
 			break;
 		}
 		if (in_store(c->vm, sub))
@@ -605,8 +609,11 @@ static int check_entry(struct commit *c, const struct change *ch)
 	_cleanup_close_ int up = -1, fd = -1;
 	const char *why;
 
-	if (ch->too_long)
-		return refuse(c, ch->path, "holds paths longer than PATH_MAX (4096), which fvm cannot commit (discard them)");
+	if (ch->too_long)   /* the reason first: the path may fill the message */
+		return fvm_errf(c->err, -EPERM,
+				"VM '%s': not committed: a directory holds paths longer than PATH_MAX (4096), which fvm "
+				"cannot commit (discard it with 'fvm discard %s PATH'); nothing was changed: %.300s%s",
+				c->vm->cfg.name, c->vm->cfg.name, ch->path, strlen(ch->path) > 300 ? "..." : "");
 	if (refused(c, &ch->up, &why))
 		return refuse(c, ch->path, why);
 	if (!S_ISREG(ch->up.stx_mode) || c->o->allow_setid)
@@ -707,7 +714,6 @@ static int check_space(struct commit *c)
 
 		for (size_t i = 0; i < c->nops; i++) {
 			const struct op *op = &c->ops[i];
-			struct statx x;
 
 			if (op->layer != l || (op->kind != OP_FILE && op->kind != OP_NEWDIR))
 				continue;
@@ -715,9 +721,8 @@ static int check_space(struct commit *c)
 				_cleanup_close_ int p = parent_fd(c->cs.layers[l].upper_fd, op->rel);
 
 				need += p >= 0 ? tree_size_at(p, base_of(op->rel)) : 0;
-			} else if (statx(c->cs.layers[l].upper_fd, op->rel, AT_SYMLINK_NOFOLLOW,
-					 STATX_SIZE, &x) == 0) {
-				need += x.stx_size;
+			} else {
+				need += op->ch->up.stx_size;   /* the plan's size: never a path looked up again */
 			}
 		}
 		if (!need || c->cs.layers[l].host_fd < 0 || fstatvfs(c->cs.layers[l].host_fd, &sv) < 0)
