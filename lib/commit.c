@@ -100,9 +100,12 @@ struct commit {
 	size_t nops;
 	char id[32];
 	struct fvm_error *err;
-	/* hard links inside the commit: upper inode -> first made path */
-	struct { unsigned long long ino; int dfd; char name[256]; } *links;
+	/* hard links inside the commit: upper inode -> the first one made, by
+	 * its path from the host mount's root (no fd kept per link) */
+	struct { unsigned long long ino; size_t layer; char *rel; } *links;
 	size_t nlinks;
+	const struct op *cur;           /* prepare(): the operation being made, at @cur_path */
+	const char *cur_path;
 	const struct change **byname;   /* the changes, sorted by path: what a new tree may hold */
 	size_t made;                    /* entries made for the current operation */
 	struct dw_stack up, out;        /* prepare(): where it is in the layer and on the host */
@@ -400,17 +403,51 @@ static __attribute__((noinline)) int make_symlink(struct commit *c, int in, int 
 	return 0;
 }
 
-static void remember_link(struct commit *c, const struct statx *x, int dfd, const char *name)
+/* The entry made for the VM path @path, as a path from its host mount's root:
+ * below the temporary of the operation being made. */
+static char *made_rel(const struct commit *c, const char *path)
+{
+	const char *rel = c->cur->rel, *slash = strrchr(rel, '/');
+	char *r = NULL;
+
+	if (asprintf(&r, "%.*s%s%s%s", slash ? (int)(slash - rel) : 0, rel, slash ? "/" : "", c->cur->tmp,
+		     path + strlen(c->cur_path)) < 0)
+		return NULL;
+	return r;
+}
+
+static void remember_link(struct commit *c, const struct statx *x, const char *path)
 {
 	void *nl = realloc(c->links, (c->nlinks + 1) * sizeof(*c->links));
+	char *rel = made_rel(c, path);
 
-	if (nl) {
+	if (nl)
 		c->links = nl;
+	if (nl && rel) {
 		c->links[c->nlinks].ino = x->stx_ino;
-		c->links[c->nlinks].dfd = fcntl(dfd, F_DUPFD_CLOEXEC, 3);
-		snprintf(c->links[c->nlinks].name, sizeof(c->links[0].name), "%s", name);
+		c->links[c->nlinks].layer = c->cur->layer;
+		c->links[c->nlinks].rel = rel;
 		c->nlinks++;
+	} else {
+		free(rel);   /* the next link is a copy: never wrong, only bigger */
 	}
+}
+
+/* Make @name in @dfd a hard link to the entry already made for @x's inode. */
+static int link_made(struct commit *c, const struct statx *x, int dfd, const char *name, const char *path,
+		     bool *ret_done)
+{
+	*ret_done = false;
+	for (size_t i = 0; i < c->nlinks; i++)
+		if (c->links[i].ino == x->stx_ino && c->links[i].layer == c->cur->layer) {
+			_cleanup_close_ int d = parent_fd(c->cs.layers[c->cur->layer].host_fd, c->links[i].rel);
+
+			if (d < 0 || linkat(d, base_of(c->links[i].rel), dfd, name, 0) < 0)
+				return fail(c, -errno, "cannot link", path);
+			*ret_done = true;
+			return 0;
+		}
+	return 0;
 }
 
 /* A regular file: content from the fd the plan's check was made on. */
@@ -418,15 +455,11 @@ static int make_file(struct commit *c, int in, int dfd, const char *name, const 
 		     const struct statx *x)
 {
 	_cleanup_close_ int out = -1;
+	bool linked;
 	int r;
 
-	if (x->stx_nlink > 1)
-		for (size_t i = 0; i < c->nlinks; i++)
-			if (c->links[i].ino == x->stx_ino) {
-				if (linkat(c->links[i].dfd, c->links[i].name, dfd, name, 0) < 0)
-					return fail(c, -errno, "cannot link", path);
-				return 0;
-			}
+	if (x->stx_nlink > 1 && ((r = link_made(c, x, dfd, name, path, &linked)) < 0 || linked))
+		return r;
 	out = openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (out < 0)
 		return fail(c, -errno, "cannot create a temporary file for", path);
@@ -440,7 +473,7 @@ static int make_file(struct commit *c, int in, int dfd, const char *name, const 
 		return fail(c, r, "cannot set owner, mode or times of", path);
 	copy_xattrs(c, in, out);   /* after the owner: chown would drop capabilities */
 	if (x->stx_nlink > 1)
-		remember_link(c, x, dfd, name);
+		remember_link(c, x, path);
 	return 0;
 }
 
@@ -620,7 +653,7 @@ static int check_entry(struct commit *c, const struct change *ch)
 		return 0;
 	/* capabilities, for the plan's message (make_entry checks them again on its fd) */
 	up = parent_fd(c->cs.layers[ch->layer].upper_fd, ch->rel);
-	fd = up < 0 ? -1 : open_entry(up, base_of(ch->rel), S_IFREG, NULL);
+	fd = up < 0 ? -1 : open_entry(up, base_of(ch->rel), 0, NULL);   /* O_PATH is enough for xattrs */
 	if (fd >= 0 && refused_caps(c, fd, &why))
 		return refuse(c, ch->path, why);
 	return 0;
@@ -767,6 +800,8 @@ static int prepare_one(struct commit *c, struct op *op, int hp, int up, const ch
 	int r;
 
 	c->made = 0;
+	c->cur = op;
+	c->cur_path = path;
 	r = dw_push(&c->up, fcntl(up, F_DUPFD_CLOEXEC, 3));
 	if (r == 0)
 		r = dw_push(&c->out, fcntl(hp, F_DUPFD_CLOEXEC, 3));
@@ -1199,7 +1234,7 @@ static void ops_free(struct commit *c)
 	c->ops = NULL;
 	c->nops = 0;
 	for (size_t i = 0; i < c->nlinks; i++)
-		close(c->links[i].dfd);
+		free(c->links[i].rel);
 	free(c->links);
 	c->links = NULL;
 	c->nlinks = 0;

@@ -208,3 +208,25 @@ assert_clean_status() {
 	assert_eq "$(ls -A "$FVM_HOME/vms" 2>/dev/null)" "" "no VM (nor .rm.* directory) left by try"
 	assert_eq "$(find "$d" -mindepth 1 | wc -l)" 0 "nothing landed on the host"
 }
+
+# with_fds N CMD...: CMD with at most N open files (the soft limit).
+with_fds() {
+	local n=$1
+	shift
+	ulimit -S -n "$n" && "$@"
+}
+
+@test "attack: 1,200 hard-linked pairs are committed as hard links, with a fixed number of fds" {
+	local r=$SCRATCH/links i
+	mkdir -p "$r"
+	fvm create e 2>/dev/null
+	run -0 --separate-stderr fvm run e -- sh -c "cd '$r' && i=0; while [ \$i -lt 1200 ]; do echo \$i > f\$i && ln f\$i g\$i || exit 1; i=\$((i + 1)); done"
+	run --separate-stderr with_fds 256 fvm commit -y e "$r"
+	assert_status 0
+	for i in 0 599 1199; do
+		assert_eq "$(stat -c '%h' "$r/f$i")" 2 "f$i has two links"
+		assert_eq "$(stat -c '%i' "$r/f$i")" "$(stat -c '%i' "$r/g$i")" "f$i and g$i are one file"
+		assert_eq "$(cat "$r/g$i")" "$i"
+	done
+	assert_eq "$(commit_temps "$SCRATCH")" ""
+}
