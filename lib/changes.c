@@ -42,6 +42,7 @@
 #include <linux/openat2.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
@@ -62,7 +63,30 @@ struct walk {
 	size_t layer;
 	int err;
 	struct dw_stack up, host;   /* where the walk is, in the layer and on the host */
+	size_t max_depth;           /* levels the stack has room for (walk_depth_max()) */
 };
+
+#define TOO_LONG_WHY "holds paths longer than PATH_MAX (4096), which fvm cannot commit: discard them"
+#define TOO_DEEP_WHY "holds directories too deep for fvm to walk with its stack size limit: discard them"
+
+/* Stack bytes one level of the walk (or of commit's copy of a new tree)
+ * takes at most, measured with -fstack-usage (about 900), with a margin. */
+#define WALK_FRAME_BYTES 1536
+
+/*
+ * How deep the walk may recurse: DW_DEPTH_MAX (which PATH_MAX implies),
+ * or less when the stack limit has no room for it (half of it is kept for
+ * the rest of the program).
+ */
+static size_t walk_depth_max(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_STACK, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY ||
+	    rl.rlim_cur / 2 / WALK_FRAME_BYTES >= DW_DEPTH_MAX)
+		return DW_DEPTH_MAX;
+	return rl.rlim_cur / 2 / WALK_FRAME_BYTES;
+}
 
 int open_beneath(int dirfd, const char *path, int flags)
 {
@@ -523,7 +547,7 @@ static struct change *change_of(struct walk *w, const char *path)
  * fvm does not walk there, so its change says so (a conflict no --force
  * commits), and it can be discarded.
  */
-static int too_long(struct walk *w, char *path, size_t rel_off)
+static int too_long(struct walk *w, char *path, size_t rel_off, const char *why)
 {
 	struct statx ux, hx;
 	int up = dw_fd(&w->up), host = dw_fd(&w->host);
@@ -543,7 +567,7 @@ static int too_long(struct walk *w, char *path, size_t rel_off)
 	if (c) {
 		c->too_long = true;
 		c->pub.conflict = true;
-		c->pub.conflict_why = "holds paths longer than PATH_MAX (4096), which fvm cannot commit: discard them";
+		c->pub.conflict_why = why;
 	}
 	return 0;
 }
@@ -729,9 +753,9 @@ static int walk_dir(struct walk *w, bool opaque, char *path, size_t plen, size_t
 	for (size_t i = 0; r == 0 && i < n; i++) {
 		size_t len = strlen(names[i]);
 
-		if (plen + 1 + len >= PATH_MAX) {
+		if (plen + 1 + len >= PATH_MAX || w->up.depth > w->max_depth) {
 			if (!long_seen)
-				r = too_long(w, path, rel_off);
+				r = too_long(w, path, rel_off, plen + 1 + len >= PATH_MAX ? TOO_LONG_WHY : TOO_DEEP_WHY);
 			long_seen = true;
 			continue;
 		}
@@ -845,7 +869,8 @@ int changes_collect(struct fvm_vm *vm, char *const *paths, struct changeset *cs,
 		    struct fvm_error *err)
 {
 	struct walk w = { .vm = vm, .cs = cs, .paths = paths,
-			  .xprefix = vm->cfg.rootless ? "user.overlay." : "trusted.overlay." };
+			  .xprefix = vm->cfg.rootless ? "user.overlay." : "trusted.overlay.",
+			  .max_depth = walk_depth_max() };
 	char path[PATH_MAX];
 	int r;
 

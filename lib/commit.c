@@ -644,9 +644,9 @@ static int check_entry(struct commit *c, const struct change *ch)
 
 	if (ch->too_long)   /* the reason first: the path may fill the message */
 		return fvm_errf(c->err, -EPERM,
-				"VM '%s': not committed: a directory holds paths longer than PATH_MAX (4096), which fvm "
-				"cannot commit (discard it with 'fvm discard %s PATH'); nothing was changed: %.300s%s",
-				c->vm->cfg.name, c->vm->cfg.name, ch->path, strlen(ch->path) > 300 ? "..." : "");
+				"VM '%s': not committed: a directory %s ('fvm discard %s PATH'); nothing was changed: %.300s%s",
+				c->vm->cfg.name, ch->pub.conflict_why, c->vm->cfg.name, ch->path,
+				strlen(ch->path) > 300 ? "..." : "");
 	if (refused(c, &ch->up, &why))
 		return refuse(c, ch->path, why);
 	if (!S_ISREG(ch->up.stx_mode) || c->o->allow_setid)

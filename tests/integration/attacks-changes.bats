@@ -209,6 +209,13 @@ assert_clean_status() {
 	assert_eq "$(find "$d" -mindepth 1 | wc -l)" 0 "nothing landed on the host"
 }
 
+# with_stack KIB CMD...: CMD with a stack size limit of KIB KiB (the soft limit).
+with_stack() {
+	local n=$1
+	shift
+	ulimit -S -s "$n" && "$@"
+}
+
 # with_fds N CMD...: CMD with at most N open files (the soft limit).
 with_fds() {
 	local n=$1
@@ -229,4 +236,22 @@ with_fds() {
 		assert_eq "$(cat "$r/g$i")" "$i"
 	done
 	assert_eq "$(commit_temps "$SCRATCH")" ""
+}
+
+@test "attack: a directory 1,500 levels deep under a 1 MiB stack limit: diff marks it, commit refuses it, nothing crashes" {
+	local d=$SCRATCH/deep
+	fvm create e 2>/dev/null
+	run -0 --separate-stderr fvm run e -- sh -c "$(deep_dirs "$d" 1500)"
+	run --separate-stderr with_stack 1024 fvm diff e "$d"
+	assert_clean_status
+	assert_status 0
+	assert_contains "$output" "too deep for fvm to walk"
+	run --separate-stderr with_stack 1024 fvm commit -y e "$d"
+	assert_clean_status
+	assert_status 125
+	assert_not_exists "$d"
+	run --separate-stderr with_stack 1024 fvm discard -y e "$d"
+	assert_status 0
+	run -0 --separate-stderr fvm diff e "$d"
+	assert_eq "$output" ""
 }
