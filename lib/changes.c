@@ -29,14 +29,20 @@
  * Where the file system gives no birth time, the upper ctime stands in
  * (later, so fewer conflicts are found, never false ones).
  *
- * Every name and size read from a layer is bounded: paths longer than
- * PATH_MAX are refused, symlink targets are read with a bound.
+ * Every name and size read from a layer is bounded: a directory holding
+ * paths of PATH_MAX or longer is not walked below, and its change says so
+ * (a conflict that commit refuses even when forced); symlink targets are
+ * read with a bound. The walk recurses (bounded by PATH_MAX: two bytes a
+ * level at least) with small frames, its directory fds in two dw_stacks
+ * (dirwalk.c) that keep a fixed number open however deep the tree; every
+ * entry opened to be read is opened by open_entry(), never blocking.
  */
 #include <dirent.h>
 #include <errno.h>
 #include <linux/openat2.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
@@ -44,6 +50,7 @@
 #include <json-c/json.h>
 
 #include "changes.h"
+#include "dirwalk.h"
 #include "hostmounts.h"
 
 struct walk {
@@ -55,7 +62,31 @@ struct walk {
 	const char *xprefix;    /* "trusted.overlay." or "user.overlay." */
 	size_t layer;
 	int err;
+	struct dw_stack up, host;   /* where the walk is, in the layer and on the host */
+	size_t max_depth;           /* levels the stack has room for (walk_depth_max()) */
 };
+
+#define TOO_LONG_WHY "holds paths longer than PATH_MAX (4096), which fvm cannot commit: discard them"
+#define TOO_DEEP_WHY "holds directories too deep for fvm to walk with its stack size limit: discard them"
+
+/* Stack bytes one level of the walk (or of commit's copy of a new tree)
+ * takes at most, measured with -fstack-usage (about 900), with a margin. */
+#define WALK_FRAME_BYTES 1536
+
+/*
+ * How deep the walk may recurse: DW_DEPTH_MAX (which PATH_MAX implies),
+ * or less when the stack limit has no room for it (half of it is kept for
+ * the rest of the program).
+ */
+static size_t walk_depth_max(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_STACK, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY ||
+	    rl.rlim_cur / 2 / WALK_FRAME_BYTES >= DW_DEPTH_MAX)
+		return DW_DEPTH_MAX;
+	return rl.rlim_cur / 2 / WALK_FRAME_BYTES;
+}
 
 int open_beneath(int dirfd, const char *path, int flags)
 {
@@ -253,39 +284,45 @@ static const char *conflict_of(const struct change *c, bool from_host)
 	return NULL;
 }
 
+struct tree_changed {
+	long long t;
+	unsigned *budget;
+	bool changed;
+};
+
+static int changed_entry(void *ud, int dfd, const char *name, int *ret_fd)
+{
+	struct tree_changed *tc = ud;
+	struct statx x;
+
+	if (tc->changed)
+		return 0;
+	if (!(*tc->budget)--) {
+		tc->changed = true;
+		return 0;
+	}
+	if (statx(dfd, name, AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS | STATX_BTIME, &x) < 0)
+		return 0;
+	if (ts_ns(&x.stx_ctime) > tc->t || ((x.stx_mask & STATX_BTIME) && ts_ns(&x.stx_btime) > tc->t))
+		tc->changed = true;
+	else if (S_ISDIR(x.stx_mode))
+		*ret_fd = dw_open_dir(dfd, name);
+	return 0;
+}
+
 /*
  * Did the host change anything in the tree @name under @dfd after @t
  * (ns)? For changes that replace a whole host directory. Bounded: past
  * 100,000 entries the answer is yes (a conflict to look at, never a
- * silent loss).
+ * silent loss); a fixed number of fds however deep (dirwalk.c).
  */
 static bool host_tree_changed(int dfd, const char *name, long long t, unsigned *budget)
 {
-	struct statx x;
-	char **names = NULL;
-	size_t n = 0;
-	bool changed = false;
-	int fd;
+	static const struct dw_ops ops = { .entry = changed_entry };
+	struct tree_changed tc = { .t = t, .budget = budget };
 
-	if (!(*budget)--)
-		return true;
-	if (statx(dfd, name, AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS | STATX_BTIME, &x) < 0)
-		return false;
-	if (ts_ns(&x.stx_ctime) > t || ((x.stx_mask & STATX_BTIME) && ts_ns(&x.stx_btime) > t))
-		return true;
-	if (!S_ISDIR(x.stx_mode))
-		return false;
-	fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0 || list_dir(fd, &names, &n) < 0) {
-		if (fd >= 0)
-			close(fd);
-		return false;
-	}
-	for (size_t i = 0; !changed && i < n; i++)
-		changed = host_tree_changed(fd, names[i], t, budget);
-	fvm_strv_free(names);
-	close(fd);
-	return changed;
+	dw_tree(dfd, name, &ops, &tc);
+	return tc.changed;
 }
 
 static void mark_conflict(struct walk *w, const char *path, const char *why)
@@ -298,8 +335,43 @@ static void mark_conflict(struct walk *w, const char *path, const char *why)
 	}
 }
 
-/* Do two symlinks point at the same string? */
-static bool same_target(int up_dfd, int host_dfd, const char *name)
+/**
+ * open_entry() - open @name under @dfd, the one safe way for an entry of
+ * a layer: never following a symlink, never blocking, never opening a
+ * device or FIFO the VM swapped in (it is opened O_PATH and its type
+ * checked on that fd first; only a regular file is then reopened, through
+ * /proc/self/fd, to be read)
+ * @type: S_IFREG to read the content (an O_RDONLY fd), another S_IF* for
+ *        an O_PATH fd of that type (fstat, readlink, xattrs), 0 for any
+ * @ret_x: the entry's statx, taken on the fd (may be NULL)
+ *
+ * Return: the fd, -EMEDIUMTYPE if the entry is not of @type, or -errno.
+ */
+int open_entry(int dfd, const char *name, mode_t type, struct statx *ret_x)
+{
+	_cleanup_close_ int fd = openat(dfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	struct statx x;
+	char proc[64];
+	int rd;
+
+	if (fd < 0)
+		return -errno;
+	if (statx(fd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS | STATX_BTIME, &x) < 0)
+		return -errno;
+	if (type && (x.stx_mode & S_IFMT) != type)
+		return -EMEDIUMTYPE;
+	if (ret_x)
+		*ret_x = x;
+	if (type != S_IFREG)
+		return TAKE_FD(fd);
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	rd = open(proc, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	return rd < 0 ? -errno : rd;
+}
+
+/* Do two symlinks point at the same string? (not inlined: its buffers
+ * must not sit in the frames of the walk's recursion) */
+static __attribute__((noinline)) bool same_target(int up_dfd, int host_dfd, const char *name)
 {
 	char a[PATH_MAX], b[PATH_MAX];
 	ssize_t na = readlinkat(up_dfd, name, a, sizeof(a)), nb = readlinkat(host_dfd, name, b, sizeof(b));
@@ -307,11 +379,12 @@ static bool same_target(int up_dfd, int host_dfd, const char *name)
 	return na >= 0 && na == nb && !memcmp(a, b, (size_t)na);
 }
 
-/* Same bytes? Both are regular files of equal size. */
+/* Same bytes? Both are regular files of equal size. Opened without
+ * blocking (a FIFO swapped in is no file to read) and checked on the fd. */
 static bool same_content(int up_dfd, int host_dfd, const char *name)
 {
-	_cleanup_close_ int a = openat(up_dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	_cleanup_close_ int b = openat(host_dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	_cleanup_close_ int a = open_entry(up_dfd, name, S_IFREG, NULL);
+	_cleanup_close_ int b = open_entry(host_dfd, name, S_IFREG, NULL);
 	static char ba[65536], bb[65536];
 
 	if (a < 0 || b < 0)
@@ -431,8 +504,7 @@ static bool has_name(char **v, size_t n, const char *name)
 	return n && bsearch(&name, v, n, sizeof(char *), cmp_name);
 }
 
-static int walk_dir(struct walk *w, int up_dfd, int host_dfd, char *path, size_t plen,
-		    size_t rel_off);
+static int walk_dir(struct walk *w, bool opaque, char *path, size_t plen, size_t rel_off);
 
 /* Host entries under an opaque directory that the VM does not have: deleted. */
 static int implied_deletions(struct walk *w, int host_dfd, char **upv, size_t upn, char *path,
@@ -465,9 +537,141 @@ static int implied_deletions(struct walk *w, int host_dfd, char **upv, size_t up
 	return r;
 }
 
-static int walk_entry(struct walk *w, int up_dfd, int host_dfd, const char *name, char *path,
-		      size_t plen, size_t rel_off)
+/* The change of @path, if it is one (searched from the end: a directory's
+ * own change comes before those of its entries). */
+static struct change *change_of(struct walk *w, const char *path)
 {
+	for (size_t i = w->cs->n; i-- > 0;)
+		if (!strcmp(w->cs->v[i].path, path))
+			return &w->cs->v[i];
+	return NULL;
+}
+
+/*
+ * The directory @path holds names that make paths of PATH_MAX or more:
+ * fvm does not walk there, so its change says so (a conflict no --force
+ * commits), and it can be discarded.
+ */
+static int too_long(struct walk *w, char *path, size_t rel_off, const char *why)
+{
+	struct statx ux, hx;
+	int up = dw_fd(&w->up), host = dw_fd(&w->host);
+	bool hexists = host >= 0 && statx(host, "", AT_EMPTY_PATH, STATX_BASIC_STATS | STATX_BTIME, &hx) == 0;
+	struct change *c = change_of(w, path);
+	int r;
+
+	if (!c && want(w, path)) {
+		if (statx(up, "", AT_EMPTY_PATH, STATX_BASIC_STATS | STATX_BTIME, &ux) < 0)
+			return -errno;
+		r = add(w, path, rel_off, hexists ? FVM_CHANGE_METADATA : FVM_CHANGE_ADDED, &ux,
+			hexists ? &hx : NULL, false);
+		if (r < 0)
+			return r;
+		c = &w->cs->v[w->cs->n - 1];
+	}
+	if (c) {
+		c->too_long = true;
+		c->pub.conflict = true;
+		c->pub.conflict_why = why;
+	}
+	return 0;
+}
+
+/* What a symlink of the layer points at (not inlined: its buffer must not
+ * sit in the frames of the walk's recursion). */
+static __attribute__((noinline)) int read_target(int up_dfd, const char *name, struct change *c)
+{
+	char buf[PATH_MAX];
+	ssize_t n = readlinkat(up_dfd, name, buf, sizeof(buf) - 1);
+
+	if (n < 0)
+		return -errno;
+	buf[n] = '\0';
+	c->target = strdup(buf);
+	c->pub.link_target = c->target;
+	return c->target ? 0 : -ENOMEM;
+}
+
+/*
+ * Go down into the directory @name (its statx @ux; @hexists and @hx: the
+ * host's entry) with both trees in step, walk it, and climb back.
+ */
+static int descend(struct walk *w, const char *name, const struct statx *ux, bool hexists,
+		   const struct statx *hx, bool opaque, char *path, size_t plen, size_t rel_off)
+{
+	int sub_up = dw_open_dir(dw_fd(&w->up), name), sub_host = -1, r, q;
+	long long saved = w->opaque_t;
+
+	if (sub_up < 0)
+		return errno == ENOENT ? 0 : -errno;
+	if (hexists && S_ISDIR(hx->stx_mode) && dw_fd(&w->host) >= 0)
+		sub_host = dw_open_dir(dw_fd(&w->host), name);
+	r = dw_push(&w->up, sub_up);
+	if (r < 0) {
+		if (sub_host >= 0)
+			close(sub_host);
+		return r;
+	}
+	r = dw_push(&w->host, sub_host);
+	if (r < 0) {
+		dw_pop(&w->up);
+		return r;
+	}
+	if (opaque)
+		w->opaque_t = taken_at(ux);
+	r = walk_dir(w, opaque && sub_host >= 0, path, plen, rel_off);
+	w->opaque_t = saved;
+	q = dw_pop(&w->host);
+	if (dw_pop(&w->up) < 0 || q < 0)
+		r = r ? r : -ESTALE;
+	return r;
+}
+
+/* A directory of the layer: what it is, then what is in it. */
+static int walk_subdir(struct walk *w, const char *name, const struct statx *ux, bool hexists,
+		       const struct statx *hx, char *path, size_t plen, size_t rel_off)
+{
+	int up_dfd = dw_fd(&w->up), host_dfd = dw_fd(&w->host), r = 0;
+	/* below an opaque directory, a directory the VM made hides the host's
+	 * too, marked or not: overlayfs does not look below an opaque one */
+	bool opaque = xattr_is(up_dfd, name, w, "opaque", "y") || w->in_opaque;
+
+	if (!toward(w, path))
+		return 0;
+	if (!hexists || !S_ISDIR(hx->stx_mode)) {
+		r = add(w, path, rel_off, hexists ? FVM_CHANGE_REPLACED : FVM_CHANGE_ADDED, ux,
+			hexists ? hx : NULL, false);
+		if (r == 0 && hexists && (ts_ns(&hx->stx_ctime) > taken_at(ux) ||
+					  ((hx->stx_mask & STATX_BTIME) && ts_ns(&hx->stx_btime) > taken_at(ux))))
+			mark_conflict(w, path, "the host changed it after the VM replaced it");
+	} else if (opaque) {
+		unsigned budget = 100000;
+		_cleanup_close_ int sub_host = dw_open_dir(host_dfd, name);
+		char **hv = NULL;
+		size_t hn = 0;
+		bool changed = false;
+
+		r = add(w, path, rel_off, FVM_CHANGE_REPLACED, ux, hx, false);
+		/* the dir's own ctime moves with the VM's copy-up: look inside */
+		if (sub_host >= 0 && list_dir(sub_host, &hv, &hn) == 0)
+			for (size_t k = 0; !changed && k < hn; k++)
+				changed = host_tree_changed(sub_host, hv[k], taken_at(ux), &budget);
+		fvm_strv_free(hv);
+		if (r == 0 && changed)
+			mark_conflict(w, path, "the host changed what is in it after the VM emptied it");
+	} else if (!same_mode(&w->vm->cfg, ux, hx) || !same_owner(&w->vm->cfg, ux, hx)) {
+		r = add(w, path, rel_off, FVM_CHANGE_METADATA, ux, hx, false);
+	}
+	if (r == 0 && opaque && w->cs->n && !strcmp(w->cs->v[w->cs->n - 1].path, path))
+		w->cs->v[w->cs->n - 1].opaque = true;
+	if (r == 0)
+		r = descend(w, name, ux, hexists, hx, opaque, path, plen, rel_off);
+	return r;
+}
+
+static int walk_entry(struct walk *w, const char *name, char *path, size_t plen, size_t rel_off)
+{
+	int up_dfd = dw_fd(&w->up), host_dfd = dw_fd(&w->host);
 	struct statx ux, hx;
 	bool hexists = false, tree_changed = false;
 	int r = 0;
@@ -494,55 +698,8 @@ static int walk_entry(struct walk *w, int up_dfd, int host_dfd, const char *name
 		return r;
 	}
 
-	if (S_ISDIR(ux.stx_mode)) {
-		_cleanup_close_ int sub_up = -1, sub_host = -1;
-		/* below an opaque directory, a directory the VM made hides the host's
-		 * too, marked or not: overlayfs does not look below an opaque one */
-		bool opaque = xattr_is(up_dfd, name, w, "opaque", "y") || w->in_opaque;
-
-		if (!toward(w, path))
-			return 0;
-		sub_up = openat(up_dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		if (sub_up < 0)
-			return -errno;
-		if (!hexists || !S_ISDIR(hx.stx_mode)) {
-			r = add(w, path, rel_off, hexists ? FVM_CHANGE_REPLACED : FVM_CHANGE_ADDED, &ux,
-				hexists ? &hx : NULL, false);
-			if (r == 0 && hexists && (ts_ns(&hx.stx_ctime) > taken_at(&ux) ||
-						  ((hx.stx_mask & STATX_BTIME) && ts_ns(&hx.stx_btime) > taken_at(&ux))))
-				mark_conflict(w, path, "the host changed it after the VM replaced it");
-		} else {
-			sub_host = openat(host_dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-			if (opaque) {
-				unsigned budget = 100000;
-				char **hv = NULL;
-				size_t hn = 0;
-				bool changed = false;
-
-				r = add(w, path, rel_off, FVM_CHANGE_REPLACED, &ux, &hx, false);
-				/* the dir's own ctime moves with the VM's copy-up: look inside */
-				if (sub_host >= 0 && list_dir(sub_host, &hv, &hn) == 0)
-					for (size_t k = 0; !changed && k < hn; k++)
-						changed = host_tree_changed(sub_host, hv[k], taken_at(&ux), &budget);
-				fvm_strv_free(hv);
-				if (r == 0 && changed)
-					mark_conflict(w, path, "the host changed what is in it after the VM emptied it");
-			}
-			else if (!same_mode(&w->vm->cfg, &ux, &hx) || !same_owner(&w->vm->cfg, &ux, &hx))
-				r = add(w, path, rel_off, FVM_CHANGE_METADATA, &ux, &hx, false);
-		}
-		if (r == 0 && opaque && w->cs->n && !strcmp(w->cs->v[w->cs->n - 1].path, path))
-			w->cs->v[w->cs->n - 1].opaque = true;
-		if (r == 0) {
-			long long saved = w->opaque_t;
-
-			if (opaque)
-				w->opaque_t = taken_at(&ux);
-			r = walk_dir(w, sub_up, opaque ? -sub_host - 2 : sub_host, path, plen, rel_off);
-			w->opaque_t = saved;
-		}
-		return r;
-	}
+	if (S_ISDIR(ux.stx_mode))
+		return walk_subdir(w, name, &ux, hexists, &hx, path, plen, rel_off);
 
 	if (!hexists) {
 		/* came from the host (copy-up)? only possible where the host has the directory */
@@ -577,50 +734,43 @@ static int walk_entry(struct walk *w, int up_dfd, int host_dfd, const char *name
 						     conflict_of(c, false);
 		c->pub.conflict = c->pub.conflict_why != NULL;
 	}
-	if (r == 0 && S_ISLNK(ux.stx_mode) && w->cs->n && !strcmp(w->cs->v[w->cs->n - 1].path, path)) {
-		char buf[PATH_MAX];
-		ssize_t n = readlinkat(up_dfd, name, buf, sizeof(buf) - 1);
-		struct change *c = &w->cs->v[w->cs->n - 1];
-
-		if (n < 0)
-			return -errno;
-		buf[n] = '\0';
-		c->target = strdup(buf);
-		c->pub.link_target = c->target;
-	}
+	if (r == 0 && S_ISLNK(ux.stx_mode) && w->cs->n && !strcmp(w->cs->v[w->cs->n - 1].path, path))
+		r = read_target(up_dfd, name, &w->cs->v[w->cs->n - 1]);
 	return r;
 }
 
 /*
- * @host_dfd: the host's directory here; -1 when the host has none;
- * below -1, -(fd)-2 for the host directory under an opaque upper one
- * (then host entries the VM lacks are deletions).
+ * The directory at the top of w->up (and w->host: the host's directory
+ * here, -1 when the host has none). @opaque: the upper one is opaque over
+ * the host's (then host entries the VM lacks are deletions). Recursion is
+ * bounded: every level adds at least two bytes to @path, which stays
+ * below PATH_MAX (a directory holding longer paths is reported, not
+ * walked); fds are bounded by the stacks (dirwalk.c).
  */
-static int walk_dir(struct walk *w, int up_dfd, int host_dfd, char *path, size_t plen,
-		    size_t rel_off)
+static int walk_dir(struct walk *w, bool opaque, char *path, size_t plen, size_t rel_off)
 {
-	bool opaque = host_dfd < -1, saved = w->in_opaque;
-	int hfd = opaque ? -host_dfd - 2 : host_dfd;
+	bool saved = w->in_opaque, long_seen = false;
 	char **names = NULL;
 	size_t n = 0;
-	int r = list_dir(up_dfd, &names, &n);
+	int r = list_dir(dw_fd(&w->up), &names, &n);
 
 	w->in_opaque = opaque || saved;
 	for (size_t i = 0; r == 0 && i < n; i++) {
 		size_t len = strlen(names[i]);
 
-		if (plen + 1 + len >= PATH_MAX) {
-			r = -ENAMETOOLONG;
-			break;
+		if (plen + 1 + len >= PATH_MAX || w->up.depth > w->max_depth) {
+			if (!long_seen)
+				r = too_long(w, path, rel_off, plen + 1 + len >= PATH_MAX ? TOO_LONG_WHY : TOO_DEEP_WHY);
+			long_seen = true;
+			continue;
 		}
 		snprintf(path + plen, PATH_MAX - plen, "%s%s", plen > 1 ? "/" : "", names[i]);
-		r = walk_entry(w, up_dfd, hfd, names[i], path,
-			       plen + (plen > 1 ? 1 : 0) + len, rel_off);
+		r = walk_entry(w, names[i], path, plen + (plen > 1 ? 1 : 0) + len, rel_off);
 		path[plen] = '\0';
 	}
 	w->in_opaque = saved;
-	if (r == 0 && opaque && hfd >= 0)
-		r = implied_deletions(w, hfd, names, n, path, plen, rel_off);
+	if (r == 0 && opaque && dw_fd(&w->host) >= 0)
+		r = implied_deletions(w, dw_fd(&w->host), names, n, path, plen, rel_off);
 	fvm_strv_free(names);
 	return r;
 }
@@ -724,7 +874,8 @@ int changes_collect(struct fvm_vm *vm, char *const *paths, struct changeset *cs,
 		    struct fvm_error *err)
 {
 	struct walk w = { .vm = vm, .cs = cs, .paths = paths,
-			  .xprefix = vm->cfg.rootless ? "user.overlay." : "trusted.overlay." };
+			  .xprefix = vm->cfg.rootless ? "user.overlay." : "trusted.overlay.",
+			  .max_depth = walk_depth_max() };
 	char path[PATH_MAX];
 	int r;
 
@@ -749,13 +900,21 @@ int changes_collect(struct fvm_vm *vm, char *const *paths, struct changeset *cs,
 			continue;
 		w.layer = i;
 		snprintf(path, sizeof(path), "%s", l->mount);
-		r = walk_dir(&w, l->upper_fd, l->host_fd, path, strlen(path),
-			     strcmp(l->mount, "/") ? strlen(l->mount) + 1 : 1);
+		r = dw_push(&w.up, fcntl(l->upper_fd, F_DUPFD_CLOEXEC, 3));
+		if (r == 0)
+			r = dw_push(&w.host, l->host_fd >= 0 ? fcntl(l->host_fd, F_DUPFD_CLOEXEC, 3) : -1);
+		if (r == 0)
+			r = walk_dir(&w, false, path, strlen(path), strcmp(l->mount, "/") ? strlen(l->mount) + 1 : 1);
+		dw_free(&w.up);
+		dw_free(&w.host);
 		if (r == -EACCES && cs->n == start) {
 			/* a layer root we cannot list (older stores): nothing the VM wrote */
 			r = 0;
 			continue;
 		}
+		if (r == -ESTALE)
+			return fvm_errf(err, r, "VM '%s': its layer of %s changed while it was read (directories moved): "
+					"run it again, or stop the VM first", vm->cfg.name, l->mount);
 		if (r < 0)
 			return fvm_errf(err, r, "VM '%s': cannot read its layer of %s: %s", vm->cfg.name,
 					l->mount, strerror(-r));

@@ -31,6 +31,7 @@ struct change {
 	bool host_exists;
 	bool opaque;             /* an opaque directory (emptied and remade) */
 	bool implied;            /* a deletion implied by an opaque parent */
+	bool too_long;           /* a directory holding paths longer than PATH_MAX */
 	struct json_object *committed;   /* the changeset's, borrowed */
 	char *target;            /* symlink target */
 };
@@ -50,6 +51,7 @@ bool in_store(struct fvm_vm *vm, const char *path);
 bool store_below(struct fvm_vm *vm, const char *path);
 uid_t map_uid_to_host(const struct vm_config *cfg, uid_t uid);
 int open_beneath(int dirfd, const char *path, int flags);
+int open_entry(int dfd, const char *name, mode_t type, struct statx *ret_x);
 int layers_open(struct fvm_vm *vm, struct changeset *cs, struct fvm_error *err);
 int list_dir(int dfd, char ***ret, size_t *ret_n);
 void commit_prune_recorded(struct fvm_vm *vm);

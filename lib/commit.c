@@ -12,6 +12,19 @@
  * conflicts (changes.c) are refused unless forced; all or nothing: one
  * refusal stops the commit before any host file is touched.
  *
+ * What lands is what the plan checked, even while the VM runs and changes
+ * its layer: the plan is each entry's statx from the walk of the layer
+ * (changes.c), the refusals are checked on it, and phase A opens each
+ * entry once (open_entry(): O_PATH, no symlink followed, type checked on
+ * the fd, only a regular file reopened O_RDONLY|O_NONBLOCK), requires its
+ * statx on that fd to be the planned one (inode, mode, owner, size, mtime,
+ * ctime: a chmod moves the ctime), copies its content from that fd and
+ * gives it the plan's owner, mode and times. An entry that moved, or one
+ * in a new directory that the plan did not see, stops the commit in phase
+ * A (nothing on the host changed yet). Metadata changes apply the plan's
+ * metadata, recorded in the journal. Set-id bits never land on a regular
+ * file without allow_setid, whatever the layer says.
+ *
  * Each change lands atomically: a regular file, symlink or fifo is made
  * under a temporary name in its target directory, with its content,
  * owner (mapped back from the VM's uid range), mode, times and user
@@ -57,6 +70,7 @@
 #include <json-c/json.h>
 
 #include "changes.h"
+#include "dirwalk.h"
 #include "hostmounts.h"
 
 enum op_kind { OP_FILE = 'F', OP_NEWDIR = 'N', OP_DELETE = 'D', OP_META = 'M' };
@@ -71,6 +85,10 @@ struct op {
 	bool failed;             /* could not be applied: stays in the layer */
 	unsigned long long host_ino;   /* the host entry the plan replaces or deletes, 0: none */
 	bool opaque;             /* the metadata of an opaque directory */
+	const struct change *ch; /* what the plan checked (NULL: from the journal) */
+	size_t nplanned;         /* OP_NEWDIR: entries the plan checked in it, itself included */
+	bool have_meta;          /* OP_META: @meta is what to apply */
+	struct statx meta;       /* mode, owner and times the plan checked */
 };
 
 struct commit {
@@ -82,9 +100,15 @@ struct commit {
 	size_t nops;
 	char id[32];
 	struct fvm_error *err;
-	/* hard links inside the commit: upper inode -> first made path */
-	struct { unsigned long long ino; int dfd; char name[256]; } *links;
+	/* hard links inside the commit: upper inode -> the first one made, by
+	 * its path from the host mount's root (no fd kept per link) */
+	struct { unsigned long long ino; size_t layer; char *rel; } *links;
 	size_t nlinks;
+	const struct op *cur;           /* prepare(): the operation being made, at @cur_path */
+	const char *cur_path;
+	const struct change **byname;   /* the changes, sorted by path: what a new tree may hold */
+	size_t made;                    /* entries made for the current operation */
+	struct dw_stack up, out;        /* prepare(): where it is in the layer and on the host */
 };
 
 static const char *base_of(const char *rel)
@@ -114,6 +138,39 @@ static int fail(struct commit *c, int r, const char *what, const char *path)
 
 /* ---- journal ---------------------------------------------------------- */
 
+/* The metadata a recovered OP_META applies: the plan's, not the layer's then. */
+static void journal_meta(json_object *e, const struct statx *x)
+{
+	json_object *m = json_object_new_array();
+	const long long v[] = { x->stx_mode, x->stx_uid, x->stx_gid, x->stx_atime.tv_sec, x->stx_atime.tv_nsec,
+				x->stx_mtime.tv_sec, x->stx_mtime.tv_nsec };
+
+	for (size_t i = 0; i < ARRAY_SIZE(v); i++)
+		json_object_array_add(m, json_object_new_int64(v[i]));
+	json_object_object_add(e, "meta", m);
+}
+
+static bool journal_meta_load(json_object *e, struct statx *x)
+{
+	json_object *m;
+	long long v[7];
+
+	if (!json_object_object_get_ex(e, "meta", &m) || !json_object_is_type(m, json_type_array) ||
+	    json_object_array_length(m) != ARRAY_SIZE(v))
+		return false;
+	for (size_t i = 0; i < ARRAY_SIZE(v); i++)
+		v[i] = json_object_get_int64(json_object_array_get_idx(m, i));
+	memset(x, 0, sizeof(*x));
+	x->stx_mode = (uint16_t)v[0];
+	x->stx_uid = (uint32_t)v[1];
+	x->stx_gid = (uint32_t)v[2];
+	x->stx_atime.tv_sec = v[3];
+	x->stx_atime.tv_nsec = (uint32_t)v[4];
+	x->stx_mtime.tv_sec = v[5];
+	x->stx_mtime.tv_nsec = (uint32_t)v[6];
+	return true;
+}
+
 static int journal_write(struct commit *c, const char *phase)
 {
 	json_object *o = json_object_new_object(), *arr = json_object_new_array();
@@ -134,6 +191,8 @@ static int journal_write(struct commit *c, const char *phase)
 		json_object_object_add(e, "ino", json_object_new_int64((int64_t)c->ops[i].ino));
 		json_object_object_add(e, "x", json_object_new_boolean(c->ops[i].exchange));
 		json_object_object_add(e, "hino", json_object_new_int64((int64_t)c->ops[i].host_ino));
+		if (c->ops[i].have_meta)
+			journal_meta(e, &c->ops[i].meta);
 		json_object_array_add(arr, e);
 	}
 	txt = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
@@ -169,8 +228,8 @@ static int refuse(struct commit *c, const char *path, const char *why)
 
 /* ---- making entries on the host ---------------------------------------- */
 
-static bool refused(const struct commit *c, const struct statx *x, int up_dfd, const char *name,
-		    const char **why)
+/* Is the entry the plan checked (@x) one the host must refuse? */
+static bool refused(const struct commit *c, const struct statx *x, const char **why)
 {
 	if ((S_ISCHR(x->stx_mode) || S_ISBLK(x->stx_mode)) && !c->o->allow_devices) {
 		*why = "is a device node (use --allow-devices)";
@@ -180,21 +239,53 @@ static bool refused(const struct commit *c, const struct statx *x, int up_dfd, c
 		*why = "is a socket, which cannot be committed";
 		return true;
 	}
-	if (!c->o->allow_setid && S_ISREG(x->stx_mode)) {
-		char proc[64];
-		_cleanup_close_ int fd = openat(up_dfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-
-		if (x->stx_mode & (S_ISUID | S_ISGID)) {
-			*why = "has the set-uid or set-gid bit (use --allow-setid)";
-			return true;
-		}
-		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
-		if (fd >= 0 && getxattr(proc, "security.capability", NULL, 0) >= 0) {
-			*why = "has file capabilities (use --allow-setid)";
-			return true;
-		}
+	if (!c->o->allow_setid && S_ISREG(x->stx_mode) && (x->stx_mode & (S_ISUID | S_ISGID))) {
+		*why = "has the set-uid or set-gid bit (use --allow-setid)";
+		return true;
 	}
 	return false;
+}
+
+/* Does the entry open as @fd carry file capabilities that may not land? */
+static bool refused_caps(const struct commit *c, int fd, const char **why)
+{
+	char proc[64];
+
+	if (c->o->allow_setid || fd < 0)
+		return false;
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	if (getxattr(proc, "security.capability", NULL, 0) >= 0) {
+		*why = "has file capabilities (use --allow-setid)";
+		return true;
+	}
+	return false;
+}
+
+/*
+ * Is the layer's entry now (@now, on the fd commit reads it from) the one
+ * the plan checked (@planned)? Anything the VM did to it since moves one
+ * of these: then it is not applied.
+ */
+static bool same_entry(const struct statx *planned, const struct statx *now)
+{
+	return planned->stx_ino == now->stx_ino && planned->stx_mode == now->stx_mode &&
+	       planned->stx_uid == now->stx_uid && planned->stx_gid == now->stx_gid &&
+	       planned->stx_size == now->stx_size &&
+	       planned->stx_mtime.tv_sec == now->stx_mtime.tv_sec &&
+	       planned->stx_mtime.tv_nsec == now->stx_mtime.tv_nsec &&
+	       planned->stx_ctime.tv_sec == now->stx_ctime.tv_sec &&
+	       planned->stx_ctime.tv_nsec == now->stx_ctime.tv_nsec;
+}
+
+static int moved(struct commit *c, const char *path)
+{
+	size_t n = strlen(path);
+
+	/* the reason first: a deep path would fill the message */
+	return fvm_errf(c->err, -EBUSY,
+			"VM '%s': not committed, the VM changed an entry while it was being committed; nothing was changed: "
+			"run the commit again (or stop the VM first): %s%.300s", c->vm->cfg.name,
+			n > 300 ? "..." : "", n > 300 ? path + n - 300 : path);
 }
 
 static int copy_data(int from, int to, uint64_t size)
@@ -262,8 +353,13 @@ static int set_meta(const struct commit *c, int dfd, const char *name, const str
 
 		if (fd < 0)
 			return -errno;
+		mode_t mode = x->stx_mode & 07777;
+
+		/* the plan refused set-id files; whatever happened since, none lands */
+		if (S_ISREG(x->stx_mode) && !c->o->allow_setid)
+			mode &= ~(mode_t)(S_ISUID | S_ISGID);
 		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
-		if (chmod(proc, x->stx_mode & 07777) < 0)
+		if (chmod(proc, mode) < 0)
 			return -errno;
 	}
 	if (utimensat(dfd, name, ts, AT_SYMLINK_NOFOLLOW) < 0)
@@ -271,79 +367,156 @@ static int set_meta(const struct commit *c, int dfd, const char *name, const str
 	return 0;
 }
 
-static int make_tree(struct commit *c, int up_dfd, const char *uname, int dfd, const char *name,
-		     const char *path);
+static int make_tree(struct commit *c, int in, const char *name, const char *path,
+		     const struct statx *x);
 
-/* Make @name in @dfd as a copy of @uname in @up_dfd (never a directory). */
-static int make_entry(struct commit *c, int up_dfd, const char *uname, int dfd, const char *name,
-		      const char *path)
+static int cmp_change_path(const void *a, const void *b)
 {
-	struct statx x;
-	const char *why;
+	return strcmp((*(const struct change *const *)a)->path, (*(const struct change *const *)b)->path);
+}
+
+/* The change the plan checked at @path (an entry of a new directory). */
+static const struct change *planned_at(const struct commit *c, const char *path)
+{
+	struct change key = { .path = (char *)path };
+	const struct change *k = &key, **f;
+
+	if (!c->byname)
+		return NULL;
+	f = bsearch(&k, c->byname, c->cs.n, sizeof(*c->byname), cmp_change_path);
+	return f ? *f : NULL;
+}
+
+/* A symlink's target, read from the O_PATH fd checked (not inlined: its
+ * buffer must not sit in the frames of make_tree's recursion). */
+static __attribute__((noinline)) int make_symlink(struct commit *c, int in, int dfd, const char *name,
+						  const char *path)
+{
+	char target[PATH_MAX];
+	ssize_t n = readlinkat(in, "", target, sizeof(target) - 1);
+
+	if (n < 0)
+		return fail(c, -errno, "cannot read the layer's", path);
+	target[n] = '\0';
+	if (symlinkat(target, dfd, name) < 0)
+		return fail(c, -errno, "cannot create the symlink", path);
+	return 0;
+}
+
+/* The entry made for the VM path @path, as a path from its host mount's root:
+ * below the temporary of the operation being made. */
+static char *made_rel(const struct commit *c, const char *path)
+{
+	const char *rel = c->cur->rel, *slash = strrchr(rel, '/');
+	char *r = NULL;
+
+	if (asprintf(&r, "%.*s%s%s%s", slash ? (int)(slash - rel) : 0, rel, slash ? "/" : "", c->cur->tmp,
+		     path + strlen(c->cur_path)) < 0)
+		return NULL;
+	return r;
+}
+
+static void remember_link(struct commit *c, const struct statx *x, const char *path)
+{
+	void *nl = realloc(c->links, (c->nlinks + 1) * sizeof(*c->links));
+	char *rel = made_rel(c, path);
+
+	if (nl)
+		c->links = nl;
+	if (nl && rel) {
+		c->links[c->nlinks].ino = x->stx_ino;
+		c->links[c->nlinks].layer = c->cur->layer;
+		c->links[c->nlinks].rel = rel;
+		c->nlinks++;
+	} else {
+		free(rel);   /* the next link is a copy: never wrong, only bigger */
+	}
+}
+
+/* Make @name in @dfd a hard link to the entry already made for @x's inode. */
+static int link_made(struct commit *c, const struct statx *x, int dfd, const char *name, const char *path,
+		     bool *ret_done)
+{
+	*ret_done = false;
+	for (size_t i = 0; i < c->nlinks; i++)
+		if (c->links[i].ino == x->stx_ino && c->links[i].layer == c->cur->layer) {
+			_cleanup_close_ int d = parent_fd(c->cs.layers[c->cur->layer].host_fd, c->links[i].rel);
+
+			if (d < 0 || linkat(d, base_of(c->links[i].rel), dfd, name, 0) < 0)
+				return fail(c, -errno, "cannot link", path);
+			*ret_done = true;
+			return 0;
+		}
+	return 0;
+}
+
+/* A regular file: content from the fd the plan's check was made on. */
+static int make_file(struct commit *c, int in, int dfd, const char *name, const char *path,
+		     const struct statx *x)
+{
+	_cleanup_close_ int out = -1;
+	bool linked;
 	int r;
 
-	if (statx(up_dfd, uname, AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS, &x) < 0)
-		return fail(c, -errno, "cannot read the layer's", path);
-	if (refused(c, &x, up_dfd, uname, &why))
-		return refuse(c, path, why);
-	if (S_ISDIR(x.stx_mode))
-		return make_tree(c, up_dfd, uname, dfd, name, path);
-	if (S_ISREG(x.stx_mode) && x.stx_nlink > 1) {
-		for (size_t i = 0; i < c->nlinks; i++)
-			if (c->links[i].ino == x.stx_ino) {
-				if (linkat(c->links[i].dfd, c->links[i].name, dfd, name, 0) < 0)
-					return fail(c, -errno, "cannot link", path);
-				return 0;
-			}
-	}
-	if (S_ISREG(x.stx_mode)) {
-		_cleanup_close_ int in = openat(up_dfd, uname, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-		_cleanup_close_ int out = -1;
-
-		if (in < 0)
-			return fail(c, -errno, "cannot read the layer's", path);
-		out = openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-		if (out < 0)
-			return fail(c, -errno, "cannot create a temporary file for", path);
-		r = copy_data(in, out, x.stx_size);
-		if (r < 0)
-			return fail(c, r, "cannot write", path);
-		r = set_meta(c, dfd, name, &x);
-		if (r < 0)
-			return fail(c, r, "cannot set owner, mode or times of", path);
-		copy_xattrs(c, in, out);   /* after the owner: chown would drop capabilities */
-	} else if (S_ISLNK(x.stx_mode)) {
-		char target[PATH_MAX];
-		ssize_t n = readlinkat(up_dfd, uname, target, sizeof(target) - 1);
-
-		if (n < 0)
-			return fail(c, -errno, "cannot read the layer's", path);
-		target[n] = '\0';
-		if (symlinkat(target, dfd, name) < 0)
-			return fail(c, -errno, "cannot create the symlink", path);
-	} else if (S_ISFIFO(x.stx_mode)) {
-		if (mkfifoat(dfd, name, 0600) < 0)
-			return fail(c, -errno, "cannot create the fifo", path);
-	} else if (mknodat(dfd, name, x.stx_mode, makedev(x.stx_rdev_major, x.stx_rdev_minor)) < 0) {
-		return fail(c, -errno, "cannot create the device", path);
-	}
-	if (!S_ISREG(x.stx_mode)) {
-		r = set_meta(c, dfd, name, &x);
-		if (r < 0)
-			return fail(c, r, "cannot set owner, mode or times of", path);
-	}
-	if (S_ISREG(x.stx_mode) && x.stx_nlink > 1) {
-		void *nl = realloc(c->links, (c->nlinks + 1) * sizeof(*c->links));
-
-		if (nl) {
-			c->links = nl;
-			c->links[c->nlinks].ino = x.stx_ino;
-			c->links[c->nlinks].dfd = fcntl(dfd, F_DUPFD_CLOEXEC, 3);
-			snprintf(c->links[c->nlinks].name, sizeof(c->links[0].name), "%s", name);
-			c->nlinks++;
-		}
-	}
+	if (x->stx_nlink > 1 && ((r = link_made(c, x, dfd, name, path, &linked)) < 0 || linked))
+		return r;
+	out = openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (out < 0)
+		return fail(c, -errno, "cannot create a temporary file for", path);
+	/* the VM may still write the content (it is what it wrote); the type,
+	 * owner and mode are those checked */
+	r = copy_data(in, out, x->stx_size);
+	if (r < 0)
+		return fail(c, r, "cannot write", path);
+	r = set_meta(c, dfd, name, x);
+	if (r < 0)
+		return fail(c, r, "cannot set owner, mode or times of", path);
+	copy_xattrs(c, in, out);   /* after the owner: chown would drop capabilities */
+	if (x->stx_nlink > 1)
+		remember_link(c, x, path);
 	return 0;
+}
+
+/*
+ * Make @name in the directory at the top of c->out as a copy of @uname in
+ * the one at the top of c->up: exactly the entry the plan checked
+ * (@planned, the layer's statx then). It is opened once, without following
+ * or blocking, and its statx on that fd must be the planned one; all that
+ * lands (type, content, owner, mode) comes from that fd and that statx.
+ */
+static int make_entry(struct commit *c, const char *uname, const char *name, const char *path,
+		      const struct statx *planned)
+{
+	int dfd = dw_fd(&c->out), r = 0;
+	_cleanup_close_ int in = -1;
+	const char *why;
+	struct statx now;
+
+	c->made++;
+	if (refused(c, planned, &why))
+		return refuse(c, path, why);
+	in = open_entry(dw_fd(&c->up), uname, planned->stx_mode & S_IFMT, &now);
+	if (in == -ENOENT || in == -EMEDIUMTYPE || (in >= 0 && !same_entry(planned, &now)))
+		return moved(c, path);
+	if (in < 0)
+		return fail(c, in, "cannot read the layer's", path);
+	if (S_ISREG(planned->stx_mode) && refused_caps(c, in, &why))
+		return refuse(c, path, why);
+	if (S_ISDIR(planned->stx_mode))
+		return make_tree(c, TAKE_FD(in), name, path, planned);   /* no fd kept per level */
+	if (S_ISREG(planned->stx_mode))
+		return make_file(c, in, dfd, name, path, planned);
+	if (S_ISLNK(planned->stx_mode))
+		r = make_symlink(c, in, dfd, name, path);
+	else if (S_ISFIFO(planned->stx_mode) && mkfifoat(dfd, name, 0600) < 0)
+		r = fail(c, -errno, "cannot create the fifo", path);
+	else if (!S_ISFIFO(planned->stx_mode) &&
+		 mknodat(dfd, name, planned->stx_mode & ~(mode_t)07777,
+			 makedev(planned->stx_rdev_major, planned->stx_rdev_minor)) < 0)
+		r = fail(c, -errno, "cannot create the device", path);
+	if (r == 0 && (r = set_meta(c, dfd, name, planned)) < 0)
+		r = fail(c, r, "cannot set owner, mode or times of", path);
+	return r;
 }
 
 static bool is_whiteout_at(int dfd, const char *name)
@@ -354,42 +527,74 @@ static bool is_whiteout_at(int dfd, const char *name)
 	       st.st_rdev == makedev(0, 0);
 }
 
-/* A directory the host lacks: @name in @dfd becomes a copy of the upper one. */
-static int make_tree(struct commit *c, int up_dfd, const char *uname, int dfd, const char *name,
-		     const char *path)
+/* Every entry of the directory at the top of c->up, made at the top of c->out. */
+static int make_entries(struct commit *c, const char *path)
 {
-	_cleanup_close_ int up = openat(up_dfd, uname, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	_cleanup_close_ int out = -1;
 	char **names = NULL;
 	size_t n = 0;
-	struct statx x;
-	int r;
+	int r = list_dir(dw_fd(&c->up), &names, &n);
 
-	if (up < 0)
-		return fail(c, -errno, "cannot read the layer's", path);
-	if (statx(up, "", AT_EMPTY_PATH, STATX_BASIC_STATS, &x) < 0)
-		return fail(c, -errno, "cannot read the layer's", path);
-	if (mkdirat(dfd, name, 0700) < 0)
-		return fail(c, -errno, "cannot create the directory", path);
-	out = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (out < 0)
-		return fail(c, -errno, "cannot open the new directory", path);
-	r = list_dir(up, &names, &n);
+	if (r < 0)
+		return fail(c, r, "cannot read the layer's", path);
 	for (size_t i = 0; r == 0 && i < n; i++) {
-		char sub[PATH_MAX];
+		_cleanup_free_ char *sub = NULL;
+		const struct change *ch;
 
-		if (is_whiteout_at(up, names[i]))
+		if (is_whiteout_at(dw_fd(&c->up), names[i]))
 			continue;
-		if ((size_t)snprintf(sub, sizeof(sub), "%s/%s", path, names[i]) >= sizeof(sub)) {
-			r = fail(c, -ENAMETOOLONG, "path too long:", path);
+		if (asprintf(&sub, "%s/%s", path, names[i]) < 0) {
+			r = fvm_errf(c->err, -ENOMEM, "out of memory");
 			break;
 		}
-		r = make_entry(c, up, names[i], out, names[i], sub);
+		if (strlen(sub) >= PATH_MAX) {   /* the plan refused it: the VM made it since */
+			r = moved(c, path);
+			break;
+		}
+		if (in_store(c->vm, sub))
+			continue;   /* what hides a store is fvm's, as in the plan */
+		ch = planned_at(c, sub);
+		/* the VM added it after the plan: it was never checked */
+		r = ch && ch->pub.kind != FVM_CHANGE_DELETED ? make_entry(c, names[i], names[i], sub, &ch->up)
+							     : moved(c, sub);
 	}
 	fvm_strv_free(names);
+	return r;
+}
+
+/* A directory the host lacks: @name at the top of c->out becomes a copy of
+ * the upper one open as @in (taken; its statx @x checked), built with a
+ * fixed number of fds however deep (dirwalk.c). */
+static int make_tree(struct commit *c, int in, const char *name, const char *path,
+		     const struct statx *x)
+{
+	int out, r, q;
+
+	if (mkdirat(dw_fd(&c->out), name, 0700) < 0) {
+		close(in);
+		return fail(c, -errno, "cannot create the directory", path);
+	}
+	out = dw_open_dir(dw_fd(&c->out), name);
+	if (out < 0) {
+		close(in);
+		return fail(c, -errno, "cannot open the new directory", path);
+	}
+	r = dw_push(&c->out, out);
+	if (r < 0) {
+		close(in);
+		return fail(c, r, "cannot open the new directory", path);
+	}
+	r = dw_push(&c->up, in);
+	if (r < 0) {
+		dw_pop(&c->out);
+		return fail(c, r, "cannot read the layer's", path);
+	}
+	r = make_entries(c, path);
+	q = dw_pop(&c->up);
+	if (dw_pop(&c->out) < 0 || q < 0)
+		r = r ? r : moved(c, path);
 	if (r < 0)
 		return r;
-	r = set_meta(c, dfd, name, &x);
+	r = set_meta(c, dw_fd(&c->out), name, x);
 	return r < 0 ? fail(c, r, "cannot set owner, mode or times of", path) : 0;
 }
 
@@ -414,6 +619,12 @@ static int add_op(struct commit *c, char kind, const struct change *ch, bool exc
 		return -ENOMEM;
 	op->exchange = exchange;
 	op->host_ino = ch->host_exists ? ch->host.stx_ino : 0;
+	op->ch = ch;
+	op->nplanned = 1;
+	if (kind == OP_META) {
+		op->meta = ch->up;
+		op->have_meta = true;
+	}
 	if (kind != OP_META)   /* a temporary, or where a deletion is moved aside */
 		snprintf(op->tmp, sizeof(op->tmp), ".fvm-commit-%s-%zu", c->id, c->nops);
 	c->nops++;
@@ -421,50 +632,31 @@ static int add_op(struct commit *c, char kind, const struct change *ch, bool exc
 }
 
 
-/* Is the VM's entry @rel of @layer one that may not reach the host? */
+/*
+ * Is the VM's entry, as the plan saw it (@ch->up: the statx of the walk,
+ * which is what commit will make, see make_entry()), one that may not
+ * reach the host?
+ */
 static int check_entry(struct commit *c, const struct change *ch)
 {
-	_cleanup_close_ int up = parent_fd(c->cs.layers[ch->layer].upper_fd, ch->rel);
+	_cleanup_close_ int up = -1, fd = -1;
 	const char *why;
-	struct statx x;
 
-	if (up < 0 || statx(up, base_of(ch->rel), AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS, &x) < 0)
-		return 0;   /* gone since: nothing will be made of it */
-	if (refused(c, &x, up, base_of(ch->rel), &why))
+	if (ch->too_long)   /* the reason first: the path may fill the message */
+		return fvm_errf(c->err, -EPERM,
+				"VM '%s': not committed: a directory %s ('fvm discard %s PATH'); nothing was changed: %.300s%s",
+				c->vm->cfg.name, ch->pub.conflict_why, c->vm->cfg.name, ch->path,
+				strlen(ch->path) > 300 ? "..." : "");
+	if (refused(c, &ch->up, &why))
+		return refuse(c, ch->path, why);
+	if (!S_ISREG(ch->up.stx_mode) || c->o->allow_setid)
+		return 0;
+	/* capabilities, for the plan's message (make_entry checks them again on its fd) */
+	up = parent_fd(c->cs.layers[ch->layer].upper_fd, ch->rel);
+	fd = up < 0 ? -1 : open_entry(up, base_of(ch->rel), 0, NULL);   /* O_PATH is enough for xattrs */
+	if (fd >= 0 && refused_caps(c, fd, &why))
 		return refuse(c, ch->path, why);
 	return 0;
-}
-
-/* The same for everything in a new directory, which is committed whole. */
-static int check_tree(struct commit *c, int dfd, const char *path)
-{
-	char **names = NULL;
-	size_t n = 0;
-	int r = list_dir(dfd, &names, &n);
-
-	for (size_t i = 0; r == 0 && i < n; i++) {
-		char sub[PATH_MAX];
-		const char *why;
-		struct statx x;
-
-		if ((size_t)snprintf(sub, sizeof(sub), "%s/%s", path, names[i]) >= sizeof(sub)) {
-			r = refuse(c, path, "holds a path longer than PATH_MAX");
-			break;
-		}
-		if (statx(dfd, names[i], AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS, &x) < 0)
-			continue;
-		if (S_ISCHR(x.stx_mode) && x.stx_rdev_major == 0 && x.stx_rdev_minor == 0)
-			continue;   /* a whiteout: what the VM deleted in it, nothing to make */
-		if (refused(c, &x, dfd, names[i], &why)) {
-			r = refuse(c, sub, why);
-		} else if (S_ISDIR(x.stx_mode)) {
-			_cleanup_close_ int sd = openat(dfd, names[i], O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-
-			r = sd < 0 ? fail(c, -errno, "cannot read the layer's", sub) : check_tree(c, sd, sub);
-		}
-	}
-	fvm_strv_free(names);
-	return r;
 }
 
 /* Turn the changes into operations; refuse conflicts and forbidden entries. */
@@ -481,9 +673,17 @@ static int plan(struct commit *c)
 
 		if (c->o->plan && c->o->plan(&ch->pub, c->o->userdata))
 			return -ECANCELED;
-		/* a new directory is copied whole: its entries are part of it */
-		if (newdir && path_has_prefix(ch->path, newdir))
+		/* a new directory is copied whole: its entries are part of it,
+		 * each checked here as the plan saw it */
+		if (newdir && path_has_prefix(ch->path, newdir)) {
+			if (ch->pub.kind == FVM_CHANGE_DELETED)
+				continue;   /* nothing to make (a whiteout make_tree skips) */
+			c->ops[c->nops - 1].nplanned++;
+			r = check_entry(c, ch);
+			if (r < 0)
+				return r;
 			continue;
+		}
 		newdir = NULL;
 		if (ch->pub.conflict && !c->o->force) {
 			conflicts++;
@@ -496,14 +696,6 @@ static int plan(struct commit *c)
 			return refuse(c, ch->path, "holds what fvm hides from the VM (its store, or a --hide path), which a commit never removes");
 		if (ch->pub.kind != FVM_CHANGE_DELETED) {
 			r = check_entry(c, ch);
-			if (r == 0 && dir && !(ch->host_exists && S_ISDIR(ch->host.stx_mode))) {
-				_cleanup_close_ int up = parent_fd(c->cs.layers[ch->layer].upper_fd, ch->rel);
-				_cleanup_close_ int sd = up < 0 ? -1 :
-					openat(up, base_of(ch->rel), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-
-				if (sd >= 0)
-					r = check_tree(c, sd, ch->path);
-			}
 			if (r < 0)
 				return r;
 		}
@@ -555,7 +747,6 @@ static int check_space(struct commit *c)
 
 		for (size_t i = 0; i < c->nops; i++) {
 			const struct op *op = &c->ops[i];
-			struct statx x;
 
 			if (op->layer != l || (op->kind != OP_FILE && op->kind != OP_NEWDIR))
 				continue;
@@ -563,9 +754,8 @@ static int check_space(struct commit *c)
 				_cleanup_close_ int p = parent_fd(c->cs.layers[l].upper_fd, op->rel);
 
 				need += p >= 0 ? tree_size_at(p, base_of(op->rel)) : 0;
-			} else if (statx(c->cs.layers[l].upper_fd, op->rel, AT_SYMLINK_NOFOLLOW,
-					 STATX_SIZE, &x) == 0) {
-				need += x.stx_size;
+			} else {
+				need += op->ch->up.stx_size;   /* the plan's size: never a path looked up again */
 			}
 		}
 		if (!need || c->cs.layers[l].host_fd < 0 || fstatvfs(c->cs.layers[l].host_fd, &sv) < 0)
@@ -591,21 +781,63 @@ static void progress(struct commit *c, size_t done, size_t total)
 		c->o->progress(done, total, c->o->userdata);
 }
 
-/* Phase A: every new entry under its temporary name. */
+/* A metadata change: is the layer's entry still the one the plan checked? */
+static int verify_meta(struct commit *c, const struct op *op, const char *path)
+{
+	_cleanup_close_ int up = parent_fd(c->cs.layers[op->layer].upper_fd, op->rel), fd = -1;
+	struct statx now;
+
+	if (!op->ch)
+		return 0;
+	fd = up < 0 ? -ENOENT : open_entry(up, base_of(op->rel), op->ch->up.stx_mode & S_IFMT, &now);
+	return fd >= 0 && same_entry(&op->ch->up, &now) ? 0 : moved(c, path);
+}
+
+/* One new entry (file or tree) of @op under its temporary name. */
+static int prepare_one(struct commit *c, struct op *op, int hp, int up, const char *path)
+{
+	struct stat st;
+	int r;
+
+	c->made = 0;
+	c->cur = op;
+	c->cur_path = path;
+	r = dw_push(&c->up, fcntl(up, F_DUPFD_CLOEXEC, 3));
+	if (r == 0)
+		r = dw_push(&c->out, fcntl(hp, F_DUPFD_CLOEXEC, 3));
+	if (r < 0)
+		r = fail(c, r, "cannot open the layer's directory of", path);
+	else
+		r = make_entry(c, base_of(op->rel), op->tmp, path, &op->ch->up);
+	dw_free(&c->up);
+	dw_free(&c->out);
+	if (r < 0)
+		return r;
+	if (c->made != op->nplanned)   /* the VM removed some of it since the plan */
+		return moved(c, path);
+	if (fstatat(hp, op->tmp, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return fail(c, -errno, "cannot stat the temporary of", path);
+	op->ino = st.st_ino;
+	return 0;
+}
+
+/* Phase A: every new entry under its temporary name, every metadata change
+ * checked again: all exactly as planned, or nothing. */
 static int prepare(struct commit *c)
 {
 	for (size_t i = 0; i < c->nops; i++) {
 		struct op *op = &c->ops[i];
 		const struct layer_ref *l = &c->cs.layers[op->layer];
 		_cleanup_close_ int hp = -1, up = -1;
-		struct stat st;
 		char path[PATH_MAX];
 		int r;
 
 		progress(c, i, 2 * c->nops);
+		snprintf(path, sizeof(path), "%s%s%s", l->mount, strcmp(l->mount, "/") ? "/" : "", op->rel);
+		if (op->kind == OP_META && (r = verify_meta(c, op, path)) < 0)
+			return r;
 		if (op->kind != OP_FILE && op->kind != OP_NEWDIR)
 			continue;
-		snprintf(path, sizeof(path), "%s%s%s", l->mount, strcmp(l->mount, "/") ? "/" : "", op->rel);
 		hp = l->host_fd >= 0 ? parent_fd(l->host_fd, op->rel) : -1;
 		if (hp < 0 && errno == ENOENT)
 			return fvm_errf(c->err, -ENOENT,
@@ -615,13 +847,10 @@ static int prepare(struct commit *c)
 			return fail(c, -errno, "cannot open (without following symlinks) the host directory of", path);
 		up = parent_fd(l->upper_fd, op->rel);
 		if (up < 0)
-			return fail(c, -errno, "cannot open the layer's directory of", path);
-		r = make_entry(c, up, base_of(op->rel), hp, op->tmp, path);
+			return moved(c, path);
+		r = prepare_one(c, op, hp, up, path);
 		if (r < 0)
 			return r;
-		if (fstatat(hp, op->tmp, &st, AT_SYMLINK_NOFOLLOW) < 0)
-			return fail(c, -errno, "cannot stat the temporary of", path);
-		op->ino = st.st_ino;
 	}
 	return 0;
 }
@@ -658,15 +887,19 @@ static bool rollback(struct commit *c)
 	return all;
 }
 
-/* Host-side metadata of a kept entry, from the layer's. */
+/* Host-side metadata of a kept entry: the layer's, as the plan checked it
+ * (never a fresh look at the layer: the VM may have changed it since). */
 static int apply_meta(struct commit *c, const struct op *op, int hp)
 {
-	_cleanup_close_ int up = parent_fd(c->cs.layers[op->layer].upper_fd, op->rel);
-	struct statx x;
+	struct stat st;
 
-	if (up < 0 || statx(up, base_of(op->rel), AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS, &x) < 0)
-		return errno == ENOENT ? 0 : -errno;   /* already applied and dropped */
-	return set_meta(c, hp, base_of(op->rel), &x);
+	if (!op->have_meta)
+		return 0;
+	if (fstatat(hp, base_of(op->rel), &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return -errno;
+	if ((st.st_mode & S_IFMT) != (op->meta.stx_mode & S_IFMT))
+		return -ESTALE;   /* the host put another type there since */
+	return set_meta(c, hp, base_of(op->rel), &op->meta);
 }
 
 /*
@@ -776,31 +1009,35 @@ static void record_running_commit(struct commit *c)
 	json_object_put(o);
 }
 
-/* Remove @name under @dfd, and what is in it, where the VM did not change
- * it after @t; directories go only once empty. */
-static void prune_untouched(int dfd, const char *name, long long t)
+static int prune_entry(void *ud, int dfd, const char *name, int *ret_fd)
 {
+	long long t = *(const long long *)ud;
 	struct statx x;
-	char **names = NULL;
-	size_t n = 0;
-	int fd;
 
 	if (statx(dfd, name, AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS, &x) < 0)
-		return;
-	if (!S_ISDIR(x.stx_mode)) {
-		if ((long long)x.stx_ctime.tv_sec * 1000000000LL + x.stx_ctime.tv_nsec <= t)
-			unlinkat(dfd, name, 0);
-		return;
-	}
-	fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return;
-	if (list_dir(fd, &names, &n) == 0)
-		for (size_t i = 0; i < n; i++)
-			prune_untouched(fd, names[i], t);
-	fvm_strv_free(names);
-	close(fd);
+		return 0;
+	if (S_ISDIR(x.stx_mode))
+		*ret_fd = dw_open_dir(dfd, name);
+	else if ((long long)x.stx_ctime.tv_sec * 1000000000LL + x.stx_ctime.tv_nsec <= t)
+		unlinkat(dfd, name, 0);
+	return 0;
+}
+
+static int prune_leave(void *ud, int dfd, const char *name)
+{
+	(void)ud;
 	unlinkat(dfd, name, AT_REMOVEDIR);   /* only if nothing the VM changed is left */
+	return 0;
+}
+
+/* Remove @name under @dfd, and what is in it, where the VM did not change
+ * it after @t; directories go only once empty. A fixed number of fds
+ * however deep (dirwalk.c). */
+static void prune_untouched(int dfd, const char *name, long long t)
+{
+	static const struct dw_ops ops = { .entry = prune_entry, .leave = prune_leave };
+
+	dw_tree(dfd, name, &ops, &t);
 }
 
 /**
@@ -976,9 +1213,14 @@ static int journal_load(struct commit *c, bool *ready)
 			if (json_object_object_get_ex(e, "hino", &hino))
 				op->host_ino = (unsigned long long)json_object_get_int64(hino);
 		}
-		/* names come from our own journal, but bound them all the same */
-		if (!op->rel || has_dotdot(op->rel) || strchr(op->tmp, '/') || (!op->tmp[0] && op->kind != OP_META))
+		op->have_meta = op->kind == OP_META && journal_meta_load(e, &op->meta);
+		/* names come from our own journal, but bound them all the same;
+		 * a metadata change without the plan's metadata is not applied */
+		if (!op->rel || has_dotdot(op->rel) || strchr(op->tmp, '/') || (!op->tmp[0] && op->kind != OP_META) ||
+		    (op->kind == OP_META && !op->have_meta)) {
+			free(op->rel);
 			c->nops--;
+		}
 	}
 	json_object_put(o);
 	return 0;
@@ -992,7 +1234,7 @@ static void ops_free(struct commit *c)
 	c->ops = NULL;
 	c->nops = 0;
 	for (size_t i = 0; i < c->nlinks; i++)
-		close(c->links[i].dfd);
+		free(c->links[i].rel);
 	free(c->links);
 	c->links = NULL;
 	c->nlinks = 0;
@@ -1053,6 +1295,13 @@ FVM_PUBLIC int fvm_vm_commit(struct fvm_vm *vm, const struct fvm_commit_opts *op
 		r = changes_collect(vm, c.o->paths, &c.cs, err);
 	if (r == 0)
 		r = plan(&c);
+	if (r == 0 && c.cs.n && !(c.byname = malloc(c.cs.n * sizeof(*c.byname))))
+		r = fvm_errf(err, -ENOMEM, "out of memory");
+	if (r == 0 && c.byname) {
+		for (size_t i = 0; i < c.cs.n; i++)
+			c.byname[i] = &c.cs.v[i];
+		qsort(c.byname, c.cs.n, sizeof(*c.byname), cmp_change_path);
+	}
 	if (r == 0)
 		r = check_space(&c);
 	if (r == 0 && !c.o->dry_run && c.nops) {
@@ -1076,6 +1325,7 @@ FVM_PUBLIC int fvm_vm_commit(struct fvm_vm *vm, const struct fvm_commit_opts *op
 		}
 	}
 	ops_free(&c);
+	free(c.byname);
 	changes_free(&c.cs);
 	return r;
 }

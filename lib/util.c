@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 
+#include "dirwalk.h"
 #include "util.h"
 
 /**
@@ -169,28 +170,36 @@ int write_fileat_atomic(int dirfd, const char *name, const char *data, size_t le
 	return r;
 }
 
-/* Remove the contents of the directory open as @fd. */
-static int rm_children(int fd)
+/* dw_tree() entry of rm_rf_at(): unlink, or open the directory to empty it. */
+static int rm_entry(void *ud, int dfd, const char *name, int *ret_fd)
 {
-	DIR *d = fdopendir(fd);
-	struct dirent *de;
-	int r = 0;
+	int fd;
 
-	if (!d) {
-		close(fd);
+	(void)ud;
+	if (unlinkat(dfd, name, 0) == 0 || errno == ENOENT)
+		return 0;
+	if (errno != EISDIR && errno != EPERM && errno != EACCES)
 		return -errno;
+	fd = dw_open_dir(dfd, name);
+	if (fd < 0) {
+		if (errno != EACCES)
+			return errno == ENOENT ? 0 : -errno;
+		/* a directory without r/x for us: give them back, then retry */
+		if (fchmodat(dfd, name, 0700, 0) < 0)
+			return -errno;
+		fd = dw_open_dir(dfd, name);
+		if (fd < 0)
+			return -errno;
 	}
-	while ((de = readdir(d))) {
-		int q;
+	fchmod(fd, 0700);
+	*ret_fd = fd;
+	return 0;
+}
 
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
-		q = rm_rf_at(dirfd(d), de->d_name);
-		if (q < 0 && r == 0)
-			r = q;
-	}
-	closedir(d);
-	return r;
+static int rm_leave(void *ud, int dfd, const char *name)
+{
+	(void)ud;
+	return unlinkat(dfd, name, AT_REMOVEDIR) < 0 && errno != ENOENT ? -errno : 0;
 }
 
 /**
@@ -200,33 +209,16 @@ static int rm_children(int fd)
  * O_NOFOLLOW relative to their parent's fd, so a tree being changed under
  * us cannot redirect the removal elsewhere. Directories a VM made
  * unwritable are made writable by their owner first (rootless stores).
+ * However deep the tree, a fixed number of fds and no recursion
+ * (dirwalk.c).
  *
  * Return: 0 (also when @name does not exist) or the first -errno.
  */
 int rm_rf_at(int dirfd, const char *name)
 {
-	int fd, r;
+	static const struct dw_ops ops = { .entry = rm_entry, .leave = rm_leave };
 
-	if (unlinkat(dirfd, name, 0) == 0 || errno == ENOENT)
-		return 0;
-	if (errno != EISDIR && errno != EPERM && errno != EACCES)
-		return -errno;
-	fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0) {
-		if (errno != EACCES)
-			return -errno;
-		/* a directory without r/x for us: give them back, then retry */
-		if (fchmodat(dirfd, name, 0700, 0) < 0)
-			return -errno;
-		fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		if (fd < 0)
-			return -errno;
-	}
-	fchmod(fd, 0700);
-	r = rm_children(fd);
-	if (unlinkat(dirfd, name, AT_REMOVEDIR) < 0 && errno != ENOENT && r == 0)
-		r = -errno;
-	return r;
+	return dw_tree(dirfd, name, &ops, NULL);
 }
 
 /* mkdir -p relative to @dirfd; components must not be symlinks. */
@@ -314,31 +306,24 @@ int format_size(uint64_t bytes, char *buf, size_t len)
 }
 
 /* Disk usage (allocated blocks) of a tree, symlinks not followed. */
-uint64_t tree_size_at(int dfd, const char *name)
+static int size_entry(void *ud, int dfd, const char *name, int *ret_fd)
 {
 	struct stat st;
-	uint64_t total;
-	DIR *d;
-	struct dirent *de;
-	int fd;
 
 	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
 		return 0;
-	total = (uint64_t)st.st_blocks * 512;
-	if (!S_ISDIR(st.st_mode))
-		return total;
-	fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return total;
-	d = fdopendir(fd);
-	if (!d) {
-		close(fd);
-		return total;
-	}
-	while ((de = readdir(d)))
-		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
-			total += tree_size_at(dirfd(d), de->d_name);
-	closedir(d);
+	*(uint64_t *)ud += (uint64_t)st.st_blocks * 512;
+	if (S_ISDIR(st.st_mode))
+		*ret_fd = dw_open_dir(dfd, name);
+	return 0;
+}
+
+uint64_t tree_size_at(int dfd, const char *name)
+{
+	static const struct dw_ops ops = { .entry = size_entry };
+	uint64_t total = 0;
+
+	dw_tree(dfd, name, &ops, &total);
 	return total;
 }
 

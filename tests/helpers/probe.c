@@ -77,7 +77,8 @@ static int usage(const char *msg)
 		"       connect-unix PATH | connect-abstract NAME |\n"
 		"       listen-unix PATH SECONDS | listen-abstract NAME SECONDS |\n"
 		"       mount-tmpfs PATH | umount PATH | swap-loop PATH1 PATH2 SECONDS |\n"
-		"       forks MAX | sys NAME\n", msg);
+		"       forks MAX | sys NAME\n"
+		"       chmod-loop PATH MODE1 MODE2 SECONDS\n", msg);
 	return 2;
 }
 
@@ -121,6 +122,38 @@ static int do_swap_loop(const char *a, const char *b, const char *secs_s)
 			}
 			n++;
 		}
+		clock_gettime(CLOCK_MONOTONIC, &now);
+	} while (now.tv_sec - start.tv_sec < secs);
+	printf("%lu\n", n);
+	return 0;
+}
+
+/*
+ * chmod-loop PATH MODE1 MODE2 SECONDS: set PATH's mode to MODE1, then
+ * MODE2 (octal), again and again for SECONDS, or until killed: a race
+ * partner for tests of code that must apply the mode it checked. Ends
+ * on MODE1; prints the number of changes made.
+ */
+static int do_chmod_loop(const char *path, const char *m1_s, const char *m2_s, const char *secs_s)
+{
+	struct timespec start, now;
+	unsigned long n = 0;
+	long secs, m1, m2;
+	char *end;
+
+	m1 = strtol(m1_s, &end, 8);
+	if (*end || m1 < 0 || m1 > 07777)
+		return usage("chmod-loop: bad MODE1");
+	m2 = strtol(m2_s, &end, 8);
+	if (*end || m2 < 0 || m2 > 07777)
+		return usage("chmod-loop: bad MODE2");
+	if (parse_long(secs_s, &secs) < 0 || secs <= 0 || secs > 3600)
+		return usage("chmod-loop: bad SECONDS");
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	do {
+		if (chmod(path, (mode_t)m2) < 0 || chmod(path, (mode_t)m1) < 0)
+			return fail();
+		n += 2;
 		clock_gettime(CLOCK_MONOTONIC, &now);
 	} while (now.tv_sec - start.tv_sec < secs);
 	printf("%lu\n", n);
@@ -647,6 +680,9 @@ int main(int argc, char **argv)
 		if (nargs != 1)
 			return usage("forks MAX");
 		return do_forks(a[0]);
+	} else if (strcmp(act, "chmod-loop") == 0) {
+		NEED(4, 4);
+		return do_chmod_loop(a[0], a[1], a[2], a[3]);
 	} else if (strcmp(act, "sys") == 0) {
 		NEED(1, 1);
 		return do_sys(a[0]);
