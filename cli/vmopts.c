@@ -13,7 +13,7 @@
 
 enum {
 	O_NET = VMOPT_BASE, O_HOSTNAME, O_PUBLISH, O_HIDE, O_RO, O_SHARE, O_PRIVATE, O_COW,
-	O_PROFILE, O_MEMORY, O_CPUS, O_PIDS, O_IOW, O_CAPS, O_SECCOMP,
+	O_PROFILE, O_MEMORY, O_CPUS, O_PIDS, O_IOW, O_CAPS, O_SECCOMP, O_HOST_LOOPBACK,
 };
 
 const struct option vmopt_long[] = {
@@ -32,6 +32,7 @@ const struct option vmopt_long[] = {
 	{ "io-weight", required_argument, NULL, O_IOW },
 	{ "caps", required_argument, NULL, O_CAPS },
 	{ "seccomp", required_argument, NULL, O_SECCOMP },
+	{ "host-loopback", required_argument, NULL, O_HOST_LOOPBACK },
 	{ 0 },
 };
 
@@ -150,6 +151,12 @@ int vmopts_parse(struct vmopts *v, int c, const char *arg)
 	case O_SHARE: return add_policy(v, arg, FVM_POLICY_SHARE);
 	case O_PRIVATE: return add_policy(v, arg, FVM_POLICY_PRIVATE);
 	case O_COW: return add_policy(v, arg, FVM_POLICY_COW);
+	case O_HOST_LOOPBACK:
+		if (strcmp(arg, "on") && strcmp(arg, "off"))
+			return cli_errorf("bad --host-loopback '%s': use 'on' (the host's 127.0.0.1 services at the VM's gateway, --net private) or 'off'", arg);
+		v->o.host_loopback = !strcmp(arg, "on");
+		v->what |= FVM_SET_HOST_LOOPBACK;
+		return 0;
 	case O_PROFILE:
 		if (strcmp(arg, "default") && strcmp(arg, "untrusted"))
 			return cli_errorf("bad --profile '%s': use 'default' or 'untrusted'", arg);

@@ -22,7 +22,7 @@ struct vmopts {
 /* getopt_long entries for the settings; codes are >= VMOPT_BASE */
 #define VMOPT_BASE 1000
 extern const struct option vmopt_long[];
-#define VMOPT_COUNT 16
+#define VMOPT_COUNT 17
 
 void vmopts_init(struct vmopts *v);
 int vmopts_parse(struct vmopts *v, int c, const char *arg);
@@ -35,6 +35,8 @@ int vmopts_getopt(int argc, char **argv, const char *cmd, const char *usage, str
 	"                         network; private: own stack, outbound through pasta\n" \
 	"  -p, --publish HOSTPORT:VMPORT[/udp]  forward a host port in (--net private;\n" \
 	"                         'none' clears the list)\n" \
+	"      --host-loopback on|off  on: --net private reaches the host's\n" \
+	"                         127.0.0.1 services at its gateway (default off)\n" \
 	"      --hostname NAME    hostname inside the VM (default: the VM's name)\n" \
 	"      --hide PATH        PATH does not exist in the VM\n" \
 	"      --ro PATH          PATH is read-only in the VM\n" \

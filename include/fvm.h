@@ -130,6 +130,9 @@ struct fvm_limits {
  * @allow_userns: the filter lets the VM create user namespaces (and so
  *              nested containers); without it unshare/clone with
  *              CLONE_NEWUSER fail with EPERM and clone3 with ENOSYS
+ * @host_loopback: --net private: the VM reaches the host's loopback
+ *              services (127.0.0.1) at its gateway address; off by
+ *              default, and never with the untrusted profile
  */
 struct fvm_vm_opts {
 	enum fvm_net net;
@@ -142,6 +145,7 @@ struct fvm_vm_opts {
 	char *const *publish;   /* NULL-terminated "HOSTPORT:VMPORT[/tcp|/udp]", --net private */
 	struct fvm_limits limits;
 	bool untrusted;         /* profile: hide keys, keyrings, browser profiles of the owner */
+	bool host_loopback;
 };
 
 /* which fields of struct fvm_vm_opts fvm_vm_update() changes */
@@ -156,6 +160,7 @@ struct fvm_vm_opts {
 #define FVM_SET_PIDS      (1u << 8)
 #define FVM_SET_IO_WEIGHT (1u << 9)
 #define FVM_SET_PROFILE   (1u << 10)
+#define FVM_SET_HOST_LOOPBACK (1u << 11)
 
 /**
  * struct fvm_exec - a program to run inside a VM
@@ -433,6 +438,8 @@ int fvm_vm_changes_size(struct fvm_vm *vm, uint64_t *ret_bytes, struct fvm_error
  *    "share" or "private"}, the VM's own; "effective_policies": the same,
  *    with the defaults and the profile's, as they apply at the next boot;
  *  - "publish": array of strings "HOSTPORT:VMPORT/tcp" or ".../udp";
+ *    "host_loopback": boolean (--net private reaches the host's 127.0.0.1
+ *    services at its gateway);
  *  - "limits": object: "memory" (bytes), "cpus_milli", "io_weight":
  *    integers, 0 for none; "pids": integer, or the string "max" for none;
  *    "enforced": boolean, false rootless (no cgroup: no limit holds);

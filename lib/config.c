@@ -315,6 +315,8 @@ int config_apply(struct vm_config *c, const struct fvm_vm_opts *o, unsigned what
 	}
 	if (what & FVM_SET_PROFILE)
 		c->untrusted = o->untrusted;
+	if (what & FVM_SET_HOST_LOOPBACK)
+		c->host_loopback = o->host_loopback;
 	if (what & FVM_SET_POLICIES)
 		r = set_policies(c, o, err);
 	if (r == 0 && (what & FVM_SET_PUBLISH))

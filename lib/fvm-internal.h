@@ -43,6 +43,7 @@ struct vm_config {
 	size_t npublish;
 	struct fvm_limits limits;
 	bool untrusted;
+	bool host_loopback;  /* --net private: the host's 127.0.0.1 at the gateway */
 };
 
 #define MAX_POLICIES 64

@@ -116,6 +116,8 @@ static int load_extras(struct fvm_vm *vm, json_object *o, struct fvm_error *err)
 				return corrupt(vm, err, "bad entry in 'publish'");
 		}
 	}
+	if (json_object_object_get_ex(o, "host_loopback", &x))
+		c->host_loopback = json_object_get_boolean(x);
 	c->limits.pids = config_pids(c, 0);   /* configs older than limits */
 	if (json_object_object_get_ex(o, "limits", &lim)) {
 		if (!json_object_is_type(lim, json_type_object))
@@ -245,6 +247,7 @@ static void add_config(json_object *o, const struct vm_config *c)
 		json_object_object_add(lim, "io_weight", json_object_new_int64(c->limits.io_weight));
 		json_object_object_add(o, "policies", pol);
 		json_object_object_add(o, "publish", pub);
+		json_object_object_add(o, "host_loopback", json_object_new_boolean(c->host_loopback));
 		json_object_object_add(o, "limits", lim);
 		json_object_object_add(o, "profile", json_object_new_string(c->untrusted ? "untrusted" : "default"));
 	}

@@ -8,8 +8,11 @@
  * parent, still on the host, starts pasta on it: pasta makes a tap
  * interface in the VM's namespace, gives it the host's addresses and
  * routes (--config-net) and carries the VM's outbound TCP, UDP and ping
- * over ordinary sockets of the host. The VM reaches the host's loopback
- * at the gateway address (pasta maps it to 127.0.0.1). Inbound, only the
+ * over ordinary sockets of the host. The VM does not reach the host's
+ * loopback services (127.0.0.1: often unauthenticated, meant for the
+ * host's own programs) unless asked (--host-loopback on: pasta then maps
+ * the gateway address to 127.0.0.1; never with the untrusted profile).
+ * Inbound, only the
  * published ports are forwarded (-t/-u HOST:VM, "none" without any), and
  * nothing is forwarded from the VM's loopback to the host's (-T/-U none).
  *
@@ -330,11 +333,11 @@ int net_start(struct fvm_vm *vm, pid_t init_pid, struct fvm_error *err)
 {
 	char tcp[MAX_PUBLISH * 12 + 8], udp[MAX_PUBLISH * 12 + 8], path[64], msg[256], rec[64];
 	char netns_arg[32], pid_arg[32];
-	/* the untrusted profile does not get the host's loopback at the gateway */
+	/* the host's loopback at the gateway only when asked, never untrusted */
 	char *argv[] = {
 		"pasta", "--config-net", "--foreground", "--quiet", "--runas", "0",
 		"--tcp-ports", tcp, "--udp-ports", udp, "--tcp-ns", "none", "--udp-ns", "none",
-		"--pid", pid_arg, "--netns", netns_arg, vm->cfg.untrusted ? "--no-map-gw" : NULL, NULL
+		"--pid", pid_arg, "--netns", netns_arg, vm->cfg.host_loopback && !vm->cfg.untrusted ? NULL : "--no-map-gw", NULL
 	};
 	_cleanup_close_ int netfd = -1, initfd = -1, logfd = -1, run = -1;
 	int ready[2] = { -1, -1 };

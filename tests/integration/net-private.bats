@@ -126,23 +126,45 @@ pasta_pid() {
 	assert_ne "$(readlink /proc/"$p"/ns/user)" "$(readlink /proc/self/ns/user)" "pasta's user namespace"
 }
 
-@test "net private: the VM reaches a server on the host's loopback at its gateway" {
+@test "net private: by default the host's loopback services are out of reach, also at the gateway" {
 	host_serve "$PORT1"
 	fvm create --net private web
+	run -0 vm_field web .host_loopback
+	assert_eq "$output" false "inspect: host_loopback"
+	fvm_start web
+	local gw
+	gw=$(gateway web)
+	[[ -n $gw ]]
+	run -0 --separate-stderr fvm exec web -- python3 "$SCRATCH/get.py" "$gw" "$PORT1"
+	assert_ne "$output" "from-host-$TEST_ID" "a host server on 127.0.0.1 through the gateway"
+	# the host's loopback is not the VM's: nothing is forwarded from it
+	run -0 --separate-stderr fvm exec web -- python3 "$SCRATCH/get.py" 127.0.0.1 "$PORT1"
+	assert_eq "$output" ECONNREFUSED "127.0.0.1 inside is the VM's own"
+}
+
+@test "net private: --host-loopback on reaches a server on the host's loopback at the gateway" {
+	host_serve "$PORT1"
+	fvm create --net private --host-loopback on web
+	run -0 vm_field web .host_loopback
+	assert_eq "$output" true "inspect: host_loopback"
 	fvm_start web
 	local gw
 	gw=$(gateway web)
 	[[ -n $gw ]]
 	run -0 --separate-stderr fvm exec web -- python3 "$SCRATCH/get.py" "$gw" "$PORT1"
 	assert_eq "$output" "from-host-$TEST_ID" "host server through the gateway"
-	# the host's loopback is not the VM's: nothing is forwarded from it
-	run -0 --separate-stderr fvm exec web -- python3 "$SCRATCH/get.py" 127.0.0.1 "$PORT1"
-	assert_eq "$output" ECONNREFUSED "127.0.0.1 inside is the VM's own"
+	fvm stop web
+	fvm config web --host-loopback off
+	run -0 vm_field web .host_loopback
+	assert_eq "$output" false "after fvm config --host-loopback off"
+	run --separate-stderr fvm create --host-loopback maybe other
+	assert_eq "$status" 125 "a bad value"
+	assert_contains "$stderr" "bad --host-loopback 'maybe'" "the message"
 }
 
-@test "net private: the untrusted profile does not reach the host's loopback" {
+@test "net private: the untrusted profile does not reach the host's loopback, even with --host-loopback on" {
 	host_serve "$PORT1"
-	fvm create --net private --profile untrusted web
+	fvm create --net private --profile untrusted --host-loopback on web
 	fvm_start web
 	local gw
 	gw=$(gateway web)
@@ -340,7 +362,7 @@ tun_node_run() {
 	assert_eq "$output" ok "connect from the host"
 }
 
-@test "net private: DNS to the gateway reaches a resolver on the host's loopback" {
+@test "net private: with --host-loopback on, DNS to the gateway reaches a resolver on the host's loopback" {
 	is_root || skip "the test's resolver binds port 53"
 	ss -Hlun | awk '{ print $4 }' | grep -qE '(^|:)53$' && skip "port 53 is taken on the host"
 	cat >"$SCRATCH/dns.py" <<-'EOF'
@@ -366,7 +388,7 @@ tun_node_run() {
 	EOF
 	timeout 40 python3 "$SCRATCH/dns.py" </dev/null >"$SCRATCH/dns.log" 2>&1 3>&- &
 	bg_track $!
-	fvm create --net private web
+	fvm create --net private --host-loopback on web
 	fvm_start web
 	local gw
 	gw=$(gateway web)
