@@ -21,6 +21,9 @@
  *     of its own, not the VM's: the VM's root is the shared directory's
  *     owner there and no other id is mapped (share_userns, idmap.c), and a
  *     tree of the host's root is refused, never the host's root in the VM.
+ *     A hide or ro policy inside a share gets every directory between the
+ *     share and its path bound on itself (pin_share_path), so that the VM
+ *     cannot rename the protected entry out of the policy's path.
  *  2. In the new mount namespace (made private first: nothing propagates
  *     back to the host) the overlay of "/" is attached on a staging directory, then
  *     every other overlay on its mount point, each target resolved with
@@ -486,6 +489,79 @@ static int ro_remount(int rootfd, const char *target)
 	return attach(t, rootfd, target);
 }
 
+/* The mount that serves @target: the most specific of the others above it
+ * that is no hide or ro policy (an overlay, a share, a private directory),
+ * the later one where two have the same path (it is attached on top). */
+static const struct host_mount *serving_mount(const struct host_mount *mounts, size_t n,
+					      const char *target)
+{
+	const struct host_mount *best = NULL;
+
+	for (size_t j = 0; j < n; j++) {
+		const struct host_mount *m = &mounts[j];
+
+		if (m->kind == MK_RO || m->kind == MK_HIDE || !strcmp(m->target, target) ||
+		    !path_has_prefix(target, m->target))
+			continue;
+		if (!best || strlen(m->target) >= strlen(best->target))   /* later: on top */
+			best = m;
+	}
+	return best;
+}
+
+/* Bind the directory @path (below @rootfd, no symlinks) on itself, unless
+ * it is a mount point already. */
+static int pin_dir(int rootfd, const char *path)
+{
+	_cleanup_close_ int at = open_beneath(rootfd, path, O_PATH | O_DIRECTORY);
+	_cleanup_close_ int t = -1;
+	struct statx stx;
+
+	if (at < 0)
+		return -errno;
+	if (statx(at, "", AT_EMPTY_PATH, 0, &stx) == 0 &&
+	    (stx.stx_attributes_mask & stx.stx_attributes & STATX_ATTR_MOUNT_ROOT))
+		return 0;
+	t = sys_open_tree(at, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE | AT_EMPTY_PATH);
+	if (t < 0)
+		return -errno;
+	return attach(t, rootfd, path);
+}
+
+/*
+ * A hide or ro policy below a share: there the VM writes the host's own
+ * tree, and a directory between the share and the target that it renamed
+ * would take the protected entry out of the policy's path from the next
+ * boot on (--share ~ --profile untrusted: mv ~/.config ~/c, and the next
+ * boot shows ~/c/google-chrome). So each directory in between is bound on
+ * itself (a mount point cannot be renamed or removed in the VM), and a
+ * symlink in between, which the VM may have left there, stops the boot
+ * rather than leave the policy unapplied (-ELOOP). The target itself is
+ * the policy's to look up. Return: 0 or -errno.
+ */
+static int pin_share_path(int rootfd, const struct host_mount *share, const char *target)
+{
+	char p[PATH_MAX];
+	char *s;
+	int r;
+
+	if (strlen(target) >= sizeof(p))
+		return -ENAMETOOLONG;
+	strcpy(p, target);
+	s = p + strlen(share->target);
+	while (*s == '/')
+		s++;
+	for (; (s = strchr(s, '/')); *s++ = '/') {
+		*s = '\0';
+		r = pin_dir(rootfd, p);
+		if (r == -ENOENT)
+			return 0;   /* absent: nothing below it to protect */
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
 /*
  * policy hide, where no layer could take the whiteout (rootless, outside
  * every overlay): cover it, an empty read-only directory or /dev/null.
@@ -641,8 +717,12 @@ int root_setup(struct fvm_vm *vm, const struct host_mount *mounts, const int *ov
 		goto fail_errno;
 	for (size_t i = 1; i < n; i++) {
 		if (mounts[i].kind == MK_RO || mounts[i].kind == MK_HIDE) {
-			r = mounts[i].kind == MK_RO ? ro_remount(rootfd, mounts[i].target) :
-						      hide_cover(rootfd, mounts[i].target);
+			const struct host_mount *sv = serving_mount(mounts, n, mounts[i].target);
+
+			r = sv && sv->kind == MK_SHARE ? pin_share_path(rootfd, sv, mounts[i].target) : 0;
+			if (r == 0)
+				r = mounts[i].kind == MK_RO ? ro_remount(rootfd, mounts[i].target) :
+							      hide_cover(rootfd, mounts[i].target);
 			if (r < 0)
 				return fvm_errf(err, r, "VM '%s': cannot apply its policy %s %s: %s", vm->cfg.name,
 						mounts[i].kind == MK_RO ? "ro" : "hide", mounts[i].target,
@@ -661,9 +741,14 @@ int root_setup(struct fvm_vm *vm, const struct host_mount *mounts, const int *ov
 	 * cover it with an empty read-only tmpfs */
 	{
 		static const char *const emptyopts[] = { "size", "4k", "mode", "0000", NULL };
-		_cleanup_close_ int st = open_beneath(rootfd, vm->store->path, O_PATH | O_DIRECTORY);
+		const struct host_mount *sv = serving_mount(mounts, n, vm->store->path);
+		_cleanup_close_ int st = -1;
 
 		step = "hide the store";
+		/* in a share, the VM must not move the store out from under its cover */
+		if (sv && sv->kind == MK_SHARE && (r = pin_share_path(rootfd, sv, vm->store->path)) < 0)
+			goto fail;
+		st = open_beneath(rootfd, vm->store->path, O_PATH | O_DIRECTORY);
 		if (st >= 0 && (r = mount_fs_at(rootfd, vm->store->path, "tmpfs", emptyopts,
 					       MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID |
 					       MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC)) < 0)
