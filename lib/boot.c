@@ -441,14 +441,11 @@ void ctl_leave(int fd, int init_pidfd)
 
 static int prepare_run_dir(struct fvm_vm *vm, struct fvm_error *err)
 {
-	int r = vm_clear_runtime(vm);
+	int r = vm_reset_runtime(vm);
 
 	if (r < 0)
 		return fvm_errf(err, r, "VM '%s': cannot clear stale runtime state in %s/run: %s",
 				vm->cfg.name, vm->dir, strerror(-r));
-	if (mkdirat(vm->dirfd, "run", 0700) < 0 && errno != EEXIST)
-		return fvm_errf(err, -errno, "VM '%s': cannot create %s/run: %s", vm->cfg.name,
-				vm->dir, strerror(errno));
 	return 0;
 }
 

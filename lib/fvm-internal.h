@@ -116,6 +116,7 @@ int vm_stores_record(struct fvm_vm *vm, struct fvm_error *err);
 /* vm.c */
 int vm_running(struct fvm_vm *vm, struct vm_state *ret_st);
 int vm_clear_runtime(struct fvm_vm *vm);
+int vm_reset_runtime(struct fvm_vm *vm);
 
 /* boot.c */
 int vm_boot(struct fvm_vm *vm, bool persist, struct vm_state *ret_st, int *ret_client,

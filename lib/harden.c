@@ -14,7 +14,9 @@
  *    even with --caps all (see harden_caps()).
  *  - no_new_privs: no set-uid, set-gid or file-capability exec raises
  *    privileges; also what lets an unprivileged process load a filter.
- *  - seccomp (libseccomp): a deny-list in the spirit of podman's default
+ *  - seccomp (libseccomp, at build time: lib/seccomp-gen.c holds the rules
+ *    and writes them out as BPF, which harden_seccomp() loads as it is,
+ *    with no filter to build at each start): a deny-list in the spirit of podman's default
  *    profile: kernel modules, kexec, bpf, perf events, keyrings, the clock,
  *    swap, reboot, accounting, open_by_handle_at, userfaultfd, io ports,
  *    the kernel log, mount and namespace-changing calls into mounts
@@ -51,7 +53,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include <seccomp.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 
 #include "harden.h"
 
@@ -59,21 +62,6 @@
 static const int keep_caps[] = {
 	CAP_CHOWN, CAP_DAC_OVERRIDE, CAP_FOWNER, CAP_FSETID, CAP_KILL, CAP_NET_BIND_SERVICE,
 	CAP_SETFCAP, CAP_SETGID, CAP_SETPCAP, CAP_SETUID, CAP_SYS_CHROOT,
-};
-
-static const char *const denied[] = {
-	"init_module", "finit_module", "delete_module", "create_module",
-	"kexec_load", "kexec_file_load", "reboot",
-	"bpf", "perf_event_open", "lookup_dcookie",
-	"keyctl", "add_key", "request_key",
-	"settimeofday", "clock_settime", "clock_settime64", "adjtimex", "clock_adjtime",
-	"clock_adjtime64", "stime",
-	"swapon", "swapoff", "acct", "quotactl", "quotactl_fd", "nfsservctl", "uselib",
-	"open_by_handle_at", "userfaultfd", "iopl", "ioperm", "syslog", "vhangup",
-	"mount", "umount", "umount2", "pivot_root", "move_mount", "fsopen", "fsconfig",
-	"fsmount", "fspick", "open_tree", "mount_setattr",
-	"get_kernel_syms", "query_module", "_sysctl", "kcmp",
-	"io_uring_setup", "io_uring_enter", "io_uring_register",
 };
 
 bool harden_cap_kept(int cap)
@@ -97,51 +85,6 @@ int harden_drop_caps(void)
 	return 0;
 }
 
-/* unshare/clone with CLONE_NEWUSER: EPERM; clone3 (flags out of reach): ENOSYS */
-static int add_userns_rules(scmp_filter_ctx ctx)
-{
-	int r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(unshare), 1,
-				 SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_NEWUSER, CLONE_NEWUSER));
-
-	/* clone's flags are its first argument on every x86 flavour */
-	if (r == 0)
-		r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(clone), 1,
-				     SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_NEWUSER, CLONE_NEWUSER));
-	if (r == 0) {
-		int nr = seccomp_syscall_resolve_name("clone3");
-
-		if (nr != __NR_SCMP_ERROR)
-			r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), nr, 0);
-		if (r == -EDOM)
-			r = 0;
-	}
-	return r;
-}
-
-static int add_rules(scmp_filter_ctx ctx, bool allow_userns)
-{
-	int r;
-
-	for (size_t i = 0; i < ARRAY_SIZE(denied); i++) {
-		int nr = seccomp_syscall_resolve_name(denied[i]);
-
-		if (nr == __NR_SCMP_ERROR)
-			continue;   /* not on this architecture */
-		r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), nr, 0);
-		if (r < 0 && r != -EDOM)
-			return r;
-	}
-	/* ioctl's request is an unsigned int: compare the low 32 bits only */
-	r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(ioctl), 1,
-			     SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu, TIOCSTI));
-	if (r == 0)
-		r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(ioctl), 1,
-				     SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu, TIOCLINUX));
-	if (r == 0 && !allow_userns)
-		r = add_userns_rules(ctx);
-	return r;
-}
-
 /**
  * harden_seccomp() - load the VM's seccomp filter into this process (and
  * so every process it starts). Sets no_new_privs first, which the kernel
@@ -152,22 +95,15 @@ static int add_rules(scmp_filter_ctx ctx, bool allow_userns)
  */
 int harden_seccomp(bool allow_userns)
 {
-	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
-	int r;
+	struct sock_fprog prog = {
+		.len = allow_userns ? fvm_bpf_allow_userns_len : fvm_bpf_default_len,
+		.filter = (struct sock_filter *)(allow_userns ? fvm_bpf_allow_userns : fvm_bpf_default),
+	};
 
-	if (!ctx)
-		return -ENOMEM;
-	r = seccomp_arch_add(ctx, SCMP_ARCH_X86);
-	if (r == 0 || r == -EEXIST)
-		r = seccomp_arch_add(ctx, SCMP_ARCH_X32);
-	if (r == 0 || r == -EEXIST)
-		r = add_rules(ctx, allow_userns);
-	if (r == 0 && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-		r = -errno;
-	if (r == 0)
-		r = seccomp_load(ctx);
-	seccomp_release(ctx);
-	return r;
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
+	    prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0) < 0)
+		return -errno;
+	return 0;
 }
 
 /* struct landlock_ruleset_attr as of ABI 6 (newer than Debian 12's headers) */

@@ -16,7 +16,9 @@
  *     passes the mount fds to the VM's first process. Rootless, the VM's
  *     first process makes the overlays itself inside its user namespace.
  *     Layers are passed to overlayfs as fds ("lowerdir+", kernel >= 6.13)
- *     so no path is looked up twice. A share (policy share) is the host's
+ *     so no path is looked up twice. The overlay of a read-only host
+ *     mount is read-only down to its superblock (nothing to sync when it
+ *     goes). A share (policy share) is the host's
  *     tree itself, bound in; as root it is idmapped with a user namespace
  *     of its own, not the VM's: the VM's root is the shared directory's
  *     owner there and no other id is mapped (share_userns, idmap.c), and a
@@ -333,6 +335,15 @@ static int overlay_make(struct fvm_vm *vm, const struct host_mount *all, size_t 
 	if (vm->cfg.rootless && sys_fsconfig(fs, FSCONFIG_SET_FLAG, "userxattr", NULL, 0) < 0)
 		goto fail;
 	if (!vm->cfg.rootless && sys_fsconfig(fs, FSCONFIG_SET_STRING, "metacopy", "off", 0) < 0)
+		goto fail;
+	/*
+	 * A host mount that is read-only gives a read-only overlay: made so
+	 * on the superblock too (not only the mount), its upper is never
+	 * written, and its unmount at the VM's stop does not sync the
+	 * store's file system (which, while other jobs write to it, waits
+	 * for their data).
+	 */
+	if ((hm->attrs & MOUNT_ATTR_RDONLY) && sys_fsconfig(fs, FSCONFIG_SET_FLAG, "ro", NULL, 0) < 0)
 		goto fail;
 	step = "mount the overlay";
 	if (sys_fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)

@@ -139,8 +139,8 @@ char **vm_stores_hidden(struct fvm_vm *vm, size_t *ret_n)
  */
 int vm_stores_record(struct fvm_vm *vm, struct fvm_error *err)
 {
-	_cleanup_free_ char *buf = NULL;
-	size_t n, len = 0;
+	_cleanup_free_ char *buf = NULL, *old = NULL;
+	size_t n, len = 0, old_len = 0;
 	char **v = vm_stores_hidden(vm, &n);
 	FILE *f;
 	int r;
@@ -155,6 +155,10 @@ int vm_stores_record(struct fvm_vm *vm, struct fvm_error *err)
 			fprintf(f, "%s\n", v[i]);
 	if (fclose(f) != 0)
 		return fvm_errf(err, -ENOMEM, "out of memory");
+	/* mostly the list of the last boot: rewrite (create, rename) only on change */
+	if (read_small_fileat(vm->dirfd, "hidden-stores", &old, &old_len) == 0 && old_len == len &&
+	    memcmp(old, buf, len) == 0)
+		return 0;
 	r = write_fileat_atomic(vm->dirfd, "hidden-stores", buf, len, 0600, false);
 	if (r < 0)
 		return fvm_errf(err, r, "VM '%s': cannot write %s/hidden-stores: %s", vm->cfg.name,
