@@ -474,29 +474,11 @@ static int cmp_name(const void *a, const void *b)
 /* Sorted names of a directory fd (. and .. left out). */
 int list_dir(int dfd, char ***ret, size_t *ret_n)
 {
-	int fd = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	char **v = NULL;
-	size_t n = 0;
-	struct dirent *de;
-	DIR *d;
+	int r = dir_names(dfd, ret, ret_n);
 
-	if (fd < 0 || !(d = fdopendir(fd))) {
-		if (fd >= 0)
-			close(fd);
-		return -errno;
-	}
-	while ((de = readdir(d)))
-		if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..") && strv_push(&v, &n, de->d_name) < 0) {
-			closedir(d);
-			fvm_strv_free(v);
-			return -ENOMEM;
-		}
-	closedir(d);
-	if (n)
-		qsort(v, n, sizeof(char *), cmp_name);
-	*ret = v;
-	*ret_n = n;
-	return 0;
+	if (r == 0 && *ret_n)
+		qsort(*ret, *ret_n, sizeof(char *), cmp_name);
+	return r;
 }
 
 static bool has_name(char **v, size_t n, const char *name)

@@ -131,21 +131,27 @@ void dw_free(struct dw_stack *s)
 	memset(s, 0, sizeof(*s));
 }
 
-/* The names in the directory open as @fd, unsorted (. and .. left out). */
-static int names_of(int fd, char ***ret, size_t *ret_n)
+/**
+ * dir_names() - the names in the directory open as @fd (O_PATH is fine),
+ * unsorted, "." and ".." left out; read from a fresh open of it, so the
+ * position of @fd does not matter.
+ *
+ * Return: 0 with a NULL-terminated vector the caller frees with
+ * fvm_strv_free(), or -errno.
+ */
+int dir_names(int fd, char ***ret, size_t *ret_n)
 {
-	int dup = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+	int own = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	char **v = NULL;
 	size_t n = 0;
 	struct dirent *de;
 	DIR *d;
 
-	if (dup < 0 || !(d = fdopendir(dup))) {
-		if (dup >= 0)
-			close(dup);
+	if (own < 0 || !(d = fdopendir(own))) {
+		if (own >= 0)
+			close(own);
 		return -errno;
 	}
-	rewinddir(d);
 	while ((de = readdir(d)))
 		if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..") && strv_push(&v, &n, de->d_name) < 0) {
 			closedir(d);
@@ -165,7 +171,7 @@ static int dw_enter(struct dw_stack *s, int fd)
 	if (r == 0) {
 		struct dw_level *l = &s->v[s->depth - 1];
 
-		r = names_of(l->fd, &l->names, &l->n);
+		r = dir_names(l->fd, &l->names, &l->n);
 		if (r < 0)
 			dw_pop(s);   /* listed nothing: climb back */
 	}

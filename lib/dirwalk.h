@@ -36,6 +36,7 @@ int dw_push(struct dw_stack *s, int fd);
 int dw_fd(struct dw_stack *s);
 int dw_pop(struct dw_stack *s);
 void dw_free(struct dw_stack *s);
+int dir_names(int fd, char ***ret, size_t *ret_n);
 
 /*
  * dw_tree() callbacks. @entry is called for @name under @dfd (the root

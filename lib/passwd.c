@@ -49,16 +49,13 @@ struct field {
  */
 int passwd_read_file(int rootfd, const char *path, char **ret, size_t *ret_len)
 {
-	_cleanup_close_ int fd = vm_openat(rootfd, path, O_RDONLY | O_NONBLOCK | O_NOCTTY,
-					   RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS);
 	struct stat st;
+	_cleanup_close_ int fd = vm_open_typed(rootfd, path, O_RDONLY, S_IFREG, &st);
 
+	if (fd == -EMEDIUMTYPE)
+		return -EINVAL;
 	if (fd < 0)
 		return fd;
-	if (fstat(fd, &st) < 0)
-		return -errno;
-	if (!S_ISREG(st.st_mode))
-		return -EINVAL;
 	if (st.st_size > (off_t)PASSWD_FILE_MAX)
 		return -EFBIG;
 	return read_fd_bounded(fd, PASSWD_FILE_MAX, (size_t)st.st_size, ret, ret_len);

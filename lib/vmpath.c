@@ -45,6 +45,28 @@ int vm_openat(int rootfd, const char *path, int flags, unsigned long long resolv
 }
 
 /**
+ * vm_open_typed() - open @path below @rootfd (relative, no symlinks, never
+ * blocking on a FIFO or a device) and check on the fd that it is of the
+ * file type @type (S_IFREG, S_IFCHR...); its stat in *@ret_st.
+ *
+ * Return: the fd (O_NONBLOCK, close-on-exec), -EMEDIUMTYPE when @path is
+ * of another type, or another -errno.
+ */
+int vm_open_typed(int rootfd, const char *path, int flags, mode_t type, struct stat *ret_st)
+{
+	_cleanup_close_ int fd = vm_openat(rootfd, path, flags | O_NOCTTY | O_NONBLOCK,
+					   RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS);
+
+	if (fd < 0)
+		return fd;
+	if (fstat(fd, ret_st) < 0)
+		return -errno;
+	if ((ret_st->st_mode & S_IFMT) != type)
+		return -EMEDIUMTYPE;
+	return TAKE_FD(fd);
+}
+
+/**
  * vm_open_dev() - open the character device @major:@minor at @path below
  * @rootfd (relative, no symlinks), e.g. "dev/null" 1:3.
  *
@@ -53,16 +75,13 @@ int vm_openat(int rootfd, const char *path, int flags, unsigned long long resolv
  */
 int vm_open_dev(int rootfd, const char *path, int flags, unsigned major, unsigned minor)
 {
-	_cleanup_close_ int fd = vm_openat(rootfd, path, flags | O_NOCTTY | O_NONBLOCK,
-					   RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS);
 	struct stat st;
+	_cleanup_close_ int fd = vm_open_typed(rootfd, path, flags, S_IFCHR, &st);
 
+	if (fd == -EMEDIUMTYPE || (fd >= 0 && st.st_rdev != makedev(major, minor)))
+		return -ENODEV;
 	if (fd < 0)
 		return fd;
-	if (fstat(fd, &st) < 0)
-		return -errno;
-	if (!S_ISCHR(st.st_mode) || st.st_rdev != makedev(major, minor))
-		return -ENODEV;
 	if (fcntl(fd, F_SETFL, 0) < 0)   /* blocking again */
 		return -errno;
 	return TAKE_FD(fd);
