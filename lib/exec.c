@@ -355,6 +355,13 @@ static int wait_status(pid_t pid)
  * pid namespace as a child of fvm, which can wait for it. Its host pid
  * goes back through the report pipe.
  */
+/* Has the VM's init (@pidfd) exited? Then a failure to join is no error:
+ * the VM stopped meanwhile (fvm stop), and its cgroup may be gone too. */
+static bool init_gone(int pidfd)
+{
+	return poll(&(struct pollfd){ .fd = pidfd, .events = POLLIN }, 1, 0) == 1;
+}
+
 _Noreturn static void enter_main(const struct join *j)
 {
 	struct exec_report rep = { ST_PID, 0 };
@@ -365,7 +372,7 @@ _Noreturn static void enter_main(const struct join *j)
 	prctl(PR_SET_DUMPABLE, 0);   /* the VM must not reach our fds before exec */
 	r = cgroup_enter_self(j->cg);   /* v1: the fast way, see cgroup.c */
 	if (r < 0 && cgroup_needed(j->vm))
-		child_fail(j->report, ST_CGROUP, -r);
+		child_fail(j->report, init_gone(j->pidfd) ? ST_GONE : ST_CGROUP, -r);
 	/* rootless, init is not dumpable and our uid may not setns through its pidfd */
 	if (j->vm->cfg.rootless)
 		r = ns_enter_fds(j->nsfds, j->nns, j->vm->cfg.net);
@@ -431,7 +438,7 @@ static int run_joined(struct join *j, int *ret_status, struct fvm_error *err)
 	j->caller_cwd = getcwd(cwd, sizeof(cwd));
 	cgr = cgroup_join(j->vm, &cg, err);
 	if (cgr < 0)
-		return cgr;
+		return init_gone(j->pidfd) ? -EAGAIN : cgr;
 	j->cg = &cg;
 	if (cg.ops && cgroup_prepare_self(&cg) < 0) {   /* v2: fvm moves M, M waits */
 		int gp[2];
@@ -502,7 +509,7 @@ static int run_joined(struct join *j, int *ret_status, struct fvm_error *err)
 		if (n == sizeof(rep))
 			return report_error(j, &rep, err);
 		if (cgr < 0)
-			return cgr;
+			return init_gone(j->pidfd) ? -EAGAIN : cgr;
 		return fvm_errf(err, -e, "VM '%s': cannot start a process inside it: %s",
 				j->vm->cfg.name, strerror(e));
 	}
