@@ -23,6 +23,7 @@
 
 #include "fvm-internal.h"
 #include "hostmounts.h"
+#include "passwd.h"
 
 static const char *const untrusted_hides[] = {
 	".ssh", ".gnupg", ".password-store", ".local/share/keyrings", ".aws", ".kube",
@@ -400,42 +401,39 @@ static int push_host_keys(struct policy **v, size_t *n)
 	return r;
 }
 
+struct homes_ctx {
+	struct policy **v;
+	size_t *n;
+	const char *mine;
+};
+
+static int push_other_home(uid_t uid, const char *home, void *ctx)
+{
+	struct homes_ctx *c = ctx;
+	_cleanup_free_ char *real = NULL;
+
+	if (!(uid == 0 || (uid >= 1000 && uid < 60000)))
+		return 0;
+	real = realpath(home, NULL);
+	if (!real || !strcmp(real, "/") || (c->mine && path_has_prefix(c->mine, real)))
+		return 0;
+	return push(c->v, c->n, real, FVM_POLICY_HIDE);
+}
+
 /*
- * Other users' homes (/etc/passwd, parsed: login users, uid 1000-59999,
- * and root's), as the kernel names them, but not the owner's own or one
- * that holds it.
+ * Other users' homes (the host's /etc/passwd, parsed: login users, uid
+ * 1000-59999, and root's), as the kernel names them, but not the owner's
+ * own or one that holds it.
  */
 static int push_other_homes(struct policy **v, size_t *n, const char *home)
 {
 	_cleanup_free_ char *buf = NULL, *mine = home ? realpath(home, NULL) : NULL;
-	char *line, *save = NULL;
-	int r = 0;
+	struct homes_ctx c = { v, n, mine };
+	size_t len = 0;
 
-	if (read_small_fileat(AT_FDCWD, "/etc/passwd", &buf, NULL) < 0)
+	if (read_small_fileat(AT_FDCWD, "/etc/passwd", &buf, &len) < 0)
 		return 0;
-	for (line = strtok_r(buf, "\n", &save); r == 0 && line; line = strtok_r(NULL, "\n", &save)) {
-		_cleanup_free_ char *real = NULL;
-		char *f = line, *end;
-		unsigned long uid;
-
-		for (int i = 0; f && i < 2; i++)
-			f = (f = strchr(f, ':')) ? f + 1 : NULL;
-		if (!f)
-			continue;
-		uid = strtoul(f, &end, 10);
-		if (end == f || *end != ':' || !(uid == 0 || (uid >= 1000 && uid < 60000)))
-			continue;
-		for (int i = 0; f && i < 3; i++)
-			f = (f = strchr(f, ':')) ? f + 1 : NULL;
-		if (!f || *f != '/')
-			continue;
-		*strchrnul(f, ':') = '\0';
-		real = realpath(f, NULL);
-		if (!real || !strcmp(real, "/") || (mine && path_has_prefix(mine, real)))
-			continue;
-		r = push(v, n, real, FVM_POLICY_HIDE);
-	}
-	return r;
+	return passwd_homes(buf, len, push_other_home, &c);
 }
 
 /* What --profile untrusted hides: the owner's secrets, the host's, other users' homes. */

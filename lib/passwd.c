@@ -19,6 +19,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/openat2.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -147,6 +148,37 @@ static bool find_passwd(const char *buf, size_t len, const char *name, uint32_t 
 		}
 	}
 	return false;
+}
+
+/**
+ * passwd_homes() - call @fn(uid, home, @ctx) for every well-formed entry
+ * of the passwd file @buf whose home is an absolute path shorter than
+ * PATH_MAX; stop at the first non-zero return of @fn.
+ *
+ * Return: 0, or what @fn returned.
+ */
+int passwd_homes(const char *buf, size_t len, int (*fn)(uid_t uid, const char *home, void *ctx),
+		 void *ctx)
+{
+	const char *p = buf, *end = buf ? buf + len : NULL;
+	struct field line, f[PW_NFIELDS];
+
+	while (next_line(&p, end, &line)) {
+		char home[PATH_MAX];
+		uint32_t uid;
+		int r;
+
+		if (split_line(&line, f, PW_NFIELDS) != PW_NFIELDS ||
+		    !parse_id(f[PW_UID].s, f[PW_UID].n, &uid) || !f[PW_DIR].n ||
+		    *f[PW_DIR].s != '/' || f[PW_DIR].n >= sizeof(home))
+			continue;
+		memcpy(home, f[PW_DIR].s, f[PW_DIR].n);
+		home[f[PW_DIR].n] = '\0';
+		r = fn((uid_t)uid, home, ctx);
+		if (r)
+			return r;
+	}
+	return 0;
 }
 
 /* A well-formed group line: its fields (members empty when left out) and gid. */

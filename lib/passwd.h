@@ -37,5 +37,7 @@ int passwd_read_file(int rootfd, const char *path, char **ret, size_t *ret_len);
 int passwd_resolve(const char *passwd, size_t passwd_len, const char *group, size_t group_len,
 		   const char *spec, struct vm_user *ret);
 void vm_user_release(struct vm_user *u);
+int passwd_homes(const char *buf, size_t len, int (*fn)(uid_t uid, const char *home, void *ctx),
+		 void *ctx);
 
 #endif

@@ -27,6 +27,7 @@
 
 #include "fvm-internal.h"
 #include "hostmounts.h"
+#include "passwd.h"
 #include "registry.h"
 
 /* Add @p if it is an existing directory reached through no symlink, and new. */
@@ -43,27 +44,32 @@ static int push_existing(char ***v, size_t *n, const char *p)
 	return fd < 0 ? 0 : strv_push(v, n, p);
 }
 
-/* ~/.local/share/fvm of every user in /etc/passwd that has one */
+struct strv_ctx {
+	char ***v;
+	size_t *n;
+};
+
+static int push_user_store(uid_t uid, const char *home, void *ctx)
+{
+	struct strv_ctx *c = ctx;
+	char p[PATH_MAX];
+
+	(void)uid;
+	if (snprintf(p, sizeof(p), "%s/.local/share/fvm", strcmp(home, "/") ? home : "") >= (int)sizeof(p))
+		return 0;
+	return push_existing(c->v, c->n, p);
+}
+
+/* ~/.local/share/fvm of every user in the host's /etc/passwd that has one */
 static int push_user_stores(char ***v, size_t *n)
 {
 	_cleanup_free_ char *buf = NULL;
-	char *line, *save = NULL;
-	int r = 0;
+	struct strv_ctx c = { v, n };
+	size_t len = 0;
 
-	if (read_small_fileat(AT_FDCWD, "/etc/passwd", &buf, NULL) < 0)
+	if (read_small_fileat(AT_FDCWD, "/etc/passwd", &buf, &len) < 0)
 		return 0;
-	for (line = strtok_r(buf, "\n", &save); r == 0 && line; line = strtok_r(NULL, "\n", &save)) {
-		char *f = line, p[PATH_MAX];
-
-		for (int i = 0; f && i < 5; i++)   /* name:pw:uid:gid:gecos:HOME:shell */
-			f = (f = strchr(f, ':')) ? f + 1 : NULL;
-		if (!f || *f != '/')
-			continue;
-		*strchrnul(f, ':') = '\0';
-		if (snprintf(p, sizeof(p), "%s/.local/share/fvm", strcmp(f, "/") ? f : "") < (int)sizeof(p))
-			r = push_existing(v, n, p);
-	}
-	return r;
+	return passwd_homes(buf, len, push_user_store, &c);
 }
 
 /* The stores the VM's earlier boots hid (VMDIR/hidden-stores). */

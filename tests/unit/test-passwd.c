@@ -206,9 +206,39 @@ static void test_read_file(void)
 	rmdir(dir);
 }
 
+static int collect_home(uid_t uid, const char *home, void *ctx)
+{
+	char *out = ctx;
+	size_t n = strlen(out);
+
+	snprintf(out + n, 256 - n, "%u=%s;", (unsigned)uid, home);
+	return uid == 4242 ? 7 : 0;
+}
+
+static void test_homes(void)
+{
+	static const char pwh[] =
+		"root:x:0:0:root:/root:/bin/sh\n"
+		"#c:x:1:1::/c:/bin/sh\n"
+		"bad:x:12a:1::/bad:/bin/sh\n"
+		"rel:x:2:2::relative:/bin/sh\n"
+		"short:x:3:3:/short\n"
+		"alice:x:1000:1000:A:/home/alice:/bin/bash\n"
+		"stop:x:4242:1::/stop:/bin/sh\n"
+		"after:x:5:5::/after:/bin/sh";
+	char out[256] = "";
+
+	tap_ok(passwd_homes(pwh, sizeof(pwh) - 1, collect_home, out) == 7 &&
+	       !strcmp(out, "0=/root;1000=/home/alice;4242=/stop;"),
+	       "passwd_homes: well-formed entries with absolute homes, stops on the callback's word (%s)", out);
+	out[0] = '\0';
+	tap_ok(passwd_homes(NULL, 0, collect_home, out) == 0 && !out[0], "passwd_homes: no file, no entry");
+}
+
 int main(void)
 {
-	tap_plan(38);
+	tap_plan(40);
+	test_homes();
 	test_names();
 	test_numeric();
 	test_missing_files();
