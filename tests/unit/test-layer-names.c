@@ -7,7 +7,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "fvm-internal.h"
+#include "store/store.h"
 #include "tap.h"
 
 static void roundtrip(const char *mp, const char *want)

@@ -14,7 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "passwd.h"
+#include "util/util.h"
 #include "tap.h"
 
 static const char pw[] =

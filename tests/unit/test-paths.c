@@ -7,7 +7,7 @@
  */
 #include <string.h>
 
-#include "hostmounts.h"
+#include "util/util.h"
 #include "tap.h"
 
 int main(void)

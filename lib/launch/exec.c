@@ -1,0 +1,629 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * exec.c - running a program inside a VM (fvm run, fvm exec).
+ *
+ * Theory of operation. Under the VM's lock: is it running (init alive,
+ * same start time)? If not, boot it (boot.c). Take a pidfd of init and a
+ * connection to its control socket (init counts it: the VM stays up while
+ * we run), then drop the lock, so many programs can join one VM at once.
+ *
+ * fvm forks an intermediate process, which enters every namespace of the
+ * VM with one setns on init's pidfd (rootless, where init is not dumpable
+ * and so not ours to setns through: with the namespace fds init sent with
+ * its answer, user namespace first) and clones the program's process.
+ * That process holds host fds (the store, cgroup dirs) and sits in the
+ * VM's mount namespace, where the VM owns every file: so before it looks
+ * up any path there it closes every fd but its stdio and its two channels
+ * to fvm, and from then on it reaches files only from an fd of the VM's
+ * root without magic links (vmpath.c). It resolves the user by parsing the
+ * VM's /etc/passwd and /etc/group (passwd.c: NSS would load the VM's
+ * modules into fvm), becomes that user, enters the working directory
+ * inside the VM's root, starts a new session, takes the VM's pty or
+ * /dev/null as stdio where asked and execs. Where fvm's stdio is a
+ * terminal and no pty was asked for, the program gets pipes that fvm
+ * relays (relay.c): the caller's terminal never enters the VM. fvm stays
+ * on the host, forwards signals to it, relays the pty or the pipes, and
+ * returns its exit status (128+N if killed by signal N). A failure before
+ * exec comes back through a close-on-exec pipe as (stage, errno).
+ *
+ * The program must be in the VM's cgroup (cgroup.c) before it runs: the
+ * intermediate process moves itself in first (v1), or fvm moves it while
+ * it enters the namespaces and it clones the program only on fvm's go
+ * byte (v2). When the VM stops
+ * because our program was its last, fvm removes the cgroup (under the
+ * VM's lock, as long as nobody booted it again meanwhile).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+#include "policy/policy.h"
+#include "launch/launch.h"
+#include "util/util.h"
+#include "store/store.h"
+
+extern char **environ;
+
+enum stage { ST_PID = 1, ST_CGROUP, ST_SETNS, ST_HARDEN, ST_USER, ST_NOUSER, ST_ROOTLESS_USER, ST_CWD, ST_PTY, ST_STDIO, ST_EXEC,
+	     ST_PASSWD, ST_GROUP, ST_DEVNULL, ST_STDIO_DIR,
+	     ST_GONE /* the VM's init exited before we were in: join again */ };
+
+struct exec_report {
+	int stage;
+	int err;
+};
+
+struct join {
+	struct fvm_vm *vm;
+	const struct fvm_exec *ex;
+	int pidfd;
+	int report;      /* write end of the report pipe */
+	int ptysock;     /* -1 without a tty */
+	int go;          /* -1, or read end of a pipe: a byte once fvm moved us into the VM's cgroup */
+	const struct vm_cgroup *cg;
+	const char *caller_cwd;
+	const struct relay *relay;   /* pipes in place of the caller's terminals */
+	int nsfds[VM_NS_MAX];   /* rootless: init's namespaces, from its ack (see init.c) */
+	size_t nns;
+};
+
+_Noreturn static void child_fail(int pipefd, int stage, int e)
+{
+	struct exec_report rep = { stage, e };
+
+	if (write(pipefd, &rep, sizeof(rep)) < 0) {
+		/* nothing left to tell */
+	}
+	_exit(stage == ST_EXEC ? (e == ENOENT ? 127 : 126) : 125);
+}
+
+/* Close every fd above 2 but @a and @b (each -1 when there is none). */
+static int close_all_but(int a, int b)
+{
+	int keep[2] = { a < b ? a : b, a < b ? b : a };
+	unsigned from = 3;
+
+	for (int i = 0; i < 2; i++) {
+		if (keep[i] < 3)
+			continue;
+		if ((unsigned)keep[i] > from &&
+		    syscall(SYS_close_range, from, (unsigned)keep[i] - 1, 0U) < 0)
+			return -errno;
+		from = (unsigned)keep[i] + 1;
+	}
+	return syscall(SYS_close_range, from, ~0U, 0U) < 0 ? -errno : 0;
+}
+
+/* Resolve "USER[:GROUP]" in the VM's own /etc/passwd and /etc/group (no NSS). */
+static void load_user(const struct join *j, int rootfd, struct vm_user *u)
+{
+	_cleanup_free_ char *pw = NULL, *gr = NULL;
+	size_t pwn = 0, grn = 0;
+	int r;
+
+	r = passwd_read_file(rootfd, "etc/passwd", &pw, &pwn);
+	if (r < 0 && r != -ENOENT)
+		child_fail(j->report, ST_PASSWD, -r);
+	r = passwd_read_file(rootfd, "etc/group", &gr, &grn);
+	if (r < 0 && r != -ENOENT)
+		child_fail(j->report, ST_GROUP, -r);
+	r = passwd_resolve(pw, pwn, gr, grn, j->ex->user, u);
+	if (r < 0)
+		child_fail(j->report, ST_NOUSER, -r);
+}
+
+static void set_user_env(const struct vm_user *u, bool keep_home)
+{
+	if (!keep_home && u->home)
+		setenv("HOME", u->home, 1);
+	if (!keep_home && u->name) {
+		setenv("USER", u->name, 1);
+		setenv("LOGNAME", u->name, 1);
+	}
+	if (u->shell && *u->shell)
+		setenv("SHELL", u->shell, 1);
+}
+
+/* Drop the capabilities the VM does not grant, then become @u. */
+static void become_user(const struct join *j, const struct vm_user *u)
+{
+	bool rootless = j->vm->cfg.rootless;
+	int r;
+
+	if (rootless && (u->uid != 0 || u->gid != 0))
+		child_fail(j->report, ST_ROOTLESS_USER, EINVAL);
+	r = harden_caps(&j->vm->cfg);   /* while still root in the VM */
+	if (r < 0)
+		child_fail(j->report, ST_HARDEN, -r);
+	if ((!rootless && setgroups(u->ngroups, u->groups) < 0) ||
+	    setresgid(u->gid, u->gid, u->gid) < 0 || setresuid(u->uid, u->uid, u->uid) < 0)
+		child_fail(j->report, ST_USER, errno);
+	prctl(PR_SET_DUMPABLE, 0);
+	/* rootless: "root" in the VM is the caller, whose home stays theirs */
+	set_user_env(u, rootless && u->uid == 0);
+	for (char *const *e = j->ex->env; e && *e; e++)
+		putenv(*e);
+}
+
+/* -w, else the caller's directory if the VM has it, else HOME, else "/". */
+static void enter_cwd(const struct join *j, int rootfd)
+{
+	const char *h = getenv("HOME");
+	int r;
+
+	if (j->ex->cwd) {
+		r = vm_chdir(rootfd, j->ex->cwd);
+		if (r < 0)
+			child_fail(j->report, ST_CWD, -r);
+		return;
+	}
+	if (j->caller_cwd && vm_chdir(rootfd, j->caller_cwd) == 0)
+		return;
+	if (h && vm_chdir(rootfd, h) == 0)
+		return;
+	if (fchdir(rootfd) < 0)
+		child_fail(j->report, ST_CWD, errno);
+}
+
+/*
+ * A session of its own (no way back to the caller's terminal), then the
+ * VM's pty or /dev/null as stdio where asked; fvm's own stdio, passed as
+ * it is, must not be a directory of the host.
+ */
+static void setup_stdio(const struct join *j, int rootfd)
+{
+	int r;
+
+	if (setsid() < 0)
+		child_fail(j->report, ST_STDIO, errno);
+	if (j->ptysock >= 0) {
+		r = pty_child_setup(rootfd, j->ptysock);
+		if (r < 0)
+			child_fail(j->report, ST_PTY, -r);
+	} else if (!j->ex->stdin_open) {
+		int nul = vm_open_dev(rootfd, "dev/null", O_RDONLY, 1, 3);
+
+		if (nul < 0)
+			child_fail(j->report, ST_DEVNULL, -nul);
+		if (dup2(nul, 0) < 0)
+			child_fail(j->report, ST_STDIO, errno);
+		close(nul);
+	}
+	for (int fd = 0; fd < 3; fd++) {
+		struct stat st;
+
+		if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode))
+			child_fail(j->report, ST_STDIO_DIR, fd);
+	}
+}
+
+/* In the program's process, already in the VM: become the user and exec. */
+_Noreturn static void child_main(const struct join *j)
+{
+	char *const *argv = j->ex->argv;
+	struct vm_user u = { 0 };
+	char *shell_argv[2];
+	char argv0[PATH_MAX];
+	int rootfd, r;
+
+	/* the caller's terminals stay out of the VM: the relay's pipes go in */
+	r = relay_child(j->relay);
+	if (r < 0)
+		child_fail(j->report, ST_STDIO, -r);
+	/* fds 0-2 that fvm opened itself (it was started without them) go too */
+	for (int fd = 0; fd < 3; fd++)
+		if (fcntl(fd, F_GETFD) > 0)   /* FD_CLOEXEC: never the caller's */
+			close(fd);
+	/*
+	 * Before any path is looked up in the VM, every fd but stdio and our
+	 * two channels to fvm goes: a store dir or a host cgroup dir left open
+	 * would be a way out of the VM's root through /proc/self/fd.
+	 */
+	r = close_all_but(j->report, j->ptysock);
+	if (r < 0)
+		child_fail(j->report, ST_STDIO, -r);
+	rootfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);   /* the VM's, since setns */
+	if (rootfd < 0)
+		child_fail(j->report, ST_SETNS, errno);
+	load_user(j, rootfd, &u);
+	become_user(j, &u);
+	enter_cwd(j, rootfd);
+	setup_stdio(j, rootfd);
+	syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC);   /* rootfd and the channels too */
+	r = harden_finish(&j->vm->cfg);
+	if (r < 0)
+		child_fail(j->report, ST_HARDEN, -r);
+	if (!argv || !argv[0]) {
+		const char *sh = getenv("SHELL");
+		const char *base;
+
+		if (!sh || *sh != '/')
+			sh = "/bin/sh";
+		base = strrchr(sh, '/') + 1;
+		snprintf(argv0, sizeof(argv0), "-%s", base);   /* a login shell */
+		shell_argv[0] = argv0;
+		shell_argv[1] = NULL;
+		execv(sh, shell_argv);
+		child_fail(j->report, ST_EXEC, errno);
+	}
+	execvp(argv[0], argv);
+	child_fail(j->report, ST_EXEC, errno);
+}
+
+/* The VM's /etc/passwd or /etc/group is not something fvm reads. */
+static int report_id_file(const struct join *j, const struct exec_report *rep,
+			  struct fvm_error *err)
+{
+	const char *file = rep->stage == ST_PASSWD ? "/etc/passwd" : "/etc/group";
+	int e = rep->err;
+
+	return fvm_errf(err, -e, "VM '%s': cannot read its %s: %s (fvm parses it itself, as a regular file of at most %u MiB reached without symlinks)",
+			j->vm->cfg.name, file,
+			e == ELOOP ? "it is a symlink, or under one" : e == EINVAL ? "not a regular file"
+			: e == EFBIG ? "too large" : strerror(e), PASSWD_FILE_MAX >> 20);
+}
+
+static int report_error(const struct join *j, const struct exec_report *rep, struct fvm_error *err)
+{
+	const char *name = j->vm->cfg.name;
+	const char *prog = j->ex->argv && j->ex->argv[0] ? j->ex->argv[0] : "the login shell";
+	const char *user = j->ex->user ? j->ex->user : "root";
+	int e = rep->err;
+
+	switch (rep->stage) {
+	case ST_EXEC:
+		fvm_errf(err, -e, "VM '%s': cannot run '%s': %s%s", name, prog, strerror(e),
+			 e == ENOENT ? " (not found in the VM's PATH)" : "");
+		if (err)
+			err->exec_failed = true;
+		return -e;
+	case ST_NOUSER:
+		if (e == EINVAL)
+			return fvm_errf(err, -e, "VM '%s': bad --user '%s': use USER[:GROUP], each a name or a number",
+					name, user);
+		return fvm_errf(err, -e, "VM '%s': no user or group '%s' in the VM's /etc/passwd or /etc/group%s",
+				name, user, e == ESRCH ? "" : ": out of memory");
+	case ST_PASSWD:
+	case ST_GROUP:
+		return report_id_file(j, rep, err);
+	case ST_ROOTLESS_USER:
+		return fvm_errf(err, -e, "VM '%s': a rootless VM has one user, root (which is you on the host): --user '%s' needs fvm run as root",
+				name, j->ex->user);
+	case ST_CWD:
+		return fvm_errf(err, -e, "VM '%s': cannot change to directory '%s' in the VM: %s", name,
+				j->ex->cwd ? j->ex->cwd : "/",
+				e == ELOOP ? "a symlink loop, or a /proc magic link such as /proc/self/fd/N (never followed)"
+				: e == EXDEV ? "it is outside the VM's root" : strerror(e));
+	case ST_DEVNULL:
+		return fvm_errf(err, -e, "VM '%s': its /dev/null is not the null device (%s): restart the VM with 'fvm stop %s'",
+				name, strerror(e), name);
+	case ST_STDIO_DIR:
+		return fvm_errf(err, -EISDIR, "VM '%s': fvm's %s is a directory, which would open the host's files to the VM: redirect it",
+				name, e == 0 ? "stdin" : e == 1 ? "stdout" : "stderr");
+	case ST_USER:
+		return fvm_errf(err, -e, "VM '%s': cannot become user '%s': %s", name, user,
+				strerror(e));
+	case ST_SETNS:
+		return fvm_errf(err, -e, "VM '%s': cannot enter its namespaces: %s", name, strerror(e));
+	case ST_CGROUP:
+		return fvm_errf(err, -e, "VM '%s': cannot move a process into its cgroup: %s", name,
+				strerror(e));
+	case ST_HARDEN:
+		return fvm_errf(err, -e, "VM '%s': cannot apply its capability or seccomp limits: %s", name,
+				strerror(e));
+	case ST_PTY:
+		return fvm_errf(err, -e, "VM '%s': cannot allocate a terminal inside it: %s", name,
+				strerror(e));
+	default:
+		return fvm_errf(err, -e, "VM '%s': cannot set up the program's stdio: %s", name,
+				strerror(e));
+	}
+}
+
+static int wait_status(pid_t pid)
+{
+	int st;
+
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			return 125;
+	if (WIFEXITED(st))
+		return WEXITSTATUS(st);
+	return 128 + WTERMSIG(st);
+}
+
+/*
+ * The intermediate process: enter every namespace of the VM at once (a
+ * rootless caller cannot enter the pid namespace from the host's user
+ * namespace, so this cannot be done by fvm itself), then clone the
+ * program's process as a sibling (CLONE_PARENT): it is born in the VM's
+ * pid namespace as a child of fvm, which can wait for it. Its host pid
+ * goes back through the report pipe.
+ */
+/* Has the VM's init (@pidfd) exited? Then a failure to join is no error:
+ * the VM stopped meanwhile (fvm stop), and its cgroup may be gone too. */
+static bool init_gone(int pidfd)
+{
+	return poll(&(struct pollfd){ .fd = pidfd, .events = POLLIN }, 1, 0) == 1;
+}
+
+_Noreturn static void enter_main(const struct join *j)
+{
+	struct exec_report rep = { ST_PID, 0 };
+	char go;
+	pid_t g;
+	int r;
+
+	prctl(PR_SET_DUMPABLE, 0);   /* the VM must not reach our fds before exec */
+	r = cgroup_enter_self(j->cg);   /* v1: the fast way, see cgroup.c */
+	if (r < 0 && cgroup_needed(j->vm))
+		child_fail(j->report, init_gone(j->pidfd) ? ST_GONE : ST_CGROUP, -r);
+	/* rootless, init is not dumpable and our uid may not setns through its pidfd */
+	if (j->vm->cfg.rootless)
+		r = ns_enter_fds(j->nsfds, j->nns, j->vm->cfg.net);
+	else
+		r = setns(j->pidfd, VM_NS_FLAGS(j->vm->cfg.net) | CLONE_NEWPID) < 0 ? -errno : 0;
+	if (r < 0)
+		child_fail(j->report, r == -ESRCH ? ST_GONE : ST_SETNS, -r);
+	for (size_t i = 0; i < j->nns; i++)
+		close(j->nsfds[i]);
+	/* the program inherits our cgroup: wait until fvm has moved us into the VM's */
+	if (j->go >= 0 && read(j->go, &go, 1) != 1)
+		_exit(125);   /* fvm failed, and says why */
+	g = sys_clone(CLONE_PARENT);
+	if (g < 0)   /* ENOMEM: the pid namespace lost its init meanwhile */
+		child_fail(j->report, errno == ENOMEM ? ST_GONE : ST_SETNS, errno);
+	if (g == 0)
+		child_main(j);
+	rep.err = (int)g;
+	if (write(j->report, &rep, sizeof(rep)) < 0)
+		_exit(1);
+	_exit(0);
+}
+
+/*
+ * The program's process @pid exists: wait for its exec (or its report of
+ * why not), relay its pty or pipes and forward signals, then collect its
+ * exit status.
+ */
+static int attend_program(const struct join *j, pid_t pid, int rep_fd, int ptysock,
+			  struct relay *rl, int sfd, int *ret_status, struct fvm_error *err)
+{
+	_cleanup_close_ int cpidfd = (int)syscall(SYS_pidfd_open, pid, 0), master = -1;
+	struct exec_report rep;
+
+	if (ptysock >= 0 && fds_recv(ptysock, &master, 1) < 0)
+		master = -1;
+	if (read_all(rep_fd, &rep, sizeof(rep)) == sizeof(rep)) {
+		wait_status(pid);
+		return report_error(j, &rep, err);
+	}
+	if (master >= 0)
+		pty_relay(master, cpidfd, pid, sfd);
+	else
+		relay_run(rl, cpidfd, pid, sfd);
+	*ret_status = wait_status(pid);
+	return 0;
+}
+
+static int run_joined(struct join *j, int *ret_status, struct fvm_error *err)
+{
+	static const int fwd[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH,
+				   SIGCHLD, SIGCONT };
+	_cleanup_close_ int sfd = -1, go_r = -1, go_w = -1;
+	_cleanup_(cgroup_release) struct vm_cgroup cg = VM_CGROUP_INIT;
+	_cleanup_(relay_release) struct relay rl = RELAY_INIT;
+	int rep_pipe[2], ps[2] = { -1, -1 }, cgr = 0;
+	char cwd[PATH_MAX];
+	struct exec_report rep;
+	sigset_t mask, old;
+	pid_t mid;
+	ssize_t n;
+
+	j->caller_cwd = getcwd(cwd, sizeof(cwd));
+	cgr = cgroup_join(j->vm, &cg, err);
+	if (cgr < 0)
+		return init_gone(j->pidfd) ? -EAGAIN : cgr;
+	j->cg = &cg;
+	if (cg.ops && cgroup_prepare_self(&cg) < 0) {   /* v2: fvm moves M, M waits */
+		int gp[2];
+
+		if (pipe2(gp, O_CLOEXEC) < 0)
+			return fvm_errf(err, -errno, "cannot prepare to join VM '%s': %s",
+					j->vm->cfg.name, strerror(errno));
+		go_r = gp[0];
+		go_w = gp[1];
+	}
+	if (!j->ex->tty) {
+		int r = relay_setup(&rl, j->ex->stdin_open);
+
+		if (r < 0)
+			return fvm_errf(err, r, "cannot prepare to join VM '%s': pipes for the terminal: %s",
+					j->vm->cfg.name, strerror(-r));
+	}
+	j->relay = &rl;
+	if (pipe2(rep_pipe, O_CLOEXEC) < 0)
+		return fvm_errf(err, -errno, "cannot prepare to join VM '%s': %s", j->vm->cfg.name,
+				strerror(errno));
+	if (j->ex->tty && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ps) < 0) {
+		close(rep_pipe[0]);
+		close(rep_pipe[1]);
+		return fvm_errf(err, -errno, "cannot create a socket pair: %s", strerror(errno));
+	}
+	sigemptyset(&mask);
+	for (size_t i = 0; i < ARRAY_SIZE(fwd); i++)
+		sigaddset(&mask, fwd[i]);
+	sigprocmask(SIG_BLOCK, &mask, &old);
+	sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	mid = fork();
+	if (mid == 0) {
+		sigprocmask(SIG_SETMASK, &old, NULL);
+		close(rep_pipe[0]);
+		if (ps[0] >= 0)
+			close(ps[0]);
+		j->report = rep_pipe[1];
+		j->ptysock = ps[1];
+		j->go = go_r;
+		if (go_w >= 0)
+			close(go_w);
+		enter_main(j);
+	}
+	close(rep_pipe[1]);
+	if (ps[1] >= 0)
+		close(ps[1]);
+	relay_started(&rl);
+	if (mid > 0 && go_w >= 0) {
+		cgr = cgroup_enter(j->vm, &cg, mid, err);
+		if (cgr == 0 && write(go_w, "g", 1) != 1)
+			cgr = fvm_errf(err, -EIO, "VM '%s': cannot start a process inside it: %s",
+				       j->vm->cfg.name, strerror(errno));
+		close(TAKE_FD(go_w));   /* on failure, M reads EOF and exits */
+	}
+	n = mid < 0 ? -1 : read_all(rep_pipe[0], &rep, sizeof(rep));
+	if (mid > 0)
+		waitpid(mid, NULL, 0);
+	if (n != sizeof(rep) || rep.stage != ST_PID) {
+		int e = mid < 0 ? errno : EIO;
+
+		close(rep_pipe[0]);
+		if (ps[0] >= 0)
+			close(ps[0]);
+		sigprocmask(SIG_SETMASK, &old, NULL);
+		if (n == sizeof(rep) && rep.stage == ST_GONE)
+			return -EAGAIN;   /* nothing ran: the caller joins again */
+		if (n == sizeof(rep))
+			return report_error(j, &rep, err);
+		if (cgr < 0)
+			return init_gone(j->pidfd) ? -EAGAIN : cgr;
+		return fvm_errf(err, -e, "VM '%s': cannot start a process inside it: %s",
+				j->vm->cfg.name, strerror(e));
+	}
+	cgr = attend_program(j, (pid_t)rep.err, rep_pipe[0], ps[0], &rl, sfd, ret_status, err);
+	close(rep_pipe[0]);
+	if (ps[0] >= 0)
+		close(ps[0]);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	return cgr;
+}
+
+/* Wait up to @ms for the process behind @pidfd to exit. */
+static void wait_exit(int pidfd, int ms)
+{
+	struct pollfd p = { .fd = pidfd, .events = POLLIN };
+
+	poll(&p, 1, ms);
+}
+
+static void ns_fds_close(struct join *j)
+{
+	while (j->nns > 0)
+		close(j->nsfds[--j->nns]);
+}
+
+/*
+ * Join @vm (booting it unless ex->join_only): a pidfd of its init in
+ * j->pidfd, rootless its namespace fds in j->nsfds, and a counted
+ * connection to it in *@client. A VM that is stopping at the moment we
+ * join is waited for and booted again.
+ */
+static int join_vm(struct fvm_vm *vm, const struct fvm_exec *ex, struct join *j, int *client,
+		   struct fvm_error *err)
+{
+	unsigned long st_pidns = 0;
+	int r = -EAGAIN;
+
+	for (int attempt = 0; attempt < 5 && r == -EAGAIN; attempt++) {
+		_cleanup_close_ int lock = vm_lock(vm, err);
+		struct vm_state st;
+
+		if (lock < 0)
+			return lock;
+		if (j->pidfd >= 0)
+			close(j->pidfd);
+		j->pidfd = -1;
+		ns_fds_close(j);
+		if (*client >= 0)
+			close(*client);
+		*client = -1;
+		r = vm_running(vm, &st);
+		if (r < 0 && ex->join_only)
+			return fvm_errf(err, -ESRCH,
+					"VM '%s' is not running: start it with 'fvm start %s' or use 'fvm run'",
+					vm->cfg.name, vm->cfg.name);
+		if (r < 0) {
+			r = vm_boot(vm, false, &st, client, err);
+			if (r < 0)
+				return r;
+		} else if (ctl_connect(vm, client, NULL) < 0) {
+			*client = -1;   /* init is on its way out: wait below */
+		}
+		st_pidns = st.pidns;
+		j->pidfd = pidfd_open_checked(st.pid, st.starttime);
+		if (j->pidfd < 0 || *client < 0 || ctl_wait_ack_ns(*client, j->nsfds, &j->nns) < 0) {
+			if (j->pidfd >= 0)
+				wait_exit(j->pidfd, 10000);
+			r = -EAGAIN;
+		}
+	}
+	if (r == -EAGAIN)
+		return fvm_errf(err, -EAGAIN, "VM '%s' keeps stopping while fvm joins it: try again",
+				vm->cfg.name);
+	/* rootless: the namespaces we got must be those of the VM its booter recorded */
+	if (vm->cfg.rootless && st_pidns && !ns_fds_match(j->nsfds, j->nns, st_pidns)) {
+		ns_fds_close(j);
+		return fvm_errf(err, -EBADMSG, "VM '%s': its init handed out namespaces that are not the VM's: stop it with 'fvm stop %s'",
+				vm->cfg.name, vm->cfg.name);
+	}
+	return 0;
+}
+
+/**
+ * fvm_vm_exec() - run a program in @vm, booting it first unless
+ * ex->join_only; *@ret_status gets the program's exit status.
+ *
+ * Return: 0 when the program ran (whatever its status), else -errno with
+ * @err filled; err->exec_failed tells that the program could not be
+ * executed (not found, not executable).
+ */
+FVM_PUBLIC int fvm_vm_exec(struct fvm_vm *vm, const struct fvm_exec *ex, int *ret_status,
+		struct fvm_error *err)
+{
+	struct join j = { .vm = vm, .ex = ex, .pidfd = -1, .ptysock = -1 };
+	_cleanup_close_ int client = -1;
+	int r = -EAGAIN;
+
+	/* init counted us, but fvm stop may still end it before we are in:
+	 * then nothing of ours ran, and we join (or boot) again */
+	for (int attempt = 0; attempt < 5 && r == -EAGAIN; attempt++) {
+		r = join_vm(vm, ex, &j, &client, err);
+		if (r < 0)
+			return r;
+		r = run_joined(&j, ret_status, err);
+		ns_fds_close(&j);
+		if (r == -EAGAIN)
+			wait_exit(j.pidfd, 10000);
+	}
+	if (r == -EAGAIN)
+		r = fvm_errf(err, -EAGAIN, "VM '%s' keeps stopping while fvm joins it: try again",
+			     vm->cfg.name);
+	ctl_leave(client, j.pidfd);
+	if (!vm->cfg.rootless && poll(&(struct pollfd){ .fd = j.pidfd, .events = POLLIN }, 1, 0) == 1) {
+		_cleanup_close_ int lock = vm_lock(vm, NULL);
+
+		if (lock >= 0 && vm_running(vm, NULL) < 0)
+			cgroup_remove(vm);
+	}
+	close(j.pidfd);
+	return r;
+}

@@ -1,0 +1,133 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * launch/launch.h - the launching part: from a stopped VM to a program
+ * running in it. Which host mounts get what (mount-plan.c), building the
+ * VM's tree (mount.c) with idmapped mounts (idmap.c), the clone that makes
+ * init and its namespaces (boot.c, ns.c), init itself (init.c), its
+ * control socket (ctl.c), the VM's runtime state (runtime.c), and joining
+ * a running VM with a program and its terminal (exec.c, pty.c, relay.c).
+ * Uses policy, changes (the recorded-commit prune before the layers are
+ * mounted), the store and the helpers.
+ */
+#ifndef FVM_LAUNCH_H
+#define FVM_LAUNCH_H
+
+#include <sched.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "store/store.h"
+
+/* ---- mount-plan.c: the host mounts a VM sees, each of which gets its own copy-on-write overlay (overlayfs layers cannot cross mounts) ---- */
+
+/* what goes at a path of the VM's tree */
+enum mount_kind {
+	MK_OVERLAY,   /* copy-on-write overlay of a host mount (or rootless extra root) */
+	MK_SHARE,     /* the host's own tree, bound in (policy share) */
+	MK_PRIVATE,   /* a directory of the VM's store, bound in (policy private) */
+	MK_RO,        /* what the VM sees there, made read-only (policy ro) */
+	MK_HIDE,      /* a whiteout in the layer below (policy hide): no mount */
+};
+
+struct host_mount {
+	char *target;          /* absolute path on the host and in the VM */
+	unsigned long attrs;   /* MOUNT_ATTR_RDONLY / NOSUID / NOEXEC carried over */
+	bool extra;            /* a rootless copy-on-write root, not a host mount */
+	enum mount_kind kind;
+};
+
+struct vm_config;
+int host_mounts_read(const char *store_path, const struct vm_config *cfg, const char *home,
+		     struct host_mount **ret, size_t *ret_n, struct fvm_error *err);
+void host_mounts_free(struct host_mount *m, size_t n);
+
+/* ---- mount.c: building a VM's file system view with the new mount API ---- */
+
+int mount_make(struct fvm_vm *vm, const struct host_mount *all, size_t n, size_t i,
+	       int idmap_userns, int *ret_mnt, struct fvm_error *err);
+int rootless_base(int *ret_mnt);
+int root_setup(struct fvm_vm *vm, const struct host_mount *mounts, const int *ovl_fds,
+	       size_t n, struct fvm_error *err);
+
+/* ---- idmap.c ---- */
+
+int idmap_write(pid_t pid, const struct vm_config *cfg, uid_t caller_uid, gid_t caller_gid);
+int idmap_userns_open(uid_t disk_uid, gid_t disk_gid, uid_t kuid, gid_t kgid);
+
+/* ---- ns.c: which namespaces a VM has, and entering them ---- */
+
+/* every namespace a VM owns except pid, which only children enter */
+#define VM_NS_FLAGS(net) (CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS | \
+			  ((net) != FVM_NET_HOST ? CLONE_NEWNET : 0))
+
+/* the most namespace fds a VM's init hands a joiner (see ns_open_own) */
+#define VM_NS_MAX 6
+
+int ns_open_own(enum fvm_net net, int *fds);
+int ns_enter_fds(const int *fds, size_t n, enum fvm_net net);
+bool ns_fds_match(const int *fds, size_t n, unsigned long pidns);
+int net_lo_up(void);
+int pidns_inode(pid_t pid, unsigned long *ret);
+
+/* ---- boot.c ---- */
+
+int vm_boot(struct fvm_vm *vm, bool persist, struct vm_state *ret_st, int *ret_client,
+	    struct fvm_error *err);
+
+/* ---- ctl.c ---- */
+
+int ctl_listen(struct fvm_vm *vm, struct fvm_error *err);
+int ctl_connect(struct fvm_vm *vm, int *ret, struct fvm_error *err);
+int ctl_wait_ack(int fd);
+int ctl_wait_ack_ns(int fd, int *fds, size_t *ret_n);
+void ctl_leave(int fd, int init_pidfd);
+
+/* ---- init.c: the VM's PID 1; never returns ---- */
+
+_Noreturn void init_main(int listen_fd, bool persist, const int *nsfds, size_t nns);
+
+/* ---- runtime.c ---- */
+
+int vm_clear_runtime(struct fvm_vm *vm);
+int vm_reset_runtime(struct fvm_vm *vm);
+
+/* ---- pty.c: a terminal inside the VM, relayed to the user's ---- */
+
+int pty_child_setup(int rootfd, int sock);
+void pty_relay(int master, int child_pidfd, pid_t child, int sfd);
+
+/* ---- relay.c: the caller's terminal relayed to a VM's program through pipes ---- */
+
+#define RELAY_BUF 16384
+
+/* one direction: fvm copies from @from to @to */
+struct relay_chan {
+	int from, to;
+	bool to_vm;              /* the caller's stdin into the program's pipe */
+	size_t len, off;         /* to_vm: bytes read from the caller, not yet written */
+	char buf[RELAY_BUF];
+};
+
+/**
+ * struct relay - stdio of one program in a VM
+ * @child: what the program gets as fd 0, 1, 2: a pipe end, or -1 for
+ *         fvm's own (not a terminal: passed as it is)
+ * @ch:    fvm's side of each pipe
+ * @nch:   pipes in use
+ */
+struct relay {
+	int child[3];
+	struct relay_chan ch[3];
+	size_t nch;
+};
+
+#define RELAY_INIT { .child = { -1, -1, -1 } }
+
+int relay_setup(struct relay *r, bool with_stdin);
+int relay_child(const struct relay *r);
+void relay_started(struct relay *r);
+void relay_run(struct relay *r, int child_pidfd, pid_t child, int sfd);
+void relay_release(struct relay *r);
+
+#endif

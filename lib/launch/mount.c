@@ -1,0 +1,771 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * mount.c - the VM's file system view.
+ *
+ * Theory of operation. Everything is built with the fd-based mount API
+ * (fsopen/fsconfig/fsmount, open_tree, mount_setattr, move_mount), so no
+ * mount ever appears in the host's mount table and nothing needs cleaning
+ * up on the host: the VM's mounts live only in its own mount namespace
+ * and vanish with it.
+ *
+ *  1. For every host mount (mount-plan.c) an overlay is made whose lower
+ *     layer is that mount and whose upper/work are the VM's layer. As root
+ *     the lower is an idmapped clone of the host mount (host uid N shows as
+ *     uid_base+N), so the VM's root owns what the host's root owns; this
+ *     must happen in the host's user namespace, so the parent does it and
+ *     passes the mount fds to the VM's first process. Rootless, the VM's
+ *     first process makes the overlays itself inside its user namespace.
+ *     Layers are passed to overlayfs as fds ("lowerdir+", kernel >= 6.13)
+ *     so no path is looked up twice. The overlay of a read-only host
+ *     mount is read-only down to its superblock (nothing to sync when it
+ *     goes). A share (policy share) is the host's
+ *     tree itself, bound in; as root it is idmapped with a user namespace
+ *     of its own, not the VM's: the VM's root is the shared directory's
+ *     owner there and no other id is mapped (share_userns, idmap.c), and a
+ *     tree of the host's root is refused, never the host's root in the VM.
+ *     A hide or ro policy inside a share gets every directory between the
+ *     share and its path bound on itself (pin_share_path), so that the VM
+ *     cannot rename the protected entry out of the policy's path.
+ *  2. In the new mount namespace (made private first: nothing propagates
+ *     back to the host) the overlay of "/" is attached on a staging directory, then
+ *     every other overlay on its mount point, each target resolved with
+ *     openat2(RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS) from the new root, so
+ *     a symlink the VM left in its layer cannot redirect a mount.
+ *  3. /proc (a new instance for the VM's pid namespace, with /proc/sys and
+ *     friends read-only), /dev (a small tmpfs with bind-mounted null, zero,
+ *     full, random, urandom, tty; a devpts instance of its own; a private
+ *     tmpfs /dev/shm; an mqueue instance) and /sys (read-only) are added.
+ *  4. pivot_root into the new root and detach the old one.
+ *
+ * Failing closed. Rootless, the base of the VM's tree is the host's, read-
+ * only (rootless_base): where an overlay is missing, the VM would see the
+ * host's live tree. So an overlay that cannot be made stops the boot for
+ * a tree the user can write (boot.c overlay_required), a mount the user
+ * cannot list gets an empty cover, and host paths are opened following no
+ * symlink (hostpath.c). As root a missing overlay leaves the mount point
+ * showing the directory below it through the root overlay: copy-on-write,
+ * the VM's own. An attach that fails because the VM removed or replaced
+ * the mount point in its layer (ENOENT, ELOOP, ENOTDIR) leaves the VM's
+ * own entry there; any other failure stops the boot.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/mount.h>
+#include <linux/openat2.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "launch/launch.h"
+
+static int sys_open_tree(int dfd, const char *p, unsigned flags)
+{
+	return (int)syscall(SYS_open_tree, dfd, p, flags);
+}
+
+static int sys_mount_setattr(int dfd, const char *p, unsigned flags, struct mount_attr *a)
+{
+	return (int)syscall(SYS_mount_setattr, dfd, p, flags, a, sizeof(*a));
+}
+
+static int sys_fsopen(const char *fs, unsigned flags)
+{
+	return (int)syscall(SYS_fsopen, fs, flags);
+}
+
+static int sys_fsconfig(int fd, unsigned cmd, const char *key, const void *val, int aux)
+{
+	return (int)syscall(SYS_fsconfig, fd, cmd, key, val, aux);
+}
+
+static int sys_fsmount(int fd, unsigned flags, unsigned attrs)
+{
+	return (int)syscall(SYS_fsmount, fd, flags, attrs);
+}
+
+static int sys_move_mount(int from, const char *fp, int to, const char *tp, unsigned flags)
+{
+	return (int)syscall(SYS_move_mount, from, fp, to, tp, flags);
+}
+
+static int sys_pivot_root(const char *n, const char *o)
+{
+	return (int)syscall(SYS_pivot_root, n, o);
+}
+
+/* Attach the detached mount @mnt on @target (below @rootfd). */
+static int attach(int mnt, int rootfd, const char *target)
+{
+	_cleanup_close_ int t = open_beneath(rootfd, target, O_PATH);
+
+	if (t < 0)
+		return -errno;
+	if (sys_move_mount(mnt, "", t, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+		return -errno;
+	return 0;
+}
+
+/* A new detached mount of @fstype with "key=value" options (NULL-terminated pairs). */
+static int fs_new(const char *fstype, const char *const *opts, unsigned attrs)
+{
+	_cleanup_close_ int fs = sys_fsopen(fstype, FSOPEN_CLOEXEC);
+	int m;
+
+	if (fs < 0)
+		return -errno;
+	for (size_t i = 0; opts && opts[i]; i += 2)
+		if (sys_fsconfig(fs, opts[i + 1] ? FSCONFIG_SET_STRING : FSCONFIG_SET_FLAG,
+				 opts[i], opts[i + 1], 0) < 0)
+			return -errno;
+	if (sys_fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+		return -errno;
+	m = sys_fsmount(fs, FSMOUNT_CLOEXEC, attrs);
+	return m < 0 ? -errno : m;
+}
+
+static int mount_fs_at(int rootfd, const char *target, const char *fstype,
+		       const char *const *opts, unsigned attrs)
+{
+	_cleanup_close_ int m = fs_new(fstype, opts, attrs);
+
+	if (m < 0)
+		return m;
+	return attach(m, rootfd, target);
+}
+
+/* Bind @src (a host path) on @target below @rootfd, optionally read-only. */
+static int bind_at(const char *src, int rootfd, const char *target, bool recursive, bool ro)
+{
+	_cleanup_close_ int t = sys_open_tree(AT_FDCWD, src, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC |
+					      (recursive ? AT_RECURSIVE : 0));
+
+	if (t < 0)
+		return -errno;
+	if (ro) {
+		struct mount_attr a = { .attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID |
+						    MOUNT_ATTR_NODEV };
+
+		if (sys_mount_setattr(t, "", AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0), &a) < 0)
+			return -errno;
+	}
+	return attach(t, rootfd, target);
+}
+
+/* Lower layer of @hm: an idmapped clone as root, the plain directory
+ * rootless; the path is resolved following no symlink (hostpath.c) */
+static int lower_open(const struct host_mount *hm, int idmap_userns)
+{
+	struct mount_attr a = { .attr_set = MOUNT_ATTR_IDMAP, .userns_fd = (__u64)idmap_userns };
+	_cleanup_close_ int d = -1;
+	int t;
+
+	if (idmap_userns < 0) {
+		t = host_path_open(hm->target, O_RDONLY | O_DIRECTORY);
+		return t < 0 ? (errno = -t, -1) : t;
+	}
+	d = host_path_open(hm->target, O_PATH | O_DIRECTORY);
+	if (d < 0)
+		return errno = -d, -1;
+	t = sys_open_tree(d, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
+	if (t < 0)
+		return -1;
+	if (sys_mount_setattr(t, "", AT_EMPTY_PATH, &a) < 0) {
+		int e = errno;
+
+		close(t);
+		errno = e;
+		return -1;
+	}
+	return t;
+}
+
+/**
+ * rootless_base() - the host's tree, read-only, as the base of a rootless
+ * VM. Rootless, "/" cannot be an overlay lower: it has submounts that are
+ * locked in our user namespace, and overlayfs refuses such a lower. So
+ * the base is a recursive read-only clone, and the places the user can
+ * write (home, /tmp, /var/tmp, other mounts) get overlays on top of it.
+ */
+int rootless_base(int *ret_mnt)
+{
+	struct mount_attr a = { .attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV };
+	int t = sys_open_tree(AT_FDCWD, "/", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+
+	if (t < 0)
+		return -errno;
+	if (sys_mount_setattr(t, "", AT_EMPTY_PATH | AT_RECURSIVE, &a) < 0) {
+		int r = -errno;
+
+		close(t);
+		return r;
+	}
+	*ret_mnt = t;
+	return 0;
+}
+
+/* Whiteout @path in the layer of @hm when it lies below it (a store, a
+ * hide policy). A whiteout that cannot be made fails the overlay: never
+ * an overlay that shows what it should hide. */
+static int hide_below(struct fvm_vm *vm, const struct host_mount *hm, int upper, int lower,
+		      const char *path, struct fvm_error *err)
+{
+	const char *rel = path ? path_under(path, hm->target) : NULL;
+	int r = rel && *rel ? layer_hide(upper, lower, rel, &vm->cfg) : 0;
+
+	if (r < 0)
+		return fvm_errf(err, r, "VM '%s': cannot hide %s in its layer of %s: %s", vm->cfg.name,
+				path, hm->target, strerror(-r));
+	return 0;
+}
+
+/* Is @hm the deepest overlay that holds @path? */
+static bool deepest_overlay(const struct host_mount *all, size_t n, const struct host_mount *hm,
+			    const char *path)
+{
+	for (size_t i = 0; i < n; i++)
+		if (&all[i] != hm && all[i].kind == MK_OVERLAY && path_has_prefix(path, all[i].target) &&
+		    strlen(all[i].target) > strlen(hm->target))
+			return false;
+	return true;
+}
+
+/* An empty, read-only, unreadable tmpfs: what the VM sees where it may not see the host's. */
+static int cover_make(int *ret_mnt)
+{
+	static const char *const emptyopts[] = { "size", "4k", "mode", "0000", NULL };
+	int m = fs_new("tmpfs", emptyopts, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
+			MOUNT_ATTR_NOEXEC);
+
+	if (m < 0)
+		return m;
+	*ret_mnt = m;
+	return 0;
+}
+
+/*
+ * Rootless, overlayfs refuses (EINVAL) a lower layer with mounts below it:
+ * in a user namespace they are locked, and the kernel will not show what
+ * they cover. Name the mount below and the ways out.
+ */
+static int locked_error(const struct fvm_vm *vm, const struct host_mount *all, size_t n,
+			const struct host_mount *hm, struct fvm_error *err)
+{
+	const char *sub = NULL, *t = hm->target;
+
+	for (size_t i = 0; !sub && i < n; i++)
+		if (all[i].kind == MK_OVERLAY && !all[i].extra && strcmp(all[i].target, t) &&
+		    path_has_prefix(all[i].target, t))
+			sub = all[i].target;
+	return fvm_errf(err, -EINVAL,
+			"VM '%s': cannot make %s copy-on-write rootless: %s%s is a mount below it (the kernel refuses an overlay over mounts it locks in a user namespace); run fvm as root, or choose for the whole tree with 'fvm config %s' (--private %s: empty and the VM's own, --hide %s, or --share %s: the host's live tree), or unmount %s",
+			vm->cfg.name, t, sub ? sub : "something", sub ? "" : " (see findmnt -R)",
+			vm->cfg.name, t, t, t, sub ? sub : "it");
+}
+
+/*
+ * overlay_make() - a detached copy-on-write overlay of one host mount
+ * @idmap_userns: the VM's user namespace as root (idmapped lower), -1 rootless
+ *
+ * The store (and root's default store) and the hide policies that fall in
+ * this layer are whited out in it first.
+ */
+static int overlay_make(struct fvm_vm *vm, const struct host_mount *all, size_t n,
+			const struct host_mount *hm, int idmap_userns, int *ret_mnt,
+			struct fvm_error *err)
+{
+	_cleanup_close_ int lower = -1, upper = -1, work = -1, fs = -1;
+	unsigned attrs = (unsigned)hm->attrs | MOUNT_ATTR_NODEV;
+	const char *step;
+	char **stores;
+	size_t nstores;
+	int m, r;
+
+	/* rootless, a mount we cannot read cannot be a lower: the VM gets an
+	 * empty cover there, never the host's live tree (it could name and
+	 * connect to a socket in a directory it may only search) */
+	if (idmap_userns < 0 && access(hm->target, R_OK | X_OK) < 0)
+		return cover_make(ret_mnt);
+	r = layer_open(vm, hm->target, &upper, &work, err);
+	if (r < 0)
+		return r;
+	step = "open the lower layer";
+	lower = lower_open(hm, idmap_userns);
+	if (lower < 0)
+		goto fail;
+	stores = vm_stores_hidden(vm, &nstores);   /* every store fvm knows of */
+	if (!stores) {
+		errno = ENOMEM;
+		goto fail;
+	}
+	for (size_t i = 0; r == 0 && i < nstores; i++)
+		r = hide_below(vm, hm, upper, lower, stores[i], err);
+	for (size_t i = 0; r == 0 && i < n; i++)
+		if (all[i].kind == MK_HIDE && deepest_overlay(all, n, hm, all[i].target))
+			r = hide_below(vm, hm, upper, lower, all[i].target, err);
+	if (r < 0)
+		return r;
+	step = "create the overlay";
+	fs = sys_fsopen("overlay", FSOPEN_CLOEXEC);
+	if (fs < 0)
+		goto fail;
+	step = "configure the overlay (needs kernel >= 6.13 for layers by fd)";
+	if (sys_fsconfig(fs, FSCONFIG_SET_FD, "lowerdir+", NULL, lower) < 0 ||
+	    sys_fsconfig(fs, FSCONFIG_SET_FD, "upperdir", NULL, upper) < 0 ||
+	    sys_fsconfig(fs, FSCONFIG_SET_FD, "workdir", NULL, work) < 0)
+		goto fail;
+	if (vm->cfg.rootless && sys_fsconfig(fs, FSCONFIG_SET_FLAG, "userxattr", NULL, 0) < 0)
+		goto fail;
+	if (!vm->cfg.rootless && sys_fsconfig(fs, FSCONFIG_SET_STRING, "metacopy", "off", 0) < 0)
+		goto fail;
+	/*
+	 * A host mount that is read-only gives a read-only overlay: made so
+	 * on the superblock too (not only the mount), its upper is never
+	 * written, and its unmount at the VM's stop does not sync the
+	 * store's file system (which, while other jobs write to it, waits
+	 * for their data).
+	 */
+	if ((hm->attrs & MOUNT_ATTR_RDONLY) && sys_fsconfig(fs, FSCONFIG_SET_FLAG, "ro", NULL, 0) < 0)
+		goto fail;
+	step = "mount the overlay";
+	if (sys_fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+		goto fail;
+	m = sys_fsmount(fs, FSMOUNT_CLOEXEC, attrs);
+	if (m < 0)
+		goto fail;
+	*ret_mnt = m;
+	return 0;
+fail:
+	r = -errno;
+	if (idmap_userns < 0 && r == -EINVAL)
+		return locked_error(vm, all, n, hm, err);
+	return fvm_errf(err, r, "VM '%s': cannot %s for %s: %s", vm->cfg.name, step, hm->target,
+			strerror(-r));
+}
+
+/*
+ * As root, the user namespace a share of @d is idmapped with: the VM's
+ * root (host kuid/kgid uid_base) is the directory's owner and group as
+ * fstat() sees them on @d, and no other id is mapped (idmap.c). A tree of
+ * the host's root is refused (share_owner_error).
+ */
+static int share_userns(const struct fvm_vm *vm, const char *target, int d, int *ret_fd,
+			struct fvm_error *err)
+{
+	struct stat st;
+	int r, fd;
+
+	if (fstat(d, &st) < 0)
+		return fvm_errf(err, -errno, "VM '%s': cannot share %s: %s", vm->cfg.name, target,
+				strerror(errno));
+	r = share_owner_error(vm->cfg.name, target, &st, err);
+	if (r < 0)
+		return r;
+	fd = idmap_userns_open(st.st_uid, st.st_gid, vm->cfg.uid_base, vm->cfg.uid_base);
+	if (fd < 0)
+		return fvm_errf(err, fd, "VM '%s': cannot share %s: cannot make the user namespace that maps its owner %u:%u to the VM's root: %s",
+				vm->cfg.name, target, (unsigned)st.st_uid, (unsigned)st.st_gid,
+				strerror(-fd));
+	*ret_fd = fd;
+	return 0;
+}
+
+/* policy share: the host's own tree at that path, looked up again at each
+ * boot following no symlink; as root idmapped to its owner (share_userns) */
+static int share_make(const struct fvm_vm *vm, const struct host_mount *hm, int *ret_mnt,
+		      struct fvm_error *err)
+{
+	struct mount_attr a = { .attr_set = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV };
+	_cleanup_close_ int d = host_path_open(hm->target, O_PATH);
+	_cleanup_close_ int uns = -1;
+	int t, r;
+
+	if (d == -ELOOP) {
+		char link[PATH_MAX] = "a component";
+
+		host_path_symlink(hm->target, link, sizeof(link));
+		return fvm_errf(err, -ELOOP, "VM '%s': cannot share %s: %s is a symlink on the host now, and fvm follows none; put the directory back, or change the policy with 'fvm config %s --share PATH'",
+				vm->cfg.name, hm->target, link, vm->cfg.name);
+	}
+	if (d < 0)
+		return fvm_errf(err, d, "VM '%s': cannot share %s: %s on the host (change the policy with 'fvm config %s')",
+				vm->cfg.name, hm->target, strerror(-d), vm->cfg.name);
+	if (!vm->cfg.rootless) {
+		r = share_userns(vm, hm->target, d, &uns, err);
+		if (r < 0)
+			return r;
+		a.attr_set |= MOUNT_ATTR_IDMAP;
+		a.userns_fd = (__u64)uns;
+	}
+	t = sys_open_tree(d, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE | AT_EMPTY_PATH);
+	if (t < 0)
+		return fvm_errf(err, -errno, "VM '%s': cannot share %s: %s", vm->cfg.name, hm->target,
+				strerror(errno));
+	if (sys_mount_setattr(t, "", AT_EMPTY_PATH | AT_RECURSIVE, &a) < 0) {
+		r = -errno;
+		close(t);
+		return fvm_errf(err, r, "VM '%s': cannot share %s%s: %s", vm->cfg.name, hm->target,
+				uns >= 0 ? " (idmapped to its owner)" : "", strerror(-r));
+	}
+	*ret_mnt = t;
+	return 0;
+}
+
+/* policy private: STORE/vms/NAME/private/ESC, the VM's own directory */
+static int private_make(struct fvm_vm *vm, const struct host_mount *hm, int *ret_mnt,
+			struct fvm_error *err)
+{
+	struct mount_attr a = { .attr_set = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV };
+	_cleanup_close_ int d = -1;
+	char esc[256], rel[300];
+	int t, r = layer_escape(hm->target, esc, sizeof(esc));
+
+	snprintf(rel, sizeof(rel), "private/%s", esc);
+	if (r == 0)
+		r = mkdirat_p(vm->dirfd, "private", 0700);
+	if (r == 0 && mkdirat(vm->dirfd, rel, 0755) == 0 && !vm->cfg.rootless &&
+	    fchownat(vm->dirfd, rel, vm->cfg.uid_base, vm->cfg.uid_base, AT_SYMLINK_NOFOLLOW) < 0)
+		r = -errno;
+	if (r == 0 && (d = openat(vm->dirfd, rel, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+		r = -errno;
+	if (r < 0)
+		return fvm_errf(err, r, "VM '%s': cannot make its private directory for %s in %s/private: %s",
+				vm->cfg.name, hm->target, vm->dir, strerror(-r));
+	t = sys_open_tree(d, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
+	if (t < 0 || sys_mount_setattr(t, "", AT_EMPTY_PATH, &a) < 0) {
+		r = -errno;
+		if (t >= 0)
+			close(t);
+		return fvm_errf(err, r, "VM '%s': cannot mount its private %s: %s", vm->cfg.name,
+				hm->target, strerror(-r));
+	}
+	*ret_mnt = t;
+	return 0;
+}
+
+/**
+ * mount_make() - the detached mount for entry @i of the VM's mount vector:
+ * an overlay, a shared host tree or a private directory; none (-1) for ro
+ * and hide entries, which root_setup() and the layers handle.
+ * @idmap_userns: the VM's user namespace as root, -1 rootless
+ */
+int mount_make(struct fvm_vm *vm, const struct host_mount *all, size_t n, size_t i,
+	       int idmap_userns, int *ret_mnt, struct fvm_error *err)
+{
+	*ret_mnt = -1;
+	switch (all[i].kind) {
+	case MK_OVERLAY:
+		return overlay_make(vm, all, n, &all[i], idmap_userns, ret_mnt, err);
+	case MK_SHARE:
+		return share_make(vm, &all[i], ret_mnt, err);
+	case MK_PRIVATE:
+		return private_make(vm, &all[i], ret_mnt, err);
+	default:
+		return 0;
+	}
+}
+
+/* policy ro: what the VM sees at @target, made read-only in place */
+static int ro_remount(int rootfd, const char *target)
+{
+	struct mount_attr a = { .attr_set = MOUNT_ATTR_RDONLY };
+	_cleanup_close_ int at = open_beneath(rootfd, target, O_PATH);
+	_cleanup_close_ int t = -1;
+
+	if (at < 0)
+		return errno == ENOENT ? 0 : -errno;   /* the VM removed it: nothing to protect */
+	if (!strcmp(target, "/"))   /* the root itself: its mount and all below, in place */
+		return sys_mount_setattr(rootfd, "", AT_EMPTY_PATH | AT_RECURSIVE, &a) < 0 ? -errno : 0;
+	t = sys_open_tree(at, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE | AT_EMPTY_PATH);
+	if (t < 0 || sys_mount_setattr(t, "", AT_EMPTY_PATH | AT_RECURSIVE, &a) < 0)
+		return -errno;
+	return attach(t, rootfd, target);
+}
+
+/* The mount that serves @target: the most specific of the others above it
+ * that is no hide or ro policy (an overlay, a share, a private directory),
+ * the later one where two have the same path (it is attached on top). */
+static const struct host_mount *serving_mount(const struct host_mount *mounts, size_t n,
+					      const char *target)
+{
+	const struct host_mount *best = NULL;
+
+	for (size_t j = 0; j < n; j++) {
+		const struct host_mount *m = &mounts[j];
+
+		if (m->kind == MK_RO || m->kind == MK_HIDE || !strcmp(m->target, target) ||
+		    !path_has_prefix(target, m->target))
+			continue;
+		if (!best || strlen(m->target) >= strlen(best->target))   /* later: on top */
+			best = m;
+	}
+	return best;
+}
+
+/* Bind the directory @path (below @rootfd, no symlinks) on itself, unless
+ * it is a mount point already. */
+static int pin_dir(int rootfd, const char *path)
+{
+	_cleanup_close_ int at = open_beneath(rootfd, path, O_PATH | O_DIRECTORY);
+	_cleanup_close_ int t = -1;
+	struct statx stx;
+
+	if (at < 0)
+		return -errno;
+	if (statx(at, "", AT_EMPTY_PATH, 0, &stx) == 0 &&
+	    (stx.stx_attributes_mask & stx.stx_attributes & STATX_ATTR_MOUNT_ROOT))
+		return 0;
+	t = sys_open_tree(at, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE | AT_EMPTY_PATH);
+	if (t < 0)
+		return -errno;
+	return attach(t, rootfd, path);
+}
+
+/*
+ * A hide or ro policy below a share: there the VM writes the host's own
+ * tree, and a directory between the share and the target that it renamed
+ * would take the protected entry out of the policy's path from the next
+ * boot on (--share ~ --profile untrusted: mv ~/.config ~/c, and the next
+ * boot shows ~/c/google-chrome). So each directory in between is bound on
+ * itself (a mount point cannot be renamed or removed in the VM), and a
+ * symlink in between, which the VM may have left there, stops the boot
+ * rather than leave the policy unapplied (-ELOOP). The target itself is
+ * the policy's to look up. Return: 0 or -errno.
+ */
+static int pin_share_path(int rootfd, const struct host_mount *share, const char *target)
+{
+	char p[PATH_MAX];
+	char *s;
+	int r;
+
+	if (strlen(target) >= sizeof(p))
+		return -ENAMETOOLONG;
+	strcpy(p, target);
+	s = p + strlen(share->target);
+	while (*s == '/')
+		s++;
+	for (; (s = strchr(s, '/')); *s++ = '/') {
+		*s = '\0';
+		r = pin_dir(rootfd, p);
+		if (r == -ENOENT)
+			return 0;   /* absent: nothing below it to protect */
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+/*
+ * policy hide, where no layer could take the whiteout (rootless, outside
+ * every overlay): cover it, an empty read-only directory or /dev/null.
+ */
+static int hide_cover(int rootfd, const char *target)
+{
+	static const char *const emptyopts[] = { "size", "4k", "mode", "0000", NULL };
+	struct stat st;
+	_cleanup_close_ int at = open_beneath(rootfd, target, O_PATH);
+
+	if (at < 0 || fstat(at, &st) < 0)
+		return 0;   /* absent: hidden already */
+	if (S_ISDIR(st.st_mode))
+		return mount_fs_at(rootfd, target, "tmpfs", emptyopts,
+				   MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
+	return bind_at("/dev/null", rootfd, target, false, true);
+}
+
+static int setup_proc(int rootfd)
+{
+	static const char *const ro[] = { "sys", "sysrq-trigger", "irq", "bus", "fs" };
+	static const char *const hidden[] = { "kcore", "keys", "timer_list", "sched_debug" };
+	_cleanup_close_ int proc = -1;
+	int r = mount_fs_at(rootfd, "proc", "proc", NULL,
+			    MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
+
+	if (r < 0)
+		return r;
+	proc = open_beneath(rootfd, "proc", O_PATH | O_DIRECTORY);
+	if (proc < 0)
+		return -errno;
+	/* kernel knobs stay the host's: read-only, whatever the VM's caps */
+	for (size_t i = 0; i < ARRAY_SIZE(ro); i++) {
+		_cleanup_close_ int t = sys_open_tree(proc, ro[i], OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC |
+						      AT_RECURSIVE);
+		struct mount_attr a = { .attr_set = MOUNT_ATTR_RDONLY };
+
+		if (t < 0)
+			continue;   /* not in this kernel */
+		if (sys_mount_setattr(t, "", AT_EMPTY_PATH | AT_RECURSIVE, &a) < 0 ||
+		    attach(t, proc, ro[i]) < 0)
+			return -errno;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(hidden); i++)
+		bind_at("/dev/null", proc, hidden[i], false, true);   /* absent is fine */
+	return 0;
+}
+
+static int setup_dev(int rootfd, bool rootless)
+{
+	static const char *const nodes[] = { "null", "zero", "full", "random", "urandom", "tty" };
+	static const char *const links[][2] = {
+		{ "pts/ptmx", "ptmx" }, { "/proc/self/fd", "fd" }, { "/proc/self/fd/0", "stdin" },
+		{ "/proc/self/fd/1", "stdout" }, { "/proc/self/fd/2", "stderr" },
+	};
+	static const char *const devopts[] = { "mode", "0755", "size", "512k", NULL };
+	static const char *const shmopts[] = { "mode", "1777", NULL };
+	static const char *const ptsroot[] = { "newinstance", NULL, "ptmxmode", "0666", "mode", "0620",
+					       "gid", "5", NULL };
+	static const char *const ptsless[] = { "newinstance", NULL, "ptmxmode", "0666", "mode", "0620",
+					       NULL };
+	_cleanup_close_ int dev = -1;
+	int r = mount_fs_at(rootfd, "dev", "tmpfs", devopts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC);
+
+	if (r < 0)
+		return r;
+	dev = open_beneath(rootfd, "dev", O_RDONLY | O_DIRECTORY);
+	if (dev < 0)
+		return -errno;
+	for (size_t i = 0; i < ARRAY_SIZE(nodes); i++) {
+		char src[32];
+		int f = openat(dev, nodes[i], O_CREAT | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0666);
+
+		if (f < 0)
+			return -errno;
+		close(f);
+		snprintf(src, sizeof(src), "/dev/%s", nodes[i]);
+		r = bind_at(src, dev, nodes[i], false, false);
+		if (r < 0)
+			return r;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(links); i++)
+		if (symlinkat(links[i][0], dev, links[i][1]) < 0)
+			return -errno;
+	if (mkdirat(dev, "pts", 0755) < 0 || mkdirat(dev, "shm", 01777) < 0 ||
+	    mkdirat(dev, "mqueue", 0755) < 0)
+		return -errno;
+	r = mount_fs_at(dev, "pts", "devpts", rootless ? ptsless : ptsroot,
+			MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC);
+	if (r < 0)
+		return r;
+	r = mount_fs_at(dev, "shm", "tmpfs", shmopts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV);
+	if (r < 0)
+		return r;
+	r = mount_fs_at(dev, "mqueue", "mqueue", NULL,
+			MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
+	if (r < 0)
+		return r;
+	/* the tmpfs itself is done: nothing more may be created in it */
+	{
+		struct mount_attr a = { .attr_set = MOUNT_ATTR_RDONLY };
+
+		if (sys_mount_setattr(dev, "", AT_EMPTY_PATH, &a) < 0)
+			return -errno;
+	}
+	return 0;
+}
+
+static int setup_sys(int rootfd, enum fvm_net net)
+{
+	/* sysfs shows the net devices of the mounter's netns: fresh for a
+	 * private network, the host's (a read-only bind) for --net host */
+	if (net != FVM_NET_HOST)
+		return mount_fs_at(rootfd, "sys", "sysfs", NULL,
+				   MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
+				   MOUNT_ATTR_NOEXEC);
+	return bind_at("/sys", rootfd, "sys", true, true);
+}
+
+/**
+ * root_setup() - build the VM's root from @ovl_fds and pivot into it
+ * The new root is assembled on a directory of the (private) copy of the
+ * host's tree, such as /tmp, which is then pivoted away: the store cannot
+ * serve, as the VM's root uid has no access to it, and an fd opened before
+ * the clone names the host's mount, not our copy of it.
+ *
+ * Runs in the VM's first process, in its new mount namespace.
+ */
+int root_setup(struct fvm_vm *vm, const struct host_mount *mounts, const int *ovl_fds,
+	       size_t n, struct fvm_error *err)
+{
+	static const char *const staging[] = { "/tmp", "/var/tmp", "/mnt", "/media" };
+	_cleanup_close_ int rootfd = -1, run = -1;
+	const char *step, *stage = NULL;
+	int r;
+
+	step = "make its mount namespace private";
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		goto fail_errno;
+	step = "find a directory to build the root on";
+	for (size_t i = 0; run < 0 && i < ARRAY_SIZE(staging); i++) {
+		stage = staging[i];
+		run = open(stage, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	}
+	if (run < 0)
+		goto fail_errno;
+	step = "attach the root overlay";
+	if (sys_move_mount(ovl_fds[0], "", run, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+		goto fail_errno;
+	/* by name again: the walk now crosses into the overlay on top */
+	rootfd = open(stage, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (rootfd < 0)
+		goto fail_errno;
+	for (size_t i = 1; i < n; i++) {
+		if (mounts[i].kind == MK_RO || mounts[i].kind == MK_HIDE) {
+			const struct host_mount *sv = serving_mount(mounts, n, mounts[i].target);
+
+			r = sv && sv->kind == MK_SHARE ? pin_share_path(rootfd, sv, mounts[i].target) : 0;
+			if (r == 0)
+				r = mounts[i].kind == MK_RO ? ro_remount(rootfd, mounts[i].target) :
+							      hide_cover(rootfd, mounts[i].target);
+			if (r < 0)
+				return fvm_errf(err, r, "VM '%s': cannot apply its policy %s %s: %s", vm->cfg.name,
+						mounts[i].kind == MK_RO ? "ro" : "hide", mounts[i].target,
+						strerror(-r));
+			continue;
+		}
+		if (ovl_fds[i] < 0)
+			continue;
+		r = attach(ovl_fds[i], rootfd, mounts[i].target);
+		if (r < 0 && r != -ENOENT && r != -ELOOP && r != -ENOTDIR)
+			return fvm_errf(err, r, "VM '%s': cannot attach the overlay of %s: %s",
+					vm->cfg.name, mounts[i].target, strerror(-r));
+		/* a mount point the VM replaced or removed stays the VM's own */
+	}
+	/* a store that no layer hides (rootless, outside every overlay):
+	 * cover it with an empty read-only tmpfs */
+	{
+		static const char *const emptyopts[] = { "size", "4k", "mode", "0000", NULL };
+		const struct host_mount *sv = serving_mount(mounts, n, vm->store->path);
+		_cleanup_close_ int st = -1;
+
+		step = "hide the store";
+		/* in a share, the VM must not move the store out from under its cover */
+		if (sv && sv->kind == MK_SHARE && (r = pin_share_path(rootfd, sv, vm->store->path)) < 0)
+			goto fail;
+		st = open_beneath(rootfd, vm->store->path, O_PATH | O_DIRECTORY);
+		if (st >= 0 && (r = mount_fs_at(rootfd, vm->store->path, "tmpfs", emptyopts,
+					       MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID |
+					       MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC)) < 0)
+			goto fail;
+	}
+	step = "mount /proc";
+	if ((r = setup_proc(rootfd)) < 0)
+		goto fail;
+	step = "build /dev";
+	if ((r = setup_dev(rootfd, vm->cfg.rootless)) < 0)
+		goto fail;
+	step = "mount /sys";
+	if ((r = setup_sys(rootfd, vm->cfg.net)) < 0)
+		goto fail;
+	step = "pivot into the VM's root";
+	if (fchdir(rootfd) < 0 || sys_pivot_root(".", ".") < 0 || umount2(".", MNT_DETACH) < 0 ||
+	    chdir("/") < 0)
+		goto fail_errno;
+	return 0;
+fail_errno:
+	r = -errno;
+fail:
+	return fvm_errf(err, r, "VM '%s': cannot %s: %s", vm->cfg.name, step, strerror(-r));
+}

@@ -1,0 +1,818 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * cgroup.c - a VM's resource limits and accounting: one control group
+ * per VM, whatever cgroup version the host has.
+ *
+ * Theory of operation. Each VM gets the cgroup fvm/HASH-NAME, where HASH
+ * names the store (its device and inode), so that two stores' VMs of one
+ * name never share one. On a pure cgroup v2 host (/sys/fs/cgroup is
+ * cgroup2) it lives under the v2 root, with the memory, cpu, pids and io
+ * controllers enabled in the root's and fvm/'s cgroup.subtree_control. On
+ * a v1 or hybrid host (v1 controllers mounted one per directory under
+ * /sys/fs/cgroup, perhaps beside a v2 tree without controllers, which is
+ * of no use for limits) it is made under the root of each of the memory,
+ * cpu, cpuacct, pids and blkio hierarchies; co-mounted ones (cpu,cpuacct)
+ * are made once. Which flavour a host has is found anew by each call (one
+ * statfs, a few opens) and hidden behind struct cg_ops, as in crun.
+ *
+ * Life of a VM's cgroup: vm_boot() makes it and writes the limits before
+ * the clone; the VM's first process is in it before it does anything
+ * else, so every process of the VM is inside from its start; a process
+ * that joins a running VM is moved in (its intermediate process, see
+ * exec.c) before the program's process is cloned. Moving a process by
+ * pid takes a global lock whose write side waits for an RCU grace period
+ * (6-17 ms measured); on v1 the forked process moves itself instead
+ * (cgroup_enter_self(): a thread moving itself skips that lock), on v2
+ * fvm moves it by pid while it waits. When init dies, the
+ * kernel kills the rest of the VM and the cgroup is empty: whoever sees
+ * the VM stopped, under its lock, removes it (vm_clear_runtime(); stale
+ * ones are removed by the next boot).
+ *
+ * Root mode always makes one, for `fvm stats`, and every VM has a pids
+ * limit unless it asks for none (FVM_PIDS_DEFAULT, as podman: a VM must
+ * not exhaust the host's pid space); on v1 that costs one write more
+ * into the pids hierarchy, where the VM's cgroup is made anyway. Rootless,
+ * cgroups are not the user's to write (v1; v2 without a delegated
+ * subtree), so a rootless VM with limits is refused with a message saying
+ * so, and one without runs without a cgroup: fvm_vm_stats() then adds up
+ * what /proc tells of the VM's live processes. Such a VM gets no default
+ * pids limit either, and says so (config_pids(); inspect shows "pids":
+ * "max" and "enforced": false): an RLIMIT_NPROC would count every process
+ * of the user, on the host too, not the VM's.
+ *
+ * Limits: memory (v1 memory.limit_in_bytes, and memory.memsw.limit_in_bytes
+ * where swap is accounted; v2 memory.max and memory.swap.max 0: the limit
+ * holds for memory and swap together), cpus (v1 cpu.cfs_quota_us over a
+ * 100 ms period; v2 cpu.max), pids (pids.max), io weight (v2 io.weight;
+ * v1 blkio.weight or blkio.bfq.weight scaled to 10..1000, and nothing
+ * where the host's I/O scheduler has no weights: a weight is a hint).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <linux/magic.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <time.h>
+
+#include "policy/policy.h"
+
+#define CG_MOUNT "/sys/fs/cgroup"
+#define V1_UNLIMITED (UINT64_C(1) << 62)   /* v1 says "no limit" with a huge number */
+
+static const char *const v1_names[CG_NCTRL] = { "memory", "cpu", "cpuacct", "pids", "blkio" };
+
+/**
+ * struct cg_ops - one cgroup flavour
+ * @create:  make the VM's cgroup (and its parents); an existing one is kept
+ * @apply:   write @l's limits; on failure *@ret_ctrl and *@ret_file say which
+ * @enter:   move process @pid (all its threads) in
+ * @open_self: open what a single-threaded child needs to move itself in
+ *           (cgroup_enter_self()); -EOPNOTSUPP where only @enter works
+ * @stats:   usage and limits, as the cgroup counts them
+ * @destroy: remove the VM's cgroup; 0 if it is gone, -EBUSY while it has
+ *           processes
+ */
+struct cg_ops {
+	const char *name;
+	int (*create)(struct vm_cgroup *cg);
+	int (*apply)(struct vm_cgroup *cg, const struct fvm_limits *l, int *ret_ctrl,
+		     const char **ret_file);
+	int (*enter)(struct vm_cgroup *cg, pid_t pid);
+	int (*open_self)(struct vm_cgroup *cg);
+	int (*stats)(struct vm_cgroup *cg, struct fvm_stats *ret);
+	int (*destroy)(struct vm_cgroup *cg);
+};
+
+/* ---- file access ------------------------------------------------------ */
+
+static void cg_file(const struct vm_cgroup *cg, const char *file, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s/%s", cg->rel, file);
+}
+
+static int cg_write(const struct vm_cgroup *cg, int ctrl, const char *file, const char *val)
+{
+	_cleanup_close_ int fd = -1;
+	size_t n = strlen(val);
+	char p[256];
+	ssize_t w;
+
+	if (cg->root[ctrl] < 0)
+		return -ENOENT;
+	cg_file(cg, file, p, sizeof(p));
+	fd = openat(cg->root[ctrl], p, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return -errno;
+	w = write(fd, val, n);
+	if (w < 0)
+		return -errno;
+	return (size_t)w == n ? 0 : -EIO;
+}
+
+static int cg_read(const struct vm_cgroup *cg, int ctrl, const char *file, char **ret)
+{
+	char p[256];
+
+	if (cg->root[ctrl] < 0)
+		return -ENOENT;
+	cg_file(cg, file, p, sizeof(p));
+	return read_small_fileat(cg->root[ctrl], p, ret, NULL);
+}
+
+static bool cg_has(const struct vm_cgroup *cg, int ctrl, const char *file)
+{
+	char p[256];
+
+	if (cg->root[ctrl] < 0)
+		return false;
+	cg_file(cg, file, p, sizeof(p));
+	return faccessat(cg->root[ctrl], p, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
+}
+
+/* A file holding one number; "max" (v2's no limit) reads as 0. */
+static int cg_read_u64(const struct vm_cgroup *cg, int ctrl, const char *file, uint64_t *ret)
+{
+	_cleanup_free_ char *s = NULL;
+	int r = cg_read(cg, ctrl, file, &s);
+
+	if (r < 0)
+		return r;
+	*ret = strncmp(s, "max", 3) ? strtoull(s, NULL, 10) : 0;
+	return 0;
+}
+
+/* The value of KEY in a flat-keyed file ("KEY VALUE" per line). */
+static int cg_read_key(const struct vm_cgroup *cg, int ctrl, const char *file, const char *key,
+		       uint64_t *ret)
+{
+	_cleanup_free_ char *s = NULL;
+	size_t k = strlen(key);
+	int r = cg_read(cg, ctrl, file, &s);
+
+	if (r < 0)
+		return r;
+	for (char *l = s; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL)
+		if (!strncmp(l, key, k) && l[k] == ' ') {
+			*ret = strtoull(l + k + 1, NULL, 10);
+			return 0;
+		}
+	return -ENOENT;
+}
+
+static int cg_write_u64(const struct vm_cgroup *cg, int ctrl, const char *file, uint64_t v)
+{
+	char s[32];
+
+	snprintf(s, sizeof(s), "%" PRIu64, v);
+	return cg_write(cg, ctrl, file, s);
+}
+
+/* rmdir, waiting a little for the last processes of a dying VM to leave */
+static int cg_rmdir(int root, const char *rel)
+{
+	for (int i = 0; i < 50; i++) {
+		if (unlinkat(root, rel, AT_REMOVEDIR) == 0 || errno == ENOENT)
+			return 0;
+		if (errno != EBUSY)
+			return -errno;
+		nanosleep(&(struct timespec){ .tv_nsec = 2000000 }, NULL);
+	}
+	return -EBUSY;
+}
+
+static int cg_mkdir(int root, const char *rel)
+{
+	char parent[sizeof(((struct vm_cgroup *)0)->rel)];
+
+	snprintf(parent, sizeof(parent), "%s", rel);
+	*strrchr(parent, '/') = '\0';
+	/* twice: the last VM of another store may remove the parent meanwhile */
+	for (int attempt = 0; attempt < 2; attempt++) {
+		if (mkdirat(root, parent, 0755) < 0 && errno != EEXIST)
+			return -errno;
+		if (mkdirat(root, rel, 0755) == 0 || errno == EEXIST)
+			return 0;
+		if (errno != ENOENT)
+			return -errno;
+	}
+	return -ENOENT;
+}
+
+/* ---- cgroup v1: one hierarchy per controller --------------------------- */
+
+static int v1_create(struct vm_cgroup *cg)
+{
+	for (int i = 0; i < CG_NCTRL; i++) {
+		int r;
+
+		if (cg->root[i] < 0 || cg->alias[i])
+			continue;
+		r = cg_mkdir(cg->root[i], cg->rel);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static int v1_apply(struct vm_cgroup *cg, const struct fvm_limits *l, int *ret_ctrl,
+		    const char **ret_file)
+{
+	int r = 0;
+
+	if (l->memory) {
+		bool memsw = cg_has(cg, CG_MEMORY, "memory.memsw.limit_in_bytes");
+
+		*ret_ctrl = CG_MEMORY;
+		/* memsw >= limit always: lift it, set the limit, then memsw to it */
+		if (memsw)
+			cg_write(cg, CG_MEMORY, "memory.memsw.limit_in_bytes", "-1");
+		*ret_file = "memory.limit_in_bytes";
+		r = cg_write_u64(cg, CG_MEMORY, *ret_file, l->memory);
+		if (r == 0 && memsw) {
+			*ret_file = "memory.memsw.limit_in_bytes";
+			r = cg_write_u64(cg, CG_MEMORY, *ret_file, l->memory);
+		}
+		if (r < 0)
+			return r;
+	}
+	if (l->cpus_milli) {
+		*ret_ctrl = CG_CPU;
+		*ret_file = "cpu.cfs_period_us";
+		r = cg_write(cg, CG_CPU, *ret_file, "100000");
+		if (r < 0)
+			return r;
+		*ret_file = "cpu.cfs_quota_us";
+		r = cg_write_u64(cg, CG_CPU, *ret_file, (uint64_t)l->cpus_milli * 100);
+		if (r < 0)
+			return r;
+	}
+	if (l->pids) {
+		*ret_ctrl = CG_PIDS;
+		*ret_file = "pids.max";
+		r = cg_write_u64(cg, CG_PIDS, *ret_file, l->pids);
+		if (r < 0)
+			return r;
+	}
+	if (l->io_weight) {
+		*ret_ctrl = CG_BLKIO;
+		*ret_file = cg_has(cg, CG_BLKIO, "blkio.weight") ? "blkio.weight" :
+			    cg_has(cg, CG_BLKIO, "blkio.bfq.weight") ? "blkio.bfq.weight" : NULL;
+		if (*ret_file)
+			r = cg_write_u64(cg, CG_BLKIO, *ret_file, 10 + (l->io_weight - 1) * 990u / 9999u);
+	}
+	return r;
+}
+
+static int v1_enter(struct vm_cgroup *cg, pid_t pid)
+{
+	char s[16];
+
+	snprintf(s, sizeof(s), "%d", (int)pid);
+	for (int i = 0; i < CG_NCTRL; i++) {
+		int r;
+
+		if (cg->root[i] < 0 || cg->alias[i])
+			continue;
+		r = cg_write(cg, i, "cgroup.procs", s);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+/*
+ * A thread writing "0" to a v1 "tasks" file moves itself without the
+ * kernel's global cgroup_threadgroup_rwsem, whose write side waits for an
+ * RCU grace period (measured: 6-17 ms here, on every join after a pause).
+ * Writing a pid, as @enter does, takes it. Opened by fvm as root: the
+ * kernel checks the opener's credentials, so the child may already be in
+ * the VM's user namespace when it writes.
+ */
+static int v1_open_self(struct vm_cgroup *cg)
+{
+	for (int i = 0; i < CG_NCTRL; i++) {
+		char p[256];
+
+		if (cg->root[i] < 0 || cg->alias[i])
+			continue;
+		cg_file(cg, "tasks", p, sizeof(p));
+		cg->self[i] = openat(cg->root[i], p, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+		if (cg->self[i] < 0)
+			return -errno;
+	}
+	return 0;
+}
+
+/* Bytes read and written, from blkio's "MAJ:MIN Read N" lines. */
+static void v1_io(const struct vm_cgroup *cg, struct fvm_stats *ret)
+{
+	static const char *const files[] = {
+		"blkio.throttle.io_service_bytes_recursive", "blkio.throttle.io_service_bytes",
+		"blkio.io_service_bytes_recursive", "blkio.bfq.io_service_bytes_recursive",
+	};
+	_cleanup_free_ char *s = NULL;
+
+	for (size_t i = 0; i < ARRAY_SIZE(files) && !s; i++)
+		if (cg_read(cg, CG_BLKIO, files[i], &s) < 0)
+			s = NULL;
+	for (char *l = s; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
+		char op[16];
+		unsigned long long v;
+
+		if (sscanf(l, "%*u:%*u %15s %llu", op, &v) != 2)
+			continue;
+		if (!strcmp(op, "Read"))
+			ret->io_read_bytes += v;
+		else if (!strcmp(op, "Write"))
+			ret->io_write_bytes += v;
+	}
+}
+
+static int v1_stats(struct vm_cgroup *cg, struct fvm_stats *ret)
+{
+	_cleanup_free_ char *quota = NULL;
+	uint64_t v = 0, period = 0;
+	int r = cg_read_u64(cg, CG_MEMORY, "memory.usage_in_bytes", &ret->memory_bytes);
+
+	if (r == 0 && cg_read_u64(cg, CG_MEMORY, "memory.limit_in_bytes", &v) == 0)
+		ret->memory_limit = v >= V1_UNLIMITED ? 0 : v;
+	if (cg_read_u64(cg, CG_CPUACCT, "cpuacct.usage", &v) == 0)
+		ret->cpu_usec = v / 1000;
+	if (cg_read(cg, CG_CPU, "cpu.cfs_quota_us", &quota) == 0 && quota[0] != '-' &&
+	    cg_read_u64(cg, CG_CPU, "cpu.cfs_period_us", &period) == 0 && period)
+		ret->cpus_limit_milli = (unsigned)(strtoull(quota, NULL, 10) * 1000 / period);
+	if (cg_read_u64(cg, CG_PIDS, "pids.current", &v) == 0)
+		ret->pids = (unsigned)v;
+	if (cg_read_u64(cg, CG_PIDS, "pids.max", &v) == 0)
+		ret->pids_limit = (unsigned)v;
+	v1_io(cg, ret);
+	return r;
+}
+
+static int v1_destroy(struct vm_cgroup *cg)
+{
+	int ret = 0;
+
+	for (int i = 0; i < CG_NCTRL; i++) {
+		int r;
+
+		if (cg->root[i] < 0 || cg->alias[i])
+			continue;
+		r = cg_rmdir(cg->root[i], cg->rel);
+		if (r < 0 && ret == 0)
+			ret = r;
+		unlinkat(cg->root[i], "fvm", AT_REMOVEDIR);   /* the parent too, once no VM is left */
+	}
+	return ret;
+}
+
+static const struct cg_ops v1_ops = {
+	.name = "v1",
+	.create = v1_create,
+	.apply = v1_apply,
+	.enter = v1_enter,
+	.open_self = v1_open_self,
+	.stats = v1_stats,
+	.destroy = v1_destroy,
+};
+
+/* ---- cgroup v2: one tree ----------------------------------------------- */
+
+/* Hand the controllers fvm uses that @dir ("" is the root) has down to its children. */
+static void v2_delegate(const struct vm_cgroup *cg, const char *dir)
+{
+	static const char *const want[] = { "memory", "cpu", "pids", "io" };
+	_cleanup_free_ char *have = NULL;
+	char p[256];
+
+	snprintf(p, sizeof(p), "%s%scgroup.controllers", dir, *dir ? "/" : "");
+	if (read_small_fileat(cg->root[0], p, &have, NULL) < 0)
+		return;
+	snprintf(p, sizeof(p), "%s%scgroup.subtree_control", dir, *dir ? "/" : "");
+	for (size_t i = 0; i < ARRAY_SIZE(want); i++) {
+		size_t n = strlen(want[i]);
+		char add[16];
+		_cleanup_close_ int fd = -1;
+		bool found = false;
+
+		for (char *w = strstr(have, want[i]); w && !found; w = strstr(w + 1, want[i]))
+			found = (w == have || w[-1] == ' ') && (w[n] == ' ' || w[n] == '\n' || !w[n]);
+		if (!found)
+			continue;
+		fd = openat(cg->root[0], p, O_WRONLY | O_CLOEXEC);
+		snprintf(add, sizeof(add), "+%s", want[i]);
+		/* a controller that cannot be enabled shows as a missing file when a limit needs it */
+		if (fd >= 0 && write(fd, add, strlen(add)) < 0)
+			continue;
+	}
+}
+
+static int v2_create(struct vm_cgroup *cg)
+{
+	int r;
+
+	v2_delegate(cg, "");
+	if (mkdirat(cg->root[0], "fvm", 0755) < 0 && errno != EEXIST)
+		return -errno;
+	v2_delegate(cg, "fvm");
+	r = cg_mkdir(cg->root[0], cg->rel);
+	return r;
+}
+
+static int v2_apply(struct vm_cgroup *cg, const struct fvm_limits *l, int *ret_ctrl,
+		    const char **ret_file)
+{
+	char v[64];
+	int r = 0;
+
+	*ret_ctrl = 0;
+	if (l->memory) {
+		*ret_file = "memory.max";
+		r = cg_write_u64(cg, 0, *ret_file, l->memory);
+		if (r == 0 && cg_has(cg, 0, "memory.swap.max")) {
+			*ret_file = "memory.swap.max";
+			r = cg_write(cg, 0, *ret_file, "0");
+		}
+		if (r < 0)
+			return r;
+	}
+	if (l->cpus_milli) {
+		*ret_file = "cpu.max";
+		snprintf(v, sizeof(v), "%" PRIu64 " 100000", (uint64_t)l->cpus_milli * 100);
+		r = cg_write(cg, 0, *ret_file, v);
+		if (r < 0)
+			return r;
+	}
+	if (l->pids) {
+		*ret_file = "pids.max";
+		r = cg_write_u64(cg, 0, *ret_file, l->pids);
+		if (r < 0)
+			return r;
+	}
+	if (l->io_weight) {
+		if (cg_has(cg, 0, "io.weight")) {
+			*ret_file = "io.weight";
+			snprintf(v, sizeof(v), "default %u", l->io_weight);
+			r = cg_write(cg, 0, *ret_file, v);
+		} else if (cg_has(cg, 0, "io.bfq.weight")) {
+			*ret_file = "io.bfq.weight";
+			r = cg_write_u64(cg, 0, *ret_file, 1 + (l->io_weight - 1) * 999u / 9999u);
+		}
+	}
+	return r;
+}
+
+/* v2 moves only whole processes, under the global lock; clone3's
+ * CLONE_INTO_CGROUP would avoid it (not done yet) */
+static int v2_open_self(struct vm_cgroup *cg)
+{
+	return -EOPNOTSUPP;
+}
+
+static int v2_enter(struct vm_cgroup *cg, pid_t pid)
+{
+	char s[16];
+
+	snprintf(s, sizeof(s), "%d", (int)pid);
+	return cg_write(cg, 0, "cgroup.procs", s);
+}
+
+static int v2_stats(struct vm_cgroup *cg, struct fvm_stats *ret)
+{
+	_cleanup_free_ char *io = NULL, *cpu = NULL;
+	uint64_t v = 0;
+	int r = cg_read_u64(cg, 0, "memory.current", &ret->memory_bytes);
+
+	if (cg_read_u64(cg, 0, "memory.max", &v) == 0)
+		ret->memory_limit = v;
+	if (cg_read_key(cg, 0, "cpu.stat", "usage_usec", &v) == 0)
+		ret->cpu_usec = v;
+	if (cg_read(cg, 0, "cpu.max", &cpu) == 0 && strncmp(cpu, "max", 3)) {
+		unsigned long long q, p;
+
+		if (sscanf(cpu, "%llu %llu", &q, &p) == 2 && p)
+			ret->cpus_limit_milli = (unsigned)(q * 1000 / p);
+	}
+	if (cg_read_u64(cg, 0, "pids.current", &v) == 0)
+		ret->pids = (unsigned)v;
+	if (cg_read_u64(cg, 0, "pids.max", &v) == 0)
+		ret->pids_limit = (unsigned)v;
+	/* "MAJ:MIN rbytes=N wbytes=N rios=N ..." per device */
+	if (cg_read(cg, 0, "io.stat", &io) == 0)
+		for (char *sp, *t = strtok_r(io, " \n", &sp); t; t = strtok_r(NULL, " \n", &sp)) {
+			if (!strncmp(t, "rbytes=", 7))
+				ret->io_read_bytes += strtoull(t + 7, NULL, 10);
+			else if (!strncmp(t, "wbytes=", 7))
+				ret->io_write_bytes += strtoull(t + 7, NULL, 10);
+		}
+	return r;
+}
+
+static int v2_destroy(struct vm_cgroup *cg)
+{
+	int r = cg_rmdir(cg->root[0], cg->rel);
+
+	unlinkat(cg->root[0], "fvm", AT_REMOVEDIR);   /* the parent too, once no VM is left */
+	return r;
+}
+
+static const struct cg_ops v2_ops = {
+	.name = "v2",
+	.create = v2_create,
+	.apply = v2_apply,
+	.enter = v2_enter,
+	.open_self = v2_open_self,
+	.stats = v2_stats,
+	.destroy = v2_destroy,
+};
+
+/* ---- the VM's cgroup ---------------------------------------------------- */
+
+static bool has_limits(const struct fvm_limits *l)
+{
+	return l->memory || l->cpus_milli || l->pids || l->io_weight;
+}
+
+void cgroup_release(struct vm_cgroup *cg)
+{
+	for (int i = 0; i < CG_NCTRL; i++) {
+		if (cg->root[i] >= 0)
+			close(cg->root[i]);
+		if (cg->self[i] >= 0)
+			close(cg->self[i]);
+		cg->root[i] = cg->self[i] = -1;
+	}
+	cg->ops = NULL;
+}
+
+/* Must a process of @vm be in its cgroup, or is that only for accounting? */
+bool cgroup_needed(const struct fvm_vm *vm)
+{
+	return has_limits(&vm->cfg.limits);
+}
+
+/**
+ * cgroup_prepare_self() - let a single-threaded child of ours move itself
+ * into @cg with cgroup_enter_self(), the fast way (v1)
+ *
+ * Return: 0, or -errno: the caller moves the child with cgroup_enter().
+ */
+int cgroup_prepare_self(struct vm_cgroup *cg)
+{
+	int r;
+
+	if (!cg->ops)
+		return -ENOENT;
+	r = cg->ops->open_self(cg);
+	if (r < 0)
+		for (int i = 0; i < CG_NCTRL; i++)
+			if (cg->self[i] >= 0) {
+				close(cg->self[i]);
+				cg->self[i] = -1;
+			}
+	return r;
+}
+
+/**
+ * cgroup_enter_self() - in a forked, single-threaded child: move this
+ * process into the cgroup cgroup_prepare_self() opened. Only write(2):
+ * safe after fork. Return: 0 or -errno.
+ */
+int cgroup_enter_self(const struct vm_cgroup *cg)
+{
+	for (int i = 0; i < CG_NCTRL; i++)
+		if (cg->self[i] >= 0 && write(cg->self[i], "0", 1) != 1)
+			return -errno;
+	return 0;
+}
+
+/* A store's VMs are told apart from another store's by its device and inode. */
+static int cg_name(struct fvm_vm *vm, char *buf, size_t len)
+{
+	struct stat st;
+	uint64_t h = UINT64_C(14695981039346656037);
+	uint64_t key[2];
+
+	if (fstat(vm->store->dirfd, &st) < 0)
+		return -errno;
+	key[0] = (uint64_t)st.st_dev;
+	key[1] = (uint64_t)st.st_ino;
+	for (size_t i = 0; i < sizeof(key); i++)
+		h = (h ^ ((const unsigned char *)key)[i]) * UINT64_C(1099511628211);
+	snprintf(buf, len, "fvm/%016" PRIx64 "-%s", h, vm->cfg.name);
+	return 0;
+}
+
+static int open_root(const char *path)
+{
+	int fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	struct statfs sf;
+
+	if (fd >= 0 && (fstatfs(fd, &sf) < 0 || sf.f_type != CGROUP_SUPER_MAGIC)) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Find the host's cgroup flavour and its roots. -ENOENT: no cgroups to use. */
+static int cg_open(struct fvm_vm *vm, struct vm_cgroup *cg)
+{
+	struct stat seen[CG_NCTRL];
+	struct statfs sf;
+	bool any = false;
+	int r;
+
+	*cg = (struct vm_cgroup)VM_CGROUP_INIT;
+	r = cg_name(vm, cg->rel, sizeof(cg->rel));
+	if (r < 0)
+		return r;
+	if (statfs(CG_MOUNT, &sf) < 0)
+		return -ENOENT;
+	if (sf.f_type == CGROUP2_SUPER_MAGIC) {
+		cg->root[0] = open(CG_MOUNT, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (cg->root[0] < 0)
+			return -errno;
+		cg->ops = &v2_ops;
+		return 0;
+	}
+	for (int i = 0; i < CG_NCTRL; i++) {
+		char p[64];
+
+		snprintf(p, sizeof(p), CG_MOUNT "/%s", v1_names[i]);
+		cg->root[i] = open_root(p);
+		if (cg->root[i] < 0 || fstat(cg->root[i], &seen[i]) < 0)
+			continue;
+		any = true;
+		for (int k = 0; k < i; k++)
+			if (cg->root[k] >= 0 && seen[k].st_dev == seen[i].st_dev &&
+			    seen[k].st_ino == seen[i].st_ino)
+				cg->alias[i] = true;
+	}
+	if (!any)
+		return -ENOENT;
+	cg->ops = &v1_ops;
+	return 0;
+}
+
+/* The VM's cgroup as a path, for messages. */
+static const char *cg_path(const struct vm_cgroup *cg, int ctrl, const char *file, char *buf,
+			   size_t len)
+{
+	snprintf(buf, len, CG_MOUNT "%s%s/%s%s%s", cg->ops == &v1_ops ? "/" : "",
+		 cg->ops == &v1_ops ? v1_names[ctrl] : "", cg->rel, file ? "/" : "", file ? file : "");
+	return buf;
+}
+
+/**
+ * cgroup_check() - can a VM with config @c have its limits here?
+ *
+ * Return: 0, or -EPERM (with a message) for a rootless VM with limits:
+ * the host's cgroups are not the user's to write.
+ */
+int cgroup_check(const struct vm_config *c, struct fvm_error *err)
+{
+	struct statfs sf;
+
+	if (!c->rootless || !has_limits(&c->limits))
+		return 0;
+	return fvm_errf(err, -EPERM,
+			"VM '%s': resource limits need cgroups this user can write: run fvm as root (this host has %s)",
+			c->name,
+			statfs(CG_MOUNT, &sf) == 0 && sf.f_type == CGROUP2_SUPER_MAGIC ?
+			"cgroup v2, not delegated to fvm" : "cgroup v1 controllers");
+}
+
+/**
+ * cgroup_setup() - make @vm's cgroup and write its limits, before it boots
+ *
+ * Root mode always makes one (for accounting); a VM without limits boots
+ * without one where the host has none to give. Rootless VMs have none.
+ * Return: 0 (ret->ops NULL: no cgroup) or -errno with @err filled.
+ */
+int cgroup_setup(struct fvm_vm *vm, struct vm_cgroup *ret, struct fvm_error *err)
+{
+	bool limited = has_limits(&vm->cfg.limits);
+	const char *file = NULL;
+	char p[300];
+	int ctrl = 0, r;
+
+	*ret = (struct vm_cgroup)VM_CGROUP_INIT;
+	r = cgroup_check(&vm->cfg, err);
+	if (r < 0 || vm->cfg.rootless)
+		return r;
+	r = cg_open(vm, ret);
+	if (r < 0) {
+		cgroup_release(ret);
+		return limited ? fvm_errf(err, r, "VM '%s': resource limits need cgroups, and %s has none this host lets fvm use: %s",
+					  vm->cfg.name, CG_MOUNT, strerror(-r)) : 0;
+	}
+	r = ret->ops->create(ret);
+	if (r < 0) {
+		if (limited)
+			fvm_errf(err, r, "VM '%s': cannot create its cgroup %s: %s", vm->cfg.name,
+				 cg_path(ret, CG_MEMORY, NULL, p, sizeof(p)), strerror(-r));
+		ret->ops->destroy(ret);
+		cgroup_release(ret);
+		return limited ? r : 0;
+	}
+	r = ret->ops->apply(ret, &vm->cfg.limits, &ctrl, &file);
+	if (r < 0) {
+		fvm_errf(err, r, "VM '%s': cannot set its limit in %s: %s%s%s", vm->cfg.name,
+			 cg_path(ret, ctrl, file, p, sizeof(p)), strerror(-r),
+			 r == -ENOENT ? " (the host's cgroups lack that controller)" : "",
+			 r == -ENOENT && ctrl == CG_PIDS ?
+			 ": every VM has a process limit by default, 'fvm config --pids max' removes it" : "");
+		ret->ops->destroy(ret);
+		cgroup_release(ret);
+		return r;
+	}
+	return 0;
+}
+
+/**
+ * cgroup_join() - open the cgroup of running @vm, for a process joining it
+ *
+ * Return: 0 (ret->ops NULL: the VM has no cgroup, and needs none) or
+ * -errno with @err filled when a VM with limits lost its cgroup.
+ */
+int cgroup_join(struct fvm_vm *vm, struct vm_cgroup *ret, struct fvm_error *err)
+{
+	bool limited = has_limits(&vm->cfg.limits);
+	int r, first = 0;
+
+	*ret = (struct vm_cgroup)VM_CGROUP_INIT;
+	if (vm->cfg.rootless)
+		return 0;
+	r = cg_open(vm, ret);
+	while (r == 0 && first < CG_NCTRL && ret->root[first] < 0)
+		first++;
+	if (r == 0 && first < CG_NCTRL && faccessat(ret->root[first], ret->rel, F_OK, AT_SYMLINK_NOFOLLOW) < 0)
+		r = -errno;
+	if (r < 0) {
+		char p[300];
+
+		if (ret->ops && limited)
+			cg_path(ret, first, NULL, p, sizeof(p));
+		else
+			snprintf(p, sizeof(p), CG_MOUNT);
+		cgroup_release(ret);
+		return limited ? fvm_errf(err, r, "VM '%s': its cgroup %s is gone, and with it its limits: restart it with 'fvm stop %s'",
+					  vm->cfg.name, p, vm->cfg.name) : 0;
+	}
+	return 0;
+}
+
+/**
+ * cgroup_enter() - move process @pid into @vm's cgroup @cg (if it has one)
+ *
+ * Return: 0, or -errno with @err filled. Without limits a failure only
+ * costs accounting, and is let go.
+ */
+int cgroup_enter(struct fvm_vm *vm, struct vm_cgroup *cg, pid_t pid, struct fvm_error *err)
+{
+	char p[300];
+	int r;
+
+	if (!cg->ops)
+		return 0;
+	r = cg->ops->enter(cg, pid);
+	if (r < 0 && has_limits(&vm->cfg.limits))
+		return fvm_errf(err, r, "VM '%s': cannot move a process into its cgroup %s: %s",
+				vm->cfg.name, cg_path(cg, CG_MEMORY, "cgroup.procs", p, sizeof(p)),
+				strerror(-r));
+	return 0;
+}
+
+/**
+ * cgroup_remove() - remove @vm's cgroup, if it has one and it is empty;
+ * the caller holds the VM's lock and knows it stopped
+ */
+void cgroup_remove(struct fvm_vm *vm)
+{
+	struct vm_cgroup cg;
+
+	if (vm->cfg.rootless)
+		return;
+	if (cg_open(vm, &cg) == 0)
+		cg.ops->destroy(&cg);
+	cgroup_release(&cg);
+}
+
+/* Resource use as the VM's cgroup counts it: 0, or -errno when the VM has
+ * no cgroup or it cannot be read. */
+int cgroup_stats(struct fvm_vm *vm, struct fvm_stats *ret)
+{
+	struct vm_cgroup cg = VM_CGROUP_INIT;
+	int r = cgroup_join(vm, &cg, NULL);
+
+	if (r == 0 && !cg.ops)
+		r = -ENOENT;
+	if (r == 0)
+		r = cg.ops->stats(&cg, ret);
+	cgroup_release(&cg);
+	return r;
+}

@@ -1,0 +1,173 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * seccomp-gen.c - a build-time program: the VM's seccomp filters, made with
+ * libseccomp and written out as C arrays of BPF instructions.
+ *
+ * Theory of operation. The filter a VM's processes get depends only on the
+ * architecture and on --seccomp (default or allow-userns), never on the VM:
+ * building it with libseccomp at every cold start (once for init, once for
+ * the program) cost about 2 ms. So it is built here, once, when fvm is
+ * built, and harden.c loads the finished BPF program with
+ * prctl(PR_SET_SECCOMP). The rules themselves (what is denied and why) are
+ * described in harden.c; they live here because this is where they are
+ * turned into a filter.
+ *
+ * Usage: seccomp-gen OUT.c - writes fvm_bpf_default[] and
+ * fvm_bpf_allow_userns[] with their lengths (see policy/policy.h).
+ */
+#include <errno.h>
+#include <sched.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <linux/filter.h>
+#include <unistd.h>
+
+#include <seccomp.h>
+
+#define N_ELEMS(a) (sizeof(a) / sizeof((a)[0]))
+
+static const char *const denied[] = {
+	"init_module", "finit_module", "delete_module", "create_module",
+	"kexec_load", "kexec_file_load", "reboot",
+	"bpf", "perf_event_open", "lookup_dcookie",
+	"keyctl", "add_key", "request_key",
+	"settimeofday", "clock_settime", "clock_settime64", "adjtimex", "clock_adjtime",
+	"clock_adjtime64", "stime",
+	"swapon", "swapoff", "acct", "quotactl", "quotactl_fd", "nfsservctl", "uselib",
+	"open_by_handle_at", "userfaultfd", "iopl", "ioperm", "syslog", "vhangup",
+	"mount", "umount", "umount2", "pivot_root", "move_mount", "fsopen", "fsconfig",
+	"fsmount", "fspick", "open_tree", "mount_setattr",
+	"get_kernel_syms", "query_module", "_sysctl", "kcmp",
+	"io_uring_setup", "io_uring_enter", "io_uring_register",
+};
+
+/* unshare/clone with CLONE_NEWUSER: EPERM; clone3 (flags out of reach): ENOSYS */
+static int add_userns_rules(scmp_filter_ctx ctx)
+{
+	int r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(unshare), 1,
+				 SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_NEWUSER, CLONE_NEWUSER));
+
+	/* clone's flags are its first argument on every x86 flavour */
+	if (r == 0)
+		r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(clone), 1,
+				     SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_NEWUSER, CLONE_NEWUSER));
+	if (r == 0) {
+		int nr = seccomp_syscall_resolve_name("clone3");
+
+		if (nr != __NR_SCMP_ERROR)
+			r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), nr, 0);
+		if (r == -EDOM)
+			r = 0;
+	}
+	return r;
+}
+
+static int add_rules(scmp_filter_ctx ctx, bool allow_userns)
+{
+	int r;
+
+	for (size_t i = 0; i < N_ELEMS(denied); i++) {
+		int nr = seccomp_syscall_resolve_name(denied[i]);
+
+		if (nr == __NR_SCMP_ERROR)
+			continue;   /* not on this architecture */
+		r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), nr, 0);
+		if (r < 0 && r != -EDOM)
+			return r;
+	}
+	/* ioctl's request is an unsigned int: compare the low 32 bits only */
+	r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(ioctl), 1,
+			     SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu, TIOCSTI));
+	if (r == 0)
+		r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(ioctl), 1,
+				     SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu, TIOCLINUX));
+	if (r == 0 && !allow_userns)
+		r = add_userns_rules(ctx);
+	return r;
+}
+
+/* The filter for the native architecture plus the 32-bit x86 and x32 tables. */
+static int build(scmp_filter_ctx *ret, bool allow_userns)
+{
+	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
+	int r;
+
+	if (!ctx)
+		return -ENOMEM;
+	r = seccomp_arch_add(ctx, SCMP_ARCH_X86);
+	if (r == 0 || r == -EEXIST)
+		r = seccomp_arch_add(ctx, SCMP_ARCH_X32);
+	if (r == 0 || r == -EEXIST)
+		r = add_rules(ctx, allow_userns);
+	if (r < 0) {
+		seccomp_release(ctx);
+		return r;
+	}
+	*ret = ctx;
+	return 0;
+}
+
+/* One filter as `const struct sock_filter NAME[]` and `NAME_len`. */
+static int emit(FILE *out, const char *name, bool allow_userns)
+{
+	scmp_filter_ctx ctx;
+	FILE *tmp = tmpfile();
+	struct sock_filter ins;
+	size_t n = 0;
+	int r;
+
+	if (!tmp)
+		return -errno;
+	r = build(&ctx, allow_userns);
+	if (r == 0) {
+		r = seccomp_export_bpf(ctx, fileno(tmp));
+		seccomp_release(ctx);
+	}
+	if (r == 0 && fseek(tmp, 0, SEEK_SET) < 0)
+		r = -errno;
+	if (r == 0) {
+		fprintf(out, "const struct sock_filter %s[] = {\n", name);
+		while (fread(&ins, sizeof(ins), 1, tmp) == 1) {
+			fprintf(out, "\t{ 0x%04x, %u, %u, 0x%08x },\n", ins.code, ins.jt, ins.jf,
+				ins.k);
+			n++;
+		}
+		fprintf(out, "};\nconst unsigned short %s_len = %zu;\n\n", name, n);
+		if (n == 0 || n > BPF_MAXINSNS)
+			r = -E2BIG;
+	}
+	fclose(tmp);
+	return r;
+}
+
+int main(int argc, char **argv)
+{
+	FILE *out;
+	int r;
+
+	if (argc != 2) {
+		fprintf(stderr, "usage: %s OUT.c\n", argv[0]);
+		return 2;
+	}
+	out = fopen(argv[1], "we");
+	if (!out) {
+		fprintf(stderr, "seccomp-gen: %s: %s\n", argv[1], strerror(errno));
+		return 1;
+	}
+	fprintf(out, "/* generated by lib/policy/seccomp-gen.c at build time: do not edit */\n"
+		     "#include <linux/filter.h>\n\n#include \"policy/policy.h\"\n\n");
+	r = emit(out, "fvm_bpf_default", false);
+	if (r == 0)
+		r = emit(out, "fvm_bpf_allow_userns", true);
+	if (fclose(out) != 0 && r == 0)
+		r = -errno;
+	if (r < 0) {
+		fprintf(stderr, "seccomp-gen: cannot build the seccomp filters: %s\n", strerror(-r));
+		unlink(argv[1]);
+		return 1;
+	}
+	return 0;
+}
