@@ -39,14 +39,10 @@ int cmd_create(int argc, char **argv)
 		cli_usage_error("create", optind >= argc ? "no VM name given" : "one VM name only");
 		goto out;
 	}
-	if (fvm_name_check(argv[optind], &e) < 0) {
-		cli_fail(&e);
-		goto out;
-	}
 	s = cli_store();
 	if (!s)
 		goto out;
-	r = fvm_vm_create(s, argv[optind], &v.o, &e);
+	r = fvm_vm_create(s, argv[optind], &v.o, NULL, &e);
 	if (r < 0) {
 		cli_fail(&e);
 		goto out;

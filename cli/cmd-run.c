@@ -177,7 +177,7 @@ static int get_vm(struct fvm_store *s, const char *name, struct run_opts *o, str
 		return 0;
 	if (!o->rm && (o->is_exec || e.code != -ENOENT))
 		return cli_fail(&e);
-	r = fvm_vm_create(s, name, &o->vm.o, &e);
+	r = fvm_vm_create(s, name, &o->vm.o, vm, &e);
 	if (r == -EEXIST && !o->rm) {
 		/* created by a concurrent run since we looked: use it */
 		e = (struct fvm_error){ 0 };
@@ -191,8 +191,6 @@ static int get_vm(struct fvm_store *s, const char *name, struct run_opts *o, str
 	if (!o->rm)
 		fprintf(stderr, "fvm: created VM '%s'\n", name);
 	cli_rootless_note(s);
-	if (fvm_vm_open(s, name, vm, &e) < 0)
-		return cli_fail(&e);
 	return 0;
 }
 

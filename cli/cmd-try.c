@@ -113,7 +113,7 @@ int cmd_try(int argc, char **argv)
 	if (!s)
 		return EXIT_FVM;
 	cli_tmp_name(name, sizeof(name));
-	if (fvm_vm_create(s, name, &vo, &e) < 0 || fvm_vm_open(s, name, &vm, &e) < 0) {
+	if (fvm_vm_create(s, name, &vo, &vm, &e) < 0) {
 		cli_fail(&e);
 		goto out;
 	}

@@ -349,14 +349,15 @@ int fvm_name_check(const char *name, struct fvm_error *err);
  * @store: an open store
  * @name:  checked with fvm_name_check()
  * @opts:  its settings; NULL: the defaults
+ * @ret:   the new VM, opened (free it with fvm_vm_free()); NULL: not opened
  * @err:   optional
  *
- * Open it with fvm_vm_open() to use it.
- *
- * Return: 0, -EEXIST when the name is taken, or another -errno.
+ * Return: 0, -EEXIST when the name is taken, or another -errno; on
+ * failure nothing of the VM is left and *@ret is untouched.
  */
 int fvm_vm_create(struct fvm_store *store, const char *name,
-		  const struct fvm_vm_opts *opts, struct fvm_error *err);
+		  const struct fvm_vm_opts *opts, struct fvm_vm **ret,
+		  struct fvm_error *err);
 
 /**
  * fvm_vm_open() - open an existing VM and check its config

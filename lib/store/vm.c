@@ -65,12 +65,13 @@ static int vm_new(struct fvm_store *store, const char *dirname, const char *name
 }
 
 /**
- * fvm_vm_create() - make a new, stopped VM with empty layers
+ * fvm_vm_create() - make a new, stopped VM with empty layers, opened in
+ * *@ret unless @ret is NULL
  *
  * Return: 0, -EEXIST when the name is taken, or another -errno.
  */
 FVM_PUBLIC int fvm_vm_create(struct fvm_store *store, const char *name, const struct fvm_vm_opts *opts,
-		  struct fvm_error *err)
+		  struct fvm_vm **ret, struct fvm_error *err)
 {
 	_cleanup_close_ int lock = -1;
 	struct fvm_vm *vm = NULL;
@@ -124,7 +125,15 @@ FVM_PUBLIC int fvm_vm_create(struct fvm_store *store, const char *name, const st
 			     strerror(errno));
 		goto fail;
 	}
-	fvm_vm_free(vm);
+	/* its dirfd followed the rename; its path is the real one from now on */
+	free(vm->dir);
+	if (asprintf(&vm->dir, "%s/vms/%s", store->path, name) < 0)
+		vm->dir = NULL;
+	if (!vm->dir || !ret) {
+		fvm_vm_free(vm);
+		return ret ? fvm_errf(err, -ENOMEM, "VM '%s' is created, but out of memory to open it", name) : 0;
+	}
+	*ret = vm;
 	return 0;
 fail:
 	if (allocated)

@@ -200,10 +200,8 @@ int main(int argc, char **argv)
 	if ((r = fvm_store_open(NULL, &s, &e)) < 0)
 		fail("fvm_store_open", &e, r);
 	ok("fvm_store_open");
-	if ((r = fvm_vm_create(s, argv[1], NULL, &e)) < 0)
+	if ((r = fvm_vm_create(s, argv[1], NULL, &vm, &e)) < 0)
 		fail("fvm_vm_create", &e, r);
-	if ((r = fvm_vm_open(s, argv[1], &vm, &e)) < 0)
-		fail("fvm_vm_open", &e, r);
 	ok("fvm_vm_create");
 	run_in_vm(vm, argv[2]);
 	check_diff(vm, argv[2]);
