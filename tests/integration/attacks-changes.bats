@@ -173,7 +173,7 @@ assert_clean_status() {
 	run --separate-stderr fvm commit -y --force e "$d"
 	assert_clean_status
 	assert_status 125
-	assert_eq "$(find "$d" -mindepth 1 | wc -l)" 0 "nothing of the deep tree on the host"
+	assert_eq "$(entries_below "$d")" 0 "nothing of the deep tree on the host"
 	# the rest can still be committed
 	run -0 --separate-stderr fvm commit -y e "$SCRATCH/ok"
 	assert_eq "$(cat "$SCRATCH/ok/f")" vm
@@ -192,7 +192,7 @@ assert_clean_status() {
 	run --separate-stderr fvm discard -y e "$d"
 	assert_clean_status
 	assert_status 0
-	assert_eq "$(find "$FVM_HOME/vms/e/layers" -name d | wc -l)" 0 "nothing of the tree left in the layer"
+	assert_eq "$(entries_below "$FVM_HOME/vms/e/layers" -name d)" 0 "nothing of the tree left in the layer"
 	run -0 --separate-stderr fvm run e -- sh -c "$(deep_dirs "$d" 3000)"
 	run --separate-stderr fvm rm e
 	assert_clean_status
@@ -206,7 +206,7 @@ assert_clean_status() {
 	run --separate-stderr fvm try -- sh -c "$(deep_dirs "$d" 3000)" </dev/null
 	assert_clean_status
 	assert_eq "$(ls -A "$FVM_HOME/vms" 2>/dev/null)" "" "no VM (nor .rm.* directory) left by try"
-	assert_eq "$(find "$d" -mindepth 1 | wc -l)" 0 "nothing landed on the host"
+	assert_eq "$(entries_below "$d")" 0 "nothing landed on the host"
 }
 
 # with_stack KIB CMD...: CMD with a stack size limit of KIB KiB (the soft limit).

@@ -48,5 +48,5 @@ load helpers
 	assert_eq "$(cat "$SCRATCH/f")" original "the host's file after a write from a nested user namespace"
 	run --separate-stderr fvm run web -- unshare -Urm sh -c "mount -t tmpfs x '$SCRATCH' && echo mounted"
 	assert_eq "$(cat "$SCRATCH/f")" original "the host's file after a mount in a nested namespace"
-	assert_eq "$(findmnt -rn -o TARGET | grep -c "^$SCRATCH" || true)" 0 "host mounts under the scratch dir"
+	assert_eq "$(mounts_under "$SCRATCH")" 0 "host mounts under the scratch dir"
 }

@@ -465,7 +465,7 @@ deep_tree() {
 		assert_status 125
 		assert_fvm_error
 	done
-	assert_eq "$(find "$SCRATCH/long" -mindepth 1 | wc -l)" 0 "nothing of the long tree on the host"
+	assert_eq "$(entries_below "$SCRATCH/long")" 0 "nothing of the long tree on the host"
 	assert_not_exists "$SCRATCH/ok/f"
 	# what is elsewhere can still be seen and committed
 	run -0 --separate-stderr fvm diff e "$SCRATCH/ok"

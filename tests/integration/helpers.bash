@@ -170,6 +170,30 @@ assert_eq() {  # ACTUAL EXPECTED [WHAT]
 	fi
 }
 
+# Counters for "none of these" checks. Each prints nothing and fails when
+# it cannot look (a failed findmnt, a directory that is not there), so that
+# `assert_eq "$(count...)" 0` cannot pass because the count was never made.
+
+mounts_under() {  # DIR [FINDMNT-OPTION...]: host mounts at or below DIR
+	local dir=$1 out
+	shift
+	out=$(findmnt -rn "$@" -o TARGET) || { echo "mounts_under: findmnt failed" >&2; return 1; }
+	grep -c -e "^$dir\$" -e "^$dir/" <<<"$out" || true
+}
+
+mounts_using() {  # TEXT: host mounts whose options name TEXT (e.g. a store's path)
+	local out
+	out=$(findmnt -rn -o OPTIONS) || { echo "mounts_using: findmnt failed" >&2; return 1; }
+	grep -cF -e "$1" <<<"$out" || true
+}
+
+entries_below() {  # DIR [FIND-TEST...]: entries below DIR, which must exist
+	local dir=$1
+	shift
+	[[ -d $dir && ! -L $dir ]] || { echo "entries_below: $dir is not a directory" >&2; return 1; }
+	find "$dir" -mindepth 1 "$@" | wc -l
+}
+
 assert_ne() {  # ACTUAL UNEXPECTED [WHAT]
 	if [[ "$1" == "$2" ]]; then
 		printf '%s\n  got %q, which it must not be\n' "${3:-values equal}" "$1" >&2

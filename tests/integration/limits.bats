@@ -212,7 +212,8 @@ stat_field() {
 	assert_status 125
 	assert_fvm_error
 	assert_contains "$stderr" "resource limits need cgroups this user can write: run fvm as root"
-	assert_eq "$(fvm ls -q | grep -c "^$vm\$" || true)" 0 "no VM made"
+	run -0 fvm ls -q
+	assert_eq "$(grep -c "^$vm\$" <<<"$output" || true)" 0 "no VM made"
 	run --separate-stderr fvm run --pids 10 "$vm" -- true
 	assert_status 125
 	assert_contains "$stderr" "resource limits need cgroups this user can write"

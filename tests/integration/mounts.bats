@@ -22,7 +22,7 @@ load helpers
 	assert_eq "$output" "ok
 inside
 ok" "mount, write, umount inside"
-	assert_eq "$(findmnt -rn -o TARGET | grep -c "^$SCRATCH" || true)" 0 "host mounts under the scratch dir"
+	assert_eq "$(mounts_under "$SCRATCH")" 0 "host mounts under the scratch dir"
 	assert_not_exists "$SCRATCH/mnt/f"
 }
 
@@ -35,13 +35,13 @@ ok" "mount, write, umount inside"
 	assert_eq "$output" ok
 	run -0 --separate-stderr fvm exec web -- findmnt -rn -o FSTYPE "$SCRATCH/mnt"
 	assert_eq "$output" tmpfs "a second exec sees the VM's mount"
-	assert_eq "$(findmnt -rn -o TARGET | grep -c "^$SCRATCH" || true)" 0 "host mounts under the scratch dir"
+	assert_eq "$(mounts_under "$SCRATCH")" 0 "host mounts under the scratch dir"
 }
 
 @test "mounts: the host's mount table shows no overlay of the VM" {
 	fvm create web
 	fvm_start web
-	assert_eq "$(findmnt -rn -t overlay -o OPTIONS | grep -c "$FVM_HOME" || true)" 0 \
+	assert_eq "$(mounts_using "$FVM_HOME")" 0 \
 		"overlays using the store in the host's namespace"
 }
 
