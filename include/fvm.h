@@ -444,7 +444,10 @@ int fvm_vm_changes_size(struct fvm_vm *vm, uint64_t *ret_bytes, struct fvm_error
  *  - "limits": object: "memory" (bytes), "cpus_milli", "io_weight":
  *    integers, 0 for none; "pids": integer, or the string "max" for none;
  *    "enforced": boolean, false rootless (no cgroup: no limit holds);
- *  - "profile": "default" or "untrusted";
+ *  - "profile": "default" or "untrusted"; "home": string, the owner's home
+ *    directory as fvm_vm_create() found it (the untrusted profile hides
+ *    the owner's secrets below it, whatever $HOME a later call has);
+ *    absent for a VM made before it, whose home is the caller's $HOME;
  *  - "net": "none", "host" or "private"; "hostname": string;
  *  - "mode": "root" or "rootless"; root mode: "uid_base", "uid_count":
  *    integers, the host uids the VM's ids map to; rootless: "owner":

@@ -87,60 +87,6 @@ static size_t walk_depth_max(void)
 	return rl.rlim_cur / 2 / WALK_FRAME_BYTES;
 }
 
-/*
- * What fvm itself hides from the VM: every store it knows of (stores.c)
- * and the hide policies. Their whiteouts are fvm's, not changes of the VM, and
- * nothing may remove them or what holds them.
- */
-static char **hidden_paths(struct fvm_vm *vm, size_t *n)
-{
-	struct policy *p = NULL;
-	size_t np = 0;
-
-	if (vm->hidden) {
-		*n = vm->nhidden;
-		return vm->hidden;
-	}
-	{
-		size_t ns;
-		char **s = vm_stores_hidden(vm, &ns);
-
-		for (size_t i = 0; s && i < ns; i++)
-			strv_push(&vm->hidden, &vm->nhidden, s[i]);
-	}
-	if (policies_effective(&vm->cfg, getenv("HOME"), &p, &np) == 0)
-		for (size_t i = 0; i < np; i++)
-			if (p[i].kind == FVM_POLICY_HIDE)
-				strv_push(&vm->hidden, &vm->nhidden, p[i].path);
-	policies_free(p, np);
-	*n = vm->nhidden;
-	return vm->hidden;
-}
-
-/* Is @path one fvm hides (a store, a hide policy) or below one? */
-bool in_store(struct fvm_vm *vm, const char *path)
-{
-	size_t n;
-	char **h = hidden_paths(vm, &n);
-
-	for (size_t i = 0; i < n; i++)
-		if (path_has_prefix(path, h[i]))
-			return true;
-	return false;
-}
-
-/* Does @path hold what fvm hides below it (so deleting @path would remove it)? */
-bool store_below(struct fvm_vm *vm, const char *path)
-{
-	size_t n;
-	char **h = hidden_paths(vm, &n);
-
-	for (size_t i = 0; i < n; i++)
-		if (path_has_prefix(h[i], path))
-			return true;
-	return false;
-}
-
 uid_t map_uid_to_host(const struct vm_config *cfg, uid_t uid)
 {
 	if (cfg->rootless || uid < cfg->uid_base || uid - cfg->uid_base >= cfg->uid_count)

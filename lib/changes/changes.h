@@ -48,8 +48,6 @@ struct changeset {
 int changes_collect(struct fvm_vm *vm, char *const *paths, struct changeset *cs,
 		    struct fvm_error *err);
 void changes_free(struct changeset *cs);
-bool in_store(struct fvm_vm *vm, const char *path);
-bool store_below(struct fvm_vm *vm, const char *path);
 uid_t map_uid_to_host(const struct vm_config *cfg, uid_t uid);
 int open_entry(int dfd, const char *name, mode_t type, struct statx *ret_x);
 int layers_open(struct fvm_vm *vm, struct changeset *cs, struct fvm_error *err);

@@ -396,7 +396,8 @@ int vm_boot(struct fvm_vm *vm, bool persist, struct vm_state *ret_st, int *ret_c
 	r = vm_stores_record(vm, err);   /* before their whiteouts are made */
 	if (r < 0)
 		return r;
-	r = host_mounts_read(vm->store->path, &vm->cfg, getenv("HOME"), &mounts, &n, err);
+	r = vm_view(vm) ? host_mounts_read(vm->store->path, &vm->cfg, vm_view(vm), &mounts, &n, err) :
+			  fvm_errf(err, -ENOMEM, "out of memory");
 	if (r < 0)
 		return r;
 	/* an fd per host mount is in flight while booting: room for them all,

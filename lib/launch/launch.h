@@ -38,7 +38,7 @@ struct host_mount {
 };
 
 struct vm_config;
-int host_mounts_read(const char *store_path, const struct vm_config *cfg, const char *home,
+int host_mounts_read(const char *store_path, const struct vm_config *cfg, const struct vm_view *view,
 		     struct host_mount **ret, size_t *ret_n, struct fvm_error *err);
 void host_mounts_free(struct host_mount *m, size_t n);
 

@@ -100,12 +100,12 @@ static int add(struct host_mount **v, size_t *n, const char *target, unsigned lo
  * ro are mounts on top of what is below them; hide is a whiteout, and a
  * hidden host mount, or one at or below a private path, gets no overlay.
  */
-static int add_policies(const struct vm_config *cfg, const char *home, struct host_mount **v,
-			size_t *n, struct fvm_error *err)
+static int add_policies(const struct vm_config *cfg, const struct vm_view *view,
+			struct host_mount **v, size_t *n, struct fvm_error *err)
 {
-	struct policy *p = NULL;
-	size_t np = 0;
-	int r = policies_effective(cfg, home, &p, &np);
+	const struct policy *p = view->policies;
+	size_t np = view->npolicies;
+	int r = 0;
 
 	for (size_t i = 0; r == 0 && i < np; i++) {
 		struct host_mount *nv;
@@ -143,7 +143,6 @@ static int add_policies(const struct vm_config *cfg, const char *home, struct ho
 			      p[i].kind == FVM_POLICY_SHARE ? MK_SHARE : MK_PRIVATE;
 		(*n)++;
 	}
-	policies_free(p, np);
 	return r;
 }
 
@@ -166,15 +165,17 @@ static unsigned long fs_attrs(struct libmnt_fs *fs)
 /**
  * host_mounts_read() - the copy-on-write roots of a VM, parents first
  * @store_path: excluded with everything below it
- * @home:       rootless only: the user's home, given its own overlay
+ * @view:       the VM's view (store/view.c): its policies become entries;
+ *              rootless, the owner's home (cfg->home) gets its own overlay
  *
  * and then the VM's path policies (config.c) as further entries.
  *
  * Return: 0 and a vector whose first entry is "/", or -errno.
  */
-int host_mounts_read(const char *store_path, const struct vm_config *cfg, const char *home,
+int host_mounts_read(const char *store_path, const struct vm_config *cfg, const struct vm_view *view,
 		     struct host_mount **ret, size_t *ret_n, struct fvm_error *err)
 {
+	const char *home = cfg->home;
 	bool rootless = cfg->rootless;
 	struct libmnt_table *tb = mnt_new_table_from_file("/proc/self/mountinfo");
 	struct libmnt_iter *it = mnt_new_iter(MNT_ITER_FORWARD);
@@ -224,7 +225,7 @@ int host_mounts_read(const char *store_path, const struct vm_config *cfg, const 
 		}
 	}
 	if (r == 0)
-		r = add_policies(cfg, home, &v, &n, err);
+		r = add_policies(cfg, view, &v, &n, err);
 	/* parents first: an ancestor's path is always shorter (stable sort:
 	 * a policy on a mount point comes after that mount's overlay) */
 	for (size_t i = 1; r == 0 && i < n; i++)

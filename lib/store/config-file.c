@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -67,6 +68,23 @@ static int corrupt(struct fvm_vm *vm, struct fvm_error *err, const char *what)
 	return fvm_errf(err, -EBADMSG,
 			"VM '%s': %s/config.json is corrupted (%s): repair or move it away by hand; fvm does not touch it",
 			vm->cfg.name, vm->dir, what);
+}
+
+/* The owner's home as create recorded it; configs older than it get the
+ * caller's, as every command then computed it. */
+static int load_home(struct fvm_vm *vm, json_object *o, struct fvm_error *err)
+{
+	const char *s = get_str(o, "home");
+
+	free(vm->cfg.home);
+	if (!s) {
+		vm->cfg.home = caller_home();
+		return 0;
+	}
+	if (*s != '/' || strlen(s) >= PATH_MAX || strchr(s, '\n'))
+		return corrupt(vm, err, "bad 'home'");
+	vm->cfg.home = strdup(s);
+	return vm->cfg.home ? 0 : -ENOMEM;
 }
 
 /*
@@ -140,7 +158,7 @@ static int load_extras(struct fvm_vm *vm, json_object *o, struct fvm_error *err)
 	e = NULL;
 	if (json_object_object_get_ex(o, "profile", &e))
 		c->untrusted = !strcmp(json_object_get_string(e), "untrusted");
-	return 0;
+	return load_home(vm, o, err);
 }
 
 /**
@@ -248,6 +266,8 @@ static void add_config(json_object *o, const struct vm_config *c)
 		json_object_object_add(o, "policies", pol);
 		json_object_object_add(o, "publish", pub);
 		json_object_object_add(o, "host_loopback", json_object_new_boolean(c->host_loopback));
+		if (c->home)
+			json_object_object_add(o, "home", json_object_new_string(c->home));
 		json_object_object_add(o, "limits", lim);
 		json_object_object_add(o, "profile", json_object_new_string(c->untrusted ? "untrusted" : "default"));
 	}
@@ -318,7 +338,7 @@ int state_save(struct fvm_vm *vm, const struct vm_state *st)
 }
 
 /* The object `fvm inspect` prints for one VM. Caller frees. */
-char *config_to_json(const struct fvm_vm *vm, const struct vm_state *st, bool running,
+char *config_to_json(struct fvm_vm *vm, const struct vm_state *st, bool running,
 		     int nprocs)
 {
 	_cleanup_json_ json_object *o = json_object_new_object();
@@ -341,18 +361,15 @@ char *config_to_json(const struct fvm_vm *vm, const struct vm_state *st, bool ru
 	{
 		/* what applies at the next boot: defaults, profile and the VM's own */
 		json_object *eff = json_object_new_array();
-		struct policy *p = NULL;
-		size_t n = 0;
+		const struct vm_view *view = vm_view(vm);
 
-		if (policies_effective(c, getenv("HOME"), &p, &n) == 0)
-			for (size_t i = 0; i < n; i++) {
-				json_object *e = json_object_new_object();
+		for (size_t i = 0; view && i < view->npolicies; i++) {
+			json_object *e = json_object_new_object();
 
-				json_object_object_add(e, "path", json_object_new_string(p[i].path));
-				json_object_object_add(e, "mode", json_object_new_string(policy_name(p[i].kind)));
-				json_object_array_add(eff, e);
-			}
-		policies_free(p, n);
+			json_object_object_add(e, "path", json_object_new_string(view->policies[i].path));
+			json_object_object_add(e, "mode", json_object_new_string(policy_name(view->policies[i].kind)));
+			json_object_array_add(eff, e);
+		}
 		json_object_object_add(o, "effective_policies", eff);
 	}
 	layers = json_object_new_array();

@@ -347,6 +347,8 @@ void config_release(struct vm_config *c)
 	fvm_strv_free(c->publish);
 	c->publish = NULL;
 	c->npublish = 0;
+	free(c->home);
+	c->home = NULL;
 }
 
 void policies_free(struct policy *p, size_t n)

@@ -9,7 +9,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
@@ -20,9 +19,7 @@
 static char *default_path(void)
 {
 	const char *e = getenv("FVM_HOME");
-	struct passwd pwd, *pw = NULL;
-	char pwbuf[4096];   /* getpwuid_r: no static buffer shared with the caller */
-	const char *home;
+	_cleanup_free_ char *home = NULL;
 	char *p;
 
 	if (e && *e)
@@ -32,12 +29,7 @@ static char *default_path(void)
 		return path_join(e, "fvm");
 	if (geteuid() == 0)
 		return strdup("/var/lib/fvm");
-	home = getenv("HOME");
-	if (!home || *home != '/') {
-		if (getpwuid_r(geteuid(), &pwd, pwbuf, sizeof(pwbuf), &pw) != 0)
-			pw = NULL;
-		home = pw ? pw->pw_dir : NULL;
-	}
+	home = caller_home();
 	if (!home)
 		return NULL;
 	if (asprintf(&p, "%s/.local/share/fvm", home) < 0)

@@ -51,6 +51,8 @@ struct vm_config {
 	struct fvm_limits limits;
 	bool untrusted;
 	bool host_loopback;  /* --net private: the host's 127.0.0.1 at the gateway */
+	char *home;          /* the owner's home, fixed at create (the untrusted
+			      * profile's), not the $HOME of each call */
 };
 
 #define MAX_POLICIES 64
@@ -66,8 +68,7 @@ struct fvm_vm {
 	int dirfd;                /* STORE/vms/NAME */
 	char *dir;                /* its path, for messages and mount options */
 	struct vm_config cfg;
-	char **hidden;            /* paths fvm hides (stores, hide policies), once asked */
-	size_t nhidden;
+	struct vm_view *view;     /* what it sees (view.c), once asked */
 	char **stores;            /* the stores among them (stores.c), once asked */
 	size_t nstores;
 };
@@ -105,7 +106,7 @@ int config_load(struct fvm_vm *vm, struct fvm_error *err);
 int config_save(struct fvm_vm *vm, struct fvm_error *err);
 int state_load(struct fvm_vm *vm, struct vm_state *ret);
 int state_save(struct fvm_vm *vm, const struct vm_state *st);
-char *config_to_json(const struct fvm_vm *vm, const struct vm_state *st, bool running,
+char *config_to_json(struct fvm_vm *vm, const struct vm_state *st, bool running,
 		     int nprocs);
 
 /* ---- store.c ---- */
@@ -136,6 +137,27 @@ void registry_free(struct reg_entry *v, size_t n);
 int registry_release(const char *store_path, const char *name, uid_t base,
 		     struct fvm_error *err);
 int registry_stores(char ***ret, struct fvm_error *err);
+
+/* ---- view.c ---- */
+
+/**
+ * struct vm_view - what a VM sees of the host besides the host's mounts,
+ * made once per VM object from its config (view.c)
+ * @policies: the effective path policies: defaults, profile, the VM's own;
+ *            parents first, no COW entries
+ * @hidden:   what fvm hides: every store it knows of, the hide policies
+ */
+struct vm_view {
+	struct policy *policies;
+	size_t npolicies;
+	char **hidden;
+	size_t nhidden;
+};
+
+const struct vm_view *vm_view(struct fvm_vm *vm);
+void vm_view_drop(struct fvm_vm *vm);
+bool in_store(struct fvm_vm *vm, const char *path);
+bool store_below(struct fvm_vm *vm, const char *path);
 
 /* ---- stores.c ---- */
 

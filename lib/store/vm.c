@@ -100,6 +100,7 @@ FVM_PUBLIC int fvm_vm_create(struct fvm_store *store, const char *name, const st
 	vm->cfg.created = (long long)time(NULL);
 	vm->cfg.rootless = store->rootless;
 	vm->cfg.owner = store->uid;
+	vm->cfg.home = caller_home();   /* fixed now: see view.c */
 	if (opts) {
 		r = config_apply(&vm->cfg, opts, ~0u, err);
 		if (r == 0)
@@ -181,8 +182,8 @@ FVM_PUBLIC void fvm_vm_free(struct fvm_vm *vm)
 {
 	if (!vm)
 		return;
+	vm_view_drop(vm);
 	config_release(&vm->cfg);
-	fvm_strv_free(vm->hidden);
 	fvm_strv_free(vm->stores);
 	close(vm->dirfd);
 	free(vm->dir);
@@ -223,6 +224,7 @@ FVM_PUBLIC int fvm_vm_update(struct fvm_vm *vm, const struct fvm_vm_opts *opts, 
 	tmp.cfg.npolicies = 0;
 	tmp.cfg.publish = NULL;
 	tmp.cfg.npublish = 0;
+	tmp.cfg.home = NULL;
 	r = config_load(&tmp, err);
 	if (r == 0)
 		r = config_apply(&tmp.cfg, opts, what, err);
@@ -237,6 +239,7 @@ FVM_PUBLIC int fvm_vm_update(struct fvm_vm *vm, const struct fvm_vm_opts *opts, 
 	}
 	config_release(&vm->cfg);
 	vm->cfg = tmp.cfg;
+	vm_view_drop(vm);   /* made anew from the new settings */
 	return 0;
 }
 

@@ -6,6 +6,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <pwd.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
@@ -418,4 +419,28 @@ int fds_recv(int sock, int *fds, size_t n)
 		return -EBADMSG;
 	memcpy(fds, CMSG_DATA(c), sizeof(int) * n);
 	return 0;
+}
+
+/**
+ * caller_home() - the calling user's home directory: $HOME when it is an
+ * absolute path, else the host's passwd entry for the effective uid; as
+ * the kernel names it (symlinks resolved) when it exists.
+ *
+ * Return: a copy to free, or NULL when there is none.
+ */
+char *caller_home(void)
+{
+	const char *home = getenv("HOME");
+	struct passwd pwd, *pw = NULL;
+	char pwbuf[4096];   /* getpwuid_r: no static buffer shared with the caller */
+	char *real;
+
+	if (!home || *home != '/') {
+		if (getpwuid_r(geteuid(), &pwd, pwbuf, sizeof(pwbuf), &pw) != 0 || !pw || !pw->pw_dir ||
+		    *pw->pw_dir != '/')
+			return NULL;
+		home = pw->pw_dir;
+	}
+	real = realpath(home, NULL);
+	return real ? real : strdup(home);
 }

@@ -64,6 +64,7 @@ int mkdirat_p(int dirfd, const char *path, mode_t mode);
 int write_all(int fd, const void *buf, size_t len);
 ssize_t read_all(int fd, void *buf, size_t len);
 
+char *caller_home(void);
 int strv_push(char ***strv, size_t *n, const char *s);
 char *path_join(const char *a, const char *b);
 int format_size(uint64_t bytes, char *buf, size_t len);
