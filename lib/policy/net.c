@@ -318,6 +318,114 @@ static int ready_wait(int fd, pid_t *ret)
 	return 0;
 }
 
+/* what a pasta being started needs open, released by pasta_start_release() */
+struct pasta_start {
+	int netfd;      /* the VM's network namespace */
+	int initfd;     /* a pidfd of its init: pasta's supervisor ends with it */
+	int run;        /* VMDIR/run */
+	int logfd;      /* run/net.log: pasta's last words */
+	int ready[2];   /* pasta says it is set up */
+	dev_t tun_rdev;
+};
+
+#define PASTA_START_INIT { .netfd = -1, .initfd = -1, .run = -1, .logfd = -1, .ready = { -1, -1 } }
+
+static void pasta_start_release(struct pasta_start *p)
+{
+	int *fds[] = { &p->netfd, &p->initfd, &p->run, &p->logfd, &p->ready[0], &p->ready[1] };
+
+	for (size_t i = 0; i < ARRAY_SIZE(fds); i++)
+		if (*fds[i] >= 0) {
+			close(*fds[i]);
+			*fds[i] = -1;
+		}
+}
+
+static int pasta_open(struct fvm_vm *vm, pid_t init_pid, struct pasta_start *p, struct fvm_error *err)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)init_pid);
+	p->netfd = open(path, O_RDONLY | O_CLOEXEC);
+	p->initfd = (int)syscall(SYS_pidfd_open, init_pid, 0);
+	if (p->netfd < 0 || p->initfd < 0)
+		return fvm_errf(err, -errno, "VM '%s': cannot start pasta for --net private: cannot open its network namespace: %s",
+				vm->cfg.name, strerror(errno));
+	p->run = openat(vm->dirfd, "run", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (p->run >= 0)
+		p->logfd = openat(p->run, "net.log", O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (p->logfd < 0)
+		return fvm_errf(err, -errno, "VM '%s': cannot start pasta for --net private: cannot create %s/run/net.log: %s",
+				vm->cfg.name, vm->dir, strerror(errno));
+	if (pipe2(p->ready, O_CLOEXEC) < 0)
+		return fvm_errf(err, -errno, "cannot create a pipe: %s", strerror(errno));
+	/* pasta, as the VM's root, reopens the pipe through /proc/self/fd */
+	if (!vm->cfg.rootless && fchown(p->ready[1], vm->cfg.uid_base, vm->cfg.uid_base) < 0)
+		return fvm_errf(err, -errno, "VM '%s': cannot start pasta for --net private: %s",
+				vm->cfg.name, strerror(errno));
+	return 0;
+}
+
+/* Fork the supervisor (which forks pasta) in a session of its own, led by *@ret_mid. */
+static int pasta_spawn(struct fvm_vm *vm, struct pasta_start *p, char **argv, pid_t *ret_mid,
+		       struct fvm_error *err)
+{
+	pid_t mid = fork();
+
+	if (mid < 0)
+		return fvm_errf(err, -errno, "VM '%s': cannot start pasta for --net private: %s",
+				vm->cfg.name, strerror(errno));
+	if (mid == 0) {
+		pid_t sup;
+
+		/* own session: no terminal, and the caller's Ctrl-C is not ours */
+		signals_reset();
+		setsid();
+		sup = fork();
+		if (sup == 0)
+			supervise(vm, p->initfd, p->netfd, p->ready[1], p->logfd, p->tun_rdev, argv);
+		_exit(sup < 0);
+	}
+	close(p->ready[1]);
+	p->ready[1] = -1;
+	while (waitpid(mid, NULL, 0) < 0 && errno == EINTR)
+		;
+	*ret_mid = mid;
+	return 0;
+}
+
+/* Wait until pasta is set up, then record it in run/net.pid; else end its session @mid. */
+static int pasta_record(struct fvm_vm *vm, struct pasta_start *p, pid_t mid, struct fvm_error *err)
+{
+	char msg[256], rec[64];
+	unsigned long long start;
+	pid_t pasta;
+	int r = ready_wait(p->ready[0], &pasta);
+
+	if (r == -ETIMEDOUT) {
+		/* the supervisor and pasta share the session @mid led */
+		kill(-mid, SIGKILL);
+		return fvm_errf(err, r, "VM '%s': cannot start pasta for --net private: it did not finish setting up in %d s",
+				vm->cfg.name, PASTA_READY_MS / 1000);
+	}
+	if (r < 0) {
+		pasta_message(vm, msg, sizeof(msg));
+		return fvm_errf(err, -EIO, "VM '%s': cannot start pasta for --net private: %s", vm->cfg.name, msg);
+	}
+	r = proc_starttime(pasta, &start);
+	if (r == 0) {
+		int k = snprintf(rec, sizeof(rec), "%d %llu\n", (int)pasta, start);
+
+		r = write_fileat_atomic(p->run, "net.pid", rec, (size_t)k, 0600, false);
+	}
+	if (r < 0) {
+		kill(-mid, SIGKILL);
+		return fvm_errf(err, r, "VM '%s': cannot record pasta's pid in %s/run/net.pid: %s",
+				vm->cfg.name, vm->dir, strerror(-r));
+	}
+	return 0;
+}
+
 /**
  * net_start() - connect a --net private VM to the host's network: start
  * pasta on the network namespace of the VM whose init is @init_pid (a
@@ -330,7 +438,7 @@ static int ready_wait(int fd, pid_t *ret)
  */
 int net_start(struct fvm_vm *vm, pid_t init_pid, struct fvm_error *err)
 {
-	char tcp[MAX_PUBLISH * 12 + 8], udp[MAX_PUBLISH * 12 + 8], path[64], msg[256], rec[64];
+	char tcp[MAX_PUBLISH * 12 + 8], udp[MAX_PUBLISH * 12 + 8];
 	char netns_arg[32], pid_arg[32];
 	/* the host's loopback at the gateway only when asked, never untrusted */
 	char *argv[] = {
@@ -338,16 +446,13 @@ int net_start(struct fvm_vm *vm, pid_t init_pid, struct fvm_error *err)
 		"--tcp-ports", tcp, "--udp-ports", udp, "--tcp-ns", "none", "--udp-ns", "none",
 		"--pid", pid_arg, "--netns", netns_arg, vm->cfg.host_loopback && !vm->cfg.untrusted ? NULL : "--no-map-gw", NULL
 	};
-	_cleanup_close_ int netfd = -1, initfd = -1, logfd = -1, run = -1;
-	int ready[2] = { -1, -1 };
-	pid_t mid, pasta;
-	unsigned long long start;
+	struct pasta_start p = PASTA_START_INIT;
 	const char *proto = NULL;
 	unsigned port = 0;
-	dev_t tun_rdev = 0;
+	pid_t mid = 0;
 	int r;
 
-	r = tun_check(vm, &tun_rdev, err);
+	r = tun_check(vm, &p.tun_rdev, err);
 	if (r < 0)
 		return r;
 	r = ports_free(&vm->cfg, &port, &proto);
@@ -359,78 +464,12 @@ int net_start(struct fvm_vm *vm, pid_t init_pid, struct fvm_error *err)
 	snprintf(netns_arg, sizeof(netns_arg), "/proc/self/fd/%d", PASTA_NETNS_FD);
 	snprintf(pid_arg, sizeof(pid_arg), "/proc/self/fd/%d", PASTA_PIDFILE_FD);
 
-	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)init_pid);
-	netfd = open(path, O_RDONLY | O_CLOEXEC);
-	initfd = (int)syscall(SYS_pidfd_open, init_pid, 0);
-	if (netfd < 0 || initfd < 0)
-		return fvm_errf(err, -errno, "VM '%s': cannot start pasta for --net private: cannot open its network namespace: %s",
-				vm->cfg.name, strerror(errno));
-	run = openat(vm->dirfd, "run", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (run >= 0)
-		logfd = openat(run, "net.log", O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (logfd < 0)
-		return fvm_errf(err, -errno, "VM '%s': cannot start pasta for --net private: cannot create %s/run/net.log: %s",
-				vm->cfg.name, vm->dir, strerror(errno));
-	if (pipe2(ready, O_CLOEXEC) < 0)
-		return fvm_errf(err, -errno, "cannot create a pipe: %s", strerror(errno));
-	/* pasta, as the VM's root, reopens the pipe through /proc/self/fd */
-	if (!vm->cfg.rootless && fchown(ready[1], vm->cfg.uid_base, vm->cfg.uid_base) < 0) {
-		r = fvm_errf(err, -errno, "VM '%s': cannot start pasta for --net private: %s",
-			     vm->cfg.name, strerror(errno));
-		goto out;
-	}
-
-	mid = fork();
-	if (mid < 0) {
-		r = fvm_errf(err, -errno, "VM '%s': cannot start pasta for --net private: %s",
-			     vm->cfg.name, strerror(errno));
-		goto out;
-	}
-	if (mid == 0) {
-		pid_t sup;
-
-		/* own session: no terminal, and the caller's Ctrl-C is not ours */
-		signals_reset();
-		setsid();
-		sup = fork();
-		if (sup == 0)
-			supervise(vm, initfd, netfd, ready[1], logfd, tun_rdev, argv);
-		_exit(sup < 0);
-	}
-	close(ready[1]);
-	ready[1] = -1;
-	while (waitpid(mid, NULL, 0) < 0 && errno == EINTR)
-		;
-
-	r = ready_wait(ready[0], &pasta);
-	if (r == -ETIMEDOUT) {
-		/* the supervisor and pasta share the session @mid led */
-		kill(-mid, SIGKILL);
-		r = fvm_errf(err, r, "VM '%s': cannot start pasta for --net private: it did not finish setting up in %d s",
-			     vm->cfg.name, PASTA_READY_MS / 1000);
-		goto out;
-	}
-	if (r < 0) {
-		pasta_message(vm, msg, sizeof(msg));
-		r = fvm_errf(err, -EIO, "VM '%s': cannot start pasta for --net private: %s", vm->cfg.name, msg);
-		goto out;
-	}
-	r = proc_starttime(pasta, &start);
-	if (r == 0) {
-		int k = snprintf(rec, sizeof(rec), "%d %llu\n", (int)pasta, start);
-
-		r = write_fileat_atomic(run, "net.pid", rec, (size_t)k, 0600, false);
-	}
-	if (r < 0) {
-		kill(-mid, SIGKILL);
-		r = fvm_errf(err, r, "VM '%s': cannot record pasta's pid in %s/run/net.pid: %s",
-			     vm->cfg.name, vm->dir, strerror(-r));
-	}
-out:
-	if (ready[0] >= 0)
-		close(ready[0]);
-	if (ready[1] >= 0)
-		close(ready[1]);
+	r = pasta_open(vm, init_pid, &p, err);
+	if (r == 0)
+		r = pasta_spawn(vm, &p, argv, &mid, err);
+	if (r == 0)
+		r = pasta_record(vm, &p, mid, err);
+	pasta_start_release(&p);
 	return r;
 }
 
