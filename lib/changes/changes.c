@@ -19,15 +19,7 @@
  * Identical copy-ups (opened for writing, nothing changed) are not shown.
  * Overlay xattrs are trusted.overlay.* as root and user.overlay.* rootless.
  *
- * Conflicts: overlayfs copies a host file up at the VM's first write, so
- * the upper entry's birth time is the moment the VM took its copy. The
- * host changed it since if the host entry's ctime is later; the host made
- * it since (the VM added a path the host also added, or replaced the file)
- * if the host entry's birth time is later; the host deleted a file the VM
- * modified if the upper entry carries overlay's origin xattr (written at
- * copy-up: the file came from the host) and the host no longer has it.
- * Where the file system gives no birth time, the upper ctime stands in
- * (later, so fewer conflicts are found, never false ones).
+ * Conflicts: see conflict.c. Comparing an entry with the host's: entry.c.
  *
  * Every name and size read from a layer is bounded: a directory holding
  * paths of PATH_MAX or longer is not walked below, and its change says so
@@ -184,77 +176,6 @@ static bool is_whiteout(const struct statx *x)
 	return S_ISCHR(x->stx_mode) && x->stx_rdev_major == 0 && x->stx_rdev_minor == 0;
 }
 
-static long long ts_ns(const struct statx_timestamp *t)
-{
-	return (long long)t->tv_sec * 1000000000LL + t->tv_nsec;
-}
-
-/* When the VM took its copy: birth time of the upper entry, else its ctime. */
-static long long taken_at(const struct statx *up)
-{
-	return (up->stx_mask & STATX_BTIME) ? ts_ns(&up->stx_btime) : ts_ns(&up->stx_ctime);
-}
-
-static const char *conflict_of(const struct change *c, bool from_host)
-{
-	long long t = taken_at(&c->up);
-	json_object *v;
-
-	/* what a commit of the running VM wrote on the host is not the host's change */
-	if (c->committed && json_object_object_get_ex(c->committed, c->path, &v) &&
-	    json_object_get_int64(v) > t)
-		t = json_object_get_int64(v);
-
-	if (!c->host_exists)
-		return from_host ? "the host deleted it after the VM changed it" : NULL;
-	if ((c->host.stx_mask & STATX_BTIME) && ts_ns(&c->host.stx_btime) > t)
-		return "the host created it after the VM wrote it";
-	if (ts_ns(&c->host.stx_ctime) > t)
-		return "the host changed it after the VM copied it";
-	return NULL;
-}
-
-struct tree_changed {
-	long long t;
-	unsigned *budget;
-	bool changed;
-};
-
-static int changed_entry(void *ud, int dfd, const char *name, int *ret_fd)
-{
-	struct tree_changed *tc = ud;
-	struct statx x;
-
-	if (tc->changed)
-		return 0;
-	if (!(*tc->budget)--) {
-		tc->changed = true;
-		return 0;
-	}
-	if (statx(dfd, name, AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS | STATX_BTIME, &x) < 0)
-		return 0;
-	if (ts_ns(&x.stx_ctime) > tc->t || ((x.stx_mask & STATX_BTIME) && ts_ns(&x.stx_btime) > tc->t))
-		tc->changed = true;
-	else if (S_ISDIR(x.stx_mode))
-		*ret_fd = dw_open_dir(dfd, name);
-	return 0;
-}
-
-/*
- * Did the host change anything in the tree @name under @dfd after @t
- * (ns)? For changes that replace a whole host directory. Bounded: past
- * 100,000 entries the answer is yes (a conflict to look at, never a
- * silent loss); a fixed number of fds however deep (dirwalk.c).
- */
-static bool host_tree_changed(int dfd, const char *name, long long t, unsigned *budget)
-{
-	static const struct dw_ops ops = { .entry = changed_entry };
-	struct tree_changed tc = { .t = t, .budget = budget };
-
-	dw_tree(dfd, name, &ops, &tc);
-	return tc.changed;
-}
-
 static void mark_conflict(struct walk *w, const char *path, const char *why)
 {
 	struct change *c = w->cs->n ? &w->cs->v[w->cs->n - 1] : NULL;
@@ -263,92 +184,6 @@ static void mark_conflict(struct walk *w, const char *path, const char *why)
 		c->pub.conflict = true;
 		c->pub.conflict_why = why;
 	}
-}
-
-/**
- * open_entry() - open @name under @dfd, the one safe way for an entry of
- * a layer: never following a symlink, never blocking, never opening a
- * device or FIFO the VM swapped in (it is opened O_PATH and its type
- * checked on that fd first; only a regular file is then reopened, through
- * /proc/self/fd, to be read)
- * @type: S_IFREG to read the content (an O_RDONLY fd), another S_IF* for
- *        an O_PATH fd of that type (fstat, readlink, xattrs), 0 for any
- * @ret_x: the entry's statx, taken on the fd (may be NULL)
- *
- * Return: the fd, -EMEDIUMTYPE if the entry is not of @type, or -errno.
- */
-int open_entry(int dfd, const char *name, mode_t type, struct statx *ret_x)
-{
-	_cleanup_close_ int fd = openat(dfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-	struct statx x;
-	char proc[64];
-	int rd;
-
-	if (fd < 0)
-		return -errno;
-	if (statx(fd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS | STATX_BTIME, &x) < 0)
-		return -errno;
-	if (type && (x.stx_mode & S_IFMT) != type)
-		return -EMEDIUMTYPE;
-	if (ret_x)
-		*ret_x = x;
-	if (type != S_IFREG)
-		return TAKE_FD(fd);
-	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
-	rd = open(proc, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
-	return rd < 0 ? -errno : rd;
-}
-
-/* Do two symlinks point at the same string? (not inlined: its buffers
- * must not sit in the frames of the walk's recursion) */
-static __attribute__((noinline)) bool same_target(int up_dfd, int host_dfd, const char *name)
-{
-	char a[PATH_MAX], b[PATH_MAX];
-	ssize_t na = readlinkat(up_dfd, name, a, sizeof(a)), nb = readlinkat(host_dfd, name, b, sizeof(b));
-
-	return na >= 0 && na == nb && !memcmp(a, b, (size_t)na);
-}
-
-#define COMPARE_CHUNK 65536
-
-/* Same bytes? Both are regular files of equal size. Opened without
- * blocking (a FIFO swapped in is no file to read) and checked on the fd. */
-static bool same_content(int up_dfd, int host_dfd, const char *name)
-{
-	_cleanup_close_ int a = open_entry(up_dfd, name, S_IFREG, NULL);
-	_cleanup_close_ int b = open_entry(host_dfd, name, S_IFREG, NULL);
-	_cleanup_free_ char *ba = NULL;
-	char *bb;
-
-	if (a < 0 || b < 0 || !(ba = malloc(2 * COMPARE_CHUNK)))
-		return false;
-	bb = ba + COMPARE_CHUNK;
-	for (;;) {
-		ssize_t na = read_all(a, ba, COMPARE_CHUNK), nb = read_all(b, bb, COMPARE_CHUNK);
-
-		if (na != nb || na < 0 || memcmp(ba, bb, (size_t)na))
-			return false;
-		if (na == 0)
-			return true;
-	}
-}
-
-/*
- * Rootless, the VM can own nothing but as its user, and directories fvm
- * makes in a layer keep rwx for that user (the store's owner must reach
- * them): neither is a change the VM made.
- */
-static bool same_owner(const struct vm_config *cfg, const struct statx *up, const struct statx *host)
-{
-	return cfg->rootless || (map_uid_to_host(cfg, up->stx_uid) == host->stx_uid &&
-				 map_uid_to_host(cfg, up->stx_gid) == host->stx_gid);
-}
-
-static bool same_mode(const struct vm_config *cfg, const struct statx *up, const struct statx *host)
-{
-	unsigned mask = cfg->rootless && S_ISDIR(up->stx_mode) ? 07077 : 07777;
-
-	return (up->stx_mode & mask) == (host->stx_mode & mask);
 }
 
 static int add(struct walk *w, const char *path, size_t rel_off, enum fvm_change_kind kind,

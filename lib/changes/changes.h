@@ -49,10 +49,91 @@ int changes_collect(struct fvm_vm *vm, char *const *paths, struct changeset *cs,
 		    struct fvm_error *err);
 void changes_free(struct changeset *cs);
 uid_t map_uid_to_host(const struct vm_config *cfg, uid_t uid);
-int open_entry(int dfd, const char *name, mode_t type, struct statx *ret_x);
 int layers_open(struct fvm_vm *vm, struct changeset *cs, struct fvm_error *err);
 int list_dir(int dfd, char ***ret, size_t *ret_n);
 void commit_prune_recorded(struct fvm_vm *vm);
 int check_paths(struct fvm_vm *vm, char *const *paths, struct fvm_error *err);
+
+/* conflict.c */
+long long ts_ns(const struct statx_timestamp *t);
+long long taken_at(const struct statx *up);
+const char *conflict_of(const struct change *c, bool from_host);
+bool host_tree_changed(int dfd, const char *name, long long t, unsigned *budget);
+
+/* entry.c */
+int open_entry(int dfd, const char *name, mode_t type, struct statx *ret_x);
+bool same_target(int up_dfd, int host_dfd, const char *name);
+bool same_content(int up_dfd, int host_dfd, const char *name);
+bool same_owner(const struct vm_config *cfg, const struct statx *up, const struct statx *host);
+bool same_mode(const struct vm_config *cfg, const struct statx *up, const struct statx *host);
+
+/* ---- commit*.c, discard.c: a commit in progress ---- */
+
+#include <json-c/json.h>
+
+enum op_kind { OP_FILE = 'F', OP_NEWDIR = 'N', OP_DELETE = 'D', OP_META = 'M' };
+
+struct op {
+	char kind;
+	size_t layer;
+	char *rel;               /* relative to the layer's mount */
+	char tmp[64];            /* temporary name in the target's directory */
+	unsigned long long ino;  /* of the temporary, once made */
+	bool exchange;           /* host has another type there */
+	bool failed;             /* could not be applied: stays in the layer */
+	unsigned long long host_ino;   /* the host entry the plan replaces or deletes, 0: none */
+	bool opaque;             /* the metadata of an opaque directory */
+	const struct change *ch; /* what the plan checked (NULL: from the journal) */
+	size_t nplanned;         /* OP_NEWDIR: entries the plan checked in it, itself included */
+	bool have_meta;          /* OP_META: @meta is what to apply */
+	struct statx meta;       /* mode, owner and times the plan checked */
+};
+
+struct commit {
+	bool running;            /* the VM runs: its entries stay in the layer */
+	struct fvm_vm *vm;
+	const struct fvm_commit_opts *o;
+	struct changeset cs;
+	struct op *ops;
+	size_t nops;
+	char id[32];
+	struct fvm_error *err;
+	/* hard links inside the commit: upper inode -> the first one made, by
+	 * its path from the host mount's root (no fd kept per link) */
+	struct { unsigned long long ino; size_t layer; char *rel; } *links;
+	size_t nlinks;
+	const struct op *cur;           /* prepare(): the operation being made, at @cur_path */
+	const char *cur_path;
+	const struct change **byname;   /* the changes, sorted by path: what a new tree may hold */
+	size_t made;                    /* entries made for the current operation */
+	struct dw_stack up, out;        /* prepare(): where it is in the layer and on the host */
+};
+
+/* commit.c */
+const char *base_of(const char *rel);
+int parent_fd(int root, const char *rel);
+int refuse(struct commit *c, const char *path, const char *why);
+int commit_fail(struct commit *c, int r, const char *what, const char *path);
+bool rollback(struct commit *c);
+int apply_all(struct commit *c);
+/* commit-plan.c */
+int plan(struct commit *c);
+int check_space(struct commit *c);
+/* commit-entries.c */
+bool refused(const struct commit *c, const struct statx *x, const char **why);
+bool refused_caps(const struct commit *c, int fd, const char **why);
+bool same_entry(const struct statx *planned, const struct statx *now);
+int moved(struct commit *c, const char *path);
+int set_meta(const struct commit *c, int dfd, const char *name, const struct statx *x);
+int make_entry(struct commit *c, const char *uname, const char *name, const char *path,
+	       const struct statx *planned);
+int cmp_change_path(const void *a, const void *b);
+/* commit-journal.c */
+int journal_write(struct commit *c, const char *phase);
+void journal_remove(struct fvm_vm *vm);
+void ops_free(struct commit *c);
+int recover(struct commit *c);
+/* commit-running.c */
+void record_running_commit(struct commit *c);
 
 #endif

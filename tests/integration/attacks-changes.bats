@@ -78,12 +78,16 @@ no_setid() {
 
 @test "attack: a file swapped for a FIFO or a symlink (or deleted) during commits: commit never hangs, never follows, lands only what it checked" {
 	local r=$SCRATCH/s round before
-	before=$(stat -c '%i %s %Y %Z %a %u:%g' /etc/shadow)
+	# the symlink's target: a file of the test's own (the host's /etc/shadow
+	# changes whenever another program adds a user)
+	echo secret >"$SCRATCH/secret"
+	chmod 0600 "$SCRATCH/secret"
+	before=$(stat -c '%i %s %Y %Z %a %u:%g' "$SCRATCH/secret")
 	mkdir -p "$r"
 	fvm create e 2>/dev/null
 	fvm_start e
 	run -0 --separate-stderr fvm exec e -- sh -c "
-		cd '$r' && echo file > g && mkfifo g.alt && echo file > h && ln -s /etc/shadow h.alt &&
+		cd '$r' && echo file > g && mkfifo g.alt && echo file > h && ln -s '$SCRATCH/secret' h.alt &&
 		echo file > k && chmod 0755 k"
 	"$FVM" exec e -- "$PROBE" swap-loop "$r/g" "$r/g.alt" 25 </dev/null >"$TEST_ROOT/swap-g" 2>&1 3>&- &
 	bg_track $!
@@ -111,7 +115,8 @@ no_setid() {
 			fi
 		done
 	done
-	assert_eq "$(stat -c '%i %s %Y %Z %a %u:%g' /etc/shadow)" "$before" "/etc/shadow is untouched"
+	assert_eq "$(stat -c '%i %s %Y %Z %a %u:%g' "$SCRATCH/secret")" "$before" "the symlink's target is untouched"
+	assert_eq "$(cat "$SCRATCH/secret")" secret "the symlink's target's content"
 	# the VM's lock was never held for good: exec and stop go through
 	run -0 --separate-stderr fvm exec e -- true
 	FVM_CMD_TIMEOUT=30 fvm stop e

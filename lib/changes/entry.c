@@ -1,0 +1,105 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * entry.c - a layer's entry next to the host's: opened the one safe way
+ * (open_entry()), and compared (symlink target, content, owner, mode) so
+ * that an identical copy-up is no change.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+
+#include "changes/changes.h"
+#include "util/util.h"
+
+/**
+ * open_entry() - open @name under @dfd, the one safe way for an entry of
+ * a layer: never following a symlink, never blocking, never opening a
+ * device or FIFO the VM swapped in (it is opened O_PATH and its type
+ * checked on that fd first; only a regular file is then reopened, through
+ * /proc/self/fd, to be read)
+ * @type: S_IFREG to read the content (an O_RDONLY fd), another S_IF* for
+ *        an O_PATH fd of that type (fstat, readlink, xattrs), 0 for any
+ * @ret_x: the entry's statx, taken on the fd (may be NULL)
+ *
+ * Return: the fd, -EMEDIUMTYPE if the entry is not of @type, or -errno.
+ */
+int open_entry(int dfd, const char *name, mode_t type, struct statx *ret_x)
+{
+	_cleanup_close_ int fd = openat(dfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	struct statx x;
+	char proc[64];
+	int rd;
+
+	if (fd < 0)
+		return -errno;
+	if (statx(fd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS | STATX_BTIME, &x) < 0)
+		return -errno;
+	if (type && (x.stx_mode & S_IFMT) != type)
+		return -EMEDIUMTYPE;
+	if (ret_x)
+		*ret_x = x;
+	if (type != S_IFREG)
+		return TAKE_FD(fd);
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	rd = open(proc, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	return rd < 0 ? -errno : rd;
+}
+
+/* Do two symlinks point at the same string? (not inlined: its buffers
+ * must not sit in the frames of the walk's recursion) */
+__attribute__((noinline)) bool same_target(int up_dfd, int host_dfd, const char *name)
+{
+	char a[PATH_MAX], b[PATH_MAX];
+	ssize_t na = readlinkat(up_dfd, name, a, sizeof(a)), nb = readlinkat(host_dfd, name, b, sizeof(b));
+
+	return na >= 0 && na == nb && !memcmp(a, b, (size_t)na);
+}
+
+#define COMPARE_CHUNK 65536
+
+/* Same bytes? Both are regular files of equal size. Opened without
+ * blocking (a FIFO swapped in is no file to read) and checked on the fd. */
+bool same_content(int up_dfd, int host_dfd, const char *name)
+{
+	_cleanup_close_ int a = open_entry(up_dfd, name, S_IFREG, NULL);
+	_cleanup_close_ int b = open_entry(host_dfd, name, S_IFREG, NULL);
+	_cleanup_free_ char *ba = NULL;
+	char *bb;
+
+	if (a < 0 || b < 0 || !(ba = malloc(2 * COMPARE_CHUNK)))
+		return false;
+	bb = ba + COMPARE_CHUNK;
+	for (;;) {
+		ssize_t na = read_all(a, ba, COMPARE_CHUNK), nb = read_all(b, bb, COMPARE_CHUNK);
+
+		if (na != nb || na < 0 || memcmp(ba, bb, (size_t)na))
+			return false;
+		if (na == 0)
+			return true;
+	}
+}
+
+/*
+ * Rootless, the VM can own nothing but as its user, and directories fvm
+ * makes in a layer keep rwx for that user (the store's owner must reach
+ * them): neither is a change the VM made.
+ */
+bool same_owner(const struct vm_config *cfg, const struct statx *up, const struct statx *host)
+{
+	return cfg->rootless || (map_uid_to_host(cfg, up->stx_uid) == host->stx_uid &&
+				 map_uid_to_host(cfg, up->stx_gid) == host->stx_gid);
+}
+
+bool same_mode(const struct vm_config *cfg, const struct statx *up, const struct statx *host)
+{
+	unsigned mask = cfg->rootless && S_ISDIR(up->stx_mode) ? 07077 : 07777;
+
+	return (up->stx_mode & mask) == (host->stx_mode & mask);
+}
