@@ -137,6 +137,11 @@ void layers_to_json(const struct fvm_vm *vm, struct json_object *array);
 int layer_open(struct fvm_vm *vm, const char *mountpoint, int *ret_upper, int *ret_work,
 	       struct fvm_error *err);
 int layer_hide(int upper_fd, int lower_fd, const char *relpath, const struct vm_config *cfg);
+struct stat;
+void layer_mirror_dir(int fd, const struct stat *lower, const struct vm_config *cfg);
+
+/* import.c */
+void import_sweep(struct fvm_store *store);
 
 /* procs.c */
 int pidns_inode(pid_t pid, unsigned long *ret);

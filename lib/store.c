@@ -113,6 +113,7 @@ FVM_PUBLIC int fvm_store_open(const char *path, struct fvm_store **ret, struct f
 	s->uid = geteuid();
 	s->gid = getegid();
 	s->path = TAKE_PTR(p);
+	import_sweep(s);   /* what killed imports left (import.c) */
 	*ret = TAKE_PTR(s);
 	return 0;
 }
