@@ -522,7 +522,7 @@ FVM_PUBLIC int fvm_vm_copy_in(struct fvm_vm *vm, const char *host_path, const ch
 	if (!hcopy)
 		return -ENOMEM;
 	err->msg[0] = '\0';
-	if (vm_running(vm, NULL) > 0)
+	if (vm_running(vm, NULL) == 0)
 		return fvm_errf(err, -EBUSY, "VM '%s' is running: stop it first ('fvm stop %s'); fvm cp into a VM changes its layer, which must not change under a mounted overlay",
 				vm->cfg.name, vm->cfg.name);
 	hbase = basename(hcopy);

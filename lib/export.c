@@ -128,22 +128,20 @@ static int put_manifest(struct exp *x, size_t nchanges)
 	return r;
 }
 
-/* user.* xattrs of the entry (never overlay's own), onto @e. */
+/* user.* xattrs of the entry (never overlay's own), onto @e; @fd is a
+ * regular file's or a directory's O_RDONLY fd. */
 static void put_xattrs(int fd, struct archive_entry *e)
 {
 	static char list[XATTR_LIST_MAX_BYTES], val[XATTR_VALUE_MAX_BYTES];
-	char proc[64];
-	ssize_t n;
+	ssize_t n = flistxattr(fd, list, sizeof(list));
 
-	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
-	n = llistxattr(proc, list, sizeof(list));
 	for (ssize_t k = 0; n > 0 && k < n; k += (ssize_t)strlen(list + k) + 1) {
 		const char *name = list + k;
 		ssize_t vn;
 
 		if (strncmp(name, "user.", 5) || !strncmp(name, "user.overlay.", 13))
 			continue;
-		vn = lgetxattr(proc, name, val, sizeof(val));
+		vn = fgetxattr(fd, name, val, sizeof(val));
 		if (vn >= 0)
 			archive_entry_xattr_add_entry(e, name, val, (size_t)vn);
 	}
@@ -330,7 +328,7 @@ FVM_PUBLIC int fvm_vm_export(struct fvm_vm *vm, int fd, const struct fvm_export_
 
 	if (lock < 0)
 		return lock;
-	if (vm_running(vm, NULL) > 0)
+	if (vm_running(vm, NULL) == 0)
 		return fvm_errf(err, -EBUSY, "VM '%s' is running: stop it first ('fvm stop %s'), so that its changes hold still while they are exported",
 				vm->cfg.name, vm->cfg.name);
 	r = changes_collect(vm, NULL, &cs, err);

@@ -1,0 +1,173 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: LGPL-2.1-or-later
+#
+# import-hostile.bats - fvm import of archives crafted to break out or
+# wear the host down: paths with "..", absolute paths, a symlink then a
+# file through it, a hard link to a host file, a device node, a set-uid
+# file, a huge name, a huge size claim, deep nesting, duplicate members.
+# Each is refused, nothing lands outside the store, and no VM (nor any
+# temporary directory) is left; a kill -9 during an import leaves nothing
+# after the next command.
+
+load helpers
+
+# mktar OUT SPEC...: a tar built with python3's tarfile from SPECs:
+#   f:NAME:CONTENT  d:NAME  l:NAME:TARGET (symlink)  h:NAME:TARGET (hard link)
+#   c:NAME (char device 1:3)  s:NAME (set-uid file)  big:NAME:SIZE (header claims SIZE)
+mktar() {
+	/usr/bin/python3 - "$@" <<'PY'
+import io, sys, tarfile
+out = sys.argv[1]
+t = tarfile.open(out, "w", format=tarfile.GNU_FORMAT)
+for spec in sys.argv[2:]:
+    kind, name, *rest = spec.split(":", 2)
+    i = tarfile.TarInfo(name); i.mode = 0o644; i.uid = i.gid = 0; i.mtime = 1
+    data = None
+    if kind == "f":
+        data = rest[0].encode(); i.size = len(data)
+    elif kind == "d":
+        i.type = tarfile.DIRTYPE; i.mode = 0o755
+    elif kind == "l":
+        i.type = tarfile.SYMTYPE; i.linkname = rest[0]
+    elif kind == "h":
+        i.type = tarfile.LNKTYPE; i.linkname = rest[0]
+    elif kind == "c":
+        i.type = tarfile.CHRTYPE; i.devmajor, i.devminor = 1, 3
+    elif kind == "s":
+        data = b"x"; i.size = 1; i.mode = 0o4755
+    elif kind == "big":
+        i.size = int(rest[0])
+        t.addfile(i)       # header only: the claim is refused before any data
+        continue
+    t.addfile(i, io.BytesIO(data) if data is not None else None)
+t.close()
+PY
+}
+
+# no_vm_left: the store holds no VM and no temporary directory
+no_vm_left() {
+	run -0 ls -A "$FVM_HOME/vms"
+	assert_eq "$output" "" "what is left in the store's vms/"
+}
+
+# refused ARCHIVE TEXT: import fails with fvm's 125, saying TEXT; nothing is left
+refused() {
+	run -125 --separate-stderr fvm import "$1" h
+	assert_fvm_error
+	assert_contains "$stderr" "$2"
+	no_vm_left
+}
+
+setup() {
+	fvm_setup
+	chmod 700 "$FVM_HOME"
+	mkdir -p "$FVM_HOME/vms"
+	R=${SCRATCH#/}
+	echo secret >"$SCRATCH/hostfile"
+}
+
+@test "a path with .. or an absolute path is refused" {
+	mktar "$TEST_ROOT/a.tar" "f:$R/ok:1" "f:$R/../../etc/evil:x"
+	refused "$TEST_ROOT/a.tar" "is not a plain relative path"
+	mktar "$TEST_ROOT/b.tar" "f:/$R/abs:x"
+	refused "$TEST_ROOT/b.tar" "is not a plain relative path"
+	assert_not_exists /etc/evil
+	assert_not_exists "$SCRATCH/abs"
+}
+
+@test "a symlink, then a file through it: refused, nothing written where it points" {
+	mkdir "$SCRATCH/target"
+	mktar "$TEST_ROOT/a.tar" "l:$R/esc:$SCRATCH/target" "f:$R/esc/planted:x"
+	refused "$TEST_ROOT/a.tar" "is below a symlink"
+	assert_not_exists "$SCRATCH/target/planted"
+	mktar "$TEST_ROOT/b.tar" "l:$R/rel:../../../../../../tmp" "f:$R/rel/planted2:x"
+	refused "$TEST_ROOT/b.tar" "is below a symlink"
+	assert_not_exists /tmp/planted2
+}
+
+@test "a hard link to a host file, or to a path not made by the archive: refused" {
+	mktar "$TEST_ROOT/a.tar" "h:$R/hl:$R/hostfile"
+	refused "$TEST_ROOT/a.tar" "is a hard link to no file this archive made"
+	mktar "$TEST_ROOT/b.tar" "h:$R/hl:../../etc/passwd"
+	refused "$TEST_ROOT/b.tar" "hard link to a path outside"
+	assert_eq "$(stat -c %h "$SCRATCH/hostfile")" 1 "links of the host file"
+	# a hard link to a file the archive made is fine
+	mktar "$TEST_ROOT/c.tar" "f:$R/mine:m" "h:$R/mine2:$R/mine"
+	run -0 fvm import "$TEST_ROOT/c.tar" ok
+	run -0 fvm run ok -- cat "$SCRATCH/mine2"
+	assert_eq "$output" m
+}
+
+@test "a device node or a set-uid file: refused unless allowed" {
+	mktar "$TEST_ROOT/a.tar" "c:$R/null2"
+	refused "$TEST_ROOT/a.tar" "is a device node: import it with --allow-devices"
+	mktar "$TEST_ROOT/b.tar" "s:$R/suid"
+	refused "$TEST_ROOT/b.tar" "is set-uid or set-gid: import it with --allow-setid"
+	run -0 fvm import --allow-setid "$TEST_ROOT/b.tar" s
+	run -0 fvm run s -- stat -c %a "$SCRATCH/suid"
+	assert_eq "$output" 4755
+}
+
+@test "a huge name, a huge size claim, deep nesting, too many members: refused" {
+	local long deep i
+	long=$(printf 'n%.0s' {1..300})
+	mktar "$TEST_ROOT/a.tar" "f:$R/$long:x"
+	refused "$TEST_ROOT/a.tar" "too long or too deep"
+	mktar "$TEST_ROOT/b.tar" "big:$R/huge:$((1 << 40))"
+	refused "$TEST_ROOT/b.tar" "claims a size over the import's bound"
+	deep=$R
+	for ((i = 0; i < 300; i++)); do deep+=/d; done
+	mktar "$TEST_ROOT/c.tar" "f:$deep/f:x"
+	refused "$TEST_ROOT/c.tar" "too long or too deep"
+	mktar "$TEST_ROOT/d.tar" "f:$R/1:1" "f:$R/2:2" "f:$R/3:3"
+	run -125 --separate-stderr fvm import --max-entries 2 "$TEST_ROOT/d.tar" h
+	assert_contains "$stderr" "one member too many"
+	run -125 --separate-stderr fvm import --max-size 2 "$TEST_ROOT/d.tar" h
+	assert_contains "$stderr" "over the import's bound in total"
+	no_vm_left
+}
+
+@test "a member named twice, or a file and a whiteout of it: refused" {
+	mktar "$TEST_ROOT/a.tar" "f:$R/dup:1" "f:$R/dup:2"
+	refused "$TEST_ROOT/a.tar" "names a path an earlier member named already"
+	mktar "$TEST_ROOT/b.tar" "f:$R/x:1" "f:$R/.wh.x:"
+	refused "$TEST_ROOT/b.tar" "names a path an earlier member named already"
+	mktar "$TEST_ROOT/c.tar" "f:$R/.wh..wh.weird:"
+	refused "$TEST_ROOT/c.tar" "is a whiteout fvm does not know"
+}
+
+@test "a plain OCI layer without manifest imports with default settings, and a warning" {
+	mktar "$TEST_ROOT/a.tar" "d:$R/dir" "f:$R/dir/f:hello" "f:$R/.wh.hostfile:"
+	run -0 --separate-stderr fvm import "$TEST_ROOT/a.tar" oci
+	assert_contains "$stderr" "no fvm manifest"
+	run -0 fvm run oci -- sh -c 'cat "$1/dir/f"; echo; test ! -e "$1/hostfile" && echo gone' _ "$SCRATCH"
+	assert_eq "$output" "hello
+gone"
+	assert_eq "$(cat "$SCRATCH/hostfile")" secret "the host's file"
+	run -125 --separate-stderr fvm import "$TEST_ROOT/a.tar"
+	assert_contains "$stderr" "names no VM"
+}
+
+@test "kill -9 during an import: no VM, and no temporary directory after the next command" {
+	# an archive that takes a while: its data comes through a pipe we hold open
+	mktar "$TEST_ROOT/a.tar" "f:$R/a:1"
+	local fifo=$TEST_ROOT/in.fifo
+	mkfifo "$fifo"
+	"$FVM" import - k <"$fifo" >"$TEST_ROOT/imp.out" 2>&1 3>&- &
+	local pid=$!
+	bg_track "$pid"
+	exec 7>"$fifo"
+	head -c 1536 "$TEST_ROOT/a.tar" >&7   # the first members, not the end
+	if ! wait_for 10 sh -c 'ls -A "$1" | grep -q "^\.import-"' _ "$FVM_HOME/vms"; then
+		kill -9 "$pid"
+		exec 7>&-
+		echo "no temporary directory appeared; fvm import said: $(cat "$TEST_ROOT/imp.out")" >&2
+		return 1
+	fi
+	kill -9 "$pid"
+	exec 7>&-
+	wait "$pid" 2>/dev/null || true
+	run -0 fvm ls
+	assert_not_contains "$output" "k "
+	no_vm_left
+}
