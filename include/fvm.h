@@ -661,7 +661,9 @@ struct fvm_import_opts {
  * Its first member, ".wh..fvm-manifest.json" (a whiteout of a path no
  * system has, so OCI tools skip it), is a JSON object: "format" (1),
  * "fvm_version", "name", "exported" (Unix time), "mode" ("root" or
- * "rootless"), "entries", "settings" (the VM's config, as
+ * "rootless"), "entries" (changes), "members" (archive members after
+ * the manifest: fvm_store_import() refuses an archive that holds another
+ * number, such as one cut at a member boundary), "settings" (the VM's config, as
  * fvm_vm_inspect_json() shows its settings), and "base": the host's "id"
  * and "version_id" (os-release), "arch", "packages_digest" and "packages"
  * (of /var/lib/dpkg/status).

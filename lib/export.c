@@ -87,7 +87,7 @@ static int ar_fail(struct exp *x, const char *what)
 }
 
 /* The manifest: the first member. */
-static int put_manifest(struct exp *x, size_t nchanges)
+static int put_manifest(struct exp *x, size_t nchanges, size_t members)
 {
 	json_object *m = json_object_new_object(), *set = NULL;
 	_cleanup_free_ char *cfg = NULL;
@@ -111,6 +111,7 @@ static int put_manifest(struct exp *x, size_t nchanges)
 	json_object_object_add(m, "exported", json_object_new_int64((int64_t)time(NULL)));
 	json_object_object_add(m, "mode", json_object_new_string(x->vm->cfg.rootless ? "rootless" : "root"));
 	json_object_object_add(m, "entries", json_object_new_int64((int64_t)nchanges));
+	json_object_object_add(m, "members", json_object_new_int64((int64_t)members));
 	json_object_object_add(m, "settings", set ? set : json_object_new_object());
 	json_object_object_add(m, "base", xfer_host_base());
 	txt = json_object_to_json_string_ext(m, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE);
@@ -301,7 +302,13 @@ static int write_all_changes(struct exp *x, struct changeset *cs)
 		if (c->pub.type != '-' && S_ISREG(c->up.stx_mode))
 			x->total += c->pub.size;
 	}
-	r = put_manifest(x, cs->n);
+	{
+		size_t members = 0;   /* after the manifest: import checks the count */
+
+		for (size_t i = 0; i < cs->n; i++)
+			members += cs->v[i].pub.kind == FVM_CHANGE_DELETED ? !cs->v[i].implied : 1u + cs->v[i].opaque;
+		r = put_manifest(x, cs->n, members);
+	}
 	for (size_t i = 0; r == 0 && i < cs->n; i++) {
 		const struct change *c = &cs->v[i];
 

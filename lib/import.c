@@ -79,6 +79,7 @@ struct imp {
 	void *seen;                    /* tsearch tree of struct seen */
 	uint64_t bytes, max_bytes, max_entry;
 	size_t entries, max_entries, files, whiteouts, skipped, owners_dropped;
+	long long expect_members;      /* the manifest's count, -1 without one */
 	json_object *report;           /* the report being built */
 	json_object *skipped_list, *warnings;
 	struct fvm_error *err;
@@ -445,7 +446,7 @@ static int import_member(struct imp *m, struct archive_entry *e)
 			prel = "";
 		dfd = xfer_upper_dir(&m->xl, layer, wh || pl == layer ? prel : "", m->err);
 		if (dfd == -ENOTDIR)
-			return refuse(m, dfd, name, "is below a symlink, a file or a deletion the archive made");
+			return refuse(m, dfd, name, "is below a symlink, a file or a deletion (of the archive, or a symlink or file of this host)");
 		if (dfd < 0)
 			return fvm_errf(m->err, dfd, "import of VM '%s': cannot make the directory of %s in its layer: %s",
 					m->vm.cfg.name, name, m->err && m->err->msg[0] ? m->err->msg : strerror(-dfd));
@@ -594,14 +595,17 @@ void import_sweep(struct fvm_store *store)
 {
 	char **names = NULL;
 	size_t n = 0;
-	int vms = fcntl(store->vmsfd, F_DUPFD_CLOEXEC, 3);
+	int vms = fcntl(store->vmsfd, F_DUPFD_CLOEXEC, 3), lock = -1;
 
 	if (vms < 0 || dir_names(vms, &names, &n) < 0) {
 		if (vms >= 0)
 			close(vms);
 		return;
 	}
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < n && lock < 0; i++)
+		if (!strncmp(names[i], ".import-", 8))
+			lock = store_lock(store, NULL);   /* a new import locks its directory under it */
+	for (size_t i = 0; lock >= 0 && i < n; i++) {
 		_cleanup_close_ int fd = -1;
 		_cleanup_free_ char *cfg = NULL;
 
@@ -622,6 +626,8 @@ void import_sweep(struct fvm_store *store)
 		rm_rf_at(store->vmsfd, names[i]);
 	}
 	close(vms);
+	if (lock >= 0)
+		close(lock);
 	fvm_strv_free(names);
 }
 
@@ -669,6 +675,9 @@ static int import_all(struct imp *m, struct archive_entry *first, const char *tm
 			return fvm_errf(m->err, -EIO, "import of VM '%s': the archive is damaged after %zu members: %s",
 					m->vm.cfg.name, m->entries, archive_error_string(m->a) ? archive_error_string(m->a) : "read error");
 	}
+	if (m->expect_members >= 0 && (long long)m->entries != m->expect_members)
+		return fvm_errf(m->err, -EBADMSG, "import of VM '%s': the archive holds %zu members, its manifest says %lld: it is truncated or was changed; nothing was imported",
+				m->vm.cfg.name, m->entries, m->expect_members);
 	if (syncfs(m->vm.dirfd) < 0)
 		return fvm_errf(m->err, -errno, "import of VM '%s': cannot sync %s: %m", m->vm.cfg.name, m->vm.dir);
 	{
@@ -748,6 +757,8 @@ static int read_head(struct imp *m, struct archive_entry **first, json_object **
 		if (!json_object_object_get_ex(*manifest, "format", &v) || json_object_get_int(v) > XFER_FORMAT)
 			return fvm_errf(m->err, -EPROTO, "the archive was made by a newer fvm (format %d): update fvm to import it",
 					json_object_get_int(v));
+		if (json_object_object_get_ex(*manifest, "members", &v) && json_object_is_type(v, json_type_int))
+			m->expect_members = json_object_get_int64(v);
 		if (!name && json_object_object_get_ex(*manifest, "name", &v))
 			name = json_object_get_string(v);
 	} else {
@@ -780,6 +791,7 @@ FVM_PUBLIC int fvm_store_import(struct fvm_store *store, int fd, const struct fv
 
 	m.vm.store = store;
 	m.vm.dirfd = -1;
+	m.expect_members = -1;
 	m.max_bytes = opts && opts->max_bytes ? opts->max_bytes : FVM_IMPORT_MAX_BYTES;
 	m.max_entry = opts && opts->max_file_bytes ? opts->max_file_bytes : FVM_IMPORT_MAX_FILE_BYTES;
 	m.max_entries = opts && opts->max_entries ? opts->max_entries : FVM_IMPORT_MAX_ENTRIES;

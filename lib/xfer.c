@@ -13,7 +13,10 @@
  * VM's ids, layer.c), a directory the host lacks is the VM root's, 0755.
  * Every step opens the next component with O_NOFOLLOW from the previous
  * fd: a symlink, a file or a whiteout on the way is -ENOTDIR, never
- * followed, so nothing lands outside the layer.
+ * followed, so nothing lands outside the layer; so is a place where the
+ * layer has nothing but the host a symlink or a file (a directory made
+ * there would replace it in the VM's view: /bin -> usr/bin would become
+ * an almost empty /bin).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -117,6 +120,18 @@ static bool lower_dir_stat(struct xfer_layers *xl, size_t i, const char *rel, st
 	return fd >= 0 && fstat(fd, st) == 0 && S_ISDIR(st->st_mode);
 }
 
+/* Is the host's entry at @rel of mount @i there, and no directory (a symlink, a file)? */
+static bool lower_not_dir(struct xfer_layers *xl, size_t i, const char *rel)
+{
+	int low = xfer_lower(xl, i);
+	_cleanup_close_ int fd = low >= 0 ? open_beneath(low, rel, O_PATH) : -1;
+	struct stat st;
+
+	if (fd < 0)
+		return errno == ELOOP || errno == ENOTDIR;
+	return fstat(fd, &st) == 0 && !S_ISDIR(st.st_mode);
+}
+
 static void fresh_dir(struct xfer_layers *xl, size_t i, const char *rel, int fd)
 {
 	const struct vm_config *cfg = &xl->vm->cfg;
@@ -164,6 +179,8 @@ int xfer_upper_dir(struct xfer_layers *xl, size_t i, const char *rel, struct fvm
 		} else if (errno != ENOENT) {
 			return -errno;
 		} else {
+			if (lower_not_dir(xl, i, sofar))
+				return -ENOTDIR;   /* the host's symlink or file: a directory would replace it */
 			if (mkdirat(cur, name, 0700) < 0)
 				return -errno;
 			next = openat(cur, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);

@@ -85,6 +85,38 @@ setup() {
 	assert_not_exists /tmp/planted2
 }
 
+@test "a member below a file of the archive, or below a host symlink: refused" {
+	mktar "$TEST_ROOT/a.tar" "f:$R/file:x" "f:$R/file/below:y"
+	refused "$TEST_ROOT/a.tar" "is below a symlink, a file or a deletion"
+	mkdir "$SCRATCH/real"
+	ln -s real "$SCRATCH/hostlink"
+	mktar "$TEST_ROOT/b.tar" "f:$R/hostlink/x:y"
+	refused "$TEST_ROOT/b.tar" "is below a symlink, a file or a deletion"
+	assert_not_exists "$SCRATCH/real/x"
+}
+
+@test "a truncated export is refused (the manifest counts the members)" {
+	local i
+	mkdir -p "$SCRATCH/t"
+	fvm create e 2>/dev/null
+	run -0 fvm run e -- sh -c 'for i in 1 2 3 4 5 6 7 8; do echo $i >"$1/t/f$i"; done' _ "$SCRATCH"
+	run -0 fvm export e -o "$TEST_ROOT/e.tar"
+	fvm rm e
+	# cut in the middle of a member: damaged
+	head -c 6144 "$TEST_ROOT/e.tar" >"$TEST_ROOT/cut.tar"
+	refused "$TEST_ROOT/cut.tar" "the archive is damaged"
+	# cut at a member boundary (tar cannot tell): the manifest's count can
+	/usr/bin/python3 - "$TEST_ROOT/e.tar" "$TEST_ROOT/cut2.tar" <<'PY'
+import sys, tarfile
+src = tarfile.open(sys.argv[1]); dst = tarfile.open(sys.argv[2], "w", format=tarfile.PAX_FORMAT)
+for m in src.getmembers()[:4]:
+    dst.addfile(m, src.extractfile(m) if m.isfile() else None)
+dst.close()
+PY
+	refused "$TEST_ROOT/cut2.tar" "it is truncated or was changed"
+	run -0 fvm import "$TEST_ROOT/e.tar" whole
+}
+
 @test "a hard link to a host file, or to a path not made by the archive: refused" {
 	mktar "$TEST_ROOT/a.tar" "h:$R/hl:$R/hostfile"
 	refused "$TEST_ROOT/a.tar" "is a hard link to no file this archive made"
