@@ -88,6 +88,62 @@ print(man["format"], man["name"], man["mode"], "base" in man, man["base"]["id"] 
 	assert_eq "$output" "1 e $(is_root && echo root || echo rootless) True True False"
 }
 
+@test "an OCI tool (umoci) applies the export over the host's files as the VM sees them" {
+	command -v umoci >/dev/null || skip "umoci is missing: run scripts/deps"
+	fvm create e 2>/dev/null
+	run -0 fvm run e -- sh -c "$EDIT" _ "$SCRATCH/d"
+	run -0 fvm export e -o "$TEST_ROOT/e.tar"
+	# an OCI image: a base layer with the host's directory, then the export
+	/usr/bin/python3 - "$TEST_ROOT/img" "$SCRATCH/d" "${SCRATCH#/}/d" "$TEST_ROOT/e.tar" <<'PY'
+import hashlib, io, json, os, sys, tarfile
+img, src, rel, layer = sys.argv[1:]
+os.makedirs(img + "/blobs/sha256")
+def blob(data):
+    d = hashlib.sha256(data).hexdigest()
+    open(f"{img}/blobs/sha256/{d}", "wb").write(data)
+    return {"digest": "sha256:" + d, "size": len(data)}
+base = io.BytesIO()
+with tarfile.open(fileobj=base, mode="w", format=tarfile.PAX_FORMAT) as t:
+    t.add(src, arcname=rel)
+layers = [base.getvalue(), open(layer, "rb").read()]
+L = "application/vnd.oci.image.layer.v1.tar"
+descs = [dict(blob(l), mediaType=L) for l in layers]
+cfg = blob(json.dumps({"architecture": "amd64", "os": "linux", "config": {},
+    "rootfs": {"type": "layers", "diff_ids": [d["digest"] for d in descs]}}).encode())
+man = blob(json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
+    "config": dict(cfg, mediaType="application/vnd.oci.image.config.v1+json"), "layers": descs}).encode())
+json.dump({"schemaVersion": 2, "manifests": [dict(man, mediaType="application/vnd.oci.image.manifest.v1+json",
+    annotations={"org.opencontainers.image.ref.name": "t"})]}, open(img + "/index.json", "w"))
+json.dump({"imageLayoutVersion": "1.0.0"}, open(img + "/oci-layout", "w"))
+PY
+	local rl=()
+	is_root || rl=(--rootless)
+	run -0 umoci unpack "${rl[@]}" --image "$TEST_ROOT/img:t" "$TEST_ROOT/bundle"
+	local d=$TEST_ROOT/bundle/rootfs/${SCRATCH#/}/d
+	run -0 bash -c 'cd "$1" && find . | LC_ALL=C sort; cat mod hard newdir/deep/f; stat -c %i new hard | uniq | wc -l; readlink link; stat -c %a chm' _ "$d"
+	assert_eq "$output" ".
+./chm
+./fifo
+./gone
+./gone/y
+./hard
+./link
+./mod
+./new
+./newdir
+./newdir/deep
+./newdir/deep/f
+./sub
+vm-mod
+added
+deep
+1
+/etc/shadow
+600" "the tree umoci made: the VM's view of $SCRATCH/d"
+	assert_not_exists "$TEST_ROOT/bundle/rootfs/.fvm-manifest.json"
+	chmod -R u+rwX "$TEST_ROOT/bundle"
+}
+
 @test "export -o NAME.tar.gz and .tar.zst compress; import reads both and stdin" {
 	fvm create e 2>/dev/null
 	run -0 fvm run e -- sh -c 'echo z >"$1/new"' _ "$SCRATCH/d"
