@@ -9,7 +9,9 @@
  * not exist; an opaque directory: the host's entries below it do not
  * count), then the host's directory. No symlink is followed on the way,
  * neither the VM's nor the host's: a path through one is refused (-ELOOP)
- * and the user names the real path. A symlink at the end is copied as a
+ * and the user names the real path. The host's side never leaves the
+ * layer's mount (RESOLVE_NO_XDEV): what is mounted below it (the host's
+ * /proc, say) is not what the VM sees there. A symlink at the end is copied as a
  * symlink. The host's side of the copy is the caller's own: its parent
  * directories are the caller's choice, its last component is never
  * followed if it is a symlink, and every file lands by temporary file and
@@ -116,7 +118,7 @@ static int view_descend(const struct cp *c, struct vloc *l, const char *name)
 	if (l->in_up)
 		nu = openat(l->up, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (!l->in_up || l->merge)
-		nl = openat(l->low, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		nl = open_beneath(l->low, name, O_RDONLY | O_DIRECTORY);   /* never into another mount */
 	if (nu < 0 && nl < 0)
 		return -errno;
 	vloc_free(l);
@@ -271,7 +273,7 @@ static int out_dir(struct cp *c, struct vloc *l, const char *name, int dfd, cons
 	if (out < 0)
 		return out;
 	sub.up = l->in_up ? openat(l->up, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) : -1;
-	sub.low = (!l->in_up || l->merge) ? openat(l->low, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) : -1;
+	sub.low = (!l->in_up || l->merge) ? open_beneath(l->low, name, O_RDONLY | O_DIRECTORY) : -1;
 	r = out_names(&sub, &names, &n);
 	for (size_t i = 0; r == 0 && i < n; i++) {
 		struct vloc e = { .up = sub.up >= 0 ? fcntl(sub.up, F_DUPFD_CLOEXEC, 3) : -1,
@@ -349,6 +351,7 @@ static int cp_open(struct cp *c, struct fvm_vm *vm, const char *vm_path, const c
 	r = xfer_layers_init(&c->xl, vm, err);
 	if (r < 0)
 		return r;
+	*ret_rel = "";
 	r = xfer_mount_of(&c->xl, vm_path, &c->layer, ret_rel);
 	if (r < 0 || !**ret_rel)
 		return fvm_errf(err, -ENOTSUP, "VM '%s': %s is %s: fvm cp copies only within its copy-on-write layers (there the VM sees the host's own files, or none)",

@@ -58,8 +58,6 @@
 #include "registry.h"
 #include "xfer.h"
 
-#define XFER_PATH_MAX 4000
-#define XFER_DEPTH_MAX 256
 #define XFER_LINK_MAX 4095
 #define XFER_XATTRS_MAX 64
 #define XFER_SKIPPED_LISTED 20
@@ -101,46 +99,6 @@ static void seen_free(void *p)
 static void warn(struct imp *m, const char *msg)
 {
 	json_object_array_add(m->warnings, json_object_new_string(msg));
-}
-
-/*
- * A member's name as a path of the VM ("/a/b"), or -EINVAL for one that
- * could lead outside: absolute, "..", ".", empty components, control
- * characters; or too long or deep.
- */
-static int clean_path(const char *name, char *buf, size_t len)
-{
-	size_t o = 0, depth = 0;
-	const char *p = name;
-
-	if (!p || *p == '/')
-		return -EINVAL;
-	while (!strncmp(p, "./", 2))
-		p += 2;
-	if (!*p || strlen(p) > XFER_PATH_MAX || strlen(p) + 2 > len)
-		return -ENAMETOOLONG;
-	buf[o++] = '/';
-	while (*p) {
-		const char *e = strchrnul(p, '/');
-		size_t n = (size_t)(e - p);
-
-		if (n == 0 && !*e)
-			break;           /* a trailing '/' of a directory */
-		if (n == 0 || n > NAME_MAX || (n == 1 && p[0] == '.') || (n == 2 && !strncmp(p, "..", 2)))
-			return n > NAME_MAX ? -ENAMETOOLONG : -EINVAL;
-		for (size_t k = 0; k < n; k++)
-			if ((unsigned char)p[k] < 0x20 || p[k] == 0x7f)
-				return -EINVAL;
-		if (++depth > XFER_DEPTH_MAX)
-			return -ELOOP;
-		if (o > 1)
-			buf[o++] = '/';
-		memcpy(buf + o, p, n);
-		o += n;
-		p = *e ? e + 1 : e;
-	}
-	buf[o] = '\0';
-	return o > 1 ? 0 : -EINVAL;
 }
 
 static int refuse(struct imp *m, int code, const char *member, const char *why)
@@ -269,7 +227,7 @@ static int make_hardlink(struct imp *m, int dfd, const char *base, size_t layer,
 	_cleanup_close_ int fd = -1;
 	struct stat st;
 
-	if (clean_path(archive_entry_hardlink(e), tp, sizeof(tp)) < 0)
+	if (xfer_member_path(archive_entry_hardlink(e), tp, sizeof(tp)) < 0)
 		return refuse(m, -EINVAL, member, "is a hard link to a path outside the archive");
 	got = tfind(&key, &m->seen, seen_cmp);
 	if (!got || !(*got)->file || (*got)->layer != layer || xfer_mount_of(&m->xl, tp, &li, &rel) < 0 || li != layer)
@@ -391,16 +349,18 @@ static int import_member(struct imp *m, struct archive_entry *e)
 {
 	const char *name = archive_entry_pathname(e);
 	char path[PATH_MAX], parent[PATH_MAX];
-	const char *rel, *base;
+	const char *rel = "", *base;
 	mode_t t = archive_entry_filetype(e);
 	bool wh;
 	size_t layer;
 	_cleanup_close_ int dfd = -1;
 	int r;
 
+	if (m->o && m->o->progress && m->entries % 256 == 0)
+		m->o->progress(m->bytes, m->entries, m->o->userdata);
 	if (++m->entries > m->max_entries)
 		return refuse(m, -E2BIG, name ? name : "?", "is one member too many (--max-entries)");
-	r = clean_path(name, path, sizeof(path));
+	r = xfer_member_path(name, path, sizeof(path));
 	if (r < 0)
 		return refuse(m, r, name ? name : "?",
 			      r == -EINVAL ? "is not a plain relative path (absolute, '..', '.' or control characters)"
@@ -415,7 +375,7 @@ static int import_member(struct imp *m, struct archive_entry *e)
 	/* what the member is about: the deleted path, the opaque directory, itself */
 	snprintf(parent, sizeof(parent), "%.*s", (int)(base - path - 1 > 0 ? base - path - 1 : 1), path);
 	{
-		char key[PATH_MAX];
+		char key[PATH_MAX + NAME_MAX + 2];
 
 		if (wh && strcmp(base, ".wh..wh..opq"))
 			snprintf(key, sizeof(key), "%s%s%s", parent, strcmp(parent, "/") ? "/" : "", base + 4);
@@ -425,9 +385,10 @@ static int import_member(struct imp *m, struct archive_entry *e)
 			skip(m, key);
 			return 0;
 		}
-		if (xfer_mount_of(&m->xl, key, &layer, &rel) < 0 || !*rel) {
-			/* no layer here, or a mount point (the layer's root keeps the host's look) */
-			if (*rel || t != AE_IFDIR)
+		r = xfer_mount_of(&m->xl, key, &layer, &rel);
+		if (r < 0 || !*rel) {
+			/* no layer here; or a mount point, whose layer root keeps the host's look */
+			if (r < 0 || t != AE_IFDIR)
 				skip(m, key);
 			return 0;
 		}
@@ -439,12 +400,13 @@ static int import_member(struct imp *m, struct archive_entry *e)
 	}
 	/* the directory it goes in, made as a copy-up would, never through a symlink */
 	{
-		const char *prel;
-		size_t pl;
+		const char *prel = "";
+		size_t pl = (size_t)-1;
 
+		/* the parent is in the same layer, but when the member is at its root */
 		if (xfer_mount_of(&m->xl, parent, &pl, &prel) < 0 || pl != layer)
 			prel = "";
-		dfd = xfer_upper_dir(&m->xl, layer, wh || pl == layer ? prel : "", m->err);
+		dfd = xfer_upper_dir(&m->xl, layer, prel, m->err);
 		if (dfd == -ENOTDIR)
 			return refuse(m, dfd, name, "is below a symlink, a file or a deletion (of the archive, or a symlink or file of this host)");
 		if (dfd < 0)

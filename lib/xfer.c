@@ -20,6 +20,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -194,6 +195,50 @@ int xfer_upper_dir(struct xfer_layers *xl, size_t i, const char *rel, struct fvm
 		p = *e ? e + 1 : e;
 	}
 	return TAKE_FD(cur);
+}
+
+/*
+ * xfer_member_path() - an archive member's name as a path of the VM
+ * ("a/b", "./a/b" and "a/b/" are "/a/b")
+ *
+ * Return: 0, -EINVAL for a name that could lead elsewhere (absolute, a "..",
+ * "." or empty component, a control character), -ENAMETOOLONG for one
+ * longer than XFER_PATH_MAX or with a component over NAME_MAX, -ELOOP for
+ * one deeper than XFER_DEPTH_MAX.
+ */
+int xfer_member_path(const char *name, char *buf, size_t len)
+{
+	size_t o = 0, depth = 0;
+	const char *p = name;
+
+	if (!p || *p == '/')
+		return -EINVAL;
+	while (!strncmp(p, "./", 2))
+		p += 2;
+	if (!*p || strlen(p) > XFER_PATH_MAX || strlen(p) + 2 > len)
+		return -ENAMETOOLONG;
+	buf[o++] = '/';
+	while (*p) {
+		const char *e = strchrnul(p, '/');
+		size_t n = (size_t)(e - p);
+
+		if (n == 0 && !*e)
+			break;           /* a trailing '/' of a directory */
+		if (n == 0 || n > NAME_MAX || (n == 1 && p[0] == '.') || (n == 2 && !strncmp(p, "..", 2)))
+			return n > NAME_MAX ? -ENAMETOOLONG : -EINVAL;
+		for (size_t k = 0; k < n; k++)
+			if ((unsigned char)p[k] < 0x20 || p[k] == 0x7f)
+				return -EINVAL;
+		if (++depth > XFER_DEPTH_MAX)
+			return -ELOOP;
+		if (o > 1)
+			buf[o++] = '/';
+		memcpy(buf + o, p, n);
+		o += n;
+		p = *e ? e + 1 : e;
+	}
+	buf[o] = '\0';
+	return o > 1 ? 0 : -EINVAL;
 }
 
 unsigned xfer_id_to_vm(const struct vm_config *cfg, const struct fvm_store *st, unsigned id, bool gid)

@@ -43,6 +43,11 @@ int xfer_lower(struct xfer_layers *xl, size_t i);
  * -ENOTDIR where the layer has a non-directory or a whiteout on the way. */
 int xfer_upper_dir(struct xfer_layers *xl, size_t i, const char *rel, struct fvm_error *err);
 
+/* bounds on an archive member's name */
+#define XFER_PATH_MAX 4000
+#define XFER_DEPTH_MAX 256
+int xfer_member_path(const char *name, char *buf, size_t len);
+
 /* ids: the VM's own (0 = its root) from a layer's, and back */
 unsigned xfer_id_to_vm(const struct vm_config *cfg, const struct fvm_store *st, unsigned id, bool gid);
 int xfer_id_to_layer(const struct vm_config *cfg, const struct fvm_store *st, unsigned id, bool gid,

@@ -95,4 +95,13 @@ t"
 	run -125 --separate-stderr fvm cp "c:$FVM_HOME/vms" "$TEST_ROOT/x"
 	assert_fvm_error
 	assert_not_exists "$TEST_ROOT/x"
+	# the host's /proc is not what the VM has there: never read through the layer's host side
+	run -125 --separate-stderr fvm cp c:/proc/1/status "$TEST_ROOT/x"
+	assert_fvm_error
+	assert_not_exists "$TEST_ROOT/x"
+	echo x >"$TEST_ROOT/in"
+	run -125 --separate-stderr fvm cp "$TEST_ROOT/in" c:/proc/planted
+	assert_fvm_error
+	run -0 fvm diff c
+	assert_not_contains "$output" planted
 }

@@ -14,6 +14,7 @@ load helpers
 # mktar OUT SPEC...: a tar built with python3's tarfile from SPECs:
 #   f:NAME:CONTENT  d:NAME  l:NAME:TARGET (symlink)  h:NAME:TARGET (hard link)
 #   c:NAME (char device 1:3)  s:NAME (set-uid file)  big:NAME:SIZE (header claims SIZE)
+#   o:NAME:UID (a file owned by UID:UID)
 mktar() {
 	/usr/bin/python3 - "$@" <<'PY'
 import io, sys, tarfile
@@ -35,6 +36,8 @@ for spec in sys.argv[2:]:
         i.type = tarfile.CHRTYPE; i.devmajor, i.devminor = 1, 3
     elif kind == "s":
         data = b"x"; i.size = 1; i.mode = 0o4755
+    elif kind == "o":
+        data = b"o"; i.size = 1; i.uid = i.gid = int(rest[0])
     elif kind == "big":
         i.size = int(rest[0])
         t.addfile(i)       # header only: the claim is refused before any data
@@ -166,6 +169,40 @@ PY
 	refused "$TEST_ROOT/b.tar" "names a path an earlier member named already"
 	mktar "$TEST_ROOT/c.tar" "f:$R/.wh..wh.weird:"
 	refused "$TEST_ROOT/c.tar" "is a whiteout fvm does not know"
+}
+
+@test "owners are the VM's ids: kept in root mode, out of its range refused; rootless all become its root" {
+	mktar "$TEST_ROOT/a.tar" "o:$R/u1000:1000" "o:$R/u0:0"
+	if is_root; then
+		run -0 fvm import "$TEST_ROOT/a.tar" own
+		run -0 fvm run own -- stat -c '%u:%g' "$SCRATCH/u1000" "$SCRATCH/u0"
+		assert_eq "$output" "1000:1000
+0:0" "owners inside the VM"
+		local base
+		base=$(vm_field own .uid_base)
+		run -0 stat -c '%u' "$(layer_upper own "$SCRATCH/u1000")"
+		assert_eq "$output" "$((base + 1000))" "the layer's host uid: the VM's range, never the host's uid 1000"
+		run -0 fvm rm own
+		mktar "$TEST_ROOT/b.tar" "o:$R/far:70000"
+		refused "$TEST_ROOT/b.tar" "has an owner outside the VM's 65536 ids"
+	else
+		run -0 --separate-stderr fvm import "$TEST_ROOT/a.tar" own
+		assert_contains "$stderr" "1 entries belonged to users other than the VM's root"
+		run -0 fvm run own -- stat -c '%u:%g' "$SCRATCH/u1000"
+		assert_eq "$output" "0:0"
+	fi
+}
+
+@test "rootless: members where the VM has no copy-on-write layer are skipped and listed" {
+	is_root && skip "root mode: every path of the host is copy-on-write"
+	mktar "$TEST_ROOT/a.tar" "f:etc/fvm-import-test:x" "f:$R/ok:1"
+	run -0 --separate-stderr fvm import --json "$TEST_ROOT/a.tar" sk
+	assert_eq "$(jq -r '.skipped, .skipped_paths[0]' <<<"$output")" "1
+/etc/fvm-import-test"
+	assert_contains "$(jq -r '.warnings | join(" ")' <<<"$output")" "a rootless VM cannot change the system's files"
+	assert_not_exists /etc/fvm-import-test
+	run -0 fvm run sk -- cat "$SCRATCH/ok"
+	assert_eq "$output" 1
 }
 
 @test "a plain OCI layer without manifest imports with default settings, and a warning" {
