@@ -78,6 +78,9 @@ struct imp {
 	uint64_t bytes, max_bytes, max_entry;
 	size_t entries, max_entries, files, whiteouts, skipped, owners_dropped;
 	long long expect_members;      /* the manifest's count, -1 without one */
+	int cache_fd;                  /* the last upper directory a member went in */
+	size_t cache_layer;
+	char cache_rel[PATH_MAX];
 	json_object *report;           /* the report being built */
 	json_object *skipped_list, *warnings;
 	struct fvm_error *err;
@@ -344,6 +347,29 @@ static int make_entry(struct imp *m, int dfd, const char *base, size_t layer, st
 	return set_meta(m, dfd, base, e, u, g, member);
 }
 
+/*
+ * The upper directory @rel of @layer, as xfer_upper_dir() makes it; the
+ * last one is kept open, since members come directory by directory. It
+ * stays the same directory: nothing an import makes replaces or removes
+ * an entry (every member is made new, a name met twice is refused).
+ */
+static int upper_dir_cached(struct imp *m, size_t layer, const char *rel)
+{
+	int fd;
+
+	if (m->cache_fd >= 0 && m->cache_layer == layer && !strcmp(m->cache_rel, rel))
+		return fcntl(m->cache_fd, F_DUPFD_CLOEXEC, 3);
+	fd = xfer_upper_dir(&m->xl, layer, rel, m->err);
+	if (fd >= 0 && strlen(rel) < sizeof(m->cache_rel)) {
+		if (m->cache_fd >= 0)
+			close(m->cache_fd);
+		m->cache_fd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+		m->cache_layer = layer;
+		snprintf(m->cache_rel, sizeof(m->cache_rel), "%s", rel);
+	}
+	return fd;
+}
+
 /* Place one member (other than the manifest). */
 static int import_member(struct imp *m, struct archive_entry *e)
 {
@@ -406,7 +432,7 @@ static int import_member(struct imp *m, struct archive_entry *e)
 		/* the parent is in the same layer, but when the member is at its root */
 		if (xfer_mount_of(&m->xl, parent, &pl, &prel) < 0 || pl != layer)
 			prel = "";
-		dfd = xfer_upper_dir(&m->xl, layer, prel, m->err);
+		dfd = upper_dir_cached(m, layer, prel);
 		if (dfd == -ENOTDIR)
 			return refuse(m, dfd, name, "is below a symlink, a file or a deletion (of the archive, or a symlink or file of this host)");
 		if (dfd < 0)
@@ -754,6 +780,7 @@ FVM_PUBLIC int fvm_store_import(struct fvm_store *store, int fd, const struct fv
 	m.vm.store = store;
 	m.vm.dirfd = -1;
 	m.expect_members = -1;
+	m.cache_fd = -1;
 	m.max_bytes = opts && opts->max_bytes ? opts->max_bytes : FVM_IMPORT_MAX_BYTES;
 	m.max_entry = opts && opts->max_file_bytes ? opts->max_file_bytes : FVM_IMPORT_MAX_FILE_BYTES;
 	m.max_entries = opts && opts->max_entries ? opts->max_entries : FVM_IMPORT_MAX_ENTRIES;
@@ -782,6 +809,8 @@ FVM_PUBLIC int fvm_store_import(struct fvm_store *store, int fd, const struct fv
 			registry_release(store->path, m.vm.cfg.name, m.vm.cfg.uid_base, NULL);
 		rm_rf_at(store->vmsfd, tmp);
 	}
+	if (m.cache_fd >= 0)
+		close(m.cache_fd);
 	xfer_layers_free(&m.xl);
 	if (m.a)
 		archive_read_free(m.a);
