@@ -240,3 +240,34 @@ gone"
 	assert_not_contains "$output" "k "
 	no_vm_left
 }
+
+NO_LSAN="ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
+
+@test "an import killed before any of its file system calls leaves no VM, or the whole VM; never a part" {
+	command -v strace >/dev/null || skip "strace is not installed (it cuts the import at chosen calls)"
+	local sc n rc whole cuts=0
+	mkdir -p "$SCRATCH/c/gone" && echo h >"$SCRATCH/c/del" && echo h >"$SCRATCH/c/gone/x"
+	fvm create src 2>/dev/null
+	run -0 fvm run src -- sh -c 'cd "$1" && rm del && rm -r gone && mkdir gone && echo y >gone/y && mkdir -p n/m && echo f >n/m/f' _ "$SCRATCH/c"
+	run -0 fvm diff src "$SCRATCH/c"
+	whole=$output
+	run -0 fvm export src -o "$TEST_ROOT/src.tar"
+	run -0 fvm rm src
+	for sc in mkdirat openat flock write fchownat fchmodat mknodat fsetxattr syncfs renameat2; do
+		for n in 1 2 4; do
+			rc=0
+			env "$NO_LSAN" bash -c 'strace -f -o /dev/null -e trace="$1" -e inject="$1":signal=KILL:when="$2" \
+				"$FVM" import "$3" k </dev/null >/dev/null 2>&1' _ "$sc" "$n" "$TEST_ROOT/src.tar" 2>/dev/null 3>&- || rc=$?
+			((rc == 0)) || cuts=$((cuts + 1))
+			run -0 fvm ls         # the next command sweeps what the kill left
+			run -0 ls -A "$FVM_HOME/vms"
+			if [[ -n $output ]]; then
+				assert_eq "$output" k "cut before $sc #$n: only the whole VM, no temporary directory"
+				run -0 fvm diff k "$SCRATCH/c"
+				assert_eq "$output" "$whole" "cut before $sc #$n: the VM is whole"
+				run -0 fvm rm k
+			fi
+		done
+	done
+	((cuts >= 15)) || { echo "only $cuts cuts: strace's fault injection did not work as expected" >&2; false; }
+}
