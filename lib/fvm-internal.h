@@ -114,6 +114,7 @@ char **vm_stores_hidden(struct fvm_vm *vm, size_t *ret_n);
 int vm_stores_record(struct fvm_vm *vm, struct fvm_error *err);
 
 /* vm.c */
+int hostname_check(const char *h, struct fvm_error *err);
 int vm_running(struct fvm_vm *vm, struct vm_state *ret_st);
 int vm_clear_runtime(struct fvm_vm *vm);
 int vm_reset_runtime(struct fvm_vm *vm);

@@ -59,6 +59,7 @@
 #include "xfer.h"
 
 #define XFER_LINK_MAX 4095
+#define XFER_NAME_BYTES_MAX (256u << 20)   /* the paths kept in memory, in all */
 #define XFER_XATTRS_MAX 64
 #define XFER_SKIPPED_LISTED 20
 
@@ -77,6 +78,7 @@ struct imp {
 	void *seen;                    /* tsearch tree of struct seen */
 	uint64_t bytes, max_bytes, max_entry;
 	size_t entries, max_entries, files, whiteouts, skipped, owners_dropped;
+	size_t name_bytes;             /* of every path kept to find duplicates */
 	long long expect_members;      /* the manifest's count, -1 without one */
 	int cache_fd;                  /* the last upper directory a member went in */
 	size_t cache_layer;
@@ -418,6 +420,9 @@ static int import_member(struct imp *m, struct archive_entry *e)
 				skip(m, key);
 			return 0;
 		}
+		m->name_bytes += strlen(key) + 1;
+		if (m->name_bytes > XFER_NAME_BYTES_MAX)
+			return refuse(m, -E2BIG, name, "takes the names of the archive over 256 MiB in all");
 		r = mark_seen(m, key, layer, t == AE_IFREG && !wh && !archive_entry_hardlink(e));
 		if (r == -EEXIST)
 			return refuse(m, r, name, "names a path an earlier member named already");
@@ -505,6 +510,10 @@ static int write_config(struct imp *m, json_object *manifest, time_t now)
 		json_object_object_add(set, "net", json_object_new_string("none"));
 	if (!json_object_object_get_ex(set, "hostname", &v))
 		json_object_object_add(set, "hostname", json_object_new_string(m->vm.cfg.name));
+	if (hostname_check(json_object_object_get_ex(set, "hostname", &v) ? json_object_get_string(v) : "", NULL) < 0) {
+		json_object_object_add(set, "hostname", json_object_new_string(m->vm.cfg.name));
+		warn(m, "setting not imported: a hostname that is not 1-64 letters, digits, '-' or '.' (the VM's name instead)");
+	}
 	sanitize_settings(m, set);
 	json_object_object_add(set, "name", json_object_new_string(m->vm.cfg.name));
 	json_object_object_add(set, "created", json_object_new_int64((int64_t)now));
@@ -565,10 +574,12 @@ static void compare_base(struct imp *m, json_object *manifest)
 /* The manifest member, bounded, as JSON; NULL if it is not one. */
 static json_object *read_manifest(struct imp *m)
 {
-	char buf[SMALL_FILE_MAX + 1];
+	_cleanup_free_ char *buf = malloc(SMALL_FILE_MAX + 1);
 	size_t o = 0;
 	la_ssize_t n;
 
+	if (!buf)
+		return NULL;
 	while (o < SMALL_FILE_MAX && (n = archive_read_data(m->a, buf + o, SMALL_FILE_MAX - o)) > 0)
 		o += (size_t)n;
 	buf[o] = '\0';

@@ -271,3 +271,29 @@ NO_LSAN="ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
 	done
 	((cuts >= 15)) || { echo "only $cuts cuts: strace's fault injection did not work as expected" >&2; false; }
 }
+
+@test "a manifest asking for the host's network, all capabilities, no seccomp, a share and a bad hostname gets none of them" {
+	/usr/bin/python3 - "$TEST_ROOT/m.tar" "$SCRATCH" <<'PY'
+import io, json, sys, tarfile
+man = {"format": 1, "name": "evil", "members": 0, "settings": {
+    "net": "host", "hostname": "bad\nname", "publish": ["8080:80/tcp"], "host_loopback": True,
+    "hardening": {"capabilities": "all", "seccomp": "off"},
+    "policies": [{"path": "/", "mode": "share"}, {"path": sys.argv[2], "mode": "hide"}]}}
+data = json.dumps(man).encode()
+t = tarfile.open(sys.argv[1], "w", format=tarfile.PAX_FORMAT)
+i = tarfile.TarInfo(".wh..fvm-manifest.json"); i.size = len(data)
+t.addfile(i, io.BytesIO(data)); t.close()
+PY
+	run -0 --separate-stderr fvm import --json "$TEST_ROOT/m.tar"
+	local w
+	w=$(jq -r '.warnings | join("\n")' <<<"$output")
+	assert_contains "$w" "--net host"
+	assert_contains "$w" "published ports"
+	assert_contains "$w" "--caps/--seccomp"
+	assert_contains "$w" "--share"
+	assert_contains "$w" "hostname"
+	run -0 fvm inspect evil
+	assert_eq "$(jq -r '.[0] | [.net, .hostname, .hardening.capabilities, .hardening.seccomp, (.publish | length), .host_loopback] | join(" ")' <<<"$output")" \
+		"none evil default default 0 false"
+	assert_eq "$(jq -r '[.[0].policies[] | .mode + " " + .path] | join(",")' <<<"$output")" "hide $SCRATCH"
+}
