@@ -372,12 +372,51 @@ static int upper_dir_cached(struct imp *m, size_t layer, const char *rel)
 	return fd;
 }
 
+/*
+ * The path of the VM member @e is about (the deleted path of a whiteout,
+ * the opaque directory's marker, else its own), and its layer, recorded
+ * so that no later member names it again. Return: 0, 1 to skip the member
+ * (no layer here, or a directory at a mount point, whose layer root keeps
+ * the host's look), or -errno.
+ */
+static int claim(struct imp *m, struct archive_entry *e, const char *path, const char *parent,
+		 const char *base, size_t *ret_layer)
+{
+	const char *name = archive_entry_pathname(e), *rel = "";
+	char key[PATH_MAX + NAME_MAX + 2];
+	mode_t t = archive_entry_filetype(e);
+	bool wh = !strncmp(base, ".wh.", 4);
+	int r;
+
+	if (wh && strcmp(base, ".wh..wh..opq"))
+		snprintf(key, sizeof(key), "%s%s%s", parent, strcmp(parent, "/") ? "/" : "", base + 4);
+	else
+		snprintf(key, sizeof(key), "%s", path);
+	if (in_store(&m->vm, key)) {
+		skip(m, key);
+		return 1;
+	}
+	r = xfer_mount_of(&m->xl, key, ret_layer, &rel);
+	if (r < 0 || !*rel) {
+		if (r < 0 || t != AE_IFDIR)
+			skip(m, key);
+		return 1;
+	}
+	m->name_bytes += strlen(key) + 1;
+	if (m->name_bytes > XFER_NAME_BYTES_MAX)
+		return refuse(m, -E2BIG, name, "takes the names of the archive over 256 MiB in all");
+	r = mark_seen(m, key, *ret_layer, t == AE_IFREG && !wh && !archive_entry_hardlink(e));
+	if (r == -EEXIST)
+		return refuse(m, r, name, "names a path an earlier member named already");
+	return r < 0 ? fvm_errf(m->err, r, "out of memory") : 0;
+}
+
 /* Place one member (other than the manifest). */
 static int import_member(struct imp *m, struct archive_entry *e)
 {
 	const char *name = archive_entry_pathname(e);
 	char path[PATH_MAX], parent[PATH_MAX];
-	const char *rel = "", *base;
+	const char *base;
 	mode_t t = archive_entry_filetype(e);
 	bool wh;
 	size_t layer;
@@ -400,35 +439,10 @@ static int import_member(struct imp *m, struct archive_entry *e)
 	if (!archive_entry_hardlink(e) && (archive_entry_perm(e) & 06000) && t == AE_IFREG && !wh &&
 	    (!m->o || !m->o->allow_setid))
 		return refuse(m, -EPERM, name, "is set-uid or set-gid: import it with --allow-setid if you mean it");
-	/* what the member is about: the deleted path, the opaque directory, itself */
 	snprintf(parent, sizeof(parent), "%.*s", (int)(base - path - 1 > 0 ? base - path - 1 : 1), path);
-	{
-		char key[PATH_MAX + NAME_MAX + 2];
-
-		if (wh && strcmp(base, ".wh..wh..opq"))
-			snprintf(key, sizeof(key), "%s%s%s", parent, strcmp(parent, "/") ? "/" : "", base + 4);
-		else
-			snprintf(key, sizeof(key), "%s", path);
-		if (in_store(&m->vm, key)) {
-			skip(m, key);
-			return 0;
-		}
-		r = xfer_mount_of(&m->xl, key, &layer, &rel);
-		if (r < 0 || !*rel) {
-			/* no layer here; or a mount point, whose layer root keeps the host's look */
-			if (r < 0 || t != AE_IFDIR)
-				skip(m, key);
-			return 0;
-		}
-		m->name_bytes += strlen(key) + 1;
-		if (m->name_bytes > XFER_NAME_BYTES_MAX)
-			return refuse(m, -E2BIG, name, "takes the names of the archive over 256 MiB in all");
-		r = mark_seen(m, key, layer, t == AE_IFREG && !wh && !archive_entry_hardlink(e));
-		if (r == -EEXIST)
-			return refuse(m, r, name, "names a path an earlier member named already");
-		if (r < 0)
-			return fvm_errf(m->err, r, "out of memory");
-	}
+	r = claim(m, e, path, parent, base, &layer);
+	if (r != 0)
+		return r < 0 ? r : 0;
 	/* the directory it goes in, made as a copy-up would, never through a symlink */
 	{
 		const char *prel = "";
