@@ -657,7 +657,8 @@ struct fvm_import_opts {
  * them, each a member named by its path in the VM without the leading
  * '/', owners in the VM's own ids (0 = its root), deletions as OCI
  * whiteouts (DIR/.wh.NAME), opaque directories as DIR/.wh..wh..opq, a
- * file's further names as hard links, user.* xattrs as pax SCHILY.xattr.
+ * file's further names as hard links, user.* xattrs as pax SCHILY.xattr;
+ * sockets are left out (a tar cannot hold one).
  * Its first member, ".wh..fvm-manifest.json" (a whiteout of a path no
  * system has, so OCI tools skip it), is a JSON object: "format" (1),
  * "fvm_version", "name", "exported" (Unix time), "mode" ("root" or
@@ -668,8 +669,8 @@ struct fvm_import_opts {
  * and "version_id" (os-release), "arch", "packages_digest" and "packages"
  * (of /var/lib/dpkg/status).
  *
- * Return: 0, -EBUSY when @vm runs, -ENOTSUP for a socket in its changes,
- * or another -errno with @err filled; on error what was written to @fd is
+ * Return: 0, -EBUSY when @vm runs, -ENAMETOOLONG for changes too deep
+ * for fvm diff to walk, or another -errno with @err filled; on error what was written to @fd is
  * no complete archive.
  */
 int fvm_vm_export(struct fvm_vm *vm, int fd, const struct fvm_export_opts *opts,

@@ -16,12 +16,13 @@
  *   opaque directory the directory, then DIR/.wh..wh..opq (the deletions
  *                    it implies are not listed again)
  *   hard links       a file's second name is a tar hard link to its first
- * The first member, XFER_MANIFEST (xfer.h), is the manifest: fvm's version,
+ * Sockets are left out (a tar cannot hold one, and no program listens on
+ * it after the export). The first member, XFER_MANIFEST (xfer.h), is the
+ * manifest: fvm's version,
  * the VM's settings (its config.json without its identity: name, uid range,
  * owner), and the host it was made on (xfer_host_base()), so that import
  * can warn on another host. Paths fvm cannot represent (longer than
- * PATH_MAX, too deep to walk) and sockets make the export fail, naming
- * them; nothing half-written is left for the caller to mistake: the CLI
+ * PATH_MAX, too deep to walk) make the export fail, naming them; nothing half-written is left for the caller to mistake: the CLI
  * writes to a temporary file it renames at the end.
  *
  * Entries are opened the one safe way (open_entry(), changes.c): no
@@ -220,9 +221,6 @@ static int put_entry(struct exp *x, const struct changeset *cs, const struct cha
 	mode_t t = c->up.stx_mode & S_IFMT;
 	int r = 0;
 
-	if (S_ISSOCK(t))
-		return fvm_errf(x->err, -ENOTSUP, "VM '%s': %s is a socket, which an archive cannot hold: remove it in the VM, or discard it ('fvm discard %s %s')",
-				cfg->name, c->path, cfg->name, c->path);
 	fd = open_beneath(cs->layers[c->layer].upper_fd, c->rel, t == S_IFDIR ? O_RDONLY | O_DIRECTORY : O_PATH);
 	if (fd < 0)
 		r = -errno;
@@ -289,6 +287,15 @@ static int set_filter(struct archive *a, enum fvm_compress c)
 	}
 }
 
+/* Changes with no member: deletions an opaque directory implies, and
+ * sockets (a tar cannot hold one, and no program listens on it after). */
+static bool skipped(const struct change *c)
+{
+	if (c->pub.kind == FVM_CHANGE_DELETED)
+		return c->implied;
+	return S_ISSOCK(c->up.stx_mode);
+}
+
 static int write_all_changes(struct exp *x, struct changeset *cs)
 {
 	int r;
@@ -306,14 +313,16 @@ static int write_all_changes(struct exp *x, struct changeset *cs)
 		size_t members = 0;   /* after the manifest: import checks the count */
 
 		for (size_t i = 0; i < cs->n; i++)
-			members += cs->v[i].pub.kind == FVM_CHANGE_DELETED ? !cs->v[i].implied : 1u + cs->v[i].opaque;
+			members += skipped(&cs->v[i]) ? 0 : 1u + cs->v[i].opaque;
 		r = put_manifest(x, cs->n, members);
 	}
 	for (size_t i = 0; r == 0 && i < cs->n; i++) {
 		const struct change *c = &cs->v[i];
 
+		if (skipped(c))
+			continue;
 		if (c->pub.kind == FVM_CHANGE_DELETED)
-			r = c->implied ? 0 : put_whiteout(x, c->path, false);
+			r = put_whiteout(x, c->path, false);
 		else
 			r = put_entry(x, cs, c);
 	}

@@ -234,3 +234,17 @@ PY
 	run -0 env FVM_HOME="$STORE2" "$FVM" run e -- /usr/bin/python3 -c 'import os,sys; print(os.getxattr(sys.argv[1], "user.color").decode())' "$SCRATCH/d/xf"
 	assert_eq "$output" blue
 }
+
+@test "a socket in the VM's changes is left out of the export; the rest travels" {
+	fvm create e 2>/dev/null
+	run -0 fvm run e -- /usr/bin/python3 -c 'import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1] + "/sock"); open(sys.argv[1] + "/f", "w").write("f")' "$SCRATCH/d"
+	run -0 fvm diff e "$SCRATCH/d"
+	assert_contains "$output" "$SCRATCH/d/sock"
+	run -0 fvm export e -o "$TEST_ROOT/e.tar"
+	run -0 tar -tf "$TEST_ROOT/e.tar"
+	assert_not_contains "$output" "d/sock"
+	assert_contains "$output" "d/f"
+	run -0 env FVM_HOME="$STORE2" "$FVM" import "$TEST_ROOT/e.tar"
+	run -0 env FVM_HOME="$STORE2" "$FVM" diff e "$SCRATCH/d"
+	assert_eq "$output" "A  $SCRATCH/d/f"
+}
