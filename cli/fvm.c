@@ -26,6 +26,9 @@ static const struct cmd cmds[] = {
 	{ "commit", cmd_commit, "apply a VM's changes to the host, safely" },
 	{ "discard", cmd_discard, "drop a VM's changes" },
 	{ "try", cmd_try, "run a command in a throwaway VM, then keep or drop its changes" },
+	{ "export", cmd_export, "write a VM's changes and settings as a tar archive (an OCI layer)" },
+	{ "import", cmd_import, "make a VM from an archive of fvm export" },
+	{ "cp", cmd_cp, "copy files between a VM and the host" },
 };
 
 static int usage(FILE *f)

@@ -599,6 +599,150 @@ int fvm_vm_commit(struct fvm_vm *vm, const struct fvm_commit_opts *opts, struct 
  */
 int fvm_vm_discard(struct fvm_vm *vm, char *const *paths, struct fvm_error *err);
 
+/* ---- export, import, cp (export.c, import.c, cp.c) ------------------ */
+
+enum fvm_compress {
+	FVM_COMPRESS_NONE = 0,
+	FVM_COMPRESS_GZIP,
+	FVM_COMPRESS_ZSTD,
+};
+
+/**
+ * struct fvm_export_opts - how fvm_vm_export() writes
+ * @compress: the archive's compression
+ * @progress: called now and then with (bytes of file content written,
+ *            bytes in all); may be NULL
+ * @userdata: passed to @progress
+ */
+struct fvm_export_opts {
+	enum fvm_compress compress;
+	void (*progress)(uint64_t done, uint64_t total, void *userdata);
+	void *userdata;
+};
+
+/* bounds of fvm_store_import() unless its options say otherwise */
+#define FVM_IMPORT_MAX_BYTES (64ULL << 30)        /* file content in all */
+#define FVM_IMPORT_MAX_FILE_BYTES (16ULL << 30)   /* one file */
+#define FVM_IMPORT_MAX_ENTRIES 2000000u           /* archive members */
+
+/**
+ * struct fvm_import_opts - how fvm_store_import() treats an archive
+ * @name:           the new VM's name; NULL: the name in the archive's manifest
+ * @allow_devices:  import device nodes (else the import is refused)
+ * @allow_setid:    import set-uid and set-gid files (else refused)
+ * @trust_settings: apply the archive's settings that loosen isolation
+ *                  (--net host, published ports, --share and --cow paths,
+ *                  capabilities, seccomp); else they are dropped and the
+ *                  report says so
+ * @max_bytes, @max_file_bytes, @max_entries: bounds; 0: the FVM_IMPORT_MAX_*
+ * @progress:       called now and then with (bytes, members) read so far
+ * @userdata:       passed to @progress
+ */
+struct fvm_import_opts {
+	const char *name;
+	bool allow_devices;
+	bool allow_setid;
+	bool trust_settings;
+	uint64_t max_bytes;
+	uint64_t max_file_bytes;
+	size_t max_entries;
+	void (*progress)(uint64_t bytes, size_t members, void *userdata);
+	void *userdata;
+};
+
+/**
+ * fvm_vm_export() - write the changes and settings of @vm to @fd as a tar archive
+ * @vm:   an open, stopped VM (locked meanwhile)
+ * @fd:   where the archive goes (a file, a pipe)
+ * @opts: compression and progress; NULL: uncompressed, no progress
+ * @err:  optional
+ *
+ * The archive is an OCI image layer: the VM's changes as `fvm diff` reads
+ * them, each a member named by its path in the VM without the leading
+ * '/', owners in the VM's own ids (0 = its root), deletions as OCI
+ * whiteouts (DIR/.wh.NAME), opaque directories as DIR/.wh..wh..opq, a
+ * file's further names as hard links, user.* xattrs as pax SCHILY.xattr;
+ * sockets are left out (a tar cannot hold one).
+ * Its first member, ".wh..fvm-manifest.json" (a whiteout of a path no
+ * system has, so OCI tools skip it), is a JSON object: "format" (1),
+ * "fvm_version", "name", "exported" (Unix time), "mode" ("root" or
+ * "rootless"), "entries" (changes), "members" (archive members after
+ * the manifest: fvm_store_import() refuses an archive that holds another
+ * number, such as one cut at a member boundary), "settings" (the VM's config, as
+ * fvm_vm_inspect_json() shows its settings), and "base": the host's "id"
+ * and "version_id" (os-release), "arch", "packages_digest" and "packages"
+ * (of /var/lib/dpkg/status).
+ *
+ * Return: 0, -EBUSY when @vm runs, -ENAMETOOLONG for changes too deep
+ * for fvm diff to walk, or another -errno with @err filled; on error what was written to @fd is
+ * no complete archive.
+ */
+int fvm_vm_export(struct fvm_vm *vm, int fd, const struct fvm_export_opts *opts,
+		  struct fvm_error *err);
+
+/**
+ * fvm_store_import() - make a new VM in @store from an archive read from @fd
+ * @store:      an open store
+ * @fd:         a tar archive (plain, gzip or zstd), from fvm_vm_export() or
+ *              any OCI image layer; treated as hostile
+ * @opts:       name, what to allow, bounds; NULL: the defaults
+ * @ret_report: optional: a JSON object the caller frees with free():
+ *              "name", "manifest" (boolean), "host_differs" (boolean, with
+ *              a manifest), "members", "files", "bytes", "whiteouts",
+ *              "skipped" (members with no copy-on-write layer here) and
+ *              "skipped_paths" (the first 20), "warnings" (strings)
+ * @err:        optional
+ *
+ * The VM is built under a temporary name in the store and appears under
+ * its name only when complete; an error, or a kill, leaves nothing (a
+ * killed import's remains go at the next fvm_store_open()).
+ *
+ * Return: 0, -EEXIST when the name is taken, -EPERM for a device node or
+ * set-id file not allowed, -EFBIG/-E2BIG past a bound, -EINVAL for a
+ * member whose name could lead outside the VM's layers, or another -errno.
+ */
+int fvm_store_import(struct fvm_store *store, int fd, const struct fvm_import_opts *opts,
+		     char **ret_report, struct fvm_error *err);
+
+/**
+ * fvm_vm_copy_out() - copy @vm_path of @vm to @host_path, like cp -R
+ * @vm:        an open VM, running or not
+ * @vm_path:   absolute path in the VM, read in the VM's view (its layer over
+ *             the host's files), through no symlink: a symlink in it is
+ *             refused, a symlink at its end copied as a symlink
+ * @host_path: a new path, or an existing directory to copy into; its last
+ *             component is never followed if it is a symlink
+ * @err:       optional
+ *
+ * Files land with the caller's ownership, without set-uid/set-gid bits;
+ * device nodes, FIFOs and sockets in a directory are left out.
+ *
+ * Return: 0, -ELOOP for a symlink in @vm_path or at @host_path, -ENOTSUP
+ * for a path with no copy-on-write layer, or another -errno.
+ */
+int fvm_vm_copy_out(struct fvm_vm *vm, const char *vm_path, const char *host_path,
+		    struct fvm_error *err);
+
+/**
+ * fvm_vm_copy_in() - copy @host_path into the stopped @vm at @vm_path, like cp -R
+ * @vm:        an open, stopped VM (locked meanwhile)
+ * @host_path: a file, directory or symlink of the host (a symlink at its
+ *             end is copied as a symlink)
+ * @vm_path:   absolute path in the VM, or an existing directory of the VM
+ *             to copy into; through no symlink
+ * @err:       optional
+ *
+ * What is copied lands in the VM's layer, as the VM's own write would
+ * (parent directories copied up with the host's mode and owner), owned
+ * by the VM's root, without set-uid/set-gid bits.
+ *
+ * Return: 0, -EBUSY when @vm runs, -ELOOP for a symlink in @vm_path,
+ * -ENOTSUP for a path with no copy-on-write layer, or another -errno.
+ */
+int fvm_vm_copy_in(struct fvm_vm *vm, const char *host_path, const char *vm_path,
+		   struct fvm_error *err);
+
+
 #ifdef __cplusplus
 }
 #endif

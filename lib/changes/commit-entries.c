@@ -22,7 +22,7 @@
 #include "util/util.h"
 
 /* Is the entry the plan checked (@x) one the host must refuse? */
-bool refused(const struct commit *c, const struct statx *x, const char **why)
+bool commit_refused(const struct commit *c, const struct statx *x, const char **why)
 {
 	if ((S_ISCHR(x->stx_mode) || S_ISBLK(x->stx_mode)) && !c->o->allow_devices) {
 		*why = "is a device node (use --allow-devices)";
@@ -40,7 +40,7 @@ bool refused(const struct commit *c, const struct statx *x, const char **why)
 }
 
 /* Does the entry open as @fd carry file capabilities that may not land? */
-bool refused_caps(const struct commit *c, int fd, const char **why)
+bool commit_refused_caps(const struct commit *c, int fd, const char **why)
 {
 	char proc[64];
 
@@ -59,7 +59,7 @@ bool refused_caps(const struct commit *c, int fd, const char **why)
  * the plan checked (@planned)? Anything the VM did to it since moves one
  * of these: then it is not applied.
  */
-bool same_entry(const struct statx *planned, const struct statx *now)
+bool commit_same_entry(const struct statx *planned, const struct statx *now)
 {
 	return planned->stx_ino == now->stx_ino && planned->stx_mode == now->stx_mode &&
 	       planned->stx_uid == now->stx_uid && planned->stx_gid == now->stx_gid &&
@@ -70,7 +70,7 @@ bool same_entry(const struct statx *planned, const struct statx *now)
 	       planned->stx_ctime.tv_nsec == now->stx_ctime.tv_nsec;
 }
 
-int moved(struct commit *c, const char *path)
+int commit_moved(struct commit *c, const char *path)
 {
 	size_t n = strlen(path);
 
@@ -125,7 +125,7 @@ static void copy_xattrs(const struct commit *c, int from, int to)
 }
 
 /* Owner, mode and times of the new entry @name in @dfd, from @x. */
-int set_meta(const struct commit *c, int dfd, const char *name, const struct statx *x)
+int commit_set_meta(const struct commit *c, int dfd, const char *name, const struct statx *x)
 {
 	struct timespec ts[2] = { { x->stx_atime.tv_sec, x->stx_atime.tv_nsec },
 				  { x->stx_mtime.tv_sec, x->stx_mtime.tv_nsec } };
@@ -261,7 +261,7 @@ static int make_file(struct commit *c, int in, int dfd, const char *name, const 
 	r = copy_data(in, out, x->stx_size);
 	if (r < 0)
 		return commit_fail(c, r, "cannot write", path);
-	r = set_meta(c, dfd, name, x);
+	r = commit_set_meta(c, dfd, name, x);
 	if (r < 0)
 		return commit_fail(c, r, "cannot set owner, mode or times of", path);
 	copy_xattrs(c, in, out);   /* after the owner: chown would drop capabilities */
@@ -277,7 +277,7 @@ static int make_file(struct commit *c, int in, int dfd, const char *name, const 
  * or blocking, and its statx on that fd must be the planned one; all that
  * lands (type, content, owner, mode) comes from that fd and that statx.
  */
-int make_entry(struct commit *c, const char *uname, const char *name, const char *path,
+int commit_make_entry(struct commit *c, const char *uname, const char *name, const char *path,
 		      const struct statx *planned)
 {
 	int dfd = dw_fd(&c->out), r = 0;
@@ -286,15 +286,15 @@ int make_entry(struct commit *c, const char *uname, const char *name, const char
 	struct statx now;
 
 	c->made++;
-	if (refused(c, planned, &why))
-		return refuse(c, path, why);
+	if (commit_refused(c, planned, &why))
+		return commit_refuse(c, path, why);
 	in = open_entry(dw_fd(&c->up), uname, planned->stx_mode & S_IFMT, &now);
-	if (in == -ENOENT || in == -EMEDIUMTYPE || (in >= 0 && !same_entry(planned, &now)))
-		return moved(c, path);
+	if (in == -ENOENT || in == -EMEDIUMTYPE || (in >= 0 && !commit_same_entry(planned, &now)))
+		return commit_moved(c, path);
 	if (in < 0)
 		return commit_fail(c, in, "cannot read the layer's", path);
-	if (S_ISREG(planned->stx_mode) && refused_caps(c, in, &why))
-		return refuse(c, path, why);
+	if (S_ISREG(planned->stx_mode) && commit_refused_caps(c, in, &why))
+		return commit_refuse(c, path, why);
 	if (S_ISDIR(planned->stx_mode))
 		return make_tree(c, TAKE_FD(in), name, path, planned);   /* no fd kept per level */
 	if (S_ISREG(planned->stx_mode))
@@ -307,7 +307,7 @@ int make_entry(struct commit *c, const char *uname, const char *name, const char
 		 mknodat(dfd, name, planned->stx_mode & ~(mode_t)07777,
 			 makedev(planned->stx_rdev_major, planned->stx_rdev_minor)) < 0)
 		r = commit_fail(c, -errno, "cannot create the device", path);
-	if (r == 0 && (r = set_meta(c, dfd, name, planned)) < 0)
+	if (r == 0 && (r = commit_set_meta(c, dfd, name, planned)) < 0)
 		r = commit_fail(c, r, "cannot set owner, mode or times of", path);
 	return r;
 }
@@ -340,15 +340,15 @@ static int make_entries(struct commit *c, const char *path)
 			break;
 		}
 		if (strlen(sub) >= PATH_MAX) {   /* the plan refused it: the VM made it since */
-			r = moved(c, path);
+			r = commit_moved(c, path);
 			break;
 		}
 		if (in_store(c->vm, sub))
 			continue;   /* what hides a store is fvm's, as in the plan */
 		ch = planned_at(c, sub);
 		/* the VM added it after the plan: it was never checked */
-		r = ch && ch->pub.kind != FVM_CHANGE_DELETED ? make_entry(c, names[i], names[i], sub, &ch->up)
-							     : moved(c, sub);
+		r = ch && ch->pub.kind != FVM_CHANGE_DELETED ? commit_make_entry(c, names[i], names[i], sub, &ch->up)
+							     : commit_moved(c, sub);
 	}
 	fvm_strv_free(names);
 	return r;
@@ -384,9 +384,9 @@ static int make_tree(struct commit *c, int in, const char *name, const char *pat
 	r = make_entries(c, path);
 	q = dw_pop(&c->up);
 	if (dw_pop(&c->out) < 0 || q < 0)
-		r = r ? r : moved(c, path);
+		r = r ? r : commit_moved(c, path);
 	if (r < 0)
 		return r;
-	r = set_meta(c, dw_fd(&c->out), name, x);
+	r = commit_set_meta(c, dw_fd(&c->out), name, x);
 	return r < 0 ? commit_fail(c, r, "cannot set owner, mode or times of", path) : 0;
 }

@@ -197,7 +197,7 @@ static int journal_load(struct commit *c, bool *ready)
 	return 0;
 }
 
-void ops_free(struct commit *c)
+void commit_ops_free(struct commit *c)
 {
 	for (size_t i = 0; i < c->nops; i++)
 		free(c->ops[i].rel);
@@ -212,7 +212,7 @@ void ops_free(struct commit *c)
 }
 
 /* Finish (roll forward) or undo (roll back) a commit that was cut short. */
-int recover(struct commit *c)
+int commit_recover(struct commit *c)
 {
 	bool ready = false;
 	int r;
@@ -225,12 +225,12 @@ int recover(struct commit *c)
 				"check the host paths it names, then move it away",
 				c->vm->cfg.name, c->vm->dir, strerror(-r));
 	if (ready)
-		r = apply_all(c);
-	else if (!rollback(c))
+		r = commit_apply_all(c);
+	else if (!commit_rollback(c))
 		r = fvm_errf(c->err, -EAGAIN, "VM '%s': an interrupted commit left temporaries that cannot be reached now: run 'fvm commit %s' again",
 			     c->vm->cfg.name, c->vm->cfg.name);
 	if (r == 0)
 		journal_remove(c->vm);
-	ops_free(c);
+	commit_ops_free(c);
 	return r;
 }

@@ -53,7 +53,7 @@ static int add_op(struct commit *c, char kind, const struct change *ch, bool exc
 
 /*
  * Is the VM's entry, as the plan saw it (@ch->up: the statx of the walk,
- * which is what commit will make, see make_entry()), one that may not
+ * which is what commit will make, see commit_make_entry()), one that may not
  * reach the host?
  */
 static int check_entry(struct commit *c, const struct change *ch)
@@ -66,20 +66,20 @@ static int check_entry(struct commit *c, const struct change *ch)
 				"VM '%s': not committed: a directory %s ('fvm discard %s PATH'); nothing was changed: %.300s%s",
 				c->vm->cfg.name, ch->pub.conflict_why, c->vm->cfg.name, ch->path,
 				strlen(ch->path) > 300 ? "..." : "");
-	if (refused(c, &ch->up, &why))
-		return refuse(c, ch->path, why);
+	if (commit_refused(c, &ch->up, &why))
+		return commit_refuse(c, ch->path, why);
 	if (!S_ISREG(ch->up.stx_mode) || c->o->allow_setid)
 		return 0;
 	/* capabilities, for the plan's message (make_entry checks them again on its fd) */
 	up = parent_fd(c->cs.layers[ch->layer].upper_fd, ch->rel);
 	fd = up < 0 ? -1 : open_entry(up, base_of(ch->rel), 0, NULL);   /* O_PATH is enough for xattrs */
-	if (fd >= 0 && refused_caps(c, fd, &why))
-		return refuse(c, ch->path, why);
+	if (fd >= 0 && commit_refused_caps(c, fd, &why))
+		return commit_refuse(c, ch->path, why);
 	return 0;
 }
 
 /* Turn the changes into operations; refuse conflicts and forbidden entries. */
-int plan(struct commit *c)
+int commit_plan(struct commit *c)
 {
 	const char *newdir = NULL;
 	size_t conflicts = 0;
@@ -112,7 +112,7 @@ int plan(struct commit *c)
 		/* nothing may remove or replace a directory that holds a store */
 		if (store_below(c->vm, ch->path) &&
 		    (ch->pub.kind == FVM_CHANGE_DELETED || (ch->pub.kind == FVM_CHANGE_REPLACED && !dir)))
-			return refuse(c, ch->path, "holds what fvm hides from the VM (its store, or a --hide path), which a commit never removes");
+			return commit_refuse(c, ch->path, "holds what fvm hides from the VM (its store, or a --hide path), which a commit never removes");
 		if (ch->pub.kind != FVM_CHANGE_DELETED) {
 			r = check_entry(c, ch);
 			if (r < 0)
@@ -158,7 +158,7 @@ int plan(struct commit *c)
 }
 
 /* Refuse before writing anything when a host file system lacks the space. */
-int check_space(struct commit *c)
+int commit_check_space(struct commit *c)
 {
 	for (size_t l = 0; l < c->cs.nlayers; l++) {
 		uint64_t need = 0;

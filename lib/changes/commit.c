@@ -94,7 +94,7 @@ int parent_fd(int root, const char *rel)
 	return open_beneath_mount(root, dir, O_RDONLY | O_DIRECTORY);
 }
 
-int refuse(struct commit *c, const char *path, const char *why)
+int commit_refuse(struct commit *c, const char *path, const char *why)
 {
 	return fvm_errf(c->err, -EPERM, "VM '%s': not committed: %s %s; nothing was changed",
 			c->vm->cfg.name, path, why);
@@ -124,7 +124,7 @@ static int verify_meta(struct commit *c, const struct op *op, const char *path)
 	if (!op->ch)
 		return 0;
 	fd = up < 0 ? -ENOENT : open_entry(up, base_of(op->rel), op->ch->up.stx_mode & S_IFMT, &now);
-	return fd >= 0 && same_entry(&op->ch->up, &now) ? 0 : moved(c, path);
+	return fd >= 0 && commit_same_entry(&op->ch->up, &now) ? 0 : commit_moved(c, path);
 }
 
 /* One new entry (file or tree) of @op under its temporary name. */
@@ -142,13 +142,13 @@ static int prepare_one(struct commit *c, struct op *op, int hp, int up, const ch
 	if (r < 0)
 		r = commit_fail(c, r, "cannot open the layer's directory of", path);
 	else
-		r = make_entry(c, base_of(op->rel), op->tmp, path, &op->ch->up);
+		r = commit_make_entry(c, base_of(op->rel), op->tmp, path, &op->ch->up);
 	dw_free(&c->up);
 	dw_free(&c->out);
 	if (r < 0)
 		return r;
 	if (c->made != op->nplanned)   /* the VM removed some of it since the plan */
-		return moved(c, path);
+		return commit_moved(c, path);
 	if (fstatat(hp, op->tmp, &st, AT_SYMLINK_NOFOLLOW) < 0)
 		return commit_fail(c, -errno, "cannot stat the temporary of", path);
 	op->ino = st.st_ino;
@@ -181,7 +181,7 @@ static int prepare(struct commit *c)
 			return commit_fail(c, -errno, "cannot open (without following symlinks) the host directory of", path);
 		up = parent_fd(l->upper_fd, op->rel);
 		if (up < 0)
-			return moved(c, path);
+			return commit_moved(c, path);
 		r = prepare_one(c, op, hp, up, path);
 		if (r < 0)
 			return r;
@@ -202,7 +202,7 @@ static void sync_hosts(struct commit *c)
  * the host was swapped meanwhile): then the journal stays, for the next
  * commit to try again.
  */
-bool rollback(struct commit *c)
+bool commit_rollback(struct commit *c)
 {
 	bool all = true;
 
@@ -233,7 +233,7 @@ static int apply_meta(struct commit *c, const struct op *op, int hp)
 		return -errno;
 	if ((st.st_mode & S_IFMT) != (op->meta.stx_mode & S_IFMT))
 		return -ESTALE;   /* the host put another type there since */
-	return set_meta(c, hp, base_of(op->rel), &op->meta);
+	return commit_set_meta(c, hp, base_of(op->rel), &op->meta);
 }
 
 /*
@@ -334,7 +334,7 @@ static void unmark_opaque(struct commit *c, const struct op *op)
 		fremovexattr(fd, c->vm->cfg.rootless ? "user.overlay.opaque" : "trusted.overlay.opaque");
 }
 
-int apply_all(struct commit *c)
+int commit_apply_all(struct commit *c)
 {
 	int r = 0;
 
@@ -395,12 +395,12 @@ FVM_PUBLIC int fvm_vm_commit(struct fvm_vm *vm, const struct fvm_commit_opts *op
 	snprintf(c.id, sizeof(c.id), "%lx%05lx", (unsigned long)ts.tv_sec, (unsigned long)(ts.tv_nsec / 10000));
 	r = layers_open(vm, &c.cs, err);
 	if (r == 0 && !c.o->dry_run)
-		r = recover(&c);
+		r = commit_recover(&c);
 	changes_free(&c.cs);
 	if (r == 0)
 		r = changes_collect(vm, c.o->paths, &c.cs, err);
 	if (r == 0)
-		r = plan(&c);
+		r = commit_plan(&c);
 	if (r == 0 && c.cs.n && !(c.byname = malloc(c.cs.n * sizeof(*c.byname))))
 		r = fvm_errf(err, -ENOMEM, "out of memory");
 	if (r == 0 && c.byname) {
@@ -409,7 +409,7 @@ FVM_PUBLIC int fvm_vm_commit(struct fvm_vm *vm, const struct fvm_commit_opts *op
 		qsort(c.byname, c.cs.n, sizeof(*c.byname), cmp_change_path);
 	}
 	if (r == 0)
-		r = check_space(&c);
+		r = commit_check_space(&c);
 	if (r == 0 && !c.o->dry_run && c.nops) {
 		r = journal_write(&c, "prepared");
 		if (r < 0)
@@ -421,16 +421,16 @@ FVM_PUBLIC int fvm_vm_commit(struct fvm_vm *vm, const struct fvm_commit_opts *op
 				sync_hosts(&c);
 				r = journal_write(&c, "ready");
 			}
-			if (r < 0 && rollback(&c))
+			if (r < 0 && commit_rollback(&c))
 				journal_remove(vm);   /* else it stays: the next commit rolls back */
 		}
 		if (r == 0) {
-			r = apply_all(&c);
+			r = commit_apply_all(&c);
 			if (r == 0)
 				journal_remove(vm);
 		}
 	}
-	ops_free(&c);
+	commit_ops_free(&c);
 	free(c.byname);
 	changes_free(&c.cs);
 	return r;

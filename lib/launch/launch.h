@@ -1,8 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * launch/launch.h - the launching part: from a stopped VM to a program
- * running in it. Which host mounts get what (mount-plan.c), building the
- * VM's tree (mount.c) with idmapped mounts (idmap.c), the clone that makes
+ * running in it. Building the VM's tree (after store/mount-plan.c) (mount.c) with idmapped mounts (idmap.c), the clone that makes
  * init and its namespaces (boot.c, ns.c), init itself (init.c), its
  * control socket (ctl.c), the VM's runtime state (runtime.c), and joining
  * a running VM with a program and its terminal (exec.c, pty.c, relay.c).
@@ -18,29 +17,6 @@
 #include <sys/types.h>
 
 #include "store/store.h"
-
-/* ---- mount-plan.c: the host mounts a VM sees, each of which gets its own copy-on-write overlay (overlayfs layers cannot cross mounts) ---- */
-
-/* what goes at a path of the VM's tree */
-enum mount_kind {
-	MK_OVERLAY,   /* copy-on-write overlay of a host mount (or rootless extra root) */
-	MK_SHARE,     /* the host's own tree, bound in (policy share) */
-	MK_PRIVATE,   /* a directory of the VM's store, bound in (policy private) */
-	MK_RO,        /* what the VM sees there, made read-only (policy ro) */
-	MK_HIDE,      /* a whiteout in the layer below (policy hide): no mount */
-};
-
-struct host_mount {
-	char *target;          /* absolute path on the host and in the VM */
-	unsigned long attrs;   /* MOUNT_ATTR_RDONLY / NOSUID / NOEXEC carried over */
-	bool extra;            /* a rootless copy-on-write root, not a host mount */
-	enum mount_kind kind;
-};
-
-struct vm_config;
-int host_mounts_read(const char *store_path, const struct vm_config *cfg, const struct vm_view *view,
-		     struct host_mount **ret, size_t *ret_n, struct fvm_error *err);
-void host_mounts_free(struct host_mount *m, size_t n);
 
 /* ---- mount.c: building a VM's file system view with the new mount API ---- */
 

@@ -102,6 +102,12 @@ static void mirror_dir(int fd, const struct stat *lower, const struct vm_config 
 	futimens(fd, ts);
 }
 
+/* mirror_dir() for the other files that make upper directories (xfer.c) */
+void layer_mirror_dir(int fd, const struct stat *lower, const struct vm_config *cfg)
+{
+	mirror_dir(fd, lower, cfg);
+}
+
 /**
  * layer_open() - open (making if needed) the layer of @mountpoint
  *

@@ -14,6 +14,8 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 
+#include <json-c/json.h>
+
 #include "store/store.h"
 
 static char *default_path(void)
@@ -105,6 +107,7 @@ FVM_PUBLIC int fvm_store_open(const char *path, struct fvm_store **ret, struct f
 	s->uid = geteuid();
 	s->gid = getegid();
 	s->path = TAKE_PTR(p);
+	import_sweep(s);   /* what killed imports left (import.c) */
 	*ret = TAKE_PTR(s);
 	return 0;
 }
@@ -198,4 +201,48 @@ int store_lock(struct fvm_store *store, struct fvm_error *err)
 int vm_lock(struct fvm_vm *vm, struct fvm_error *err)
 {
 	return lock_at(vm->dirfd, vm->dir, err);
+}
+
+/*
+ * import_sweep() - remove what killed imports (changes/import.c) left in the store: temporary directories no
+ * live import holds locked, and their uid ranges.
+ */
+void import_sweep(struct fvm_store *store)
+{
+	char **names = NULL;
+	size_t n = 0;
+	int vms = fcntl(store->vmsfd, F_DUPFD_CLOEXEC, 3), lock = -1;
+
+	if (vms < 0 || dir_names(vms, &names, &n) < 0) {
+		if (vms >= 0)
+			close(vms);
+		return;
+	}
+	for (size_t i = 0; i < n && lock < 0; i++)
+		if (!strncmp(names[i], ".import-", 8))
+			lock = store_lock(store, NULL);   /* a new import locks its directory under it */
+	for (size_t i = 0; lock >= 0 && i < n; i++) {
+		_cleanup_close_ int fd = -1;
+		_cleanup_free_ char *cfg = NULL;
+
+		if (strncmp(names[i], ".import-", 8))
+			continue;
+		fd = openat(store->vmsfd, names[i], O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0 || flock(fd, LOCK_EX | LOCK_NB) < 0)
+			continue;   /* a live import's */
+		if (!store->rootless && read_small_fileat(fd, "config.json", &cfg, NULL) == 0) {
+			json_object *o = json_tokener_parse(cfg), *nm, *b;
+
+			if (o && json_object_object_get_ex(o, "name", &nm) && json_object_object_get_ex(o, "uid_base", &b))
+				registry_release(store->path, json_object_get_string(nm),
+						 (uid_t)json_object_get_int64(b), NULL);
+			if (o)
+				json_object_put(o);
+		}
+		rm_rf_at(store->vmsfd, names[i]);
+	}
+	close(vms);
+	if (lock >= 0)
+		close(lock);
+	fvm_strv_free(names);
 }

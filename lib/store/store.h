@@ -117,6 +117,7 @@ int vm_lock(struct fvm_vm *vm, struct fvm_error *err);
 /* ---- vm.c ---- */
 
 int vm_running(struct fvm_vm *vm, struct vm_state *ret_st);
+int hostname_check(const char *h, struct fvm_error *err);
 
 /* ---- uidrange.c ---- */
 
@@ -159,6 +160,29 @@ void vm_view_drop(struct fvm_vm *vm);
 bool in_store(struct fvm_vm *vm, const char *path);
 bool store_below(struct fvm_vm *vm, const char *path);
 
+/* ---- mount-plan.c: the host mounts a VM sees, each of which gets its own copy-on-write overlay (overlayfs layers cannot cross mounts) ---- */
+
+/* what goes at a path of the VM's tree */
+enum mount_kind {
+	MK_OVERLAY,   /* copy-on-write overlay of a host mount (or rootless extra root) */
+	MK_SHARE,     /* the host's own tree, bound in (policy share) */
+	MK_PRIVATE,   /* a directory of the VM's store, bound in (policy private) */
+	MK_RO,        /* what the VM sees there, made read-only (policy ro) */
+	MK_HIDE,      /* a whiteout in the layer below (policy hide): no mount */
+};
+
+struct host_mount {
+	char *target;          /* absolute path on the host and in the VM */
+	unsigned long attrs;   /* MOUNT_ATTR_RDONLY / NOSUID / NOEXEC carried over */
+	bool extra;            /* a rootless copy-on-write root, not a host mount */
+	enum mount_kind kind;
+};
+
+struct vm_config;
+int host_mounts_read(const char *store_path, const struct vm_config *cfg, const struct vm_view *view,
+		     struct host_mount **ret, size_t *ret_n, struct fvm_error *err);
+void host_mounts_free(struct host_mount *m, size_t n);
+
 /* ---- stores.c ---- */
 
 char **vm_stores_hidden(struct fvm_vm *vm, size_t *ret_n);
@@ -173,5 +197,11 @@ void layers_to_json(const struct fvm_vm *vm, struct json_object *array);
 int layer_open(struct fvm_vm *vm, const char *mountpoint, int *ret_upper, int *ret_work,
 	       struct fvm_error *err);
 int layer_hide(int upper_fd, int lower_fd, const char *relpath, const struct vm_config *cfg);
+struct stat;
+void layer_mirror_dir(int fd, const struct stat *lower, const struct vm_config *cfg);
+
+/* ---- store.c (more): what killed imports left ---- */
+
+void import_sweep(struct fvm_store *store);
 
 #endif

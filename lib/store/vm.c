@@ -26,7 +26,7 @@
 #include "policy/policy.h"
 #include "store/store.h"
 
-static int hostname_check(const char *h, struct fvm_error *err)
+int hostname_check(const char *h, struct fvm_error *err)
 {
 	size_t n = strlen(h);
 	bool ok = n >= 1 && n <= 64 && h[0] != '-' && h[0] != '.';

@@ -26,7 +26,6 @@
 #include <libmount/libmount.h>
 
 #include "store/store.h"
-#include "launch/launch.h"
 
 static bool special(const char *t)
 {
