@@ -2,7 +2,7 @@
 /*
  * vmopts.h - the VM settings options shared by create, run, try and config
  * (--net, --hostname, --publish, --hide/--ro/--share/--private/--cow,
- * --memory, --cpus, --pids, --io-weight, --caps, --seccomp, --profile).
+ * --memory, --cpus, --pids, --io-weight, --caps, --seccomp, --profile, --gui).
  */
 #ifndef FVM_CLI_VMOPTS_H
 #define FVM_CLI_VMOPTS_H
@@ -22,7 +22,7 @@ struct vmopts {
 /* getopt_long entries for the settings; codes are >= VMOPT_BASE */
 #define VMOPT_BASE 1000
 extern const struct option vmopt_long[];
-#define VMOPT_COUNT 17
+#define VMOPT_COUNT 18
 
 void vmopts_init(struct vmopts *v);
 int vmopts_parse(struct vmopts *v, int c, const char *arg);
@@ -45,8 +45,14 @@ int vmopts_getopt(int argc, char **argv, const char *cmd, const char *usage, str
 	"      --private PATH     an empty directory only the VM has, kept with it\n" \
 	"      --cow PATH         PATH back to copy-on-write (the default; also undoes\n" \
 	"                         a default policy, such as /run being private)\n" \
-	"      --profile default|untrusted  untrusted hides your keys, keyrings and\n" \
-	"                         browser profiles (~/.ssh, ~/.gnupg, ~/.mozilla...)\n" \
+	"      --gui x11|x11-host|none  show windows on your X display (DISPLAY): x11,\n" \
+	"                         a nested X server of the VM's own in one window (it\n" \
+	"                         cannot see your other windows, keys or clipboard);\n" \
+	"                         x11-host, your display itself (unsafe: every window\n" \
+	"                         and keystroke); none (default)\n" \
+	"      --profile default|untrusted|browser  untrusted hides your keys, keyrings\n" \
+	"                         and browser profiles (~/.ssh, ~/.gnupg, ~/.mozilla...);\n" \
+	"                         browser: untrusted, --gui x11 and --net private\n" \
 	"      --memory SIZE      memory limit (e.g. 512M, 2G)\n" \
 	"      --cpus N           CPU limit (e.g. 1.5)\n" \
 	"      --pids N|max       limit on processes and threads (default 2048 as\n" \

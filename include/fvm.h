@@ -98,6 +98,13 @@ struct fvm_policy {
 	enum fvm_policy_kind kind;
 };
 
+/* how a VM shows windows (see README "Desktop programs") */
+enum fvm_gui {
+	FVM_GUI_NONE = 0,     /* no display (default) */
+	FVM_GUI_X11 = 1,      /* a nested X server (Xephyr) of its own, on the caller's display */
+	FVM_GUI_X11_HOST = 2, /* the caller's X display itself, by path, with its cookie: unsafe */
+};
+
 /* a VM's limit on processes and threads unless it says otherwise (podman's) */
 #define FVM_PIDS_DEFAULT 2048u
 /* @pids of struct fvm_limits: no limit at all */
@@ -133,6 +140,9 @@ struct fvm_limits {
  * @host_loopback: --net private: the VM reaches the host's loopback
  *              services (127.0.0.1) at its gateway address; off by
  *              default, and never with the untrusted profile
+ * @gui:        display: none, a nested X server, or the host's X display.
+ *              At boot fvm reads DISPLAY and XAUTHORITY (else
+ *              $HOME/.Xauthority) of the caller's environment.
  */
 struct fvm_vm_opts {
 	enum fvm_net net;
@@ -146,6 +156,7 @@ struct fvm_vm_opts {
 	struct fvm_limits limits;
 	bool untrusted;         /* profile: hide keys, keyrings, browser profiles of the owner */
 	bool host_loopback;
+	enum fvm_gui gui;
 };
 
 /* which fields of struct fvm_vm_opts fvm_vm_update() changes */
@@ -161,6 +172,7 @@ struct fvm_vm_opts {
 #define FVM_SET_IO_WEIGHT (1u << 9)
 #define FVM_SET_PROFILE   (1u << 10)
 #define FVM_SET_HOST_LOOPBACK (1u << 11)
+#define FVM_SET_GUI       (1u << 12)
 
 /**
  * struct fvm_exec - a program to run inside a VM
@@ -444,6 +456,7 @@ int fvm_vm_changes_size(struct fvm_vm *vm, uint64_t *ret_bytes, struct fvm_error
  *    integers, 0 for none; "pids": integer, or the string "max" for none;
  *    "enforced": boolean, false rootless (no cgroup: no limit holds);
  *  - "profile": "default" or "untrusted";
+ *  - "gui": "none", "x11" or "x11-host";
  *  - "net": "none", "host" or "private"; "hostname": string;
  *  - "mode": "root" or "rootless"; root mode: "uid_base", "uid_count":
  *    integers, the host uids the VM's ids map to; rootless: "owner":

@@ -42,6 +42,23 @@ const char *policy_name(enum fvm_policy_kind k)
 	return (unsigned)k < ARRAY_SIZE(kind_names) ? kind_names[k] : "?";
 }
 
+static const char *const gui_names[] = { "none", "x11", "x11-host" };
+
+const char *gui_name(enum fvm_gui g)
+{
+	return (unsigned)g < ARRAY_SIZE(gui_names) ? gui_names[g] : "?";
+}
+
+int gui_parse_name(const char *s, enum fvm_gui *ret)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(gui_names); i++)
+		if (!strcmp(s, gui_names[i])) {
+			*ret = (enum fvm_gui)i;
+			return 0;
+		}
+	return -EINVAL;
+}
+
 int policy_parse_name(const char *s, enum fvm_policy_kind *ret)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(kind_names); i++)
@@ -318,6 +335,11 @@ int config_apply(struct vm_config *c, const struct fvm_vm_opts *o, unsigned what
 		c->untrusted = o->untrusted;
 	if (what & FVM_SET_HOST_LOOPBACK)
 		c->host_loopback = o->host_loopback;
+	if (what & FVM_SET_GUI) {
+		if (o->gui != FVM_GUI_NONE && o->gui != FVM_GUI_X11 && o->gui != FVM_GUI_X11_HOST)
+			return fvm_errf(err, -EINVAL, "unknown display mode (--gui)");
+		c->gui = o->gui;
+	}
 	if (what & FVM_SET_POLICIES)
 		r = set_policies(c, o, err);
 	if (r == 0 && (what & FVM_SET_PUBLISH))

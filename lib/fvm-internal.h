@@ -44,6 +44,7 @@ struct vm_config {
 	struct fvm_limits limits;
 	bool untrusted;
 	bool host_loopback;  /* --net private: the host's 127.0.0.1 at the gateway */
+	enum fvm_gui gui;
 };
 
 #define MAX_POLICIES 64
@@ -63,6 +64,7 @@ struct fvm_vm {
 	size_t nhidden;
 	char **stores;            /* the stores among them (stores.c), once asked */
 	size_t nstores;
+	struct gui_boot *gui;     /* while booting with a display (gui.c) */
 };
 
 /* runtime state of a booted VM, in run/state.json */
@@ -81,6 +83,8 @@ int config_apply(struct vm_config *c, const struct fvm_vm_opts *o, unsigned what
 		 struct fvm_error *err);
 void config_release(struct vm_config *c);
 const char *policy_name(enum fvm_policy_kind k);
+const char *gui_name(enum fvm_gui g);
+int gui_parse_name(const char *s, enum fvm_gui *ret);
 int policy_parse_name(const char *s, enum fvm_policy_kind *ret);
 int policies_effective(const struct vm_config *c, const char *home, struct policy **ret,
 		       size_t *ret_n);

@@ -118,6 +118,12 @@ static int load_extras(struct fvm_vm *vm, json_object *o, struct fvm_error *err)
 	}
 	if (json_object_object_get_ex(o, "host_loopback", &x))
 		c->host_loopback = json_object_get_boolean(x);
+	if (json_object_object_get_ex(o, "gui", &x)) {
+		const char *g = json_object_get_string(x);
+
+		if (!g || gui_parse_name(g, &c->gui) < 0)
+			return corrupt(vm, err, "'gui' must be \"none\", \"x11\" or \"x11-host\"");
+	}
 	c->limits.pids = config_pids(c, 0);   /* configs older than limits */
 	if (json_object_object_get_ex(o, "limits", &lim)) {
 		if (!json_object_is_type(lim, json_type_object))
@@ -250,6 +256,7 @@ static void add_config(json_object *o, const struct vm_config *c)
 		json_object_object_add(o, "host_loopback", json_object_new_boolean(c->host_loopback));
 		json_object_object_add(o, "limits", lim);
 		json_object_object_add(o, "profile", json_object_new_string(c->untrusted ? "untrusted" : "default"));
+		json_object_object_add(o, "gui", json_object_new_string(gui_name(c->gui)));
 	}
 	json_object_object_add(o, "net", json_object_new_string(c->net == FVM_NET_HOST ? "host" :
 								 c->net == FVM_NET_PRIVATE ? "private" : "none"));

@@ -60,6 +60,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "gui.h"
 #include "mount.h"
 
 static int sys_open_tree(int dfd, const char *p, unsigned flags)
@@ -150,6 +151,18 @@ static int mount_fs_at(int rootfd, const char *target, const char *fstype,
 	if (m < 0)
 		return m;
 	return attach(m, rootfd, target);
+}
+
+/* mount_tmpfs_at() - a new tmpfs with @opts on @target below @rootfd (gui.c) */
+int mount_tmpfs_at(int rootfd, const char *target, const char *const *opts, unsigned attrs)
+{
+	return mount_fs_at(rootfd, target, "tmpfs", opts, attrs);
+}
+
+/* mount_attach_at() - attach detached mount @mnt on @target below @rootfd (gui.c) */
+int mount_attach_at(int mnt, int rootfd, const char *target)
+{
+	return attach(mnt, rootfd, target);
 }
 
 /* Bind @src (a host path) on @target below @rootfd, optionally read-only. */
@@ -774,6 +787,8 @@ int root_setup(struct fvm_vm *vm, const struct host_mount *mounts, const int *ov
 	step = "mount /sys";
 	if ((r = setup_sys(rootfd, vm->cfg.net)) < 0)
 		goto fail;
+	if (gui_mount(vm, rootfd, err) < 0)
+		return err ? err->code : -EIO;
 	step = "pivot into the VM's root";
 	if (fchdir(rootfd) < 0 || sys_pivot_root(".", ".") < 0 || umount2(".", MNT_DETACH) < 0 ||
 	    chdir("/") < 0)

@@ -14,6 +14,8 @@
 int mount_make(struct fvm_vm *vm, const struct host_mount *all, size_t n, size_t i,
 	       int idmap_userns, int *ret_mnt, struct fvm_error *err);
 int rootless_base(int *ret_mnt);
+int mount_tmpfs_at(int rootfd, const char *target, const char *const *opts, unsigned attrs);
+int mount_attach_at(int mnt, int rootfd, const char *target);
 int root_setup(struct fvm_vm *vm, const struct host_mount *mounts, const int *ovl_fds,
 	       size_t n, struct fvm_error *err);
 

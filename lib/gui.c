@@ -1,0 +1,607 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * gui.c - --gui: windows of a VM's programs on the caller's display.
+ *
+ * Theory of operation. A VM with a display gets one X socket, by path:
+ * /tmp/.X11-unix/X<N> on a small read-only tmpfs that fvm mounts on the
+ * VM's /tmp/.X11-unix, next to an authority file holding one cookie
+ * (/tmp/.X11-unix/Xauthority), and DISPLAY=:N and XAUTHORITY in the
+ * environment of every program fvm runs there. Nothing else of the
+ * host's session: not its other sockets, not $XDG_RUNTIME_DIR, not its
+ * D-Bus. The socket is a bind mount of one host socket file, which fvm
+ * resolves on the host without following symlinks, checks to be a socket
+ * (for x11, owned by the nested server's uid), and finds again by device
+ * and inode in the VM's first process before it binds it.
+ *
+ * Abstract sockets. Xlib (libxcb) tries the abstract name
+ * @/tmp/.X11-unix/X<N> first and falls back to the path only if that
+ * name is absent (ECONNREFUSED); with --net host the VM shares the host's
+ * abstract names, and its Landlock scope makes a connect to the host's
+ * one fail with EPERM, with no fallback. So with --net host N is a number
+ * that no abstract socket of the host uses at boot; with its own network
+ * namespace (none, private) the VM has no abstract X socket at all, N is 0.
+ *
+ * x11 (isolated). fvm starts a nested X server (Xephyr) on the caller's
+ * display before the VM exists: the program sees only that server, whose
+ * window shows on the desktop; it cannot list the host's windows, read
+ * its keystrokes or its selections (Xephyr shares no clipboard). Xephyr
+ * runs on the host, outside every namespace of the VM (not in its pid
+ * namespace: the VM cannot name it, signal or ptrace it), as the VM's
+ * root uid as root (uid_base: it owns nothing on the host) or as the user
+ * rootless, with fds 0-5 only: /dev/null, its log (run/gui.log),
+ * -displayfd, and two memfds read through /proc/self/fd: its own server
+ * cookie (-auth, fresh random per boot) and the cookie of the caller's
+ * display (XAUTHORITY). It listens on neither TCP nor an abstract name.
+ * Like pasta (net.c), it runs under a small supervisor, "fvm-gui", in its
+ * own session: the supervisor gets a pidfd of the VM's init once the VM
+ * is up and stops Xephyr (SIGTERM, then SIGKILL) when init exits; if fvm
+ * fails before that, the channel closes and it stops Xephyr at once; if
+ * the supervisor dies, Xephyr gets SIGKILL (parent-death signal). No fd
+ * of Xephyr or of the supervisor is ever in the VM: they are made after
+ * the VM's first process has its own copy of fvm's fds, which it closes.
+ *
+ * x11-host (unsafe, asked for by name). The caller's display itself: its
+ * socket by path and its cookie only (from XAUTHORITY, else
+ * ~/.Xauthority, as a one-entry file). The VM's programs can then do what
+ * any client of that display can: read every window, every keystroke,
+ * the clipboard, and inject input.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <linux/mount.h>
+#include <linux/openat2.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "gui.h"
+#include "hostmounts.h"
+#include "mount.h"
+#include "net.h"
+#include "ns.h"
+#include "vmpath.h"
+#include "xauth.h"
+
+#define GUI_READY_MS 10000   /* Xephyr is up in well under a second; this is for a loaded host */
+#define GUI_STOP_MS 3000
+#define VM_XDIR "tmp/.X11-unix"
+#define VM_XAUTHORITY "/tmp/.X11-unix/Xauthority"
+
+/* The cookie of local display @display from the caller's authority file; -ENOENT: none. */
+static int host_cookie(unsigned display, struct xauth_cookie *ret)
+{
+	const char *xa = getenv("XAUTHORITY"), *home = getenv("HOME");
+	char path[4096], host[256] = "";
+	_cleanup_free_ char *buf = NULL;
+	_cleanup_close_ int fd = -1;
+	struct stat st;
+	size_t n = 0;
+	int r;
+
+	if (xa && *xa == '/')
+		snprintf(path, sizeof(path), "%s", xa);
+	else if (home && *home == '/')
+		snprintf(path, sizeof(path), "%s/.Xauthority", home);
+	else
+		return -ENOENT;
+	fd = host_path_open(path, O_RDONLY | O_NONBLOCK);
+	if (fd < 0)
+		return fd == -ENOENT ? -ENOENT : fd;
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if (!S_ISREG(st.st_mode))
+		return -ENOENT;   /* XAUTHORITY=/dev/null: no cookie */
+	r = read_fd_bounded(fd, XAUTH_FILE_MAX, (size_t)st.st_size, &buf, &n);
+	if (r < 0)
+		return r;
+	gethostname(host, sizeof(host) - 1);
+	return xauth_pick((const unsigned char *)buf, n, display, host, ret);
+}
+
+/* The socket at @path: a socket (owned by @uid unless it is -1), its identity in @g. */
+static int sock_check(struct gui_boot *g, const char *path, uid_t uid)
+{
+	_cleanup_close_ int fd = host_path_open(path, O_PATH);
+	struct stat st;
+
+	if (fd < 0)
+		return fd;
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if (!S_ISSOCK(st.st_mode))
+		return -ENOTSOCK;
+	if (uid != (uid_t)-1 && st.st_uid != uid)
+		return -EPERM;
+	snprintf(g->host_sock, sizeof(g->host_sock), "%s", path);
+	g->dev = st.st_dev;
+	g->ino = st.st_ino;
+	return 0;
+}
+
+/* With --net host: a display number no abstract socket of the host uses (see above). */
+static unsigned vm_display_number(enum fvm_net net)
+{
+	_cleanup_close_ int fd = -1;
+	_cleanup_free_ char *buf = NULL;
+	size_t n = 0;
+
+	if (net != FVM_NET_HOST)
+		return 0;
+	fd = open("/proc/net/unix", O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || read_fd_bounded(fd, 64u << 20, 0, &buf, &n) < 0)
+		return 0;
+	for (unsigned d = 0; d < 1000; d++) {
+		char name[40];
+
+		snprintf(name, sizeof(name), " @/tmp/.X11-unix/X%u\n", d);
+		if (!strstr(buf, name))
+			return d;
+	}
+	return 0;
+}
+
+static int memfd_with(const void *data, size_t len, const struct fvm_vm *vm)
+{
+	int fd = memfd_create("fvm-xauth", MFD_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	if ((len && write_all(fd, data, len) < 0) ||
+	    (!vm->cfg.rootless && fchown(fd, vm->cfg.uid_base, vm->cfg.uid_base) < 0)) {
+		close(fd);
+		return -EIO;
+	}
+	return fd;
+}
+
+/* In the supervisor's child: become Xephyr (fds: see gui_supervise). */
+_Noreturn static void xephyr_exec(const struct fvm_vm *vm, pid_t sup, const char *display)
+{
+	char title[FVM_NAME_MAX + 16], dpy[600];
+	char *argv[] = { "Xephyr", "-displayfd", "3", "-auth", "/proc/self/fd/4", "-nolisten", "tcp",
+			 "-nolisten", "local", "-resizeable", "-screen", "1024x768", "-title", title, NULL };
+	char *envp[] = { dpy, "XAUTHORITY=/proc/self/fd/5", "PATH=/usr/local/bin:/usr/bin:/bin", NULL };
+
+	snprintf(title, sizeof(title), "fvm: %s", vm->cfg.name);
+	snprintf(dpy, sizeof(dpy), "DISPLAY=%s", display);
+	if (!vm->cfg.rootless &&
+	    (setgroups(0, NULL) < 0 || setresgid(vm->cfg.uid_base, vm->cfg.uid_base, vm->cfg.uid_base) < 0 ||
+	     setresuid(vm->cfg.uid_base, vm->cfg.uid_base, vm->cfg.uid_base) < 0)) {
+		dprintf(2, "fvm: cannot become the VM's uid %u for Xephyr: %s\n",
+			(unsigned)vm->cfg.uid_base, strerror(errno));
+		_exit(1);
+	}
+	/* after the credential change, which clears it */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != sup || fds_arrange((int[]){ 0, 1, 2, 4, 5, 6 }, 6) < 0)
+		_exit(1);
+	execvpe(argv[0], argv, envp);
+	dprintf(2, "fvm: cannot run Xephyr: %s%s\n", strerror(errno),
+		errno == ENOENT ? " (install the xserver-xephyr package)" : "");
+	_exit(127);
+}
+
+/*
+ * The supervisor, fds 3 the channel to fvm, 4 -displayfd, 5 the server's
+ * cookie, 6 the host's, 2 the log: start Xephyr, stop it when the VM's
+ * init (whose pidfd comes on the channel) exits, or at once if the
+ * channel closes without one. Never returns.
+ */
+_Noreturn static void gui_supervise(const struct fvm_vm *vm, const char *display)
+{
+	pid_t self = getpid(), child;
+	struct pollfd p[2];
+	int pfd, initfd = -1;
+
+	prctl(PR_SET_NAME, "fvm-gui");
+	if (chdir("/") < 0 || write_all(3, &self, sizeof(self)) < 0)
+		_exit(1);
+	child = fork();
+	if (child < 0)
+		_exit(1);
+	if (child == 0)
+		xephyr_exec(vm, self, display);
+	pfd = (int)syscall(SYS_pidfd_open, child, 0);
+	close(4);
+	close(5);
+	close(6);
+	if (pfd < 0) {
+		kill(child, SIGKILL);
+		_exit(1);
+	}
+	p[0] = (struct pollfd){ .fd = 3, .events = POLLIN };
+	p[1] = (struct pollfd){ .fd = pfd, .events = POLLIN };
+	while (poll(p, 2, -1) < 0 && errno == EINTR)
+		;
+	if (p[0].revents && fds_recv(3, &initfd, 1) == 0) {
+		p[0].fd = initfd;
+		while (poll(p, 2, -1) < 0 && errno == EINTR)
+			;
+	}
+	syscall(SYS_pidfd_send_signal, pfd, SIGTERM, NULL, 0);
+	if (poll(&p[1], 1, GUI_STOP_MS) != 1)
+		syscall(SYS_pidfd_send_signal, pfd, SIGKILL, NULL, 0);
+	waitpid(child, NULL, 0);
+	_exit(0);
+}
+
+/* Read a decimal number and a newline from @fd within @ms (the supervisor's
+ * pid comes binary on the channel, the display on -displayfd). */
+static int read_display(int fd, unsigned *ret)
+{
+	char buf[16];
+	size_t got = 0;
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+
+	while (got < sizeof(buf) - 1 && !memchr(buf, '\n', got)) {
+		ssize_t k;
+
+		if (poll(&p, 1, GUI_READY_MS) <= 0)
+			return -ETIMEDOUT;
+		k = read(fd, buf + got, sizeof(buf) - 1 - got);
+		if (k <= 0)
+			return -EPIPE;
+		got += (size_t)k;
+	}
+	buf[got] = '\0';
+	return sscanf(buf, "%u", ret) == 1 ? 0 : -EPIPE;
+}
+
+/* Xephyr's last words in run/gui.log, for the error message */
+static void gui_log_tail(struct fvm_vm *vm, char *buf, size_t len)
+{
+	_cleanup_free_ char *log = NULL;
+	char *line, *save = NULL;
+	size_t n = 0;
+
+	snprintf(buf, len, "it exited without a message");
+	if (read_small_fileat(vm->dirfd, "run/gui.log", &log, &n) < 0)
+		return;
+	for (line = strtok_r(log, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+		if (*line && strncmp(line, "(EE)", 4) && !strstr(line, "Fatal server error"))
+			snprintf(buf, len, "%.200s", line);
+}
+
+/* Fork the supervisor (in a session of its own) with @fds as its 3-6, log as 2. */
+static pid_t spawn_supervisor(const struct fvm_vm *vm, const char *display, const int *fds, int log)
+{
+	pid_t mid = fork();
+
+	if (mid < 0)
+		return -errno;
+	if (mid == 0) {
+		int nul = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+		signals_reset();
+		setsid();
+		if (nul < 0 || fds_arrange((int[]){ nul, nul, log, fds[0], fds[1], fds[2], fds[3] }, 7) < 0)
+			_exit(1);
+		if (fork() == 0)
+			gui_supervise(vm, display);
+		_exit(0);
+	}
+	while (waitpid(mid, NULL, 0) < 0 && errno == EINTR)
+		;
+	return mid;
+}
+
+/* x11: the nested server, up and listening; its socket and cookie in @g */
+static int start_xephyr(struct fvm_vm *vm, const char *display, const struct xauth_cookie *host,
+			struct gui_boot *g, struct fvm_error *err)
+{
+	struct xauth_cookie own = { .name = "MIT-MAGIC-COOKIE-1", .name_len = 18, .data_len = 16 };
+	unsigned char hostfile[512];
+	size_t hostlen = host ? xauth_wild(host, hostfile, sizeof(hostfile)) : 0;
+	_cleanup_close_ int srv = -1, hst = -1, log = -1, run = -1;
+	int ch[2] = { -1, -1 }, dfd[2] = { -1, -1 };
+	char sock[64], msg[256], rec[64];
+	unsigned long long start;
+	unsigned m = 0;
+	pid_t sup = 0;
+	int r;
+
+	if (getrandom(own.data, own.data_len, 0) != (ssize_t)own.data_len)
+		return fvm_errf(err, -EIO, "VM '%s': --gui x11: no random bytes for a cookie", vm->cfg.name);
+	g->xauth_len = xauth_wild(&own, g->xauth, sizeof(g->xauth));
+	srv = memfd_with(g->xauth, g->xauth_len, vm);
+	hst = memfd_with(hostfile, hostlen, vm);
+	run = openat(vm->dirfd, "run", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (run >= 0)
+		log = openat(run, "gui.log", O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (srv < 0 || hst < 0 || log < 0 || socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, ch) < 0 ||
+	    pipe2(dfd, O_CLOEXEC) < 0) {
+		r = fvm_errf(err, -EIO, "VM '%s': --gui x11: cannot set up the nested X server's files in %s/run",
+			     vm->cfg.name, vm->dir);
+		goto out;
+	}
+	r = (int)spawn_supervisor(vm, display, (int[]){ ch[1], dfd[1], srv, hst }, log);
+	close(ch[1]);
+	close(dfd[1]);
+	ch[1] = dfd[1] = -1;
+	if (r >= 0) {
+		struct pollfd p = { .fd = ch[0], .events = POLLIN };
+
+		r = poll(&p, 1, GUI_READY_MS) == 1 && read(ch[0], &sup, sizeof(sup)) == sizeof(sup) ? 0 : -EPIPE;
+	}
+	if (r == 0)
+		r = read_display(dfd[0], &m);
+	if (r < 0) {
+		gui_log_tail(vm, msg, sizeof(msg));
+		r = fvm_errf(err, r, "VM '%s': --gui x11: the nested X server (Xephyr) did not start on display %s: %s (see %s/run/gui.log)",
+			     vm->cfg.name, display, r == -ETIMEDOUT ? "no answer in 10 s" : msg, vm->dir);
+		goto out;
+	}
+	snprintf(sock, sizeof(sock), "/tmp/.X11-unix/X%u", m);
+	r = sock_check(g, sock, vm->cfg.rootless ? getuid() : vm->cfg.uid_base);
+	if (r < 0) {
+		r = fvm_errf(err, r, "VM '%s': --gui x11: the nested X server's socket %s: %s", vm->cfg.name,
+			     sock, r == -EPERM ? "not the server's own" : strerror(-r));
+		goto out;
+	}
+	if (proc_starttime(sup, &start) == 0) {
+		int k = snprintf(rec, sizeof(rec), "%d %llu\n", (int)sup, start);
+
+		write_fileat_atomic(run, "gui.pid", rec, (size_t)k, 0600, false);
+	}
+	g->sup = TAKE_FD(ch[0]);
+out:
+	for (int i = 0; i < 2; i++) {
+		if (ch[i] >= 0)
+			close(ch[i]);
+		if (dfd[i] >= 0)
+			close(dfd[i]);
+	}
+	return r;
+}
+
+static int write_env(struct fvm_vm *vm, const struct gui_boot *g, struct fvm_error *err)
+{
+	char env[128];
+	int k = snprintf(env, sizeof(env), "DISPLAY=:%u\nXAUTHORITY=%s\n", g->vm_display, VM_XAUTHORITY);
+	_cleanup_close_ int run = openat(vm->dirfd, "run", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	int r = run < 0 ? -errno : write_fileat_atomic(run, "gui.env", env, (size_t)k, 0600, false);
+
+	if (r < 0)
+		return fvm_errf(err, r, "VM '%s': cannot write %s/run/gui.env: %s", vm->cfg.name, vm->dir,
+				strerror(-r));
+	return 0;
+}
+
+/**
+ * gui_start() - before the VM's first process exists: its display (see
+ * the top of this file) in @g, the nested server started for x11. The
+ * caller holds the VM's lock; run/ exists.
+ *
+ * Return: 0 (also without --gui: g->mode is FVM_GUI_NONE), or -errno
+ * with @err filled and nothing left running.
+ */
+int gui_start(struct fvm_vm *vm, struct gui_boot *g, struct fvm_error *err)
+{
+	const char *display = getenv("DISPLAY"), *mode = gui_name(vm->cfg.gui);
+	struct xauth_cookie cookie;
+	char sock[64];
+	unsigned d;
+	int r, have;
+
+	g->mode = vm->cfg.gui;
+	if (g->mode == FVM_GUI_NONE)
+		return 0;
+	if (x11_display_number(display, &d) < 0)
+		return fvm_errf(err, -EINVAL, "VM '%s': --gui %s needs a local X display in DISPLAY (such as :0), not '%.100s': run it from your desktop session, or fvm config %s --gui none",
+				vm->cfg.name, mode, display ? display : "", vm->cfg.name);
+	have = host_cookie(d, &cookie);
+	if (have < 0 && have != -ENOENT)
+		return fvm_errf(err, have, "VM '%s': --gui %s: cannot read the cookie of display %s from %s: %s",
+				vm->cfg.name, mode, display, getenv("XAUTHORITY") ? "$XAUTHORITY" : "~/.Xauthority",
+				strerror(-have));
+	g->vm_display = vm_display_number(vm->cfg.net);
+	if (g->mode == FVM_GUI_X11_HOST) {
+		snprintf(sock, sizeof(sock), "/tmp/.X11-unix/X%u", d);
+		r = sock_check(g, sock, (uid_t)-1);
+		if (r < 0)
+			return fvm_errf(err, r, "VM '%s': --gui x11-host: the display's socket %s: %s", vm->cfg.name,
+					sock, r == -ELOOP ? "a symlink, which fvm does not follow" : strerror(-r));
+		g->xauth_len = have == 0 ? xauth_wild(&cookie, g->xauth, sizeof(g->xauth)) : 0;
+	} else {
+		r = start_xephyr(vm, display, have == 0 ? &cookie : NULL, g, err);
+		if (r < 0)
+			return r;
+	}
+	r = write_env(vm, g, err);
+	if (r < 0)
+		gui_release(g);
+	return r;
+}
+
+/**
+ * gui_attach() - the VM is up: hand the supervisor a pidfd of its init
+ * @init_pid, so the nested server lives as long as the VM.
+ *
+ * Return: 0, or -errno (the server is then stopped).
+ */
+int gui_attach(struct gui_boot *g, pid_t init_pid)
+{
+	int pfd, r = 0;
+
+	if (g->sup < 0)
+		return 0;
+	pfd = (int)syscall(SYS_pidfd_open, init_pid, 0);
+	r = pfd < 0 ? -errno : fds_send(g->sup, &pfd, 1);
+	if (pfd >= 0)
+		close(pfd);
+	gui_release(g);
+	return r;
+}
+
+/* gui_release() - let go of the supervisor: without the init pidfd it stops the server */
+void gui_release(struct gui_boot *g)
+{
+	if (g->sup >= 0)
+		close(g->sup);
+	g->sup = -1;
+}
+
+/**
+ * gui_child_open() - in the VM's first process, while its mount namespace
+ * still shows the host's tree: find the X socket again (the same device
+ * and inode, no symlink) and take it as a detached bind mount.
+ *
+ * Return: 0, or -errno with @err filled.
+ */
+int gui_child_open(struct fvm_vm *vm, struct fvm_error *err)
+{
+	struct gui_boot *g = vm->gui;
+	_cleanup_close_ int fd = -1;
+	struct stat st;
+
+	if (!g || g->mode == FVM_GUI_NONE)
+		return 0;
+	gui_release(g);   /* the supervisor's channel is fvm's, never the VM's */
+	fd = host_path_open(g->host_sock, O_PATH);
+	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISSOCK(st.st_mode) || st.st_dev != g->dev ||
+	    st.st_ino != g->ino)
+		return fvm_errf(err, -ESTALE, "VM '%s': the X socket %s changed while the VM booted: try again",
+				vm->cfg.name, g->host_sock);
+	g->tree = (int)syscall(SYS_open_tree, fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
+	if (g->tree < 0)
+		return fvm_errf(err, -errno, "VM '%s': cannot bind the X socket %s: %s", vm->cfg.name,
+				g->host_sock, strerror(errno));
+	return 0;
+}
+
+/* /tmp/.X11-unix in the new root @rootfd: there (in the VM's layer if it was not), not a symlink */
+static int xdir_make(int rootfd)
+{
+	_cleanup_close_ int tmp = vm_openat(rootfd, "tmp", O_PATH | O_DIRECTORY,
+					    RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS);
+
+	if (tmp < 0)
+		return tmp;
+	if (mkdirat(tmp, ".X11-unix", 01777) < 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+/**
+ * gui_mount() - in the VM's first process, on its new root @rootfd before
+ * the pivot: a tmpfs on /tmp/.X11-unix with the socket as X<N> and the
+ * cookie as Xauthority, then read-only.
+ *
+ * Return: 0, or -errno with @err filled.
+ */
+int gui_mount(const struct fvm_vm *vm, int rootfd, struct fvm_error *err)
+{
+	static const char *const opts[] = { "mode", "0755", "size", "64k", NULL };
+	const struct gui_boot *g = vm->gui;
+	struct mount_attr ro = { .attr_set = MOUNT_ATTR_RDONLY };
+	struct mount_attr sa = { .attr_set = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC };
+	_cleanup_close_ int dir = -1;
+	char name[16];
+	const char *step;
+	int f, r;
+
+	if (!g || g->mode == FVM_GUI_NONE)
+		return 0;
+	snprintf(name, sizeof(name), "X%u", g->vm_display);
+	step = "make /tmp/.X11-unix";
+	r = xdir_make(rootfd);
+	if (r == 0)
+		r = mount_tmpfs_at(rootfd, VM_XDIR, opts,
+				   MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
+	if (r < 0)
+		goto fail;
+	step = "put the X socket in /tmp/.X11-unix";
+	dir = vm_openat(rootfd, VM_XDIR, O_RDONLY | O_DIRECTORY, RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS);
+	if (dir < 0) {
+		r = dir;
+		goto fail;
+	}
+	f = openat(dir, name, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0666);
+	if (f < 0 || close(f) < 0 ||
+	    syscall(SYS_mount_setattr, g->tree, "", AT_EMPTY_PATH, &sa, sizeof(sa)) < 0) {
+		r = -errno;
+		goto fail;
+	}
+	r = mount_attach_at(g->tree, dir, name);
+	if (r < 0)
+		goto fail;
+	step = "write /tmp/.X11-unix/Xauthority";
+	f = openat(dir, "Xauthority", O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0644);
+	if (f < 0 || write_all(f, g->xauth, g->xauth_len) < 0 || close(f) < 0 ||
+	    syscall(SYS_mount_setattr, dir, "", AT_EMPTY_PATH, &ro, sizeof(ro)) < 0) {
+		r = -errno;
+		goto fail;
+	}
+	return 0;
+fail:
+	return fvm_errf(err, r, "VM '%s': --gui: cannot %s: %s", vm->cfg.name, step, strerror(-r));
+}
+
+/**
+ * gui_stop() - after the VM's init is gone, wait until its nested server's
+ * supervisor (run/gui.pid) is gone too; it stops the server itself.
+ */
+void gui_stop(struct fvm_vm *vm)
+{
+	_cleanup_free_ char *rec = NULL;
+	unsigned long long start;
+	size_t n = 0;
+	int pid, fd;
+	struct pollfd p;
+
+	if (read_small_fileat(vm->dirfd, "run/gui.pid", &rec, &n) < 0 ||
+	    sscanf(rec, "%d %llu", &pid, &start) != 2)
+		return;
+	fd = pidfd_open_checked(pid, start);
+	if (fd < 0)
+		return;
+	p = (struct pollfd){ .fd = fd, .events = POLLIN };
+	if (poll(&p, 1, GUI_STOP_MS + 1000) != 1) {
+		syscall(SYS_pidfd_send_signal, fd, SIGKILL, NULL, 0);
+		poll(&p, 1, GUI_STOP_MS);
+	}
+	close(fd);
+}
+
+/**
+ * gui_env_read() - the environment a program of the running @vm gets for
+ * its display (run/gui.env, fvm's own file), or NULL without one.
+ */
+char **gui_env_read(struct fvm_vm *vm)
+{
+	_cleanup_free_ char *buf = NULL;
+	char **v = NULL, *line, *save = NULL;
+	size_t n = 0, k = 0, nv = 0;
+
+	if (vm->cfg.gui == FVM_GUI_NONE || read_small_fileat(vm->dirfd, "run/gui.env", &buf, &n) < 0)
+		return NULL;
+	for (line = strtok_r(buf, "\n", &save); line && k < 8; line = strtok_r(NULL, "\n", &save), k++)
+		if (strv_push(&v, &nv, line) < 0)
+			break;
+	return v;
+}
+
+/**
+ * gui_env_apply() - in the program's process: DISPLAY and XAUTHORITY of
+ * @env (gui_env_read()); a caller's WAYLAND_DISPLAY would name a socket the
+ * VM does not have, so toolkits would try it first: it goes.
+ */
+void gui_env_apply(char *const *env, enum fvm_gui mode)
+{
+	if (mode == FVM_GUI_NONE || !env)
+		return;
+	unsetenv("WAYLAND_DISPLAY");
+	for (; *env; env++)
+		putenv(*env);
+}

@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * gui.h - --gui: a display for a VM (a nested X server of its own, or
+ * the host's X display), see gui.c.
+ */
+#ifndef FVM_GUI_H
+#define FVM_GUI_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "fvm-internal.h"
+
+/* what one boot of a VM with a display carries from the host into the VM */
+struct gui_boot {
+	enum fvm_gui mode;
+	char host_sock[108];          /* the X socket the VM gets, by path on the host */
+	dev_t dev;                    /* that socket, as fvm opened it */
+	ino_t ino;
+	unsigned vm_display;          /* its name in the VM: /tmp/.X11-unix/X<N> */
+	unsigned char xauth[512];     /* the VM's authority file: one cookie */
+	size_t xauth_len;
+	int sup;                      /* x11: our end of the channel to the supervisor, or -1 */
+	int tree;                     /* in the VM's first process: the socket, a detached bind */
+};
+
+#define GUI_BOOT_INIT { .sup = -1, .tree = -1 }
+
+int gui_start(struct fvm_vm *vm, struct gui_boot *g, struct fvm_error *err);
+int gui_attach(struct gui_boot *g, pid_t init_pid);
+void gui_release(struct gui_boot *g);
+int gui_child_open(struct fvm_vm *vm, struct fvm_error *err);
+int gui_mount(const struct fvm_vm *vm, int rootfd, struct fvm_error *err);
+void gui_stop(struct fvm_vm *vm);
+char **gui_env_read(struct fvm_vm *vm);
+void gui_env_apply(char *const *env, enum fvm_gui mode);
+
+#endif
