@@ -13,7 +13,7 @@
 
 enum {
 	O_NET = VMOPT_BASE, O_HOSTNAME, O_PUBLISH, O_HIDE, O_RO, O_SHARE, O_PRIVATE, O_COW,
-	O_PROFILE, O_MEMORY, O_CPUS, O_PIDS, O_IOW, O_CAPS, O_SECCOMP, O_HOST_LOOPBACK, O_GUI,
+	O_PROFILE, O_MEMORY, O_CPUS, O_PIDS, O_IOW, O_CAPS, O_SECCOMP, O_HOST_LOOPBACK, O_GUI, O_DEVICE, O_DEVICE_ANY,
 };
 
 const struct option vmopt_long[] = {
@@ -34,6 +34,8 @@ const struct option vmopt_long[] = {
 	{ "seccomp", required_argument, NULL, O_SECCOMP },
 	{ "host-loopback", required_argument, NULL, O_HOST_LOOPBACK },
 	{ "gui", required_argument, NULL, O_GUI },
+	{ "device", required_argument, NULL, O_DEVICE },
+	{ "device-any", required_argument, NULL, O_DEVICE_ANY },
 	{ 0 },
 };
 
@@ -49,6 +51,7 @@ void vmopts_free(struct vmopts *v)
 	for (size_t i = 0; i < v->npublish; i++)
 		free(v->publish[i]);
 	free(v->publish);
+	free(v->devices);
 }
 
 /* own options followed by the settings options, for getopt_long */
@@ -158,6 +161,24 @@ int vmopts_parse(struct vmopts *v, int c, const char *arg)
 		v->o.host_loopback = !strcmp(arg, "on");
 		v->what |= FVM_SET_HOST_LOOPBACK;
 		return 0;
+	case O_DEVICE:
+	case O_DEVICE_ANY: {
+		struct fvm_device *nv;
+
+		v->what |= FVM_SET_DEVICES;
+		if (!strcmp(arg, "none")) {   /* no device: the list is cleared */
+			v->o.ndevices = 0;
+			return 0;
+		}
+		nv = realloc(v->devices, (v->o.ndevices + 1) * sizeof(*nv));
+		if (!nv)
+			return cli_errorf("out of memory");
+		v->devices = nv;
+		nv[v->o.ndevices].path = arg;
+		nv[v->o.ndevices++].any = c == O_DEVICE_ANY;
+		v->o.devices = v->devices;
+		return 0;
+	}
 	case O_GUI:
 		if (!strcmp(arg, "none"))
 			v->o.gui = FVM_GUI_NONE;

@@ -2,7 +2,7 @@
 /*
  * vmopts.h - the VM settings options shared by create, run, try and config
  * (--net, --hostname, --publish, --hide/--ro/--share/--private/--cow,
- * --memory, --cpus, --pids, --io-weight, --caps, --seccomp, --profile, --gui).
+ * --memory, --cpus, --pids, --io-weight, --caps, --seccomp, --profile, --gui, --device).
  */
 #ifndef FVM_CLI_VMOPTS_H
 #define FVM_CLI_VMOPTS_H
@@ -17,12 +17,13 @@ struct vmopts {
 	struct fvm_policy *policies;
 	char **publish;
 	size_t npublish;
+	struct fvm_device *devices;
 };
 
 /* getopt_long entries for the settings; codes are >= VMOPT_BASE */
 #define VMOPT_BASE 1000
 extern const struct option vmopt_long[];
-#define VMOPT_COUNT 18
+#define VMOPT_COUNT 20
 
 void vmopts_init(struct vmopts *v);
 int vmopts_parse(struct vmopts *v, int c, const char *arg);
@@ -50,6 +51,10 @@ int vmopts_getopt(int argc, char **argv, const char *cmd, const char *usage, str
 	"                         cannot see your other windows, keys or clipboard);\n" \
 	"                         x11-host, your display itself (unsafe: every window\n" \
 	"                         and keystroke); none (default)\n" \
+	"      --device PATH      the host's GPU render node PATH (/dev/dri/renderD*)\n" \
+	"                         in the VM's /dev ('none' clears the list)\n" \
+	"      --device-any PATH  any character device PATH (a card node, /dev/snd/*...):\n" \
+	"                         the VM can do what its driver allows\n" \
 	"      --profile default|untrusted|browser  untrusted hides your keys, keyrings\n" \
 	"                         and browser profiles (~/.ssh, ~/.gnupg, ~/.mozilla...);\n" \
 	"                         browser: untrusted, --gui x11 and --net private\n" \

@@ -98,6 +98,17 @@ struct fvm_policy {
 	enum fvm_policy_kind kind;
 };
 
+/**
+ * struct fvm_device - a host device node a VM gets (--device)
+ * @path: absolute, under /dev; the node appears at the same path in the VM
+ * @any:  any character device (--device-any); else a DRM render node only
+ *        (/dev/dri/renderD*: major 226, minor 128 and up)
+ */
+struct fvm_device {
+	const char *path;
+	bool any;
+};
+
 /* how a VM shows windows (see README "Desktop programs") */
 enum fvm_gui {
 	FVM_GUI_NONE = 0,     /* no display (default) */
@@ -157,6 +168,8 @@ struct fvm_vm_opts {
 	bool untrusted;         /* profile: hide keys, keyrings, browser profiles of the owner */
 	bool host_loopback;
 	enum fvm_gui gui;
+	const struct fvm_device *devices;  /* @ndevices of them */
+	size_t ndevices;
 };
 
 /* which fields of struct fvm_vm_opts fvm_vm_update() changes */
@@ -173,6 +186,7 @@ struct fvm_vm_opts {
 #define FVM_SET_PROFILE   (1u << 10)
 #define FVM_SET_HOST_LOOPBACK (1u << 11)
 #define FVM_SET_GUI       (1u << 12)
+#define FVM_SET_DEVICES   (1u << 13)   /* replaces the list */
 
 /**
  * struct fvm_exec - a program to run inside a VM
@@ -457,6 +471,8 @@ int fvm_vm_changes_size(struct fvm_vm *vm, uint64_t *ret_bytes, struct fvm_error
  *    "enforced": boolean, false rootless (no cgroup: no limit holds);
  *  - "profile": "default" or "untrusted";
  *  - "gui": "none", "x11" or "x11-host";
+ *  - "devices": array of {"path": string, "any": boolean}, the host's
+ *    device nodes the VM gets (any: not only a DRM render node);
  *  - "net": "none", "host" or "private"; "hostname": string;
  *  - "mode": "root" or "rootless"; root mode: "uid_base", "uid_count":
  *    integers, the host uids the VM's ids map to; rootless: "owner":

@@ -344,6 +344,8 @@ int config_apply(struct vm_config *c, const struct fvm_vm_opts *o, unsigned what
 		r = set_policies(c, o, err);
 	if (r == 0 && (what & FVM_SET_PUBLISH))
 		r = set_publish(c, o->publish, err);
+	if (r == 0 && (what & FVM_SET_DEVICES))
+		r = devices_set(c, o->devices, o->ndevices, err);
 	if (r == 0)
 		r = check_limits(c, &o->limits, err);
 	if (r < 0)
@@ -370,6 +372,9 @@ void config_release(struct vm_config *c)
 	fvm_strv_free(c->publish);
 	c->publish = NULL;
 	c->npublish = 0;
+	devices_free(c->devices, c->ndevices);
+	c->devices = NULL;
+	c->ndevices = 0;
 }
 
 void policies_free(struct policy *p, size_t n)

@@ -45,6 +45,16 @@ struct vm_config {
 	bool untrusted;
 	bool host_loopback;  /* --net private: the host's 127.0.0.1 at the gateway */
 	enum fvm_gui gui;
+	struct vm_device *devices;  /* host device nodes bound into its /dev */
+	size_t ndevices;
+};
+
+#define MAX_DEVICES 16
+#define DEVICE_PATH_MAX 64
+
+struct vm_device {
+	char *path;
+	bool any;
 };
 
 #define MAX_POLICIES 64
@@ -85,6 +95,10 @@ void config_release(struct vm_config *c);
 const char *policy_name(enum fvm_policy_kind k);
 const char *gui_name(enum fvm_gui g);
 int gui_parse_name(const char *s, enum fvm_gui *ret);
+int device_check(const char *vm, const char *path, bool any, dev_t *ret_rdev,
+		 struct fvm_error *err);
+int devices_set(struct vm_config *c, const struct fvm_device *d, size_t n, struct fvm_error *err);
+void devices_free(struct vm_device *d, size_t n);
 int policy_parse_name(const char *s, enum fvm_policy_kind *ret);
 int policies_effective(const struct vm_config *c, const char *home, struct policy **ret,
 		       size_t *ret_n);

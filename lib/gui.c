@@ -394,6 +394,14 @@ int gui_start(struct fvm_vm *vm, struct gui_boot *g, struct fvm_error *err)
 	unsigned d;
 	int r, have;
 
+	for (size_t i = 0; i < vm->cfg.ndevices; i++) {
+		r = device_check(vm->cfg.name, vm->cfg.devices[i].path, vm->cfg.devices[i].any,
+				 &g->dev_rdev[i], err);
+		if (r < 0)
+			return r;
+		g->dev_path[i] = vm->cfg.devices[i].path;
+		g->ndev = i + 1;
+	}
 	g->mode = vm->cfg.gui;
 	if (g->mode == FVM_GUI_NONE)
 		return 0;
@@ -465,6 +473,17 @@ int gui_child_open(struct fvm_vm *vm, struct fvm_error *err)
 	_cleanup_close_ int fd = -1;
 	struct stat st;
 
+	for (size_t i = 0; g && i < g->ndev; i++) {
+		_cleanup_close_ int d = host_path_open(g->dev_path[i], O_PATH);
+
+		if (d < 0 || fstat(d, &st) < 0 || !S_ISCHR(st.st_mode) || st.st_rdev != g->dev_rdev[i])
+			return fvm_errf(err, -ESTALE, "VM '%s': the device %s changed while the VM booted: try again",
+					vm->cfg.name, g->dev_path[i]);
+		g->dev_tree[i] = (int)syscall(SYS_open_tree, d, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
+		if (g->dev_tree[i] < 0)
+			return fvm_errf(err, -errno, "VM '%s': cannot bind the device %s: %s", vm->cfg.name,
+					g->dev_path[i], strerror(errno));
+	}
 	if (!g || g->mode == FVM_GUI_NONE)
 		return 0;
 	gui_release(g);   /* the supervisor's channel is fvm's, never the VM's */
@@ -546,6 +565,40 @@ int gui_mount(const struct fvm_vm *vm, int rootfd, struct fvm_error *err)
 	return 0;
 fail:
 	return fvm_errf(err, r, "VM '%s': --gui: cannot %s: %s", vm->cfg.name, step, strerror(-r));
+}
+
+/**
+ * gui_devices_bind() - in the VM's first process: each --device node (see
+ * gui_child_open()) on its path in the VM's new /dev, @devfd.
+ *
+ * Return: 0, or -errno.
+ */
+int gui_devices_bind(const struct fvm_vm *vm, int devfd)
+{
+	const struct gui_boot *g = vm->gui;
+
+	for (size_t i = 0; g && i < g->ndev; i++) {
+		const char *rel = g->dev_path[i] + 5;   /* below "/dev/" */
+		const char *slash = strrchr(rel, '/');
+		int f, r;
+
+		if (slash) {
+			char dir[DEVICE_PATH_MAX];
+
+			snprintf(dir, sizeof(dir), "%.*s", (int)(slash - rel), rel);
+			r = mkdirat_p(devfd, dir, 0755);
+			if (r < 0)
+				return r;
+		}
+		f = openat(devfd, rel, O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (f < 0)
+			return -errno;
+		close(f);
+		r = mount_attach_at(g->dev_tree[i], devfd, rel);
+		if (r < 0)
+			return r;
+	}
+	return 0;
 }
 
 /**

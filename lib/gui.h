@@ -22,6 +22,12 @@ struct gui_boot {
 	size_t xauth_len;
 	int sup;                      /* x11: our end of the channel to the supervisor, or -1 */
 	int tree;                     /* in the VM's first process: the socket, a detached bind */
+	/* --device (devices.c): the host's nodes, checked by the parent, and in
+	 * the VM's first process, each as a detached bind mount */
+	size_t ndev;
+	const char *dev_path[MAX_DEVICES];
+	dev_t dev_rdev[MAX_DEVICES];
+	int dev_tree[MAX_DEVICES];
 };
 
 #define GUI_BOOT_INIT { .sup = -1, .tree = -1 }
@@ -31,6 +37,7 @@ int gui_attach(struct gui_boot *g, pid_t init_pid);
 void gui_release(struct gui_boot *g);
 int gui_child_open(struct fvm_vm *vm, struct fvm_error *err);
 int gui_mount(const struct fvm_vm *vm, int rootfd, struct fvm_error *err);
+int gui_devices_bind(const struct fvm_vm *vm, int devfd);
 void gui_stop(struct fvm_vm *vm);
 char **gui_env_read(struct fvm_vm *vm);
 void gui_env_apply(char *const *env, enum fvm_gui mode);

@@ -634,8 +634,9 @@ static int setup_proc(int rootfd)
 	return 0;
 }
 
-static int setup_dev(int rootfd, bool rootless)
+static int setup_dev(int rootfd, const struct fvm_vm *vm)
 {
+	bool rootless = vm->cfg.rootless;
 	static const char *const nodes[] = { "null", "zero", "full", "random", "urandom", "tty" };
 	static const char *const links[][2] = {
 		{ "pts/ptmx", "ptmx" }, { "/proc/self/fd", "fd" }, { "/proc/self/fd/0", "stdin" },
@@ -682,6 +683,9 @@ static int setup_dev(int rootfd, bool rootless)
 		return r;
 	r = mount_fs_at(dev, "mqueue", "mqueue", NULL,
 			MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
+	if (r < 0)
+		return r;
+	r = gui_devices_bind(vm, dev);   /* --device nodes */
 	if (r < 0)
 		return r;
 	/* the tmpfs itself is done: nothing more may be created in it */
@@ -782,7 +786,7 @@ int root_setup(struct fvm_vm *vm, const struct host_mount *mounts, const int *ov
 	if ((r = setup_proc(rootfd)) < 0)
 		goto fail;
 	step = "build /dev";
-	if ((r = setup_dev(rootfd, vm->cfg.rootless)) < 0)
+	if ((r = setup_dev(rootfd, vm)) < 0)
 		goto fail;
 	step = "mount /sys";
 	if ((r = setup_sys(rootfd, vm->cfg.net)) < 0)
