@@ -50,7 +50,7 @@ load helpers
 	run -0 fvm config dv --device none
 	run -0 fvm run dv -- sh -c 'ls /dev/net 2>&1 || true'
 	assert_contains "$output" "No such file"
-	run -0 fvm run --rm -- sh -c 'test -e /dev/net/tun && echo present || echo absent'
+	run -0 --separate-stderr fvm run --rm -- sh -c "test -e /dev/net/tun && echo present || echo absent"
 	assert_eq "$output" absent
 }
 
