@@ -186,8 +186,10 @@ int vmopts_parse(struct vmopts *v, int c, const char *arg)
 			v->o.gui = FVM_GUI_X11;
 		else if (!strcmp(arg, "x11-host"))
 			v->o.gui = FVM_GUI_X11_HOST;
+		else if (!strcmp(arg, "wayland"))
+			v->o.gui = FVM_GUI_WAYLAND;
 		else
-			return cli_errorf("bad --gui '%s': use 'x11' (a nested X server of the VM's own, in a window), 'x11-host' (your X display itself: unsafe, the VM sees every window and keystroke) or 'none'",
+			return cli_errorf("bad --gui '%s': use 'x11' (a nested X server of the VM's own, in a window), 'x11-host' (your X display itself: unsafe, the VM sees every window and keystroke), 'wayland' (your Wayland compositor's socket) or 'none'",
 					  arg);
 		v->what |= FVM_SET_GUI;
 		return 0;

@@ -46,11 +46,12 @@ int vmopts_getopt(int argc, char **argv, const char *cmd, const char *usage, str
 	"      --private PATH     an empty directory only the VM has, kept with it\n" \
 	"      --cow PATH         PATH back to copy-on-write (the default; also undoes\n" \
 	"                         a default policy, such as /run being private)\n" \
-	"      --gui x11|x11-host|none  show windows on your X display (DISPLAY): x11,\n" \
-	"                         a nested X server of the VM's own in one window (it\n" \
-	"                         cannot see your other windows, keys or clipboard);\n" \
-	"                         x11-host, your display itself (unsafe: every window\n" \
-	"                         and keystroke); none (default)\n" \
+	"      --gui x11|x11-host|wayland|none  show windows on your display: x11, a\n" \
+	"                         nested X server of the VM's own in one window on\n" \
+	"                         DISPLAY (it cannot see your other windows, keys or\n" \
+	"                         clipboard); x11-host, DISPLAY itself (unsafe: every\n" \
+	"                         window and keystroke); wayland, the socket of your\n" \
+	"                         compositor (WAYLAND_DISPLAY) only; none (default)\n" \
 	"      --device PATH      the host's GPU render node PATH (/dev/dri/renderD*)\n" \
 	"                         in the VM's /dev ('none' clears the list)\n" \
 	"      --device-any PATH  any character device PATH (a card node, /dev/snd/*...):\n" \

@@ -114,6 +114,7 @@ enum fvm_gui {
 	FVM_GUI_NONE = 0,     /* no display (default) */
 	FVM_GUI_X11 = 1,      /* a nested X server (Xephyr) of its own, on the caller's display */
 	FVM_GUI_X11_HOST = 2, /* the caller's X display itself, by path, with its cookie: unsafe */
+	FVM_GUI_WAYLAND = 3,  /* the caller's Wayland compositor's socket, by path */
 };
 
 /* a VM's limit on processes and threads unless it says otherwise (podman's) */
@@ -151,9 +152,10 @@ struct fvm_limits {
  * @host_loopback: --net private: the VM reaches the host's loopback
  *              services (127.0.0.1) at its gateway address; off by
  *              default, and never with the untrusted profile
- * @gui:        display: none, a nested X server, or the host's X display.
- *              At boot fvm reads DISPLAY and XAUTHORITY (else
- *              $HOME/.Xauthority) of the caller's environment.
+ * @gui:        display: none, a nested X server, the host's X display, or
+ *              the host's Wayland compositor. At boot fvm reads DISPLAY and
+ *              XAUTHORITY (else $HOME/.Xauthority), or WAYLAND_DISPLAY and
+ *              XDG_RUNTIME_DIR, of the caller's environment.
  */
 struct fvm_vm_opts {
 	enum fvm_net net;
@@ -470,7 +472,7 @@ int fvm_vm_changes_size(struct fvm_vm *vm, uint64_t *ret_bytes, struct fvm_error
  *    integers, 0 for none; "pids": integer, or the string "max" for none;
  *    "enforced": boolean, false rootless (no cgroup: no limit holds);
  *  - "profile": "default" or "untrusted";
- *  - "gui": "none", "x11" or "x11-host";
+ *  - "gui": "none", "x11", "x11-host" or "wayland";
  *  - "devices": array of {"path": string, "any": boolean}, the host's
  *    device nodes the VM gets (any: not only a DRM render node);
  *  - "net": "none", "host" or "private"; "hostname": string;

@@ -42,7 +42,7 @@ const char *policy_name(enum fvm_policy_kind k)
 	return (unsigned)k < ARRAY_SIZE(kind_names) ? kind_names[k] : "?";
 }
 
-static const char *const gui_names[] = { "none", "x11", "x11-host" };
+static const char *const gui_names[] = { "none", "x11", "x11-host", "wayland" };
 
 const char *gui_name(enum fvm_gui g)
 {
@@ -336,7 +336,7 @@ int config_apply(struct vm_config *c, const struct fvm_vm_opts *o, unsigned what
 	if (what & FVM_SET_HOST_LOOPBACK)
 		c->host_loopback = o->host_loopback;
 	if (what & FVM_SET_GUI) {
-		if (o->gui != FVM_GUI_NONE && o->gui != FVM_GUI_X11 && o->gui != FVM_GUI_X11_HOST)
+		if ((unsigned)o->gui > FVM_GUI_WAYLAND)
 			return fvm_errf(err, -EINVAL, "unknown display mode (--gui)");
 		c->gui = o->gui;
 	}

@@ -40,6 +40,19 @@
  * of Xephyr or of the supervisor is ever in the VM: they are made after
  * the VM's first process has its own copy of fvm's fds, which it closes.
  *
+ * wayland. The compositor's socket ($XDG_RUNTIME_DIR/$WAYLAND_DISPLAY,
+ * or an absolute WAYLAND_DISPLAY) as /tmp/.X11-unix/wayland-0, and
+ * WAYLAND_DISPLAY naming it by path; DISPLAY unset. Wayland clients do not
+ * see each other's windows or input; what the compositor grants any
+ * client (some offer screen capture to all) the VM gets too. As root a
+ * VM's users are uids of their own, which connect as "others": a socket
+ * not open to others (0755, as compositors make them) is refused with a
+ * word to run rootless.
+ *
+ * Root mode binds from a detached mount made on the host (root_tree()):
+ * the VM's first process, as the VM's root, may not reach a runtime
+ * directory of mode 0700 by path.
+ *
  * x11-host (unsafe, asked for by name). The caller's display itself: its
  * socket by path and its cookie only (from XAUTHORITY, else
  * ~/.Xauthority, as a one-entry file). The VM's programs can then do what
@@ -77,6 +90,7 @@
 #define GUI_STOP_MS 3000
 #define VM_XDIR "tmp/.X11-unix"
 #define VM_XAUTHORITY "/tmp/.X11-unix/Xauthority"
+#define VM_WAYLAND "/tmp/.X11-unix/wayland-0"
 
 /* The cookie of local display @display from the caller's authority file; -ENOENT: none. */
 static int host_cookie(unsigned display, struct xauth_cookie *ret)
@@ -109,8 +123,8 @@ static int host_cookie(unsigned display, struct xauth_cookie *ret)
 	return xauth_pick((const unsigned char *)buf, n, display, host, ret);
 }
 
-/* The socket at @path: a socket (owned by @uid unless it is -1), its identity in @g. */
-static int sock_check(struct gui_boot *g, const char *path, uid_t uid)
+/* The socket at @path: a socket (owned by @uid unless it is -1); its path and identity out. */
+static int sock_check(char *ret_path, size_t len, dev_t *ret_dev, ino_t *ret_ino, const char *path, uid_t uid)
 {
 	_cleanup_close_ int fd = host_path_open(path, O_PATH);
 	struct stat st;
@@ -123,9 +137,9 @@ static int sock_check(struct gui_boot *g, const char *path, uid_t uid)
 		return -ENOTSOCK;
 	if (uid != (uid_t)-1 && st.st_uid != uid)
 		return -EPERM;
-	snprintf(g->host_sock, sizeof(g->host_sock), "%s", path);
-	g->dev = st.st_dev;
-	g->ino = st.st_ino;
+	snprintf(ret_path, len, "%s", path);
+	*ret_dev = st.st_dev;
+	*ret_ino = st.st_ino;
 	return 0;
 }
 
@@ -165,8 +179,22 @@ static int memfd_with(const void *data, size_t len, const struct fvm_vm *vm)
 	return fd;
 }
 
-/* In the supervisor's child: become Xephyr (fds: see gui_supervise). */
-_Noreturn static void xephyr_exec(const struct fvm_vm *vm, pid_t sup, const char *display)
+/* In the supervisor's child: become uid @uid (root mode), with a parent-death signal */
+static int helper_creds(const struct fvm_vm *vm, pid_t sup, uid_t uid, gid_t gid)
+{
+	if (!vm->cfg.rootless &&
+	    (setgroups(0, NULL) < 0 || setresgid(gid, gid, gid) < 0 || setresuid(uid, uid, uid) < 0)) {
+		dprintf(2, "fvm: cannot become uid %u for the VM's display: %s\n", (unsigned)uid,
+			strerror(errno));
+		return -1;
+	}
+	/* after the credential change, which clears it */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	return getppid() == sup ? 0 : -1;
+}
+
+/* Become Xephyr: fds 3 -displayfd, 4 its cookie, 5 the host display's. */
+_Noreturn static void xephyr_exec(const struct fvm_vm *vm, const struct helper *h)
 {
 	char title[FVM_NAME_MAX + 16], dpy[600];
 	char *argv[] = { "Xephyr", "-displayfd", "3", "-auth", "/proc/self/fd/4", "-nolisten", "tcp",
@@ -174,18 +202,7 @@ _Noreturn static void xephyr_exec(const struct fvm_vm *vm, pid_t sup, const char
 	char *envp[] = { dpy, "XAUTHORITY=/proc/self/fd/5", "PATH=/usr/local/bin:/usr/bin:/bin", NULL };
 
 	snprintf(title, sizeof(title), "fvm: %s", vm->cfg.name);
-	snprintf(dpy, sizeof(dpy), "DISPLAY=%s", display);
-	if (!vm->cfg.rootless &&
-	    (setgroups(0, NULL) < 0 || setresgid(vm->cfg.uid_base, vm->cfg.uid_base, vm->cfg.uid_base) < 0 ||
-	     setresuid(vm->cfg.uid_base, vm->cfg.uid_base, vm->cfg.uid_base) < 0)) {
-		dprintf(2, "fvm: cannot become the VM's uid %u for Xephyr: %s\n",
-			(unsigned)vm->cfg.uid_base, strerror(errno));
-		_exit(1);
-	}
-	/* after the credential change, which clears it */
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	if (getppid() != sup || fds_arrange((int[]){ 0, 1, 2, 4, 5, 6 }, 6) < 0)
-		_exit(1);
+	snprintf(dpy, sizeof(dpy), "DISPLAY=%s", h->display);
 	execvpe(argv[0], argv, envp);
 	dprintf(2, "fvm: cannot run Xephyr: %s%s\n", strerror(errno),
 		errno == ENOENT ? " (install the xserver-xephyr package)" : "");
@@ -193,16 +210,16 @@ _Noreturn static void xephyr_exec(const struct fvm_vm *vm, pid_t sup, const char
 }
 
 /*
- * The supervisor, fds 3 the channel to fvm, 4 -displayfd, 5 the server's
- * cookie, 6 the host's, 2 the log: start Xephyr, stop it when the VM's
- * init (whose pidfd comes on the channel) exits, or at once if the
+ * The supervisor, fds 3 the channel to fvm, 4.. the helper's @nfds, 2 the
+ * log: start the helper (with 0-2 and the @nfds as 3..), stop it when the
+ * VM's init (whose pidfd comes on the channel) exits, or at once if the
  * channel closes without one. Never returns.
  */
-_Noreturn static void gui_supervise(const struct fvm_vm *vm, const char *display)
+_Noreturn static void gui_supervise(const struct fvm_vm *vm, const struct helper *h, int nfds)
 {
 	pid_t self = getpid(), child;
 	struct pollfd p[2];
-	int pfd, initfd = -1;
+	int pfd, initfd = -1, keep[8] = { 0, 1, 2 };
 
 	prctl(PR_SET_NAME, "fvm-gui");
 	if (chdir("/") < 0 || write_all(3, &self, sizeof(self)) < 0)
@@ -210,12 +227,16 @@ _Noreturn static void gui_supervise(const struct fvm_vm *vm, const char *display
 	child = fork();
 	if (child < 0)
 		_exit(1);
-	if (child == 0)
-		xephyr_exec(vm, self, display);
+	if (child == 0) {
+		for (int i = 0; i < nfds; i++)
+			keep[3 + i] = 4 + i;
+		if (helper_creds(vm, self, h->uid, h->gid) < 0 || fds_arrange(keep, 3 + nfds) < 0)
+			_exit(1);
+		h->exec(vm, h);
+		_exit(127);
+	}
 	pfd = (int)syscall(SYS_pidfd_open, child, 0);
-	close(4);
-	close(5);
-	close(6);
+	syscall(SYS_close_range, 4U, ~0U, 0U);
 	if (pfd < 0) {
 		kill(child, SIGKILL);
 		_exit(1);
@@ -273,27 +294,78 @@ static void gui_log_tail(struct fvm_vm *vm, char *buf, size_t len)
 			snprintf(buf, len, "%.200s", line);
 }
 
-/* Fork the supervisor (in a session of its own) with @fds as its 3-6, log as 2. */
-static pid_t spawn_supervisor(const struct fvm_vm *vm, const char *display, const int *fds, int log)
+/*
+ * helper_spawn() - a helper @h on the host under a supervisor of its own
+ * (in a session of its own), with @fds (@nfds, at most 4) as its 3.. and
+ * @log as its stderr; the channel to the supervisor in *@ret_chan, which
+ * gui_attach() hands init's pidfd; the supervisor's pid recorded in
+ * run/@pidfile.
+ *
+ * Return: 0, or -errno (nothing left running).
+ */
+static int helper_spawn(struct fvm_vm *vm, const struct helper *h, const int *fds, int nfds, int log,
+		 const char *pidfile, int *ret_chan)
 {
-	pid_t mid = fork();
+	int ch[2] = { -1, -1 }, all[8];
+	unsigned long long start;
+	char rec[64];
+	pid_t mid, sup = 0;
+	int r = 0;
 
-	if (mid < 0)
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, ch) < 0)
 		return -errno;
-	if (mid == 0) {
+	mid = fork();
+	if (mid < 0) {
+		r = -errno;
+	} else if (mid == 0) {
 		int nul = open("/dev/null", O_RDWR | O_CLOEXEC);
 
 		signals_reset();
 		setsid();
-		if (nul < 0 || fds_arrange((int[]){ nul, nul, log, fds[0], fds[1], fds[2], fds[3] }, 7) < 0)
+		all[0] = all[1] = nul;
+		all[2] = log;
+		all[3] = ch[1];
+		for (int i = 0; i < nfds; i++)
+			all[4 + i] = fds[i];
+		if (nul < 0 || fds_arrange(all, 4 + nfds) < 0)
 			_exit(1);
 		if (fork() == 0)
-			gui_supervise(vm, display);
+			gui_supervise(vm, h, nfds);
 		_exit(0);
+	} else {
+		struct pollfd p = { .fd = ch[0], .events = POLLIN };
+
+		close(ch[1]);
+		ch[1] = -1;
+		while (waitpid(mid, NULL, 0) < 0 && errno == EINTR)
+			;
+		r = poll(&p, 1, GUI_READY_MS) == 1 && read(ch[0], &sup, sizeof(sup)) == sizeof(sup) ? 0 : -EPIPE;
 	}
-	while (waitpid(mid, NULL, 0) < 0 && errno == EINTR)
-		;
-	return mid;
+	if (r == 0 && proc_starttime(sup, &start) == 0) {
+		_cleanup_close_ int run = openat(vm->dirfd, "run", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		int k = snprintf(rec, sizeof(rec), "%d %llu\n", (int)sup, start);
+
+		if (run >= 0)
+			write_fileat_atomic(run, pidfile, rec, (size_t)k, 0600, false);
+	}
+	if (ch[1] >= 0)
+		close(ch[1]);
+	if (r < 0) {
+		close(ch[0]);
+		return r;
+	}
+	*ret_chan = ch[0];
+	return 0;
+}
+
+/* run/NAME for a helper's stderr */
+static int helper_log(struct fvm_vm *vm, const char *name)
+{
+	_cleanup_close_ int run = openat(vm->dirfd, "run", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+	if (run < 0)
+		return -errno;
+	return openat(run, name, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0600);
 }
 
 /* x11: the nested server, up and listening; its socket and cookie in @g */
@@ -301,14 +373,14 @@ static int start_xephyr(struct fvm_vm *vm, const char *display, const struct xau
 			struct gui_boot *g, struct fvm_error *err)
 {
 	struct xauth_cookie own = { .name = "MIT-MAGIC-COOKIE-1", .name_len = 18, .data_len = 16 };
+	struct helper h = { .exec = xephyr_exec, .display = display,
+			    .uid = vm->cfg.uid_base, .gid = vm->cfg.uid_base };
 	unsigned char hostfile[512];
 	size_t hostlen = host ? xauth_wild(host, hostfile, sizeof(hostfile)) : 0;
-	_cleanup_close_ int srv = -1, hst = -1, log = -1, run = -1;
-	int ch[2] = { -1, -1 }, dfd[2] = { -1, -1 };
-	char sock[64], msg[256], rec[64];
-	unsigned long long start;
+	_cleanup_close_ int srv = -1, hst = -1, log = -1;
+	int dfd[2] = { -1, -1 };
+	char sock[64], msg[256];
 	unsigned m = 0;
-	pid_t sup = 0;
 	int r;
 
 	if (getrandom(own.data, own.data_len, 0) != (ssize_t)own.data_len)
@@ -316,59 +388,45 @@ static int start_xephyr(struct fvm_vm *vm, const char *display, const struct xau
 	g->xauth_len = xauth_wild(&own, g->xauth, sizeof(g->xauth));
 	srv = memfd_with(g->xauth, g->xauth_len, vm);
 	hst = memfd_with(hostfile, hostlen, vm);
-	run = openat(vm->dirfd, "run", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (run >= 0)
-		log = openat(run, "gui.log", O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (srv < 0 || hst < 0 || log < 0 || socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, ch) < 0 ||
-	    pipe2(dfd, O_CLOEXEC) < 0) {
+	log = helper_log(vm, "gui.log");
+	if (srv < 0 || hst < 0 || log < 0 || pipe2(dfd, O_CLOEXEC) < 0) {
 		r = fvm_errf(err, -EIO, "VM '%s': --gui x11: cannot set up the nested X server's files in %s/run",
 			     vm->cfg.name, vm->dir);
 		goto out;
 	}
-	r = (int)spawn_supervisor(vm, display, (int[]){ ch[1], dfd[1], srv, hst }, log);
-	close(ch[1]);
+	r = helper_spawn(vm, &h, (int[]){ dfd[1], srv, hst }, 3, log, "gui.pid", &g->sup);
 	close(dfd[1]);
-	ch[1] = dfd[1] = -1;
-	if (r >= 0) {
-		struct pollfd p = { .fd = ch[0], .events = POLLIN };
-
-		r = poll(&p, 1, GUI_READY_MS) == 1 && read(ch[0], &sup, sizeof(sup)) == sizeof(sup) ? 0 : -EPIPE;
-	}
+	dfd[1] = -1;
 	if (r == 0)
 		r = read_display(dfd[0], &m);
 	if (r < 0) {
+		gui_release(g);
 		gui_log_tail(vm, msg, sizeof(msg));
 		r = fvm_errf(err, r, "VM '%s': --gui x11: the nested X server (Xephyr) did not start on display %s: %s (see %s/run/gui.log)",
 			     vm->cfg.name, display, r == -ETIMEDOUT ? "no answer in 10 s" : msg, vm->dir);
 		goto out;
 	}
 	snprintf(sock, sizeof(sock), "/tmp/.X11-unix/X%u", m);
-	r = sock_check(g, sock, vm->cfg.rootless ? getuid() : vm->cfg.uid_base);
+	r = sock_check(g->host_sock, sizeof(g->host_sock), &g->dev, &g->ino, sock,
+		       vm->cfg.rootless ? getuid() : vm->cfg.uid_base);
 	if (r < 0) {
+		gui_release(g);
 		r = fvm_errf(err, r, "VM '%s': --gui x11: the nested X server's socket %s: %s", vm->cfg.name,
 			     sock, r == -EPERM ? "not the server's own" : strerror(-r));
-		goto out;
 	}
-	if (proc_starttime(sup, &start) == 0) {
-		int k = snprintf(rec, sizeof(rec), "%d %llu\n", (int)sup, start);
-
-		write_fileat_atomic(run, "gui.pid", rec, (size_t)k, 0600, false);
-	}
-	g->sup = TAKE_FD(ch[0]);
 out:
-	for (int i = 0; i < 2; i++) {
-		if (ch[i] >= 0)
-			close(ch[i]);
+	for (int i = 0; i < 2; i++)
 		if (dfd[i] >= 0)
 			close(dfd[i]);
-	}
 	return r;
 }
 
 static int write_env(struct fvm_vm *vm, const struct gui_boot *g, struct fvm_error *err)
 {
 	char env[128];
-	int k = snprintf(env, sizeof(env), "DISPLAY=:%u\nXAUTHORITY=%s\n", g->vm_display, VM_XAUTHORITY);
+	int k = g->mode == FVM_GUI_WAYLAND ?
+		snprintf(env, sizeof(env), "WAYLAND_DISPLAY=%s\n", VM_WAYLAND) :
+		snprintf(env, sizeof(env), "DISPLAY=:%u\nXAUTHORITY=%s\n", g->vm_display, VM_XAUTHORITY);
 	_cleanup_close_ int run = openat(vm->dirfd, "run", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	int r = run < 0 ? -errno : write_fileat_atomic(run, "gui.env", env, (size_t)k, 0600, false);
 
@@ -376,6 +434,68 @@ static int write_env(struct fvm_vm *vm, const struct gui_boot *g, struct fvm_err
 		return fvm_errf(err, r, "VM '%s': cannot write %s/run/gui.env: %s", vm->cfg.name, vm->dir,
 				strerror(-r));
 	return 0;
+}
+
+/*
+ * Root mode: the socket as a detached bind mount, made here on the host
+ * and inherited by the VM's first process, which as the VM's root may not
+ * reach it by path (a runtime directory of mode 0700). Rootless, that
+ * process takes it itself (gui_child_open()): a mount of the host's
+ * namespace cannot be cloned in its own.
+ */
+static int root_tree(const struct fvm_vm *vm, struct gui_boot *g, struct fvm_error *err)
+{
+	_cleanup_close_ int fd = -1;
+	struct stat st;
+
+	if (vm->cfg.rootless)
+		return 0;
+	fd = host_path_open(g->host_sock, O_PATH);
+	if (fd < 0 || fstat(fd, &st) < 0 || st.st_dev != g->dev || st.st_ino != g->ino)
+		return fvm_errf(err, -ESTALE, "VM '%s': the socket %s changed while the VM booted: try again",
+				vm->cfg.name, g->host_sock);
+	g->tree = (int)syscall(SYS_open_tree, fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
+	if (g->tree < 0)
+		return fvm_errf(err, -errno, "VM '%s': cannot bind the socket %s: %s", vm->cfg.name,
+				g->host_sock, strerror(errno));
+	return 0;
+}
+
+/*
+ * wayland: the compositor's socket, WAYLAND_DISPLAY (default wayland-0) in
+ * XDG_RUNTIME_DIR, or an absolute WAYLAND_DISPLAY; nothing else of the
+ * runtime directory.
+ */
+static int wayland_start(struct fvm_vm *vm, struct gui_boot *g, struct fvm_error *err)
+{
+	const char *wd = getenv("WAYLAND_DISPLAY"), *rt = getenv("XDG_RUNTIME_DIR");
+	char sock[sizeof(g->host_sock)];
+	int r;
+
+	if (!wd || !*wd)
+		wd = "wayland-0";
+	if (*wd != '/' && (!rt || *rt != '/'))
+		return fvm_errf(err, -EINVAL, "VM '%s': --gui wayland needs XDG_RUNTIME_DIR (an absolute path) for WAYLAND_DISPLAY '%.100s': run it from your desktop session, or fvm config %s --gui none",
+				vm->cfg.name, wd, vm->cfg.name);
+	if (strchr(wd, '/') && *wd != '/')
+		return fvm_errf(err, -EINVAL, "VM '%s': --gui wayland: bad WAYLAND_DISPLAY '%.100s'", vm->cfg.name, wd);
+	if ((size_t)snprintf(sock, sizeof(sock), "%s%s%s", *wd == '/' ? "" : rt, *wd == '/' ? "" : "/", wd) >= sizeof(sock))
+		return fvm_errf(err, -ENAMETOOLONG, "VM '%s': --gui wayland: the compositor's socket path is too long", vm->cfg.name);
+	r = sock_check(g->host_sock, sizeof(g->host_sock), &g->dev, &g->ino, sock, (uid_t)-1);
+	if (r < 0)
+		return fvm_errf(err, r, "VM '%s': --gui wayland: the compositor's socket %s: %s (is WAYLAND_DISPLAY right?)",
+				vm->cfg.name, sock, r == -ELOOP ? "a symlink, which fvm does not follow" : strerror(-r));
+	if (!vm->cfg.rootless) {
+		struct stat st;
+		_cleanup_close_ int fd = host_path_open(sock, O_PATH);
+
+		/* the VM's users are uids of their own: they connect as "others" */
+		if (fd < 0 || fstat(fd, &st) < 0 || !(st.st_mode & S_IWOTH))
+			return fvm_errf(err, -EACCES, "VM '%s': --gui wayland: the compositor's socket %s is not open to other users (mode %04o), and a root-mode VM's users are uids of their own: run the VM rootless (fvm as your user)",
+					vm->cfg.name, sock, fd < 0 ? 0 : (unsigned)(st.st_mode & 07777));
+	}
+	r = root_tree(vm, g, err);
+	return r < 0 ? r : write_env(vm, g, err);
 }
 
 /**
@@ -405,6 +525,8 @@ int gui_start(struct fvm_vm *vm, struct gui_boot *g, struct fvm_error *err)
 	g->mode = vm->cfg.gui;
 	if (g->mode == FVM_GUI_NONE)
 		return 0;
+	if (g->mode == FVM_GUI_WAYLAND)
+		return wayland_start(vm, g, err);
 	if (x11_display_number(display, &d) < 0)
 		return fvm_errf(err, -EINVAL, "VM '%s': --gui %s needs a local X display in DISPLAY (such as :0), not '%.100s': run it from your desktop session, or fvm config %s --gui none",
 				vm->cfg.name, mode, display ? display : "", vm->cfg.name);
@@ -416,7 +538,7 @@ int gui_start(struct fvm_vm *vm, struct gui_boot *g, struct fvm_error *err)
 	g->vm_display = vm_display_number(vm->cfg.net);
 	if (g->mode == FVM_GUI_X11_HOST) {
 		snprintf(sock, sizeof(sock), "/tmp/.X11-unix/X%u", d);
-		r = sock_check(g, sock, (uid_t)-1);
+		r = sock_check(g->host_sock, sizeof(g->host_sock), &g->dev, &g->ino, sock, (uid_t)-1);
 		if (r < 0)
 			return fvm_errf(err, r, "VM '%s': --gui x11-host: the display's socket %s: %s", vm->cfg.name,
 					sock, r == -ELOOP ? "a symlink, which fvm does not follow" : strerror(-r));
@@ -426,7 +548,9 @@ int gui_start(struct fvm_vm *vm, struct gui_boot *g, struct fvm_error *err)
 		if (r < 0)
 			return r;
 	}
-	r = write_env(vm, g, err);
+	r = root_tree(vm, g, err);
+	if (r == 0)
+		r = write_env(vm, g, err);
 	if (r < 0)
 		gui_release(g);
 	return r;
@@ -442,8 +566,10 @@ int gui_attach(struct gui_boot *g, pid_t init_pid)
 {
 	int pfd, r = 0;
 
-	if (g->sup < 0)
+	if (g->sup < 0) {
+		gui_release(g);
 		return 0;
+	}
 	pfd = (int)syscall(SYS_pidfd_open, init_pid, 0);
 	r = pfd < 0 ? -errno : fds_send(g->sup, &pfd, 1);
 	if (pfd >= 0)
@@ -458,6 +584,9 @@ void gui_release(struct gui_boot *g)
 	if (g->sup >= 0)
 		close(g->sup);
 	g->sup = -1;
+	if (g->tree >= 0)
+		close(g->tree);
+	g->tree = -1;
 }
 
 /**
@@ -486,7 +615,11 @@ int gui_child_open(struct fvm_vm *vm, struct fvm_error *err)
 	}
 	if (!g || g->mode == FVM_GUI_NONE)
 		return 0;
-	gui_release(g);   /* the supervisor's channel is fvm's, never the VM's */
+	if (g->sup >= 0)   /* the supervisor's channel is fvm's, never the VM's */
+		close(g->sup);
+	g->sup = -1;
+	if (g->tree >= 0)
+		return 0;   /* root mode: made on the host (root_tree()) */
 	fd = host_path_open(g->host_sock, O_PATH);
 	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISSOCK(st.st_mode) || st.st_dev != g->dev ||
 	    st.st_ino != g->ino)
@@ -532,7 +665,10 @@ int gui_mount(const struct fvm_vm *vm, int rootfd, struct fvm_error *err)
 
 	if (!g || g->mode == FVM_GUI_NONE)
 		return 0;
-	snprintf(name, sizeof(name), "X%u", g->vm_display);
+	if (g->mode == FVM_GUI_WAYLAND)
+		snprintf(name, sizeof(name), "wayland-0");
+	else
+		snprintf(name, sizeof(name), "X%u", g->vm_display);
 	step = "make /tmp/.X11-unix";
 	r = xdir_make(rootfd);
 	if (r == 0)
@@ -556,8 +692,9 @@ int gui_mount(const struct fvm_vm *vm, int rootfd, struct fvm_error *err)
 	if (r < 0)
 		goto fail;
 	step = "write /tmp/.X11-unix/Xauthority";
-	f = openat(dir, "Xauthority", O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0644);
-	if (f < 0 || write_all(f, g->xauth, g->xauth_len) < 0 || close(f) < 0 ||
+	f = g->mode == FVM_GUI_WAYLAND ? -2 :
+	    openat(dir, "Xauthority", O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0644);
+	if (f == -1 || (f >= 0 && (write_all(f, g->xauth, g->xauth_len) < 0 || close(f) < 0)) ||
 	    syscall(SYS_mount_setattr, dir, "", AT_EMPTY_PATH, &ro, sizeof(ro)) < 0) {
 		r = -errno;
 		goto fail;
@@ -654,7 +791,12 @@ void gui_env_apply(char *const *env, enum fvm_gui mode)
 {
 	if (mode == FVM_GUI_NONE || !env)
 		return;
-	unsetenv("WAYLAND_DISPLAY");
+	if (mode == FVM_GUI_WAYLAND) {   /* toolkits try X first where DISPLAY is set */
+		unsetenv("DISPLAY");
+		unsetenv("XAUTHORITY");
+	} else {
+		unsetenv("WAYLAND_DISPLAY");
+	}
 	for (; *env; env++)
 		putenv(*env);
 }

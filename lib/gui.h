@@ -32,6 +32,15 @@ struct gui_boot {
 
 #define GUI_BOOT_INIT { .sup = -1, .tree = -1 }
 
+/* a program the VM's display needs (Xephyr), run on the host under a supervisor */
+struct helper {
+	void (*exec)(const struct fvm_vm *vm, const struct helper *h);   /* never returns */
+	uid_t uid, gid;            /* root mode: who it runs as */
+	const char *display;       /* Xephyr: the host's display */
+};
+
+
+
 int gui_start(struct fvm_vm *vm, struct gui_boot *g, struct fvm_error *err);
 int gui_attach(struct gui_boot *g, pid_t init_pid);
 void gui_release(struct gui_boot *g);

@@ -156,7 +156,7 @@ static int load_extras(struct fvm_vm *vm, json_object *o, struct fvm_error *err)
 		const char *g = json_object_get_string(x);
 
 		if (!g || gui_parse_name(g, &c->gui) < 0)
-			return corrupt(vm, err, "'gui' must be \"none\", \"x11\" or \"x11-host\"");
+			return corrupt(vm, err, "'gui' must be \"none\", \"x11\", \"x11-host\" or \"wayland\"");
 	}
 	c->limits.pids = config_pids(c, 0);   /* configs older than limits */
 	if (json_object_object_get_ex(o, "limits", &lim)) {

@@ -234,6 +234,6 @@ what_vm_sees() {
 	run -0 fvm config cfg --gui none
 	run -0 vm_field cfg .gui
 	assert_eq "$output" none
-	run -125 --separate-stderr fvm create --gui wayland w2
+	run -125 --separate-stderr fvm create --gui bogus w2
 	assert_contains "$stderr" "bad --gui"
 }
