@@ -235,8 +235,8 @@ _Noreturn static void gui_supervise(const struct fvm_vm *vm, const struct helper
 		h->exec(vm, h);
 		_exit(127);
 	}
+	syscall(SYS_close_range, 4U, ~0U, 0U);   /* the helper's: not ours to keep */
 	pfd = (int)syscall(SYS_pidfd_open, child, 0);
-	syscall(SYS_close_range, 4U, ~0U, 0U);
 	if (pfd < 0) {
 		kill(child, SIGKILL);
 		_exit(1);

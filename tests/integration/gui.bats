@@ -80,8 +80,9 @@ no_xephyr_of() {
 # its nested server, which shows on the host display; the server goes
 # with the VM.
 drawn() {
-	local vm=d$1 pid
+	local vm=d$1 pid before socks s
 	run -0 fvm create --gui x11 --net "$1" "$vm"
+	before=$(ls /tmp/.X11-unix)
 	fvm run "$vm" -- sh -c 'xmessage -geometry 400x300+10+10 -bg "#ff00ff" -fg black -title vmwin "a window of VM '"$vm"', in its nested X server" & xeyes -geometry 200x150+420+10 & xclock -update 1 -geometry 200x200+420+170 & wait' \
 		</dev/null >"$TEST_ROOT/run.out" 2>&1 3>&- &
 	bg_track $!
@@ -95,6 +96,10 @@ drawn() {
 	fi
 	pid=$(xephyr_of "$vm")
 	[[ -n $pid ]]
+	# its socket on the host: new since the VM started, the server's own
+	socks=$(comm -13 <(echo "$before") <(ls /tmp/.X11-unix | grep -vx Xauthority) |
+		while read -r s; do [[ $(stat -c %u "/tmp/.X11-unix/$s") == $(ps -o uid= -p "$pid" | tr -d ' ') ]] && echo "$s"; done)
+	[[ -n $socks ]] || { echo "no socket of Xephyr $pid in /tmp/.X11-unix" >&2; return 1; }
 	# outside the VM: not one of its processes, as the VM's root uid (root
 	# mode: owns nothing on the host) or the user (rootless)
 	run -0 fvm exec "$vm" -- sh -c 'ps -eo comm='
@@ -107,6 +112,11 @@ drawn() {
 	fi
 	run -0 fvm stop "$vm"
 	wait_for 10 no_xephyr_of "$vm" || { echo "Xephyr $pid outlived VM $vm" >&2; return 1; }
+	# it went cleanly (SIGTERM): no socket or lock file left on the host
+	for s in $socks; do
+		assert_not_exists "/tmp/.X11-unix/$s"
+		assert_not_exists "/tmp/.${s}-lock"
+	done
 }
 
 @test "gui x11: a VM's window is drawn on the host display, --net none" {
@@ -192,8 +202,8 @@ what_vm_sees() {
 @test "gui: the VM's X directory is fvm's: read-only, one socket, no host sockets" {
 	run -0 fvm run --rm --gui x11 -- sh -c \
 		'ls -A /tmp/.X11-unix | tr "\n" " "; (: >/tmp/.X11-unix/new) 2>/dev/null && echo WROTE; rm /tmp/.X11-unix/X0 2>/dev/null && echo REMOVED; true'
-	assert_contains "$output" "X0 Xauthority " "the VM's /tmp/.X11-unix"
-	assert_not_contains "$output" "X${DISPLAY#:} " "the host display's socket"
+	# exactly fvm's two entries: none of the host's sockets
+	assert_eq "${lines[0]}" "X0 Xauthority " "the VM's /tmp/.X11-unix"
 	assert_not_contains "$output" WROTE
 	assert_not_contains "$output" REMOVED
 }
@@ -236,4 +246,13 @@ what_vm_sees() {
 	assert_eq "$output" none
 	run -125 --separate-stderr fvm create --gui bogus w2
 	assert_contains "$stderr" "bad --gui"
+}
+
+@test "gui: --profile browser is untrusted, --gui x11 and --net private, unless told otherwise" {
+	run -0 fvm create --profile browser b1
+	run -0 fvm inspect b1
+	assert_eq "$(jq -r '.[0] | "\(.profile) \(.gui) \(.net)"' <<<"$output")" "untrusted x11 private"
+	run -0 fvm create --net host --profile browser --gui x11-host b2
+	run -0 fvm inspect b2
+	assert_eq "$(jq -r '.[0] | "\(.profile) \(.gui) \(.net)"' <<<"$output")" "untrusted x11-host host"
 }
