@@ -31,6 +31,8 @@ struct gui_boot {
 };
 
 #define GUI_BOOT_INIT { .sup = -1, .tree = -1 }
+#define GUI_READY_MS 10000   /* Xephyr is up in well under a second; this is for a loaded host */
+#define GUI_STOP_MS 3000
 
 /* a program the VM's display needs (Xephyr), run on the host under a supervisor */
 struct helper {
@@ -50,5 +52,11 @@ int gui_devices_bind(const struct fvm_vm *vm, int devfd);
 void gui_stop(struct fvm_vm *vm);
 char **gui_env_read(struct fvm_vm *vm);
 void gui_env_apply(char *const *env, enum fvm_gui mode);
+int sock_check(char *ret_path, size_t len, dev_t *ret_dev, ino_t *ret_ino, const char *path, uid_t uid);
+
+/* xephyr.c */
+struct xauth_cookie;
+int start_xephyr(struct fvm_vm *vm, const char *display, const struct xauth_cookie *host,
+		 struct gui_boot *g, struct fvm_error *err);
 
 #endif

@@ -80,9 +80,10 @@ no_xephyr_of() {
 # its nested server, which shows on the host display; the server goes
 # with the VM.
 drawn() {
-	local vm=d$1 pid before socks s
+	local vm=d$1 pid before socks s host_ino
 	run -0 fvm create --gui x11 --net "$1" "$vm"
 	before=$(ls /tmp/.X11-unix)
+	host_ino=$(stat -c %i "/tmp/.X11-unix/X${DISPLAY#:}")
 	fvm run "$vm" -- sh -c 'xmessage -geometry 400x300+10+10 -bg "#ff00ff" -fg black -title vmwin "a window of VM '"$vm"', in its nested X server" & xeyes -geometry 200x150+420+10 & xclock -update 1 -geometry 200x200+420+170 & wait' \
 		</dev/null >"$TEST_ROOT/run.out" 2>&1 3>&- &
 	bg_track $!
@@ -99,7 +100,13 @@ drawn() {
 	# its socket on the host: new since the VM started, the server's own
 	socks=$(comm -13 <(echo "$before") <(ls /tmp/.X11-unix | grep -vx Xauthority) |
 		while read -r s; do [[ $(stat -c %u "/tmp/.X11-unix/$s") == $(ps -o uid= -p "$pid" | tr -d ' ') ]] && echo "$s"; done)
-	[[ -n $socks ]] || { echo "no socket of Xephyr $pid in /tmp/.X11-unix" >&2; return 1; }
+	[[ -n $socks ]] || { echo "no socket of Xephyr $pid in /tmp/.X11-unix: before=[$before] now=[$(ls -ln /tmp/.X11-unix)]" >&2; return 1; }
+	# the host's display is still the host's (Xephyr of the same uid must
+	# not take over its socket): its screen, not the nested one
+	run -0 xwininfo -root
+	assert_contains "$output" "Width: 1280" "the host display, with the VM's nested server up"
+	assert_eq "$(stat -c %i "/tmp/.X11-unix/X${DISPLAY#:}")" "$host_ino" "the host display's socket"
+
 	# outside the VM: not one of its processes, as the VM's root uid (root
 	# mode: owns nothing on the host) or the user (rootless)
 	run -0 fvm exec "$vm" -- sh -c 'ps -eo comm='
@@ -200,7 +207,7 @@ what_vm_sees() {
 }
 
 @test "gui: the VM's X directory is fvm's: read-only, one socket, no host sockets" {
-	run -0 fvm run --rm --gui x11 -- sh -c \
+	run -0 --separate-stderr fvm run --rm --gui x11 -- sh -c \
 		'ls -A /tmp/.X11-unix | tr "\n" " "; (: >/tmp/.X11-unix/new) 2>/dev/null && echo WROTE; rm /tmp/.X11-unix/X0 2>/dev/null && echo REMOVED; true'
 	# exactly fvm's two entries: none of the host's sockets
 	assert_eq "${lines[0]}" "X0 Xauthority " "the VM's /tmp/.X11-unix"
