@@ -13,7 +13,7 @@
 
 enum {
 	O_NET = VMOPT_BASE, O_HOSTNAME, O_PUBLISH, O_HIDE, O_RO, O_SHARE, O_PRIVATE, O_COW,
-	O_PROFILE, O_MEMORY, O_CPUS, O_PIDS, O_IOW, O_CAPS, O_SECCOMP, O_HOST_LOOPBACK,
+	O_PROFILE, O_MEMORY, O_CPUS, O_PIDS, O_IOW, O_CAPS, O_SECCOMP, O_HOST_LOOPBACK, O_GUI, O_DEVICE, O_DEVICE_ANY,
 };
 
 const struct option vmopt_long[] = {
@@ -33,6 +33,9 @@ const struct option vmopt_long[] = {
 	{ "caps", required_argument, NULL, O_CAPS },
 	{ "seccomp", required_argument, NULL, O_SECCOMP },
 	{ "host-loopback", required_argument, NULL, O_HOST_LOOPBACK },
+	{ "gui", required_argument, NULL, O_GUI },
+	{ "device", required_argument, NULL, O_DEVICE },
+	{ "device-any", required_argument, NULL, O_DEVICE_ANY },
 	{ 0 },
 };
 
@@ -48,6 +51,7 @@ void vmopts_free(struct vmopts *v)
 	for (size_t i = 0; i < v->npublish; i++)
 		free(v->publish[i]);
 	free(v->publish);
+	free(v->devices);
 }
 
 /* own options followed by the settings options, for getopt_long */
@@ -157,11 +161,53 @@ int vmopts_parse(struct vmopts *v, int c, const char *arg)
 		v->o.host_loopback = !strcmp(arg, "on");
 		v->what |= FVM_SET_HOST_LOOPBACK;
 		return 0;
+	case O_DEVICE:
+	case O_DEVICE_ANY: {
+		struct fvm_device *nv;
+
+		v->what |= FVM_SET_DEVICES;
+		if (!strcmp(arg, "none")) {   /* no device: the list is cleared */
+			v->o.ndevices = 0;
+			return 0;
+		}
+		nv = realloc(v->devices, (v->o.ndevices + 1) * sizeof(*nv));
+		if (!nv)
+			return cli_errorf("out of memory");
+		v->devices = nv;
+		nv[v->o.ndevices].path = arg;
+		nv[v->o.ndevices++].any = c == O_DEVICE_ANY;
+		v->o.devices = v->devices;
+		return 0;
+	}
+	case O_GUI:
+		if (!strcmp(arg, "none"))
+			v->o.gui = FVM_GUI_NONE;
+		else if (!strcmp(arg, "x11"))
+			v->o.gui = FVM_GUI_X11;
+		else if (!strcmp(arg, "x11-host"))
+			v->o.gui = FVM_GUI_X11_HOST;
+		else if (!strcmp(arg, "wayland"))
+			v->o.gui = FVM_GUI_WAYLAND;
+		else
+			return cli_errorf("bad --gui '%s': use 'x11' (a nested X server of the VM's own, in a window), 'x11-host' (your X display itself: unsafe, the VM sees every window and keystroke), 'wayland' (your Wayland compositor's socket) or 'none'",
+					  arg);
+		v->what |= FVM_SET_GUI;
+		return 0;
 	case O_PROFILE:
-		if (strcmp(arg, "default") && strcmp(arg, "untrusted"))
-			return cli_errorf("bad --profile '%s': use 'default' or 'untrusted'", arg);
-		v->o.untrusted = !strcmp(arg, "untrusted");
+		if (strcmp(arg, "default") && strcmp(arg, "untrusted") && strcmp(arg, "browser"))
+			return cli_errorf("bad --profile '%s': use 'default', 'untrusted' or 'browser'", arg);
+		v->o.untrusted = strcmp(arg, "default") != 0;
 		v->what |= FVM_SET_PROFILE;
+		/* browser: untrusted, in a nested X server, its own network (an
+		 * explicit --gui or --net, before or after, wins) */
+		if (!strcmp(arg, "browser") && !(v->what & FVM_SET_GUI)) {
+			v->o.gui = FVM_GUI_X11;
+			v->what |= FVM_SET_GUI;
+		}
+		if (!strcmp(arg, "browser") && !(v->what & FVM_SET_NET)) {
+			v->o.net = FVM_NET_PRIVATE;
+			v->what |= FVM_SET_NET;
+		}
 		return 0;
 	case O_MEMORY:
 		if (parse_size(arg, &v->o.limits.memory) < 0)

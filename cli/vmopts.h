@@ -2,7 +2,7 @@
 /*
  * vmopts.h - the VM settings options shared by create, run, try and config
  * (--net, --hostname, --publish, --hide/--ro/--share/--private/--cow,
- * --memory, --cpus, --pids, --io-weight, --caps, --seccomp, --profile).
+ * --memory, --cpus, --pids, --io-weight, --caps, --seccomp, --profile, --gui, --device).
  */
 #ifndef FVM_CLI_VMOPTS_H
 #define FVM_CLI_VMOPTS_H
@@ -17,12 +17,13 @@ struct vmopts {
 	struct fvm_policy *policies;
 	char **publish;
 	size_t npublish;
+	struct fvm_device *devices;
 };
 
 /* getopt_long entries for the settings; codes are >= VMOPT_BASE */
 #define VMOPT_BASE 1000
 extern const struct option vmopt_long[];
-#define VMOPT_COUNT 17
+#define VMOPT_COUNT 20
 
 void vmopts_init(struct vmopts *v);
 int vmopts_parse(struct vmopts *v, int c, const char *arg);
@@ -45,8 +46,19 @@ int vmopts_getopt(int argc, char **argv, const char *cmd, const char *usage, str
 	"      --private PATH     an empty directory only the VM has, kept with it\n" \
 	"      --cow PATH         PATH back to copy-on-write (the default; also undoes\n" \
 	"                         a default policy, such as /run being private)\n" \
-	"      --profile default|untrusted  untrusted hides your keys, keyrings and\n" \
-	"                         browser profiles (~/.ssh, ~/.gnupg, ~/.mozilla...)\n" \
+	"      --gui x11|x11-host|wayland|none  show windows on your display: x11, a\n" \
+	"                         nested X server of the VM's own in one window on\n" \
+	"                         DISPLAY (it cannot see your other windows, keys or\n" \
+	"                         clipboard); x11-host, DISPLAY itself (unsafe: every\n" \
+	"                         window and keystroke); wayland, the socket of your\n" \
+	"                         compositor (WAYLAND_DISPLAY) only; none (default)\n" \
+	"      --device PATH      the host's GPU render node PATH (/dev/dri/renderD*)\n" \
+	"                         in the VM's /dev ('none' clears the list)\n" \
+	"      --device-any PATH  any character device PATH (a card node, /dev/snd/*...):\n" \
+	"                         the VM can do what its driver allows\n" \
+	"      --profile default|untrusted|browser  untrusted hides your keys, keyrings\n" \
+	"                         and browser profiles (~/.ssh, ~/.gnupg, ~/.mozilla...);\n" \
+	"                         browser: untrusted, --gui x11 and --net private\n" \
 	"      --memory SIZE      memory limit (e.g. 512M, 2G)\n" \
 	"      --cpus N           CPU limit (e.g. 1.5)\n" \
 	"      --pids N|max       limit on processes and threads (default 2048 as\n" \

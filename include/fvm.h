@@ -98,6 +98,25 @@ struct fvm_policy {
 	enum fvm_policy_kind kind;
 };
 
+/**
+ * struct fvm_device - a host device node a VM gets (--device)
+ * @path: absolute, under /dev; the node appears at the same path in the VM
+ * @any:  any character device (--device-any); else a DRM render node only
+ *        (/dev/dri/renderD*: major 226, minor 128 and up)
+ */
+struct fvm_device {
+	const char *path;
+	bool any;
+};
+
+/* how a VM shows windows (see README "Desktop programs") */
+enum fvm_gui {
+	FVM_GUI_NONE = 0,     /* no display (default) */
+	FVM_GUI_X11 = 1,      /* a nested X server (Xephyr) of its own, on the caller's display */
+	FVM_GUI_X11_HOST = 2, /* the caller's X display itself, by path, with its cookie: unsafe */
+	FVM_GUI_WAYLAND = 3,  /* the caller's Wayland compositor's socket, by path */
+};
+
 /* a VM's limit on processes and threads unless it says otherwise (podman's) */
 #define FVM_PIDS_DEFAULT 2048u
 /* @pids of struct fvm_limits: no limit at all */
@@ -133,6 +152,10 @@ struct fvm_limits {
  * @host_loopback: --net private: the VM reaches the host's loopback
  *              services (127.0.0.1) at its gateway address; off by
  *              default, and never with the untrusted profile
+ * @gui:        display: none, a nested X server, the host's X display, or
+ *              the host's Wayland compositor. At boot fvm reads DISPLAY and
+ *              XAUTHORITY (else $HOME/.Xauthority), or WAYLAND_DISPLAY and
+ *              XDG_RUNTIME_DIR, of the caller's environment.
  */
 struct fvm_vm_opts {
 	enum fvm_net net;
@@ -146,6 +169,9 @@ struct fvm_vm_opts {
 	struct fvm_limits limits;
 	bool untrusted;         /* profile: hide keys, keyrings, browser profiles of the owner */
 	bool host_loopback;
+	enum fvm_gui gui;
+	const struct fvm_device *devices;  /* @ndevices of them */
+	size_t ndevices;
 };
 
 /* which fields of struct fvm_vm_opts fvm_vm_update() changes */
@@ -161,6 +187,8 @@ struct fvm_vm_opts {
 #define FVM_SET_IO_WEIGHT (1u << 9)
 #define FVM_SET_PROFILE   (1u << 10)
 #define FVM_SET_HOST_LOOPBACK (1u << 11)
+#define FVM_SET_GUI       (1u << 12)
+#define FVM_SET_DEVICES   (1u << 13)   /* replaces the list */
 
 /**
  * struct fvm_exec - a program to run inside a VM
@@ -448,6 +476,9 @@ int fvm_vm_changes_size(struct fvm_vm *vm, uint64_t *ret_bytes, struct fvm_error
  *    directory as fvm_vm_create() found it (the untrusted profile hides
  *    the owner's secrets below it, whatever $HOME a later call has);
  *    absent for a VM made before it, whose home is the caller's $HOME;
+ *  - "gui": "none", "x11", "x11-host" or "wayland";
+ *  - "devices": array of {"path": string, "any": boolean}, the host's
+ *    device nodes the VM gets (any: not only a DRM render node);
  *  - "net": "none", "host" or "private"; "hostname": string;
  *  - "mode": "root" or "rootless"; root mode: "uid_base", "uid_count":
  *    integers, the host uids the VM's ids map to; rootless: "owner":

@@ -218,6 +218,9 @@ _Noreturn static void vm_child(struct fvm_vm *vm, const struct host_mount *mount
 			 vm->cfg.name, strerror(errno));
 		child_fail(sock, &e);
 	}
+	/* --gui: the X socket, while the host's tree is still ours to see */
+	if (gui_child_open(vm, &e) < 0)
+		child_fail(sock, &e);
 	/*
 	 * No VM process may reach init (its fds, its memory, its
 	 * capabilities): as root it is not dumpable from here on. Rootless,
@@ -384,6 +387,7 @@ int vm_boot(struct fvm_vm *vm, bool persist, struct vm_state *ret_st, int *ret_c
 	int sp[2] = { -1, -1 };
 	_cleanup_close_ int lfd = -1;
 	_cleanup_(cgroup_release) struct vm_cgroup cg = VM_CGROUP_INIT;
+	struct gui_boot gui = GUI_BOOT_INIT;
 	unsigned long flags = CLONE_NEWPID | VM_NS_FLAGS(vm->cfg.net);
 	bool self_enter;
 	pid_t pid;
@@ -431,6 +435,13 @@ int vm_boot(struct fvm_vm *vm, bool persist, struct vm_state *ret_st, int *ret_c
 	r = cgroup_setup(vm, &cg, err);   /* made and limited before any VM process exists */
 	if (r < 0)
 		goto out;
+	/* --gui: the display (a nested X server) exists before the VM does */
+	r = gui_start(vm, &gui, err);
+	if (r < 0) {
+		cgroup_remove(vm);
+		goto out;
+	}
+	vm->gui = &gui;
 	self_enter = cgroup_prepare_self(&cg) == 0;
 	pid = sys_clone(flags);
 	if (pid < 0) {
@@ -452,6 +463,7 @@ int vm_boot(struct fvm_vm *vm, bool persist, struct vm_state *ret_st, int *ret_c
 	if (r == 0)
 		r = boot_parent(vm, pid, sp[0], mounts, n, err);
 	if (r < 0) {
+		gui_release(&gui);
 		kill(pid, SIGKILL);
 		waitpid(pid, NULL, 0);
 		vm_clear_runtime(vm);
@@ -459,9 +471,18 @@ int vm_boot(struct fvm_vm *vm, bool persist, struct vm_state *ret_st, int *ret_c
 	}
 	/* --net private: pasta, once the VM is ready, stopped by its own supervisor with the VM */
 	if (vm->cfg.net == FVM_NET_PRIVATE && (r = net_start(vm, pid, err)) < 0) {
+		gui_release(&gui);
 		kill(pid, SIGKILL);
 		waitpid(pid, NULL, 0);
 		vm_clear_runtime(vm);
+		goto out;
+	}
+	/* the nested X server lives as long as init */
+	if ((r = gui_attach(&gui, pid)) < 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		vm_clear_runtime(vm);
+		fvm_errf(err, r, "VM '%s': cannot tie its X server to it: %s", vm->cfg.name, strerror(-r));
 		goto out;
 	}
 	ret_st->pid = pid;
@@ -491,6 +512,8 @@ int vm_boot(struct fvm_vm *vm, bool persist, struct vm_state *ret_st, int *ret_c
 		}
 	}
 out:
+	gui_release(&gui);   /* not attached: the supervisor stops the server */
+	vm->gui = NULL;
 	if (saved_nofile.rlim_cur)
 		setrlimit(RLIMIT_NOFILE, &saved_nofile);
 	if (sp[0] >= 0)

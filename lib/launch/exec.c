@@ -76,6 +76,7 @@ struct join {
 	const struct relay *relay;   /* pipes in place of the caller's terminals */
 	int nsfds[VM_NS_MAX];   /* rootless: init's namespaces, from its ack (see init.c) */
 	size_t nns;
+	char **gui_env;         /* --gui: DISPLAY and XAUTHORITY (gui.c) */
 };
 
 _Noreturn static void child_fail(int pipefd, int stage, int e)
@@ -152,6 +153,7 @@ static void become_user(const struct join *j, const struct vm_user *u)
 	prctl(PR_SET_DUMPABLE, 0);
 	/* rootless: "root" in the VM is the caller, whose home stays theirs */
 	set_user_env(u, rootless && u->uid == 0);
+	gui_env_apply(j->gui_env, j->vm->cfg.gui);
 	for (char *const *e = j->ex->env; e && *e; e++)
 		putenv(*e);
 }
@@ -607,8 +609,12 @@ FVM_PUBLIC int fvm_vm_exec(struct fvm_vm *vm, const struct fvm_exec *ex, int *re
 	 * then nothing of ours ran, and we join (or boot) again */
 	for (int attempt = 0; attempt < 5 && r == -EAGAIN; attempt++) {
 		r = join_vm(vm, ex, &j, &client, err);
-		if (r < 0)
+		if (r < 0) {
+			fvm_strv_free(j.gui_env);
 			return r;
+		}
+		fvm_strv_free(j.gui_env);
+		j.gui_env = gui_env_read(vm);   /* written at boot, for every program */
 		r = run_joined(&j, ret_status, err);
 		ns_fds_close(&j);
 		if (r == -EAGAIN)
@@ -617,6 +623,7 @@ FVM_PUBLIC int fvm_vm_exec(struct fvm_vm *vm, const struct fvm_exec *ex, int *re
 	if (r == -EAGAIN)
 		r = fvm_errf(err, -EAGAIN, "VM '%s' keeps stopping while fvm joins it: try again",
 			     vm->cfg.name);
+	fvm_strv_free(j.gui_env);
 	ctl_leave(client, j.pidfd);
 	if (!vm->cfg.rootless && poll(&(struct pollfd){ .fd = j.pidfd, .events = POLLIN }, 1, 0) == 1) {
 		_cleanup_close_ int lock = vm_lock(vm, NULL);

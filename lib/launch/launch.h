@@ -23,6 +23,8 @@
 int mount_make(struct fvm_vm *vm, const struct host_mount *all, size_t n, size_t i,
 	       int idmap_userns, int *ret_mnt, struct fvm_error *err);
 int rootless_base(int *ret_mnt);
+int mount_tmpfs_at(int rootfd, const char *target, const char *const *opts, unsigned attrs);
+int mount_attach_at(int mnt, int rootfd, const char *target);
 int root_setup(struct fvm_vm *vm, const struct host_mount *mounts, const int *ovl_fds,
 	       size_t n, struct fvm_error *err);
 
@@ -105,5 +107,73 @@ int relay_child(const struct relay *r);
 void relay_started(struct relay *r);
 void relay_run(struct relay *r, int child_pidfd, pid_t child, int sfd);
 void relay_release(struct relay *r);
+
+/* ---- xauth.c: X authority files, parsed with bounds ---- */
+
+#define XAUTH_NAME_MAX 64      /* "MIT-MAGIC-COOKIE-1" is 18 */
+#define XAUTH_DATA_MAX 256     /* a MIT cookie is 16 bytes */
+#define XAUTH_FILE_MAX 65536   /* a bigger authority file is refused */
+
+struct xauth_cookie {
+	char name[XAUTH_NAME_MAX];
+	size_t name_len;
+	unsigned char data[XAUTH_DATA_MAX];
+	size_t data_len;
+};
+
+int xauth_pick(const unsigned char *buf, size_t len, unsigned display, const char *hostname,
+	       struct xauth_cookie *ret);
+size_t xauth_wild(const struct xauth_cookie *c, unsigned char *buf, size_t len);
+int x11_display_number(const char *display, unsigned *ret);
+
+/* ---- gui.c, xephyr.c: --gui, the display a VM gets ---- */
+
+/* what one boot of a VM with a display carries from the host into the VM */
+struct gui_boot {
+	enum fvm_gui mode;
+	char host_sock[108];          /* the X socket the VM gets, by path on the host */
+	dev_t dev;                    /* that socket, as fvm opened it */
+	ino_t ino;
+	unsigned vm_display;          /* its name in the VM: /tmp/.X11-unix/X<N> */
+	unsigned char xauth[512];     /* the VM's authority file: one cookie */
+	size_t xauth_len;
+	int sup;                      /* x11: our end of the channel to the supervisor, or -1 */
+	int tree;                     /* in the VM's first process: the socket, a detached bind */
+	/* --device (devices.c): the host's nodes, checked by the parent, and in
+	 * the VM's first process, each as a detached bind mount */
+	size_t ndev;
+	const char *dev_path[MAX_DEVICES];
+	dev_t dev_rdev[MAX_DEVICES];
+	int dev_tree[MAX_DEVICES];
+};
+
+#define GUI_BOOT_INIT { .sup = -1, .tree = -1 }
+#define GUI_READY_MS 10000   /* Xephyr is up in well under a second; this is for a loaded host */
+#define GUI_STOP_MS 3000
+
+/* a program the VM's display needs (Xephyr), run on the host under a supervisor */
+struct helper {
+	void (*exec)(const struct fvm_vm *vm, const struct helper *h);   /* never returns */
+	uid_t uid, gid;            /* root mode: who it runs as */
+	const char *display;       /* Xephyr: the host's display */
+};
+
+
+
+int gui_start(struct fvm_vm *vm, struct gui_boot *g, struct fvm_error *err);
+int gui_attach(struct gui_boot *g, pid_t init_pid);
+void gui_release(struct gui_boot *g);
+int gui_child_open(struct fvm_vm *vm, struct fvm_error *err);
+int gui_mount(const struct fvm_vm *vm, int rootfd, struct fvm_error *err);
+int gui_devices_bind(const struct fvm_vm *vm, int devfd);
+void gui_stop(struct fvm_vm *vm);
+char **gui_env_read(struct fvm_vm *vm);
+void gui_env_apply(char *const *env, enum fvm_gui mode);
+int sock_check(char *ret_path, size_t len, dev_t *ret_dev, ino_t *ret_ino, const char *path, uid_t uid);
+
+/* xephyr.c */
+struct xauth_cookie;
+int start_xephyr(struct fvm_vm *vm, const char *display, const struct xauth_cookie *host,
+		 struct gui_boot *g, struct fvm_error *err);
 
 #endif

@@ -137,6 +137,18 @@ static int mount_fs_at(int rootfd, const char *target, const char *fstype,
 	return attach(m, rootfd, target);
 }
 
+/* mount_tmpfs_at() - a new tmpfs with @opts on @target below @rootfd (gui.c) */
+int mount_tmpfs_at(int rootfd, const char *target, const char *const *opts, unsigned attrs)
+{
+	return mount_fs_at(rootfd, target, "tmpfs", opts, attrs);
+}
+
+/* mount_attach_at() - attach detached mount @mnt on @target below @rootfd (gui.c) */
+int mount_attach_at(int mnt, int rootfd, const char *target)
+{
+	return attach(mnt, rootfd, target);
+}
+
 /* Bind @src (a host path) on @target below @rootfd, optionally read-only. */
 static int bind_at(const char *src, int rootfd, const char *target, bool recursive, bool ro)
 {
@@ -606,8 +618,9 @@ static int setup_proc(int rootfd)
 	return 0;
 }
 
-static int setup_dev(int rootfd, bool rootless)
+static int setup_dev(int rootfd, const struct fvm_vm *vm)
 {
+	bool rootless = vm->cfg.rootless;
 	static const char *const nodes[] = { "null", "zero", "full", "random", "urandom", "tty" };
 	static const char *const links[][2] = {
 		{ "pts/ptmx", "ptmx" }, { "/proc/self/fd", "fd" }, { "/proc/self/fd/0", "stdin" },
@@ -654,6 +667,9 @@ static int setup_dev(int rootfd, bool rootless)
 		return r;
 	r = mount_fs_at(dev, "mqueue", "mqueue", NULL,
 			MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
+	if (r < 0)
+		return r;
+	r = gui_devices_bind(vm, dev);   /* --device nodes */
 	if (r < 0)
 		return r;
 	/* the tmpfs itself is done: nothing more may be created in it */
@@ -754,11 +770,13 @@ int root_setup(struct fvm_vm *vm, const struct host_mount *mounts, const int *ov
 	if ((r = setup_proc(rootfd)) < 0)
 		goto fail;
 	step = "build /dev";
-	if ((r = setup_dev(rootfd, vm->cfg.rootless)) < 0)
+	if ((r = setup_dev(rootfd, vm)) < 0)
 		goto fail;
 	step = "mount /sys";
 	if ((r = setup_sys(rootfd, vm->cfg.net)) < 0)
 		goto fail;
+	if (gui_mount(vm, rootfd, err) < 0)
+		return err ? err->code : -EIO;
 	step = "pivot into the VM's root";
 	if (fchdir(rootfd) < 0 || sys_pivot_root(".", ".") < 0 || umount2(".", MNT_DETACH) < 0 ||
 	    chdir("/") < 0)

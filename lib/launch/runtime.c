@@ -18,6 +18,7 @@ int vm_clear_runtime(struct fvm_vm *vm)
 {
 	cgroup_remove(vm);
 	net_stop(vm);   /* its pasta, if any, goes with init: make sure it is gone */
+	gui_stop(vm);   /* and its nested X server */
 	return rm_rf_at(vm->dirfd, "run");
 }
 
@@ -48,6 +49,7 @@ int vm_reset_runtime(struct fvm_vm *vm)
 
 	cgroup_remove(vm);
 	net_stop(vm);   /* a pasta a crashed fvm left behind */
+	gui_stop(vm);
 	if (mkdirat(vm->dirfd, "run", 0700) == 0)
 		return 0;
 	if (errno != EEXIST)

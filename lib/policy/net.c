@@ -104,7 +104,7 @@ static void port_spec(const struct vm_config *c, const char *proto, char *buf, s
  * fds are first copied above the targets, so that none is overwritten
  * before it is copied.
  */
-static int fds_arrange(const int *fds, int n)
+int fds_arrange(const int *fds, int n)
 {
 	int tmp[8];
 
@@ -120,7 +120,7 @@ static int fds_arrange(const int *fds, int n)
 	return 0;
 }
 
-static void signals_reset(void)
+void signals_reset(void)
 {
 	sigset_t none;
 

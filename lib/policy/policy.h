@@ -73,5 +73,7 @@ int harden_init_caps(void);
 
 int net_start(struct fvm_vm *vm, pid_t init_pid, struct fvm_error *err);
 void net_stop(struct fvm_vm *vm);
+int fds_arrange(const int *fds, int n);
+void signals_reset(void);
 
 #endif

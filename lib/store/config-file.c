@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <json-c/json.h>
@@ -87,6 +88,36 @@ static int load_home(struct fvm_vm *vm, json_object *o, struct fvm_error *err)
 	return vm->cfg.home ? 0 : -ENOMEM;
 }
 
+/* "devices": stored as given; each boot checks the nodes again (gui.c) */
+static int load_devices(struct fvm_vm *vm, json_object *x, struct fvm_error *err)
+{
+	struct vm_config *c = &vm->cfg;
+	size_t n;
+
+	if (!json_object_is_type(x, json_type_array) || json_object_array_length(x) > MAX_DEVICES)
+		return corrupt(vm, err, "'devices' must be an array of at most 16");
+	n = json_object_array_length(x);
+	c->devices = calloc(n + 1, sizeof(*c->devices));
+	if (!c->devices)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		json_object *ent = json_object_array_get_idx(x, i), *dp, *da;
+		const char *path;
+
+		if (!json_object_object_get_ex(ent, "path", &dp) || !json_object_is_type(dp, json_type_string))
+			return corrupt(vm, err, "bad entry in 'devices'");
+		path = json_object_get_string(dp);
+		if (strlen(path) >= DEVICE_PATH_MAX || strncmp(path, "/dev/", 5))
+			return corrupt(vm, err, "bad path in 'devices'");
+		c->devices[i].any = json_object_object_get_ex(ent, "any", &da) && json_object_get_boolean(da);
+		c->devices[i].path = strdup(path);
+		if (!c->devices[i].path)
+			return -ENOMEM;
+		c->ndevices = i + 1;
+	}
+	return 0;
+}
+
 /*
  * Policies, published ports, limits and profile: absent in configs older
  * than them; present, they go through the same checks as on create, except
@@ -97,6 +128,7 @@ static int load_extras(struct fvm_vm *vm, json_object *o, struct fvm_error *err)
 	struct vm_config *c = &vm->cfg;
 	json_object *pol, *pub, *lim, *e, *x;
 	long long v;
+	int r;
 
 	if (json_object_object_get_ex(o, "policies", &pol)) {
 		if (!json_object_is_type(pol, json_type_array) || json_object_array_length(pol) > MAX_POLICIES)
@@ -136,6 +168,14 @@ static int load_extras(struct fvm_vm *vm, json_object *o, struct fvm_error *err)
 	}
 	if (json_object_object_get_ex(o, "host_loopback", &x))
 		c->host_loopback = json_object_get_boolean(x);
+	if (json_object_object_get_ex(o, "devices", &x) && (r = load_devices(vm, x, err)) < 0)
+		return r;
+	if (json_object_object_get_ex(o, "gui", &x)) {
+		const char *g = json_object_get_string(x);
+
+		if (!g || gui_parse_name(g, &c->gui) < 0)
+			return corrupt(vm, err, "'gui' must be \"none\", \"x11\", \"x11-host\" or \"wayland\"");
+	}
 	c->limits.pids = config_pids(c, 0);   /* configs older than limits */
 	if (json_object_object_get_ex(o, "limits", &lim)) {
 		if (!json_object_is_type(lim, json_type_object))
@@ -270,6 +310,19 @@ static void add_config(json_object *o, const struct vm_config *c)
 			json_object_object_add(o, "home", json_object_new_string(c->home));
 		json_object_object_add(o, "limits", lim);
 		json_object_object_add(o, "profile", json_object_new_string(c->untrusted ? "untrusted" : "default"));
+		json_object_object_add(o, "gui", json_object_new_string(gui_name(c->gui)));
+		{
+			json_object *dv = json_object_new_array();
+
+			for (size_t i = 0; i < c->ndevices; i++) {
+				json_object *e = json_object_new_object();
+
+				json_object_object_add(e, "path", json_object_new_string(c->devices[i].path));
+				json_object_object_add(e, "any", json_object_new_boolean(c->devices[i].any));
+				json_object_array_add(dv, e);
+			}
+			json_object_object_add(o, "devices", dv);
+		}
 	}
 	json_object_object_add(o, "net", json_object_new_string(c->net == FVM_NET_HOST ? "host" :
 								 c->net == FVM_NET_PRIVATE ? "private" : "none"));

@@ -41,6 +41,23 @@ const char *policy_name(enum fvm_policy_kind k)
 	return (unsigned)k < ARRAY_SIZE(kind_names) ? kind_names[k] : "?";
 }
 
+static const char *const gui_names[] = { "none", "x11", "x11-host", "wayland" };
+
+const char *gui_name(enum fvm_gui g)
+{
+	return (unsigned)g < ARRAY_SIZE(gui_names) ? gui_names[g] : "?";
+}
+
+int gui_parse_name(const char *s, enum fvm_gui *ret)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(gui_names); i++)
+		if (!strcmp(s, gui_names[i])) {
+			*ret = (enum fvm_gui)i;
+			return 0;
+		}
+	return -EINVAL;
+}
+
 int policy_parse_name(const char *s, enum fvm_policy_kind *ret)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(kind_names); i++)
@@ -317,10 +334,17 @@ int config_apply(struct vm_config *c, const struct fvm_vm_opts *o, unsigned what
 		c->untrusted = o->untrusted;
 	if (what & FVM_SET_HOST_LOOPBACK)
 		c->host_loopback = o->host_loopback;
+	if (what & FVM_SET_GUI) {
+		if ((unsigned)o->gui > FVM_GUI_WAYLAND)
+			return fvm_errf(err, -EINVAL, "unknown display mode (--gui)");
+		c->gui = o->gui;
+	}
 	if (what & FVM_SET_POLICIES)
 		r = set_policies(c, o, err);
 	if (r == 0 && (what & FVM_SET_PUBLISH))
 		r = set_publish(c, o->publish, err);
+	if (r == 0 && (what & FVM_SET_DEVICES))
+		r = devices_set(c, o->devices, o->ndevices, err);
 	if (r == 0)
 		r = check_limits(c, &o->limits, err);
 	if (r < 0)
@@ -349,6 +373,9 @@ void config_release(struct vm_config *c)
 	c->npublish = 0;
 	free(c->home);
 	c->home = NULL;
+	devices_free(c->devices, c->ndevices);
+	c->devices = NULL;
+	c->ndevices = 0;
 }
 
 void policies_free(struct policy *p, size_t n)

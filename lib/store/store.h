@@ -53,6 +53,17 @@ struct vm_config {
 	bool host_loopback;  /* --net private: the host's 127.0.0.1 at the gateway */
 	char *home;          /* the owner's home, fixed at create (the untrusted
 			      * profile's), not the $HOME of each call */
+	enum fvm_gui gui;
+	struct vm_device *devices;  /* host device nodes bound into its /dev */
+	size_t ndevices;
+};
+
+#define MAX_DEVICES 16
+#define DEVICE_PATH_MAX 64
+
+struct vm_device {
+	char *path;
+	bool any;
 };
 
 #define MAX_POLICIES 64
@@ -71,6 +82,7 @@ struct fvm_vm {
 	struct vm_view *view;     /* what it sees (view.c), once asked */
 	char **stores;            /* the stores among them (stores.c), once asked */
 	size_t nstores;
+	struct gui_boot *gui;     /* while booting with a display (gui.c) */
 };
 
 /* runtime state of a booted VM, in run/state.json */
@@ -90,6 +102,12 @@ int config_apply(struct vm_config *c, const struct fvm_vm_opts *o, unsigned what
 		 struct fvm_error *err);
 void config_release(struct vm_config *c);
 const char *policy_name(enum fvm_policy_kind k);
+const char *gui_name(enum fvm_gui g);
+int gui_parse_name(const char *s, enum fvm_gui *ret);
+int device_check(const char *vm, const char *path, bool any, dev_t *ret_rdev,
+		 struct fvm_error *err);
+int devices_set(struct vm_config *c, const struct fvm_device *d, size_t n, struct fvm_error *err);
+void devices_free(struct vm_device *d, size_t n);
 int policy_parse_name(const char *s, enum fvm_policy_kind *ret);
 int policies_effective(const struct vm_config *c, const char *home, struct policy **ret,
 		       size_t *ret_n);
