@@ -59,41 +59,17 @@
 
 #include "policy/policy.h"
 
-#define CG_MOUNT "/sys/fs/cgroup"
-#define V1_UNLIMITED (UINT64_C(1) << 62)   /* v1 says "no limit" with a huge number */
 
-static const char *const v1_names[CG_NCTRL] = { "memory", "cpu", "cpuacct", "pids", "blkio" };
-
-/**
- * struct cg_ops - one cgroup flavour
- * @create:  make the VM's cgroup (and its parents); an existing one is kept
- * @apply:   write @l's limits; on failure *@ret_ctrl and *@ret_file say which
- * @enter:   move process @pid (all its threads) in
- * @open_self: open what a single-threaded child needs to move itself in
- *           (cgroup_enter_self()); -EOPNOTSUPP where only @enter works
- * @stats:   usage and limits, as the cgroup counts them
- * @destroy: remove the VM's cgroup; 0 if it is gone, -EBUSY while it has
- *           processes
- */
-struct cg_ops {
-	const char *name;
-	int (*create)(struct vm_cgroup *cg);
-	int (*apply)(struct vm_cgroup *cg, const struct fvm_limits *l, int *ret_ctrl,
-		     const char **ret_file);
-	int (*enter)(struct vm_cgroup *cg, pid_t pid);
-	int (*open_self)(struct vm_cgroup *cg);
-	int (*stats)(struct vm_cgroup *cg, struct fvm_stats *ret);
-	int (*destroy)(struct vm_cgroup *cg);
-};
+const char *const v1_names[CG_NCTRL] = { "memory", "cpu", "cpuacct", "pids", "blkio" };
 
 /* ---- file access ------------------------------------------------------ */
 
-static void cg_file(const struct vm_cgroup *cg, const char *file, char *buf, size_t len)
+void cg_file(const struct vm_cgroup *cg, const char *file, char *buf, size_t len)
 {
 	snprintf(buf, len, "%s/%s", cg->rel, file);
 }
 
-static int cg_write(const struct vm_cgroup *cg, int ctrl, const char *file, const char *val)
+int cg_write(const struct vm_cgroup *cg, int ctrl, const char *file, const char *val)
 {
 	_cleanup_close_ int fd = -1;
 	size_t n = strlen(val);
@@ -112,7 +88,7 @@ static int cg_write(const struct vm_cgroup *cg, int ctrl, const char *file, cons
 	return (size_t)w == n ? 0 : -EIO;
 }
 
-static int cg_read(const struct vm_cgroup *cg, int ctrl, const char *file, char **ret)
+int cg_read(const struct vm_cgroup *cg, int ctrl, const char *file, char **ret)
 {
 	char p[256];
 
@@ -122,7 +98,7 @@ static int cg_read(const struct vm_cgroup *cg, int ctrl, const char *file, char 
 	return read_small_fileat(cg->root[ctrl], p, ret, NULL);
 }
 
-static bool cg_has(const struct vm_cgroup *cg, int ctrl, const char *file)
+bool cg_has(const struct vm_cgroup *cg, int ctrl, const char *file)
 {
 	char p[256];
 
@@ -133,7 +109,7 @@ static bool cg_has(const struct vm_cgroup *cg, int ctrl, const char *file)
 }
 
 /* A file holding one number; "max" (v2's no limit) reads as 0. */
-static int cg_read_u64(const struct vm_cgroup *cg, int ctrl, const char *file, uint64_t *ret)
+int cg_read_u64(const struct vm_cgroup *cg, int ctrl, const char *file, uint64_t *ret)
 {
 	_cleanup_free_ char *s = NULL;
 	int r = cg_read(cg, ctrl, file, &s);
@@ -145,7 +121,7 @@ static int cg_read_u64(const struct vm_cgroup *cg, int ctrl, const char *file, u
 }
 
 /* The value of KEY in a flat-keyed file ("KEY VALUE" per line). */
-static int cg_read_key(const struct vm_cgroup *cg, int ctrl, const char *file, const char *key,
+int cg_read_key(const struct vm_cgroup *cg, int ctrl, const char *file, const char *key,
 		       uint64_t *ret)
 {
 	_cleanup_free_ char *s = NULL;
@@ -162,7 +138,7 @@ static int cg_read_key(const struct vm_cgroup *cg, int ctrl, const char *file, c
 	return -ENOENT;
 }
 
-static int cg_write_u64(const struct vm_cgroup *cg, int ctrl, const char *file, uint64_t v)
+int cg_write_u64(const struct vm_cgroup *cg, int ctrl, const char *file, uint64_t v)
 {
 	char s[32];
 
@@ -171,7 +147,7 @@ static int cg_write_u64(const struct vm_cgroup *cg, int ctrl, const char *file, 
 }
 
 /* rmdir, waiting a little for the last processes of a dying VM to leave */
-static int cg_rmdir(int root, const char *rel)
+int cg_rmdir(int root, const char *rel)
 {
 	for (int i = 0; i < 50; i++) {
 		if (unlinkat(root, rel, AT_REMOVEDIR) == 0 || errno == ENOENT)
@@ -183,7 +159,7 @@ static int cg_rmdir(int root, const char *rel)
 	return -EBUSY;
 }
 
-static int cg_mkdir(int root, const char *rel)
+int cg_mkdir(int root, const char *rel)
 {
 	char parent[sizeof(((struct vm_cgroup *)0)->rel)];
 
@@ -200,334 +176,6 @@ static int cg_mkdir(int root, const char *rel)
 	}
 	return -ENOENT;
 }
-
-/* ---- cgroup v1: one hierarchy per controller --------------------------- */
-
-static int v1_create(struct vm_cgroup *cg)
-{
-	for (int i = 0; i < CG_NCTRL; i++) {
-		int r;
-
-		if (cg->root[i] < 0 || cg->alias[i])
-			continue;
-		r = cg_mkdir(cg->root[i], cg->rel);
-		if (r < 0)
-			return r;
-	}
-	return 0;
-}
-
-static int v1_apply(struct vm_cgroup *cg, const struct fvm_limits *l, int *ret_ctrl,
-		    const char **ret_file)
-{
-	int r = 0;
-
-	if (l->memory) {
-		bool memsw = cg_has(cg, CG_MEMORY, "memory.memsw.limit_in_bytes");
-
-		*ret_ctrl = CG_MEMORY;
-		/* memsw >= limit always: lift it, set the limit, then memsw to it */
-		if (memsw)
-			cg_write(cg, CG_MEMORY, "memory.memsw.limit_in_bytes", "-1");
-		*ret_file = "memory.limit_in_bytes";
-		r = cg_write_u64(cg, CG_MEMORY, *ret_file, l->memory);
-		if (r == 0 && memsw) {
-			*ret_file = "memory.memsw.limit_in_bytes";
-			r = cg_write_u64(cg, CG_MEMORY, *ret_file, l->memory);
-		}
-		if (r < 0)
-			return r;
-	}
-	if (l->cpus_milli) {
-		*ret_ctrl = CG_CPU;
-		*ret_file = "cpu.cfs_period_us";
-		r = cg_write(cg, CG_CPU, *ret_file, "100000");
-		if (r < 0)
-			return r;
-		*ret_file = "cpu.cfs_quota_us";
-		r = cg_write_u64(cg, CG_CPU, *ret_file, (uint64_t)l->cpus_milli * 100);
-		if (r < 0)
-			return r;
-	}
-	if (l->pids) {
-		*ret_ctrl = CG_PIDS;
-		*ret_file = "pids.max";
-		r = cg_write_u64(cg, CG_PIDS, *ret_file, l->pids);
-		if (r < 0)
-			return r;
-	}
-	if (l->io_weight) {
-		*ret_ctrl = CG_BLKIO;
-		*ret_file = cg_has(cg, CG_BLKIO, "blkio.weight") ? "blkio.weight" :
-			    cg_has(cg, CG_BLKIO, "blkio.bfq.weight") ? "blkio.bfq.weight" : NULL;
-		if (*ret_file)
-			r = cg_write_u64(cg, CG_BLKIO, *ret_file, 10 + (l->io_weight - 1) * 990u / 9999u);
-	}
-	return r;
-}
-
-static int v1_enter(struct vm_cgroup *cg, pid_t pid)
-{
-	char s[16];
-
-	snprintf(s, sizeof(s), "%d", (int)pid);
-	for (int i = 0; i < CG_NCTRL; i++) {
-		int r;
-
-		if (cg->root[i] < 0 || cg->alias[i])
-			continue;
-		r = cg_write(cg, i, "cgroup.procs", s);
-		if (r < 0)
-			return r;
-	}
-	return 0;
-}
-
-/*
- * A thread writing "0" to a v1 "tasks" file moves itself without the
- * kernel's global cgroup_threadgroup_rwsem, whose write side waits for an
- * RCU grace period (measured: 6-17 ms here, on every join after a pause).
- * Writing a pid, as @enter does, takes it. Opened by fvm as root: the
- * kernel checks the opener's credentials, so the child may already be in
- * the VM's user namespace when it writes.
- */
-static int v1_open_self(struct vm_cgroup *cg)
-{
-	for (int i = 0; i < CG_NCTRL; i++) {
-		char p[256];
-
-		if (cg->root[i] < 0 || cg->alias[i])
-			continue;
-		cg_file(cg, "tasks", p, sizeof(p));
-		cg->self[i] = openat(cg->root[i], p, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
-		if (cg->self[i] < 0)
-			return -errno;
-	}
-	return 0;
-}
-
-/* Bytes read and written, from blkio's "MAJ:MIN Read N" lines. */
-static void v1_io(const struct vm_cgroup *cg, struct fvm_stats *ret)
-{
-	static const char *const files[] = {
-		"blkio.throttle.io_service_bytes_recursive", "blkio.throttle.io_service_bytes",
-		"blkio.io_service_bytes_recursive", "blkio.bfq.io_service_bytes_recursive",
-	};
-	_cleanup_free_ char *s = NULL;
-
-	for (size_t i = 0; i < ARRAY_SIZE(files) && !s; i++)
-		if (cg_read(cg, CG_BLKIO, files[i], &s) < 0)
-			s = NULL;
-	for (char *l = s; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
-		char op[16];
-		unsigned long long v;
-
-		if (sscanf(l, "%*u:%*u %15s %llu", op, &v) != 2)
-			continue;
-		if (!strcmp(op, "Read"))
-			ret->io_read_bytes += v;
-		else if (!strcmp(op, "Write"))
-			ret->io_write_bytes += v;
-	}
-}
-
-static int v1_stats(struct vm_cgroup *cg, struct fvm_stats *ret)
-{
-	_cleanup_free_ char *quota = NULL;
-	uint64_t v = 0, period = 0;
-	int r = cg_read_u64(cg, CG_MEMORY, "memory.usage_in_bytes", &ret->memory_bytes);
-
-	if (r == 0 && cg_read_u64(cg, CG_MEMORY, "memory.limit_in_bytes", &v) == 0)
-		ret->memory_limit = v >= V1_UNLIMITED ? 0 : v;
-	if (cg_read_u64(cg, CG_CPUACCT, "cpuacct.usage", &v) == 0)
-		ret->cpu_usec = v / 1000;
-	if (cg_read(cg, CG_CPU, "cpu.cfs_quota_us", &quota) == 0 && quota[0] != '-' &&
-	    cg_read_u64(cg, CG_CPU, "cpu.cfs_period_us", &period) == 0 && period)
-		ret->cpus_limit_milli = (unsigned)(strtoull(quota, NULL, 10) * 1000 / period);
-	if (cg_read_u64(cg, CG_PIDS, "pids.current", &v) == 0)
-		ret->pids = (unsigned)v;
-	if (cg_read_u64(cg, CG_PIDS, "pids.max", &v) == 0)
-		ret->pids_limit = (unsigned)v;
-	v1_io(cg, ret);
-	return r;
-}
-
-static int v1_destroy(struct vm_cgroup *cg)
-{
-	int ret = 0;
-
-	for (int i = 0; i < CG_NCTRL; i++) {
-		int r;
-
-		if (cg->root[i] < 0 || cg->alias[i])
-			continue;
-		r = cg_rmdir(cg->root[i], cg->rel);
-		if (r < 0 && ret == 0)
-			ret = r;
-		unlinkat(cg->root[i], "fvm", AT_REMOVEDIR);   /* the parent too, once no VM is left */
-	}
-	return ret;
-}
-
-static const struct cg_ops v1_ops = {
-	.name = "v1",
-	.create = v1_create,
-	.apply = v1_apply,
-	.enter = v1_enter,
-	.open_self = v1_open_self,
-	.stats = v1_stats,
-	.destroy = v1_destroy,
-};
-
-/* ---- cgroup v2: one tree ----------------------------------------------- */
-
-/* Hand the controllers fvm uses that @dir ("" is the root) has down to its children. */
-static void v2_delegate(const struct vm_cgroup *cg, const char *dir)
-{
-	static const char *const want[] = { "memory", "cpu", "pids", "io" };
-	_cleanup_free_ char *have = NULL;
-	char p[256];
-
-	snprintf(p, sizeof(p), "%s%scgroup.controllers", dir, *dir ? "/" : "");
-	if (read_small_fileat(cg->root[0], p, &have, NULL) < 0)
-		return;
-	snprintf(p, sizeof(p), "%s%scgroup.subtree_control", dir, *dir ? "/" : "");
-	for (size_t i = 0; i < ARRAY_SIZE(want); i++) {
-		size_t n = strlen(want[i]);
-		char add[16];
-		_cleanup_close_ int fd = -1;
-		bool found = false;
-
-		for (char *w = strstr(have, want[i]); w && !found; w = strstr(w + 1, want[i]))
-			found = (w == have || w[-1] == ' ') && (w[n] == ' ' || w[n] == '\n' || !w[n]);
-		if (!found)
-			continue;
-		fd = openat(cg->root[0], p, O_WRONLY | O_CLOEXEC);
-		snprintf(add, sizeof(add), "+%s", want[i]);
-		/* a controller that cannot be enabled shows as a missing file when a limit needs it */
-		if (fd >= 0 && write(fd, add, strlen(add)) < 0)
-			continue;
-	}
-}
-
-static int v2_create(struct vm_cgroup *cg)
-{
-	int r;
-
-	v2_delegate(cg, "");
-	if (mkdirat(cg->root[0], "fvm", 0755) < 0 && errno != EEXIST)
-		return -errno;
-	v2_delegate(cg, "fvm");
-	r = cg_mkdir(cg->root[0], cg->rel);
-	return r;
-}
-
-static int v2_apply(struct vm_cgroup *cg, const struct fvm_limits *l, int *ret_ctrl,
-		    const char **ret_file)
-{
-	char v[64];
-	int r = 0;
-
-	*ret_ctrl = 0;
-	if (l->memory) {
-		*ret_file = "memory.max";
-		r = cg_write_u64(cg, 0, *ret_file, l->memory);
-		if (r == 0 && cg_has(cg, 0, "memory.swap.max")) {
-			*ret_file = "memory.swap.max";
-			r = cg_write(cg, 0, *ret_file, "0");
-		}
-		if (r < 0)
-			return r;
-	}
-	if (l->cpus_milli) {
-		*ret_file = "cpu.max";
-		snprintf(v, sizeof(v), "%" PRIu64 " 100000", (uint64_t)l->cpus_milli * 100);
-		r = cg_write(cg, 0, *ret_file, v);
-		if (r < 0)
-			return r;
-	}
-	if (l->pids) {
-		*ret_file = "pids.max";
-		r = cg_write_u64(cg, 0, *ret_file, l->pids);
-		if (r < 0)
-			return r;
-	}
-	if (l->io_weight) {
-		if (cg_has(cg, 0, "io.weight")) {
-			*ret_file = "io.weight";
-			snprintf(v, sizeof(v), "default %u", l->io_weight);
-			r = cg_write(cg, 0, *ret_file, v);
-		} else if (cg_has(cg, 0, "io.bfq.weight")) {
-			*ret_file = "io.bfq.weight";
-			r = cg_write_u64(cg, 0, *ret_file, 1 + (l->io_weight - 1) * 999u / 9999u);
-		}
-	}
-	return r;
-}
-
-/* v2 moves only whole processes, under the global lock; clone3's
- * CLONE_INTO_CGROUP would avoid it (not done yet) */
-static int v2_open_self(struct vm_cgroup *cg)
-{
-	return -EOPNOTSUPP;
-}
-
-static int v2_enter(struct vm_cgroup *cg, pid_t pid)
-{
-	char s[16];
-
-	snprintf(s, sizeof(s), "%d", (int)pid);
-	return cg_write(cg, 0, "cgroup.procs", s);
-}
-
-static int v2_stats(struct vm_cgroup *cg, struct fvm_stats *ret)
-{
-	_cleanup_free_ char *io = NULL, *cpu = NULL;
-	uint64_t v = 0;
-	int r = cg_read_u64(cg, 0, "memory.current", &ret->memory_bytes);
-
-	if (cg_read_u64(cg, 0, "memory.max", &v) == 0)
-		ret->memory_limit = v;
-	if (cg_read_key(cg, 0, "cpu.stat", "usage_usec", &v) == 0)
-		ret->cpu_usec = v;
-	if (cg_read(cg, 0, "cpu.max", &cpu) == 0 && strncmp(cpu, "max", 3)) {
-		unsigned long long q, p;
-
-		if (sscanf(cpu, "%llu %llu", &q, &p) == 2 && p)
-			ret->cpus_limit_milli = (unsigned)(q * 1000 / p);
-	}
-	if (cg_read_u64(cg, 0, "pids.current", &v) == 0)
-		ret->pids = (unsigned)v;
-	if (cg_read_u64(cg, 0, "pids.max", &v) == 0)
-		ret->pids_limit = (unsigned)v;
-	/* "MAJ:MIN rbytes=N wbytes=N rios=N ..." per device */
-	if (cg_read(cg, 0, "io.stat", &io) == 0)
-		for (char *sp, *t = strtok_r(io, " \n", &sp); t; t = strtok_r(NULL, " \n", &sp)) {
-			if (!strncmp(t, "rbytes=", 7))
-				ret->io_read_bytes += strtoull(t + 7, NULL, 10);
-			else if (!strncmp(t, "wbytes=", 7))
-				ret->io_write_bytes += strtoull(t + 7, NULL, 10);
-		}
-	return r;
-}
-
-static int v2_destroy(struct vm_cgroup *cg)
-{
-	int r = cg_rmdir(cg->root[0], cg->rel);
-
-	unlinkat(cg->root[0], "fvm", AT_REMOVEDIR);   /* the parent too, once no VM is left */
-	return r;
-}
-
-static const struct cg_ops v2_ops = {
-	.name = "v2",
-	.create = v2_create,
-	.apply = v2_apply,
-	.enter = v2_enter,
-	.open_self = v2_open_self,
-	.stats = v2_stats,
-	.destroy = v2_destroy,
-};
 
 /* ---- the VM's cgroup ---------------------------------------------------- */
 
@@ -816,3 +464,4 @@ int cgroup_stats(struct fvm_vm *vm, struct fvm_stats *ret)
 	cgroup_release(&cg);
 	return r;
 }
+

@@ -53,6 +53,47 @@ void cgroup_release(struct vm_cgroup *cg);
 void cgroup_remove(struct fvm_vm *vm);
 int cgroup_stats(struct fvm_vm *vm, struct fvm_stats *ret);
 
+/* shared by cgroup.c, cgroup-v1.c and cgroup-v2.c */
+#define CG_MOUNT "/sys/fs/cgroup"
+#define V1_UNLIMITED (UINT64_C(1) << 62)   /* v1 says "no limit" with a huge number */
+
+
+/**
+ * struct cg_ops - one cgroup flavour
+ * @create:  make the VM's cgroup (and its parents); an existing one is kept
+ * @apply:   write @l's limits; on failure *@ret_ctrl and *@ret_file say which
+ * @enter:   move process @pid (all its threads) in
+ * @open_self: open what a single-threaded child needs to move itself in
+ *           (cgroup_enter_self()); -EOPNOTSUPP where only @enter works
+ * @stats:   usage and limits, as the cgroup counts them
+ * @destroy: remove the VM's cgroup; 0 if it is gone, -EBUSY while it has
+ *           processes
+ */
+struct cg_ops {
+	const char *name;
+	int (*create)(struct vm_cgroup *cg);
+	int (*apply)(struct vm_cgroup *cg, const struct fvm_limits *l, int *ret_ctrl,
+		     const char **ret_file);
+	int (*enter)(struct vm_cgroup *cg, pid_t pid);
+	int (*open_self)(struct vm_cgroup *cg);
+	int (*stats)(struct vm_cgroup *cg, struct fvm_stats *ret);
+	int (*destroy)(struct vm_cgroup *cg);
+};
+
+
+extern const struct cg_ops v1_ops, v2_ops;
+extern const char *const v1_names[CG_NCTRL];
+void cg_file(const struct vm_cgroup *cg, const char *file, char *buf, size_t len);
+int cg_write(const struct vm_cgroup *cg, int ctrl, const char *file, const char *val);
+int cg_read(const struct vm_cgroup *cg, int ctrl, const char *file, char **ret);
+bool cg_has(const struct vm_cgroup *cg, int ctrl, const char *file);
+int cg_read_u64(const struct vm_cgroup *cg, int ctrl, const char *file, uint64_t *ret);
+int cg_read_key(const struct vm_cgroup *cg, int ctrl, const char *file, const char *key, uint64_t *ret);
+int cg_write_u64(const struct vm_cgroup *cg, int ctrl, const char *file, uint64_t v);
+int cg_rmdir(int root, const char *rel);
+int cg_mkdir(int root, const char *rel);
+
+
 /* ---- harden.c ---- */
 
 /* the filters lib/seccomp-gen.c built with libseccomp (seccomp-bpf.c) */
