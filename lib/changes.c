@@ -51,6 +51,7 @@
 
 #include "changes.h"
 #include "dirwalk.h"
+#include "fuseovl.h"
 #include "hostmounts.h"
 
 struct walk {
@@ -230,6 +231,10 @@ static bool xattr_is(int dfd, const char *name, const struct walk *w, const char
 	snprintf(attr, sizeof(attr), "%s%s", w->xprefix, key);
 	/* without a value to match, ask for the size only: origin is a file handle */
 	n = xattr_get(dfd, name, attr, val ? buf : NULL, val ? sizeof(buf) : 0);
+	if (n < 0 && w->vm->cfg.rootless) {   /* a layer fuse-overlayfs wrote (fuseovl.c) */
+		snprintf(attr, sizeof(attr), "%s%s", FUSEOVL_XATTR_PREFIX, key);
+		n = xattr_get(dfd, name, attr, val ? buf : NULL, val ? sizeof(buf) : 0);
+	}
 	if (n < 0)
 		return false;
 	return !val || ((size_t)n == strlen(val) && !memcmp(buf, val, (size_t)n));
@@ -476,6 +481,15 @@ int list_dir(int dfd, char ***ret, size_t *ret_n)
 {
 	int r = dir_names(dfd, ret, ret_n);
 
+	/* fuse-overlayfs's opaque markers are no entries (fuseovl.c): the
+	 * walk, commit and discard pass over them; the xattr says opaque */
+	for (size_t i = 0; r == 0 && i < *ret_n;)
+		if (fuseovl_marker((*ret)[i])) {
+			free((*ret)[i]);
+			(*ret)[i] = (*ret)[--*ret_n];
+		} else {
+			i++;
+		}
 	if (r == 0 && *ret_n)
 		qsort(*ret, *ret_n, sizeof(char *), cmp_name);
 	return r;
@@ -699,7 +713,8 @@ static int walk_entry(struct walk *w, const char *name, char *path, size_t plen,
 		if (r == 0 && S_ISDIR(hx.stx_mode) && host_tree_changed(host_dfd, name, taken_at(&ux), &budget))
 			tree_changed = true;
 	} else if ((S_ISREG(ux.stx_mode) && ux.stx_size == hx.stx_size &&
-		    ts_ns(&ux.stx_mtime) == ts_ns(&hx.stx_mtime) && same_content(up_dfd, host_dfd, name)) ||
+		    ts_ns(&ux.stx_mtime) == ts_ns(&hx.stx_mtime) &&
+		    (ux.stx_size == 0 || same_content(up_dfd, host_dfd, name))) ||
 		   S_ISFIFO(ux.stx_mode) || S_ISSOCK(ux.stx_mode) ||
 		   (S_ISLNK(ux.stx_mode) && same_target(up_dfd, host_dfd, name))) {
 		bool meta = !same_mode(&w->vm->cfg, &ux, &hx) || !same_owner(&w->vm->cfg, &ux, &hx);

@@ -71,6 +71,7 @@
 
 #include "changes.h"
 #include "dirwalk.h"
+#include "fuseovl.h"
 #include "hostmounts.h"
 
 enum op_kind { OP_FILE = 'F', OP_NEWDIR = 'N', OP_DELETE = 'D', OP_META = 'M' };
@@ -1096,6 +1097,8 @@ static void unmark_opaque(struct commit *c, const struct op *op)
 
 	if (fd >= 0)
 		fremovexattr(fd, c->vm->cfg.rootless ? "user.overlay.opaque" : "trusted.overlay.opaque");
+	if (fd >= 0 && c->vm->cfg.rootless)   /* and fuse-overlayfs's marks (fuseovl.c) */
+		fuseovl_unmark(fd);
 }
 
 static int apply_all(struct commit *c)

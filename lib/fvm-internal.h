@@ -44,6 +44,7 @@ struct vm_config {
 	struct fvm_limits limits;
 	bool untrusted;
 	bool host_loopback;  /* --net private: the host's 127.0.0.1 at the gateway */
+	enum fvm_cow cow;    /* rootless copy-on-write backend (fuseovl.c) */
 };
 
 #define MAX_POLICIES 64

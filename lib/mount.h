@@ -14,6 +14,9 @@
 int mount_make(struct fvm_vm *vm, const struct host_mount *all, size_t n, size_t i,
 	       int idmap_userns, int *ret_mnt, struct fvm_error *err);
 int rootless_base(int *ret_mnt);
+int layer_hide_all(struct fvm_vm *vm, const struct host_mount *all, size_t n,
+		   const struct host_mount *hm, int upper, int lower, struct fvm_error *err);
+int mount_cover(int *ret_mnt);
 int root_setup(struct fvm_vm *vm, const struct host_mount *mounts, const int *ovl_fds,
 	       size_t n, struct fvm_error *err);
 
