@@ -487,6 +487,7 @@ int list_dir(int dfd, char ***ret, size_t *ret_n)
 		if (fuseovl_marker((*ret)[i])) {
 			free((*ret)[i]);
 			(*ret)[i] = (*ret)[--*ret_n];
+			(*ret)[*ret_n] = NULL;   /* the vector stays NULL-terminated */
 		} else {
 			i++;
 		}

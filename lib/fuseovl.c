@@ -85,6 +85,24 @@ static int open_beneath_dir(int dfd, const char *rel)
 	return fd < 0 ? -errno : fd;
 }
 
+/* Before the directory @name below @dfd goes from a layer: fuse-overlayfs's
+ * marks in it go, if nothing else is left there (else it stays opaque). */
+void fuseovl_drop_marks(int dfd, const char *name)
+{
+	_cleanup_close_ int d = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	char **names = NULL;
+	size_t n = 0;
+	bool only_marks = true;
+
+	if (d < 0 || dir_names(d, &names, &n) < 0)
+		return;
+	for (size_t i = 0; i < n; i++)
+		only_marks = only_marks && fuseovl_marker(names[i]);
+	fvm_strv_free(names);
+	if (only_marks && n)
+		fuseovl_unmark(d);
+}
+
 /* Is @r (from fuseovl_mount) "this host gives no FUSE": auto falls back? */
 bool fuseovl_unavailable(int r)
 {

@@ -30,5 +30,6 @@ void fuseovl_inspect(const struct fvm_vm *vm, struct json_object *layers);
 /* the layer format: names fuse-overlayfs writes that are no entry of the VM's */
 bool fuseovl_marker(const char *name);
 void fuseovl_unmark(int dirfd);
+void fuseovl_drop_marks(int dfd, const char *name);
 
 #endif
