@@ -677,8 +677,10 @@ static int walk_entry(struct walk *w, const char *name, char *path, size_t plen,
 		return errno == ENOENT ? 0 : -errno;
 	if (host_dfd >= 0)
 		hexists = statx(host_dfd, name, AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS | STATX_BTIME, &hx) == 0;
-	/* the store's own whiteouts are fvm's, not the VM's changes */
-	if (in_store(w->vm, path))
+	/* the store's own whiteouts are fvm's, not the VM's changes, and so
+	 * are the directories fvm makes for package managers (fuseovl.c) */
+	if (in_store(w->vm, path) ||
+	    (w->vm->cfg.rootless && S_ISDIR(ux.stx_mode) && fuseovl_seed_unused(up_dfd, name)))
 		return 0;
 	if (is_whiteout(&ux) ||
 	    (S_ISREG(ux.stx_mode) && ux.stx_size == 0 && xattr_is(up_dfd, name, w, "whiteout", NULL))) {

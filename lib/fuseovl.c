@@ -103,6 +103,25 @@ void fuseovl_drop_marks(int dfd, const char *name)
 		fuseovl_unmark(d);
 }
 
+/*
+ * Is the directory @name below @dfd one fvm seeded (seed_entry) that the VM
+ * left empty? It is fvm's, not a change of the VM's: diff passes over it.
+ */
+bool fuseovl_seed_unused(int dfd, const char *name)
+{
+	_cleanup_close_ int d = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	char **names = NULL, v[2];
+	size_t n = 0;
+	bool empty = true;
+
+	if (d < 0 || fgetxattr(d, FUSEOVL_SEED_XATTR, v, sizeof(v)) < 0 || dir_names(d, &names, &n) < 0)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		empty = empty && fuseovl_marker(names[i]);
+	fvm_strv_free(names);
+	return empty;
+}
+
 /* Is @r (from fuseovl_mount) "this host gives no FUSE": auto falls back? */
 bool fuseovl_unavailable(int r)
 {
@@ -126,7 +145,8 @@ static int fuse_open_error(const struct fvm_vm *vm, const char *target, int r,
  * needs no reading: fvm makes it in the layer of "/" (mode and times the
  * host's; diff shows none, changes.c same content), so apt and dpkg can
  * take their locks in the VM. Directories the user cannot search (apt's
- * partial/) are made empty and opaque in the layer: the VM's own scratch.
+ * partial/) are made empty and opaque in the layer: the VM's own scratch,
+ * marked FUSEOVL_SEED_XATTR, which diff does not show while they stay empty.
  */
 static const char *const seed_dirs[] = {
 	"var/lib/dpkg", "var/lib/dpkg/triggers", "var/lib/apt/lists", "var/cache/apt/archives",
@@ -186,6 +206,7 @@ static void seed_entry(int up, int low, const char *name)
 		fd = openat(up, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (fd >= 0) {
 			fsetxattr(fd, FUSEOVL_XATTR_PREFIX "opaque", "y", 1, 0);
+			fsetxattr(fd, FUSEOVL_SEED_XATTR, "y", 1, 0);
 			close(fd);
 		}
 	}

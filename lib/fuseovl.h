@@ -19,6 +19,8 @@ struct json_object;
 #define FUSEOVL_BIN "/usr/bin/fuse-overlayfs"
 /* the xattrs fuse-overlayfs keeps in an upper layer (opaque, origin) */
 #define FUSEOVL_XATTR_PREFIX "user.fuseoverlayfs."
+/* fvm's mark on a directory it made in the layer for the VM (fuseovl.c) */
+#define FUSEOVL_SEED_XATTR "user.fvm.seed"
 
 int fuseovl_mount(struct fvm_vm *vm, const struct host_mount *all, size_t n, size_t i,
 		  int *ret_mnt, int *ret_fuse, struct fvm_error *err);
@@ -30,6 +32,7 @@ void fuseovl_inspect(const struct fvm_vm *vm, struct json_object *layers);
 /* the layer format: names fuse-overlayfs writes that are no entry of the VM's */
 bool fuseovl_marker(const char *name);
 void fuseovl_unmark(int dirfd);
+bool fuseovl_seed_unused(int dfd, const char *name);
 void fuseovl_drop_marks(int dfd, const char *name);
 
 #endif
