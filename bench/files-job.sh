@@ -10,7 +10,8 @@
 # allocation of inodes freed a moment ago), and the host's tree, the VM's
 # store and the overlays' upper dirs all live on it. Then it runs
 # bench/filework.sh as WHO (host, fvm, "overlayfs by hand", "bwrap (bind)",
-# "bwrap --overlay", "fvm rootless fuse", "fvm rootless kernel") and prints "total MS" and filework.sh's phase lines.
+# "bwrap --overlay", and bench/10-cow-fuse.sh's "fvm rootless fuse" and
+# "fvm rootless auto") and prints "total MS" and filework.sh's phase lines.
 # The mount and the loop device go away with the namespace.
 set -euo pipefail
 who=$1 tarball=$2 img=$3 dir=$4
@@ -49,7 +50,7 @@ host)
 	bash "$fw" "$tarball" "$dir/tree" ;;
 fvm)
 	"$FVM" run fw -- bash "$fw" "$tarball" "$dir/tree" ;;
-"fvm rootless fuse" | "fvm rootless kernel")
+"fvm rootless fuse" | "fvm rootless auto")
 	as_nobody "$FVM" run fw -- bash "$fw" "$tarball" "$dir/u/tree" 2>/dev/null ;;
 "overlayfs by hand")
 	mount -t overlay ovl -o "lowerdir=$dir/lower,upperdir=$dir/upper,workdir=$dir/work" "$dir/ovl"

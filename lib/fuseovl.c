@@ -236,7 +236,7 @@ static int fuse_fs_new(int fuse, unsigned attrs, const char **ret_step)
 	char fd[16];
 	int m;
 
-	*ret_step = "create a FUSE mount (is FUSE allowed in user namespaces on this kernel?)";
+	*ret_step = "create a FUSE mount in its user namespace (FUSE must be allowed in user namespaces: Linux >= 4.18 with the fuse module, modprobe fuse as root; or pick --cow kernel)";
 	if (fs < 0)
 		return -errno;
 	snprintf(fd, sizeof(fd), "%d", fuse);
@@ -311,7 +311,8 @@ _Noreturn static void daemon_exec(int uns, int lower, int upper, int work, int f
 			 "/dev/fd/6", NULL };
 	int src[] = { lower, upper, work, fuse }, e;
 
-	if (setsid() < 0 || setns(uns, CLONE_NEWUSER) < 0)
+	/* its own session, out of the caller's cwd, in the VM's user namespace */
+	if (setsid() < 0 || chdir("/") < 0 || setns(uns, CLONE_NEWUSER) < 0)
 		goto fail;
 	/* out of the way of 0..6 first, then in place (not close-on-exec) */
 	for (size_t k = 0; k < 4; k++)
