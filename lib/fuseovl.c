@@ -49,6 +49,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -303,24 +304,26 @@ int fuseovl_mount(struct fvm_vm *vm, const struct host_mount *all, size_t n, siz
 }
 
 /* The daemon's side of the double fork: join the VM's user namespace, exec. */
-_Noreturn static void daemon_exec(int uns, int lower, int upper, int work, int fuse, int log, int errfd)
+_Noreturn static void daemon_exec(int uns, int lower, int upper, int work, int fuse, int lock, int log,
+				  int errfd)
 {
 	static char *const envp[] = { "PATH=/usr/bin:/bin", "LC_ALL=C", NULL };
 	char *argv[] = { "fuse-overlayfs", "-f", "-o",
 			 "lowerdir=/proc/self/fd/3,upperdir=/proc/self/fd/4,workdir=/proc/self/fd/5,squash_to_root",
 			 "/dev/fd/6", NULL };
-	int src[] = { lower, upper, work, fuse }, e;
+	int src[] = { lower, upper, work, fuse, lock }, e;
 
 	/* its own session, out of the caller's cwd, in the VM's user namespace */
 	if (setsid() < 0 || chdir("/") < 0 || setns(uns, CLONE_NEWUSER) < 0)
 		goto fail;
-	/* out of the way of 0..6 first, then in place (not close-on-exec) */
-	for (size_t k = 0; k < 4; k++)
+	/* out of the way of 0..7 first, then in place (not close-on-exec);
+	 * 7 holds the layer's lock (see fuseovl_spawn) as long as we live */
+	for (size_t k = 0; k < 5; k++)
 		if ((src[k] = fcntl(src[k], F_DUPFD_CLOEXEC, 100)) < 0)
 			goto fail;
 	if ((errfd = fcntl(errfd, F_DUPFD_CLOEXEC, 100)) < 0 || (log = fcntl(log, F_DUPFD_CLOEXEC, 100)) < 0)
 		goto fail;
-	for (int k = 0; k < 4; k++)
+	for (int k = 0; k < 5; k++)
 		if (dup2(src[k], 3 + k) < 0)
 			goto fail;
 	{
@@ -329,7 +332,7 @@ _Noreturn static void daemon_exec(int uns, int lower, int upper, int work, int f
 		if (nul < 0 || dup2(nul, 0) < 0 || dup2(log, 1) < 0 || dup2(log, 2) < 0)
 			goto fail;
 	}
-	syscall(SYS_close_range, 7U, ~0U, 4U /* CLOSE_RANGE_CLOEXEC */);
+	syscall(SYS_close_range, 8U, ~0U, 4U /* CLOSE_RANGE_CLOEXEC */);
 	execve(FUSEOVL_BIN, argv, envp);
 fail:
 	e = errno;
@@ -351,8 +354,36 @@ static void record(struct fvm_vm *vm, pid_t daemon, const char *target)
 		(void)write_all(fd, line, (size_t)n);
 }
 
+/*
+ * The layer of @target, locked (flock) for the daemon that serves it: the
+ * daemon keeps the lock as long as it lives, so a new boot's daemon waits
+ * (up to 10 s) until the last boot's is gone, and two fuse-overlayfs never
+ * share an upper and work dir. Return: an fd holding the lock, or -errno.
+ */
+static int layer_lock(struct fvm_vm *vm, const char *target, struct fvm_error *err)
+{
+	char esc[256], rel[300];
+	int fd, r = layer_escape(target, esc, sizeof(esc));
+
+	snprintf(rel, sizeof(rel), "layers/%s", esc);
+	fd = r < 0 ? r : openat(vm->dirfd, rel, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return fvm_errf(err, r < 0 ? r : -errno, "VM '%s': cannot open its layer of %s: %s",
+				vm->cfg.name, target, strerror(r < 0 ? -r : errno));
+	for (int i = 0; flock(fd, LOCK_EX | LOCK_NB) < 0; i++) {
+		if (errno != EWOULDBLOCK || i >= 1000) {
+			r = errno == EWOULDBLOCK ? -EBUSY : -errno;
+			close(fd);
+			return fvm_errf(err, r, "VM '%s': the fuse-overlayfs of its last boot still serves %s after 10 s (see ps -C fuse-overlayfs); try again when it has exited",
+					vm->cfg.name, target);
+		}
+		usleep(10000);
+	}
+	return fd;
+}
+
 /* fork twice: the daemon is reparented away from us; its pid comes over @p */
-static int spawn(int uns, int lower, int upper, int work, int fuse, int log, pid_t *ret_pid)
+static int spawn(int uns, int lower, int upper, int work, int fuse, int lock, int log, pid_t *ret_pid)
 {
 	int errp[2], pidp[2], e = 0;
 	pid_t mid, d = -1;
@@ -371,7 +402,7 @@ static int spawn(int uns, int lower, int upper, int work, int fuse, int log, pid
 		pid_t p = fork();
 
 		if (p == 0)
-			daemon_exec(uns, lower, upper, work, fuse, log, errp[1]);
+			daemon_exec(uns, lower, upper, work, fuse, lock, log, errp[1]);
 		_exit(write(pidp[1], &p, sizeof(p)) == sizeof(p) && p > 0 ? 0 : 1);
 	}
 	close(errp[1]);
@@ -401,7 +432,7 @@ static int spawn(int uns, int lower, int upper, int work, int fuse, int log, pid
 int fuseovl_spawn(struct fvm_vm *vm, pid_t init, const char *target, int fuse,
 		  struct fvm_error *err)
 {
-	_cleanup_close_ int uns = -1, lower = -1, upper = -1, work = -1, log = -1, run = -1;
+	_cleanup_close_ int uns = -1, lower = -1, upper = -1, work = -1, log = -1, run = -1, lock = -1;
 	char p[64];
 	pid_t d = -1;
 	int r;
@@ -426,7 +457,10 @@ int fuseovl_spawn(struct fvm_vm *vm, pid_t init, const char *target, int fuse,
 				    O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (log < 0)
 		log = open("/dev/null", O_WRONLY | O_CLOEXEC);
-	r = spawn(uns, lower, upper, work, fuse, log, &d);
+	lock = layer_lock(vm, target, err);
+	if (lock < 0)
+		return lock;
+	r = spawn(uns, lower, upper, work, fuse, lock, log, &d);
 	if (r < 0)
 		return fvm_errf(err, r, "VM '%s': cannot start %s for %s: %s", vm->cfg.name, FUSEOVL_BIN,
 				target, strerror(-r));
