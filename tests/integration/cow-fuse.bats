@@ -156,7 +156,8 @@ teardown() {
 	status_sum=$(sha256sum </var/lib/dpkg/status)
 	fvm create web
 	run -0 --separate-stderr fvm run web -- dpkg -i "$SCRATCH/$pkg.deb"
-	run -0 --separate-stderr fvm run web -- "$pkg"
+	run --separate-stderr fvm run web -- "$pkg"
+	assert_status 0
 	assert_eq "$output" "hello from $pkg"
 	run -0 --separate-stderr fvm run web -- dpkg -s "$pkg"
 	assert_contains "$output" "Status: install ok installed" "dpkg's database in the VM"
@@ -308,4 +309,22 @@ teardown() {
 	# with FUSE the same VM's / is copy-on-write
 	run -0 --separate-stderr ufvm 0666 run web2 -- "$PROBE" open /etc/passwd w
 	assert_eq "$output" ok "auto with FUSE"
+}
+
+@test "cow: rootless, a new boot never shares a layer with the last boot's daemon" {
+	rootless_only
+	fvm create web
+	fvm_start web
+	local d
+	d=$(daemon_pids web | head -n 1)
+	[[ $d =~ ^[0-9]+$ ]] || fail "no daemon recorded in run/cow"
+	# a daemon that cannot exit yet (stopped) keeps the layer's lock
+	kill -STOP "$d"
+	fvm stop web
+	run --separate-stderr fvm run web -- true
+	kill -CONT "$d"
+	assert_status 125
+	assert_contains "$stderr" "the fuse-overlayfs of its last boot still serves /"
+	wait_for 10 pid_dead "$d" || fail "the last boot's daemon did not exit once resumed"
+	run -0 --separate-stderr fvm run web -- true
 }
