@@ -10,7 +10,8 @@
 # allocation of inodes freed a moment ago), and the host's tree, the VM's
 # store and the overlays' upper dirs all live on it. Then it runs
 # bench/filework.sh as WHO (host, fvm, "overlayfs by hand", "bwrap (bind)",
-# "bwrap --overlay") and prints "total MS" and filework.sh's phase lines.
+# "bwrap --overlay", and bench/10-cow-fuse.sh's "fvm rootless fuse" and
+# "fvm rootless auto") and prints "total MS" and filework.sh's phase lines.
 # The mount and the loop device go away with the namespace.
 set -euo pipefail
 who=$1 tarball=$2 img=$3 dir=$4
@@ -25,6 +26,21 @@ if [[ $who == fvm ]]; then
 	export FVM_HOME=$dir/store
 	"$FVM" create fw >/dev/null
 fi
+# rootless contenders (bench/10-cow-fuse.sh): fvm as uid 65534, its store
+# and the tree on the fresh file system, /dev/fuse a 0666 node of this
+# namespace (as most distributions ship it)
+NOBODY=65534
+as_nobody() { setpriv --reuid=$NOBODY --regid=$NOBODY --clear-groups env HOME="$dir/u" FVM_HOME="$dir/u/store" "$@"; }
+if [[ $who == "fvm rootless"* ]]; then
+	mkdir -p "$dir/u/store" "$dir/dev"
+	cp "$tarball" "$dir/u/tree.tar"
+	chown -R $NOBODY:$NOBODY "$dir/u"
+	tarball=$dir/u/tree.tar
+	read -r ma mi < <(stat -c '%t %T' /dev/fuse)
+	mknod -m 0666 "$dir/dev/fuse" c "$((0x$ma))" "$((0x$mi))"
+	mount --bind "$dir/dev/fuse" /dev/fuse
+	as_nobody "$FVM" create --cow "${who##* }" fw >/dev/null 2>&1
+fi
 sync
 
 ms() { local t=${EPOCHREALTIME/./}; echo "$((10#$t / 1000))"; }
@@ -34,6 +50,8 @@ host)
 	bash "$fw" "$tarball" "$dir/tree" ;;
 fvm)
 	"$FVM" run fw -- bash "$fw" "$tarball" "$dir/tree" ;;
+"fvm rootless fuse" | "fvm rootless auto")
+	as_nobody "$FVM" run fw -- bash "$fw" "$tarball" "$dir/u/tree" 2>/dev/null ;;
 "overlayfs by hand")
 	mount -t overlay ovl -o "lowerdir=$dir/lower,upperdir=$dir/upper,workdir=$dir/work" "$dir/ovl"
 	bash "$fw" "$tarball" "$dir/ovl/tree" ;;
@@ -51,4 +69,6 @@ esac
 echo "total $(($(ms) - t))"
 if [[ $who == fvm ]]; then
 	"$FVM" rm -f fw >/dev/null
+elif [[ $who == "fvm rootless"* ]]; then
+	as_nobody "$FVM" rm -f fw >/dev/null
 fi

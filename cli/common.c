@@ -105,9 +105,9 @@ int parse_net(const char *s, enum fvm_net *ret)
 void cli_rootless_note(const struct fvm_store *s)
 {
 	if (fvm_store_rootless(s))
-		fputs("fvm: note: a rootless VM copies on write your home, /tmp, /var/tmp and other mounts;\n"
-		      "fvm: the rest of the host (root-owned system files) is read-only inside it.\n"
-		      "fvm: run fvm as root for full copy-on-write of the whole system.\n", stderr);
+		fputs("fvm: note: a rootless VM copies on write the whole host, root's system files through\n"
+		      "fvm: fuse-overlayfs (--cow auto, where /dev/fuse opens); with --cow kernel, or without\n"
+		      "fvm: FUSE, they are read-only inside it (fvm inspect shows each tree's backend).\n", stderr);
 }
 
 /* A rootless VM has no cgroup: say that the default process limit does not hold. */

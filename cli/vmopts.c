@@ -154,7 +154,14 @@ int vmopts_parse(struct vmopts *v, int c, const char *arg)
 	case O_RO: return add_policy(v, arg, FVM_POLICY_RO);
 	case O_SHARE: return add_policy(v, arg, FVM_POLICY_SHARE);
 	case O_PRIVATE: return add_policy(v, arg, FVM_POLICY_PRIVATE);
-	case O_COW: return add_policy(v, arg, FVM_POLICY_COW);
+	case O_COW:   /* a backend, or PATH back to copy-on-write */
+		if (!strcmp(arg, "auto") || !strcmp(arg, "kernel") || !strcmp(arg, "fuse")) {
+			v->o.cow = !strcmp(arg, "fuse") ? FVM_COW_FUSE :
+				   !strcmp(arg, "kernel") ? FVM_COW_KERNEL : FVM_COW_AUTO;
+			v->what |= FVM_SET_COW;
+			return 0;
+		}
+		return add_policy(v, arg, FVM_POLICY_COW);
 	case O_HOST_LOOPBACK:
 		if (strcmp(arg, "on") && strcmp(arg, "off"))
 			return cli_errorf("bad --host-loopback '%s': use 'on' (the host's 127.0.0.1 services at the VM's gateway, --net private) or 'off'", arg);

@@ -46,6 +46,10 @@ int vmopts_getopt(int argc, char **argv, const char *cmd, const char *usage, str
 	"      --private PATH     an empty directory only the VM has, kept with it\n" \
 	"      --cow PATH         PATH back to copy-on-write (the default; also undoes\n" \
 	"                         a default policy, such as /run being private)\n" \
+	"      --cow auto|kernel|fuse  rootless copy-on-write backend: auto (default)\n" \
+	"                         the whole host, fuse-overlayfs where the kernel's\n" \
+	"                         overlayfs refuses; kernel: the host's system tree\n" \
+	"                         read-only; fuse: fuse-overlayfs for every tree\n" \
 	"      --gui x11|x11-host|wayland|none  show windows on your display: x11, a\n" \
 	"                         nested X server of the VM's own in one window on\n" \
 	"                         DISPLAY (it cannot see your other windows, keys or\n" \

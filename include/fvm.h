@@ -84,6 +84,25 @@ enum fvm_net {
 	FVM_NET_PRIVATE = 2, /* own stack, outbound through pasta, ports published on request */
 };
 
+/**
+ * enum fvm_cow - how a rootless VM's trees are made copy-on-write
+ * @FVM_COW_AUTO:   the kernel's overlayfs where it works, fuse-overlayfs
+ *                  where the kernel refuses (the host's "/", a tree with
+ *                  mounts below it): the whole host copy-on-write; where
+ *                  /dev/fuse cannot be opened, as @FVM_COW_KERNEL
+ * @FVM_COW_KERNEL: the kernel's overlayfs only: rootless, the host's
+ *                  system tree is then read-only in the VM
+ * @FVM_COW_FUSE:   fuse-overlayfs for every tree (rootless only); the boot
+ *                  fails where it cannot be set up
+ *
+ * As root every tree is the kernel's overlay (idmapped): auto is kernel.
+ */
+enum fvm_cow {
+	FVM_COW_AUTO = 0,
+	FVM_COW_KERNEL = 1,
+	FVM_COW_FUSE = 2,
+};
+
 /* what a VM sees at a path; the most specific path wins */
 enum fvm_policy_kind {
 	FVM_POLICY_COW = 0,      /* default: the host's, copy-on-write */
@@ -172,6 +191,7 @@ struct fvm_vm_opts {
 	enum fvm_gui gui;
 	const struct fvm_device *devices;  /* @ndevices of them */
 	size_t ndevices;
+	enum fvm_cow cow;       /* copy-on-write backend (rootless) */
 };
 
 /* which fields of struct fvm_vm_opts fvm_vm_update() changes */
@@ -189,6 +209,7 @@ struct fvm_vm_opts {
 #define FVM_SET_HOST_LOOPBACK (1u << 11)
 #define FVM_SET_GUI       (1u << 12)
 #define FVM_SET_DEVICES   (1u << 13)   /* replaces the list */
+#define FVM_SET_COW       (1u << 14)
 
 /**
  * struct fvm_exec - a program to run inside a VM
@@ -484,8 +505,11 @@ int fvm_vm_changes_size(struct fvm_vm *vm, uint64_t *ret_bytes, struct fvm_error
  *    integers, the host uids the VM's ids map to; rootless: "owner":
  *    integer, the host uid the VM belongs to;
  *  - "path": string, the VM's directory in the store;
+ *  - "cow": "auto", "kernel" or "fuse", the copy-on-write backend asked
+ *    for (enum fvm_cow);
  *  - "layers": array of {"mount": string, the host mount point; "upper":
- *    string, the host directory holding the VM's changes to it}.
+ *    string, the host directory holding the VM's changes to it; while the
+ *    VM runs, "backend": "kernel" or "fuse", what that tree got at boot}.
  *
  * Return: 0 or -ENOMEM with @err filled.
  */

@@ -152,6 +152,10 @@ static bool xattr_is(int dfd, const char *name, const struct walk *w, const char
 	snprintf(attr, sizeof(attr), "%s%s", w->xprefix, key);
 	/* without a value to match, ask for the size only: origin is a file handle */
 	n = xattr_get(dfd, name, attr, val ? buf : NULL, val ? sizeof(buf) : 0);
+	if (n < 0 && w->vm->cfg.rootless) {   /* a layer fuse-overlayfs wrote (fuseovl.c) */
+		snprintf(attr, sizeof(attr), "%s%s", FUSEOVL_XATTR_PREFIX, key);
+		n = xattr_get(dfd, name, attr, val ? buf : NULL, val ? sizeof(buf) : 0);
+	}
 	if (n < 0)
 		return false;
 	return !val || ((size_t)n == strlen(val) && !memcmp(buf, val, (size_t)n));
@@ -245,6 +249,16 @@ int list_dir(int dfd, char ***ret, size_t *ret_n)
 {
 	int r = dir_names(dfd, ret, ret_n);
 
+	/* fuse-overlayfs's opaque markers are no entries (fuseovl.c): the
+	 * walk, commit and discard pass over them; the xattr says opaque */
+	for (size_t i = 0; r == 0 && i < *ret_n;)
+		if (fuseovl_marker((*ret)[i])) {
+			free((*ret)[i]);
+			(*ret)[i] = (*ret)[--*ret_n];
+			(*ret)[*ret_n] = NULL;   /* the vector stays NULL-terminated */
+		} else {
+			i++;
+		}
 	if (r == 0 && *ret_n)
 		qsort(*ret, *ret_n, sizeof(char *), cmp_name);
 	return r;
@@ -431,8 +445,10 @@ static int walk_entry(struct walk *w, const char *name, char *path, size_t plen,
 		return errno == ENOENT ? 0 : -errno;
 	if (host_dfd >= 0)
 		hexists = statx(host_dfd, name, AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS | STATX_BTIME, &hx) == 0;
-	/* the store's own whiteouts are fvm's, not the VM's changes */
-	if (in_store(w->vm, path))
+	/* the store's own whiteouts are fvm's, not the VM's changes, and so
+	 * are the directories fvm makes for package managers (fuseovl.c) */
+	if (in_store(w->vm, path) ||
+	    (w->vm->cfg.rootless && S_ISDIR(ux.stx_mode) && fuseovl_seed_unused(up_dfd, name)))
 		return 0;
 	if (is_whiteout(&ux) ||
 	    (S_ISREG(ux.stx_mode) && ux.stx_size == 0 && xattr_is(up_dfd, name, w, "whiteout", NULL))) {
@@ -468,7 +484,8 @@ static int walk_entry(struct walk *w, const char *name, char *path, size_t plen,
 		if (r == 0 && S_ISDIR(hx.stx_mode) && host_tree_changed(host_dfd, name, taken_at(&ux), &budget))
 			tree_changed = true;
 	} else if ((S_ISREG(ux.stx_mode) && ux.stx_size == hx.stx_size &&
-		    ts_ns(&ux.stx_mtime) == ts_ns(&hx.stx_mtime) && same_content(up_dfd, host_dfd, name)) ||
+		    ts_ns(&ux.stx_mtime) == ts_ns(&hx.stx_mtime) &&
+		    (ux.stx_size == 0 || same_content(up_dfd, host_dfd, name))) ||
 		   S_ISFIFO(ux.stx_mode) || S_ISSOCK(ux.stx_mode) ||
 		   (S_ISLNK(ux.stx_mode) && same_target(up_dfd, host_dfd, name))) {
 		bool meta = !same_mode(&w->vm->cfg, &ux, &hx) || !same_owner(&w->vm->cfg, &ux, &hx);

@@ -302,8 +302,11 @@ static void drop_from_layer(struct commit *c, const struct op *op)
 
 	if (up < 0 || fstatat(up, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
 		return;
-	if (op->kind == OP_META && S_ISDIR(st.st_mode))
+	if (op->kind == OP_META && S_ISDIR(st.st_mode)) {
+		if (c->vm->cfg.rootless)   /* fuse-overlayfs's marks are no entries */
+			fuseovl_drop_marks(up, name);
 		unlinkat(up, name, AT_REMOVEDIR);   /* only if nothing is left in it */
+	}
 	else
 		rm_rf_at(up, name);
 }
@@ -332,6 +335,8 @@ static void unmark_opaque(struct commit *c, const struct op *op)
 
 	if (fd >= 0)
 		fremovexattr(fd, c->vm->cfg.rootless ? "user.overlay.opaque" : "trusted.overlay.opaque");
+	if (fd >= 0 && c->vm->cfg.rootless)   /* and fuse-overlayfs's marks (store/fuse-layer.c) */
+		fuseovl_unmark(fd);
 }
 
 int commit_apply_all(struct commit *c)

@@ -50,9 +50,13 @@
 #include "launch/launch.h"
 
 struct boot_msg {
-	int code;
+	int code;   /* 0: ready, -errno: failed, BOOT_FUSE: a daemon wanted */
 	char msg[FVM_ERROR_MSG_MAX];
 };
+
+/* rootless: "start the fuse-overlayfs of mount msg" (a decimal index), the
+ * /dev/fuse fd in the next message (fuseovl.c) */
+#define BOOT_FUSE 1
 
 /* a bound on the host mounts a VM gets (each costs an fd while booting) */
 #define MAX_MOUNTS 65536
@@ -129,6 +133,79 @@ static bool overlay_required(const struct host_mount *mounts, size_t n, size_t i
 		if (mounts[k].kind == MK_SHARE && path_has_prefix(mounts[i].target, mounts[k].target))
 			return false;
 	return mounts[i].extra || access(mounts[i].target, W_OK) == 0;
+}
+
+/* Rootless: the fuse-overlayfs mount of entry @i, its daemon asked of the
+ * parent with the /dev/fuse fd, which we then close: no VM process holds it. */
+static int fuse_tree(struct fvm_vm *vm, const struct host_mount *mounts, size_t n, size_t i,
+		     int sock, int *ret_mnt, struct fvm_error *e)
+{
+	struct boot_msg m = { .code = BOOT_FUSE };
+	int fuse, r = fuseovl_mount(vm, mounts, n, i, ret_mnt, &fuse, e);
+
+	if (r < 0 || fuse < 0)
+		return r;   /* failed, or an empty cover */
+	snprintf(m.msg, sizeof(m.msg), "%zu", i);
+	r = write_all(sock, &m, sizeof(m));
+	if (r == 0)
+		r = fds_send(sock, &fuse, 1);
+	close(fuse);
+	if (r < 0)
+		return fvm_errf(e, r, "VM '%s': lost fvm while booting", vm->cfg.name);
+	return 0;
+}
+
+/*
+ * Rootless, the base of the VM's tree (*@ret_fuse: served by fuse-overlayfs,
+ * the whole host copy-on-write), else the host's tree read-only (--cow
+ * kernel, or auto where the host gives no FUSE).
+ */
+static int rootless_root(struct fvm_vm *vm, const struct host_mount *mounts, size_t n, int sock,
+			 int *ret_mnt, bool *ret_fuse, struct fvm_error *e)
+{
+	int r;
+
+	*ret_fuse = false;
+	if (vm->cfg.cow != FVM_COW_KERNEL) {
+		r = fuse_tree(vm, mounts, n, 0, sock, ret_mnt, e);
+		*ret_fuse = r == 0;
+		if (r == 0 || vm->cfg.cow == FVM_COW_FUSE || !fuseovl_unavailable(r))
+			return r;
+		memset(e, 0, sizeof(*e));   /* auto, and no FUSE here: as kernel */
+	}
+	r = rootless_base(ret_mnt);
+	if (r < 0)
+		return fvm_errf(e, r, "VM '%s': cannot clone the host's tree: %s", vm->cfg.name,
+				strerror(-r));
+	return 0;
+}
+
+/*
+ * Rootless, the mount of entry @i (i > 0): a kernel overlay, or (--cow
+ * fuse; auto where the kernel refuses and the base is fuse's) a
+ * fuse-overlayfs; a policy's mount. A tree left without its own stays
+ * what the base shows: copy-on-write when the base is fuse's, else the
+ * host's read-only tree, which only some trees may be (overlay_required).
+ */
+static int rootless_tree(struct fvm_vm *vm, const struct host_mount *mounts, size_t n, size_t i,
+			 int sock, bool fuse_root, int *ret_mnt, struct fvm_error *e)
+{
+	bool ovl = mounts[i].kind == MK_OVERLAY;
+	int r;
+
+	if (ovl && vm->cfg.cow == FVM_COW_FUSE)
+		return fuse_tree(vm, mounts, n, i, sock, ret_mnt, e);
+	r = mount_make(vm, mounts, n, i, -1, ret_mnt, e);
+	if (r < 0 && ovl && fuse_root) {
+		memset(e, 0, sizeof(*e));
+		r = fuse_tree(vm, mounts, n, i, sock, ret_mnt, e);
+	}
+	if (r < 0 && ovl && (fuse_root || !overlay_required(mounts, n, i))) {
+		memset(e, 0, sizeof(*e));
+		*ret_mnt = -1;
+		r = 0;
+	}
+	return r;
 }
 
 /*
@@ -242,22 +319,15 @@ _Noreturn static void vm_child(struct fvm_vm *vm, const struct host_mount *mount
 		close(d);
 	}
 	if (vm->cfg.rootless) {
-		int r = rootless_base(&fds[0]);
+		bool fuse_root;
 
-		if (r < 0) {
-			fvm_errf(&e, r, "VM '%s': cannot clone the host's tree: %s", vm->cfg.name,
-				 strerror(-r));
+		if (rootless_root(vm, mounts, n, sock, &fds[0], &fuse_root, &e) < 0)
 			child_fail(sock, &e);
-		}
+		/* a policy that cannot be applied stops the boot, and so does a
+		 * tree that must be copy-on-write and cannot be */
 		for (size_t i = 1; i < n; i++)
-			if (mount_make(vm, mounts, n, i, -1, &fds[i], &e) < 0) {
-				/* a policy that cannot be applied stops the boot, and
-				 * so does a tree that must be copy-on-write */
-				if (mounts[i].kind != MK_OVERLAY || overlay_required(mounts, n, i))
-					child_fail(sock, &e);
-				memset(&e, 0, sizeof(e));
-				fds[i] = -1;
-			}
+			if (rootless_tree(vm, mounts, n, i, sock, fuse_root, &fds[i], &e) < 0)
+				child_fail(sock, &e);
 	}
 	if (root_setup(vm, mounts, fds, n, &e) < 0)
 		child_fail(sock, &e);
@@ -313,6 +383,24 @@ static int prepare_run_dir(struct fvm_vm *vm, struct fvm_error *err)
 	return 0;
 }
 
+/* Parent side, rootless: a fuse-overlayfs daemon for mount @idx (see fuse_tree) */
+static int fuse_serve(struct fvm_vm *vm, pid_t pid, int sock, const struct host_mount *mounts,
+		      size_t n, const char *idx, struct fvm_error *err)
+{
+	char *end;
+	unsigned long i = strtoul(idx, &end, 10);
+	int fuse = -1, r;
+
+	if (!vm->cfg.rootless || end == idx || *end || i >= n)
+		return fvm_errf(err, -EIO, "VM '%s': its first process asked for a bad mount", vm->cfg.name);
+	r = fds_recv(sock, &fuse, 1);
+	if (r < 0)
+		return fvm_errf(err, r, "VM '%s': its first process died while booting", vm->cfg.name);
+	r = fuseovl_spawn(vm, pid, mounts[i].target, fuse, err);
+	close(fuse);
+	return r;
+}
+
 /* Parent side: maps, overlays (root mode), then wait for "ready". */
 static int boot_parent(struct fvm_vm *vm, pid_t pid, int sock, const struct host_mount *mounts,
 		       size_t n, struct fvm_error *err)
@@ -356,7 +444,9 @@ static int boot_parent(struct fvm_vm *vm, pid_t pid, int sock, const struct host
 		fvm_errf(err, r, "VM '%s': its first process died while booting", vm->cfg.name);
 		goto out;
 	}
-	got = read_all(sock, &m, sizeof(m));
+	while ((got = read_all(sock, &m, sizeof(m))) == sizeof(m) && m.code == BOOT_FUSE)
+		if ((r = fuse_serve(vm, pid, sock, mounts, n, m.msg, err)) < 0)
+			goto out;
 	if (got != sizeof(m)) {
 		r = fvm_errf(err, -EIO, "VM '%s': its first process died while booting", vm->cfg.name);
 	} else if (m.code < 0) {

@@ -25,6 +25,9 @@ int mount_make(struct fvm_vm *vm, const struct host_mount *all, size_t n, size_t
 int rootless_base(int *ret_mnt);
 int mount_tmpfs_at(int rootfd, const char *target, const char *const *opts, unsigned attrs);
 int mount_attach_at(int mnt, int rootfd, const char *target);
+int layer_hide_all(struct fvm_vm *vm, const struct host_mount *all, size_t n,
+		   const struct host_mount *hm, int upper, int lower, struct fvm_error *err);
+int mount_cover(int *ret_mnt);
 int root_setup(struct fvm_vm *vm, const struct host_mount *mounts, const int *ovl_fds,
 	       size_t n, struct fvm_error *err);
 
@@ -175,5 +178,16 @@ int sock_check(char *ret_path, size_t len, dev_t *ret_dev, ino_t *ret_ino, const
 struct xauth_cookie;
 int start_xephyr(struct fvm_vm *vm, const char *display, const struct xauth_cookie *host,
 		 struct gui_boot *g, struct fvm_error *err);
+
+/* ---- fuseovl.c: fuse-overlayfs, a rootless VM's copy-on-write backend ---- */
+
+/* the daemon: the host's own, never a binary of the VM's */
+#define FUSEOVL_BIN "/usr/bin/fuse-overlayfs"
+
+int fuseovl_mount(struct fvm_vm *vm, const struct host_mount *all, size_t n, size_t i,
+		  int *ret_mnt, int *ret_fuse, struct fvm_error *err);
+bool fuseovl_unavailable(int r);
+int fuseovl_spawn(struct fvm_vm *vm, pid_t init, const char *target, int fuse,
+		  struct fvm_error *err);
 
 #endif

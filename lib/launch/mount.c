@@ -245,6 +245,28 @@ static bool deepest_overlay(const struct host_mount *all, size_t n, const struct
 	return true;
 }
 
+/**
+ * layer_hide_all() - the whiteouts fvm puts in the layer of @hm before it
+ * is mounted (by the kernel or by fuse-overlayfs): every store fvm knows
+ * of and the hide policies that fall in it. Return: 0 or -errno, @err filled.
+ */
+int layer_hide_all(struct fvm_vm *vm, const struct host_mount *all, size_t n,
+		   const struct host_mount *hm, int upper, int lower, struct fvm_error *err)
+{
+	size_t nstores;
+	char **stores = vm_stores_hidden(vm, &nstores);   /* every store fvm knows of */
+	int r = 0;
+
+	if (!stores)
+		return fvm_errf(err, -ENOMEM, "out of memory");
+	for (size_t i = 0; r == 0 && i < nstores; i++)
+		r = hide_below(vm, hm, upper, lower, stores[i], err);
+	for (size_t i = 0; r == 0 && i < n; i++)
+		if (all[i].kind == MK_HIDE && deepest_overlay(all, n, hm, all[i].target))
+			r = hide_below(vm, hm, upper, lower, all[i].target, err);
+	return r;
+}
+
 /* An empty, read-only, unreadable tmpfs: what the VM sees where it may not see the host's. */
 static int cover_make(int *ret_mnt)
 {
@@ -256,6 +278,15 @@ static int cover_make(int *ret_mnt)
 		return m;
 	*ret_mnt = m;
 	return 0;
+}
+
+/**
+ * mount_cover() - an empty, read-only, unreadable tmpfs: what the VM sees
+ * where it may not see the host's (see cover_make)
+ */
+int mount_cover(int *ret_mnt)
+{
+	return cover_make(ret_mnt);
 }
 
 /*
@@ -292,8 +323,6 @@ static int overlay_make(struct fvm_vm *vm, const struct host_mount *all, size_t 
 	_cleanup_close_ int lower = -1, upper = -1, work = -1, fs = -1;
 	unsigned attrs = (unsigned)hm->attrs | MOUNT_ATTR_NODEV;
 	const char *step;
-	char **stores;
-	size_t nstores;
 	int m, r;
 
 	/* rootless, a mount we cannot read cannot be a lower: the VM gets an
@@ -308,16 +337,7 @@ static int overlay_make(struct fvm_vm *vm, const struct host_mount *all, size_t 
 	lower = lower_open(hm, idmap_userns);
 	if (lower < 0)
 		goto fail;
-	stores = vm_stores_hidden(vm, &nstores);   /* every store fvm knows of */
-	if (!stores) {
-		errno = ENOMEM;
-		goto fail;
-	}
-	for (size_t i = 0; r == 0 && i < nstores; i++)
-		r = hide_below(vm, hm, upper, lower, stores[i], err);
-	for (size_t i = 0; r == 0 && i < n; i++)
-		if (all[i].kind == MK_HIDE && deepest_overlay(all, n, hm, all[i].target))
-			r = hide_below(vm, hm, upper, lower, all[i].target, err);
+	r = layer_hide_all(vm, all, n, hm, upper, lower, err);
 	if (r < 0)
 		return r;
 	step = "create the overlay";

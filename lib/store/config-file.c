@@ -176,6 +176,16 @@ static int load_extras(struct fvm_vm *vm, json_object *o, struct fvm_error *err)
 		if (!g || gui_parse_name(g, &c->gui) < 0)
 			return corrupt(vm, err, "'gui' must be \"none\", \"x11\", \"x11-host\" or \"wayland\"");
 	}
+	if (json_object_object_get_ex(o, "cow", &x)) {   /* configs older than it: auto */
+		const char *cw = json_object_get_string(x);
+
+		if (cw && !strcmp(cw, "kernel"))
+			c->cow = FVM_COW_KERNEL;
+		else if (cw && !strcmp(cw, "fuse"))
+			c->cow = FVM_COW_FUSE;
+		else if (!cw || strcmp(cw, "auto"))
+			return corrupt(vm, err, "'cow' must be \"auto\", \"kernel\" or \"fuse\"");
+	}
 	c->limits.pids = config_pids(c, 0);   /* configs older than limits */
 	if (json_object_object_get_ex(o, "limits", &lim)) {
 		if (!json_object_is_type(lim, json_type_object))
@@ -328,6 +338,8 @@ static void add_config(json_object *o, const struct vm_config *c)
 								 c->net == FVM_NET_PRIVATE ? "private" : "none"));
 	json_object_object_add(o, "hostname", json_object_new_string(c->hostname));
 	json_object_object_add(o, "mode", json_object_new_string(c->rootless ? "rootless" : "root"));
+	json_object_object_add(o, "cow", json_object_new_string(c->cow == FVM_COW_FUSE ? "fuse" :
+								 c->cow == FVM_COW_KERNEL ? "kernel" : "auto"));
 	if (c->rootless) {
 		json_object_object_add(o, "owner", json_object_new_int64(c->owner));
 	} else {
@@ -428,6 +440,8 @@ char *config_to_json(struct fvm_vm *vm, const struct vm_state *st, bool running,
 	layers = json_object_new_array();
 	json_object_object_add(o, "layers", layers);
 	layers_to_json(vm, layers);
+	if (running && c->rootless)
+		fuseovl_inspect(vm, layers);
 	return strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
 						     JSON_C_TO_STRING_NOSLASHESCAPE));
 }

@@ -339,6 +339,14 @@ int config_apply(struct vm_config *c, const struct fvm_vm_opts *o, unsigned what
 			return fvm_errf(err, -EINVAL, "unknown display mode (--gui)");
 		c->gui = o->gui;
 	}
+	if (what & FVM_SET_COW) {
+		if (o->cow != FVM_COW_AUTO && o->cow != FVM_COW_KERNEL && o->cow != FVM_COW_FUSE)
+			return fvm_errf(err, -EINVAL, "unknown copy-on-write backend");
+		if (o->cow == FVM_COW_FUSE && !c->rootless)
+			return fvm_errf(err, -EINVAL, "VM '%s': --cow fuse is for rootless VMs: as root every tree is the kernel's overlay, the whole host copy-on-write (use --cow auto or kernel)",
+					c->name);
+		c->cow = o->cow;
+	}
 	if (what & FVM_SET_POLICIES)
 		r = set_policies(c, o, err);
 	if (r == 0 && (what & FVM_SET_PUBLISH))

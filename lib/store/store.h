@@ -51,6 +51,7 @@ struct vm_config {
 	struct fvm_limits limits;
 	bool untrusted;
 	bool host_loopback;  /* --net private: the host's 127.0.0.1 at the gateway */
+	enum fvm_cow cow;    /* rootless copy-on-write backend (launch/fuseovl.c) */
 	char *home;          /* the owner's home, fixed at create (the untrusted
 			      * profile's), not the $HOME of each call */
 	enum fvm_gui gui;
@@ -221,5 +222,18 @@ void layer_mirror_dir(int fd, const struct stat *lower, const struct vm_config *
 /* ---- store.c (more): what killed imports left ---- */
 
 void import_sweep(struct fvm_store *store);
+
+/* ---- fuse-layer.c: what fuse-overlayfs writes in a layer ---- */
+
+/* the xattrs fuse-overlayfs keeps in an upper layer (opaque, origin) */
+#define FUSEOVL_XATTR_PREFIX "user.fuseoverlayfs."
+/* fvm's mark on a directory it made in the layer for the VM (launch/fuseovl.c) */
+#define FUSEOVL_SEED_XATTR "user.fvm.seed"
+
+bool fuseovl_marker(const char *name);
+void fuseovl_unmark(int dirfd);
+bool fuseovl_seed_unused(int dfd, const char *name);
+void fuseovl_drop_marks(int dfd, const char *name);
+void fuseovl_inspect(const struct fvm_vm *vm, struct json_object *layers);
 
 #endif

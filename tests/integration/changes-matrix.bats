@@ -186,7 +186,8 @@ run_matrix() {
 		host_init "$action" "$cell"
 		script+=("$(vm_cmd "$action" "$cell")")
 	done
-	fvm create "$vm"
+	# FVM_TEST_COW: the copy-on-write backend the cells run under (cow-fuse.bats)
+	fvm create ${FVM_TEST_COW:+--cow "$FVM_TEST_COW"} "$vm"
 	local joined
 	joined=$(printf '%s && ' "${script[@]}")
 	run -0 --separate-stderr fvm run "$vm" -- sh -c "set -e; ${joined% && }"
