@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /* cmd-commit.c - fvm commit and fvm discard: keep or drop a VM's changes. */
+#include <errno.h>
 #include <getopt.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -16,12 +18,15 @@ static const char commit_usage[] =
 	"VM wrote: no symlink is followed, nothing leaves the mount a change belongs to,\n"
 	"each file lands whole (temporary, sync, rename), and a commit that is cut short\n"
 	"is finished by the next 'fvm commit'. Changes the host made since the VM took\n"
-	"its copy are conflicts: nothing is committed unless --force.\n"
+	"its copy are conflicts: nothing is committed unless --force. What was\n"
+	"committed is listed on stdout (as 'fvm diff' shows it).\n"
 	"\n"
 	"Options:\n"
-	"  -n, --dry-run       show the plan (as 'fvm diff'), change nothing\n"
-	"  -y, --yes           do not ask for confirmation (asked on a terminal\n"
-	"                      when no PATH is given)\n"
+	"  -n, --dry-run       show the plan (as 'fvm diff') and run every check of\n"
+	"                      the commit, change nothing; status 0: it would commit,\n"
+	"                      1: it would be refused (and why)\n"
+	"  -y, --yes           do not ask for confirmation (asked on a terminal when\n"
+	"                      no PATH is given; without a terminal, refused)\n"
 	"      --force         commit conflicting changes too\n"
 	"      --allow-devices commit device nodes\n"
 	"      --allow-setid   commit set-uid/set-gid files and file capabilities\n"
@@ -32,7 +37,8 @@ static const char discard_usage[] =
 	"Usage: fvm discard [-y] NAME [PATH...]\n"
 	"\n"
 	"Drop the VM's changes under each PATH (or all of them, after asking on a\n"
-	"terminal): the VM sees the host's files there again. The host is not touched.\n"
+	"terminal; refused without a terminal unless -y): the VM sees the host's files\n"
+	"there again. The host is not touched. What was dropped is listed.\n"
 	"\n"
 	"Options:\n"
 	"  -y, --yes    do not ask for confirmation\n"
@@ -44,6 +50,9 @@ struct progress_ctx {
 	bool shown;
 	size_t planned, conflicts;
 	bool dry;
+	FILE *done;         /* the plan's lines, printed once the commit succeeded */
+	char *done_buf;
+	size_t done_len;
 };
 
 static int on_plan(const struct fvm_change *c, void *ud)
@@ -52,8 +61,7 @@ static int on_plan(const struct fvm_change *c, void *ud)
 
 	p->planned++;
 	p->conflicts += c->conflict;
-	if (p->dry)
-		print_change(stdout, c);
+	print_change(p->dry ? stdout : p->done, c);
 	return 0;
 }
 
@@ -80,27 +88,97 @@ static int count_change(const struct fvm_change *c, void *ud)
 	return 0;
 }
 
+/* What a dry run says; its status: 0 would commit, 1 would be refused. */
+static int dry_result(const struct progress_ctx *p, const struct fvm_commit_opts *o, int r,
+		      const struct fvm_error *e)
+{
+	if (r == -EBUSY || r == -EPERM || r == -ENOENT || r == -ENOSPC) {
+		cli_fail(e);
+		printf("%zu change%s planned: the commit would be refused (why: on stderr)\n",
+		       p->planned, p->planned == 1 ? "" : "s");
+		return 1;
+	}
+	if (r < 0)
+		return cli_fail(e);
+	if (p->conflicts && !o->force) {
+		printf("%zu change%s, %zu in conflict: the commit would be refused (see --force)\n",
+		       p->planned, p->planned == 1 ? "" : "s", p->conflicts);
+		return 1;
+	}
+	printf("%zu change%s would be committed\n", p->planned, p->planned == 1 ? "" : "s");
+	return 0;
+}
+
 int commit_paths(struct fvm_vm *vm, char **paths, const struct fvm_commit_opts *base)
 {
 	struct fvm_commit_opts o = *base;
 	struct progress_ctx p = { .dry = o.dry_run };
 	struct fvm_error e = { 0 };
+	int r;
 
 	clock_gettime(CLOCK_MONOTONIC, &p.start);
+	if (!o.dry_run && !(p.done = open_memstream(&p.done_buf, &p.done_len)))
+		return cli_errorf("out of memory");
 	o.paths = paths;
 	o.plan = on_plan;
 	o.progress = on_progress;
 	o.userdata = &p;
-	if (fvm_vm_commit(vm, &o, &e) < 0)
+	r = fvm_vm_commit(vm, &o, &e);
+	if (o.dry_run)
+		return dry_result(&p, &o, r, &e);
+	fclose(p.done);
+	if (r == 0) {
+		fwrite(p.done_buf, 1, p.done_len, stdout);
+		fprintf(stderr, "fvm: committed %zu change%s of VM '%s'%s\n", p.planned,
+			p.planned == 1 ? "" : "s", fvm_vm_name(vm), p.planned ? " (listed above)" : "");
+	}
+	free(p.done_buf);
+	return r < 0 ? cli_fail(&e) : 0;
+}
+
+/* discard: what is dropped, listed (as the VM had it) once it is gone */
+static int discard_paths(struct fvm_vm *vm, char **paths)
+{
+	struct progress_ctx p = { 0 };
+	struct fvm_error e = { 0 };
+	int r;
+
+	if (!(p.done = open_memstream(&p.done_buf, &p.done_len)))
+		return cli_errorf("out of memory");
+	r = fvm_vm_diff(vm, paths, on_plan, &p, &e);
+	if (r == 0)
+		r = fvm_vm_discard(vm, paths, &e);
+	fclose(p.done);
+	if (r == 0) {
+		fwrite(p.done_buf, 1, p.done_len, stdout);
+		fprintf(stderr, "fvm: discarded %zu change%s of VM '%s'%s\n", p.planned,
+			p.planned == 1 ? "" : "s", fvm_vm_name(vm), p.planned ? " (listed above)" : "");
+	}
+	free(p.done_buf);
+	return r < 0 ? cli_fail(&e) : 0;
+}
+
+/* All changes, no -y: ask on a terminal, refuse without one (as apt does). Return: 0 to go on. */
+static int confirm_all(struct fvm_vm *vm, const char *name, bool commit)
+{
+	struct fvm_error e = { 0 };
+	char q[160];
+	size_t n = 0;
+
+	if (fvm_vm_diff(vm, NULL, count_change, &n, &e) < 0)
 		return cli_fail(&e);
-	if (o.dry_run && p.conflicts && !o.force)
-		printf("%zu change%s, %zu in conflict: the commit would be refused (see --force)\n",
-		       p.planned, p.planned == 1 ? "" : "s", p.conflicts);
-	else if (o.dry_run)
-		printf("%zu change%s would be committed\n", p.planned, p.planned == 1 ? "" : "s");
-	else
-		fprintf(stderr, "fvm: committed %zu change%s of VM '%s'\n", p.planned,
-			p.planned == 1 ? "" : "s", fvm_vm_name(vm));
+	if (n == 0)
+		return 0;
+	if (!isatty(0))
+		return cli_errorf("not %s all %zu change%s of VM '%s' without confirmation, and stdin is not a terminal to ask on: "
+				  "add -y, or name the PATHs (see 'fvm diff %s')",
+				  commit ? "committing" : "discarding", n, n == 1 ? "" : "s", name, name);
+	snprintf(q, sizeof(q), "%s all %zu change%s of VM '%s'%s?", commit ? "Commit" : "Discard", n,
+		 n == 1 ? "" : "s", name, commit ? " to the host" : "");
+	if (!ask_yes(q)) {
+		fprintf(stderr, "fvm: nothing done\n");
+		return 1;
+	}
 	return 0;
 }
 
@@ -117,7 +195,6 @@ static int keep_or_drop(int argc, char **argv, bool commit)
 	};
 	const char *cmd = commit ? "commit" : "discard";
 	struct fvm_commit_opts o = { 0 };
-	struct fvm_error e = { 0 };
 	struct fvm_store *s = NULL;
 	struct fvm_vm *vm = NULL;
 	char **paths = NULL;
@@ -151,26 +228,12 @@ static int keep_or_drop(int argc, char **argv, bool commit)
 	vm = s ? cli_open_vm(s, argv[optind]) : NULL;
 	if (!vm)
 		goto out;
-	if (!paths && !yes && !o.dry_run && isatty(0)) {
-		char q[160];
-		size_t n = 0;
-
-		if (fvm_vm_diff(vm, NULL, count_change, &n, &e) < 0) {
-			cli_fail(&e);
-			goto out;
-		}
-		snprintf(q, sizeof(q), "%s all %zu change%s of VM '%s'%s?", commit ? "Commit" : "Discard", n,
-			 n == 1 ? "" : "s", argv[optind], commit ? " to the host" : "");
-		if (!ask_yes(q)) {
-			fprintf(stderr, "fvm: nothing done\n");
-			status = 1;
-			goto out;
-		}
-	}
+	if (!paths && !yes && !o.dry_run && (status = confirm_all(vm, argv[optind], commit)) != 0)
+		goto out;
 	if (commit)
 		status = commit_paths(vm, paths, &o);
 	else
-		status = fvm_vm_discard(vm, paths, &e) < 0 ? cli_fail(&e) : 0;
+		status = discard_paths(vm, paths);
 out:
 	fvm_vm_free(vm);
 	fvm_store_free(s);

@@ -30,6 +30,8 @@ int cli_errorf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 struct fvm_store *cli_store(void);
 struct fvm_vm *cli_open_vm(struct fvm_store *s, const char *name);
+const char *cli_vm_typo(struct fvm_store *s, const char *name, char *buf, size_t len);
+int cli_no_vm(struct fvm_store *s, const char *name);
 bool cli_want_help(int argc, char **argv);
 int cli_help(const char *usage);
 

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "common.h"
+#include "suggest.h"
 
 static const struct cmd cmds[] = {
 	{ "create", cmd_create, "create a VM" },
@@ -27,6 +28,20 @@ static const struct cmd cmds[] = {
 	{ "discard", cmd_discard, "drop a VM's changes" },
 	{ "try", cmd_try, "run a command in a throwaway VM, then keep or drop its changes" },
 };
+
+/* An unknown command: say so, with the one meant if it looks mistyped. */
+static int unknown_command(const char *name)
+{
+	const char *names[sizeof(cmds) / sizeof(cmds[0])];
+	const char *near;
+
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		names[i] = cmds[i].name;
+	near = cli_suggest(name, names, sizeof(cmds) / sizeof(cmds[0]));
+	if (near)
+		return cli_errorf("unknown command '%.64s': did you mean '%s'? See 'fvm --help'", name, near);
+	return cli_errorf("unknown command '%.64s': see 'fvm --help'", name);
+}
 
 static int usage(FILE *f)
 {
@@ -75,10 +90,10 @@ int main(int argc, char **argv)
 		for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
 			if (!strcmp(argv[2], cmds[i].name))
 				return cmds[i].run(2, h);
-		return cli_errorf("unknown command '%s': see 'fvm --help'", argv[2]);
+		return unknown_command(argv[2]);
 	}
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		if (!strcmp(name, cmds[i].name))
 			return cmds[i].run(argc - 1, argv + 1);
-	return cli_errorf("unknown command '%.64s': see 'fvm --help'", name);
+	return unknown_command(name);
 }

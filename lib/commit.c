@@ -773,6 +773,30 @@ static int check_space(struct commit *c)
 	return 0;
 }
 
+/*
+ * Refuse before writing anything (and in a dry run, as the real commit
+ * would) a new entry whose parent directory the host lacks: its new
+ * parent must be committed with it (then the entry is part of that
+ * directory's tree, not an operation of its own).
+ */
+static int check_parents(struct commit *c)
+{
+	for (size_t i = 0; i < c->nops; i++) {
+		const struct op *op = &c->ops[i];
+		const struct layer_ref *l = &c->cs.layers[op->layer];
+		_cleanup_close_ int hp = -1;
+
+		if ((op->kind != OP_FILE && op->kind != OP_NEWDIR) || l->host_fd < 0)
+			continue;
+		hp = parent_fd(l->host_fd, op->rel);
+		if (hp < 0 && errno == ENOENT)
+			return fvm_errf(c->err, -ENOENT,
+					"VM '%s': the host has no directory for %s%s%s: commit its new parent directory with it; nothing was changed",
+					c->vm->cfg.name, l->mount, strcmp(l->mount, "/") ? "/" : "", op->rel);
+	}
+	return 0;
+}
+
 /* ---- the phases ------------------------------------------------------- */
 
 static void progress(struct commit *c, size_t done, size_t total)
@@ -1302,6 +1326,8 @@ FVM_PUBLIC int fvm_vm_commit(struct fvm_vm *vm, const struct fvm_commit_opts *op
 			c.byname[i] = &c.cs.v[i];
 		qsort(c.byname, c.cs.n, sizeof(*c.byname), cmp_change_path);
 	}
+	if (r == 0)
+		r = check_parents(&c);
 	if (r == 0)
 		r = check_space(&c);
 	if (r == 0 && !c.o->dry_run && c.nops) {

@@ -1,0 +1,143 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: LGPL-2.1-or-later
+#
+# cli-edges.bats - the rough edges a new user hits (issue 12): settings
+# given to `fvm run` for an existing VM, typos that would create a VM,
+# commit/discard without a terminal, dry runs that must agree with the
+# real commit, and hints that must be right. Each test tries the mistake.
+
+load helpers
+
+@test "run: settings given for an existing VM are refused, naming fvm config, and nothing runs" {
+	fvm create web 2>/dev/null
+	local opt
+	for opt in "--memory 10M" "--net host" "--hide /etc" "--profile untrusted" "-p 8080:80" "--seccomp off"; do
+		# shellcheck disable=SC2086 # an option and its value
+		run -125 --separate-stderr fvm run $opt web -- touch "$SCRATCH/ran"
+		assert_fvm_error
+		assert_contains "$stderr" "VM 'web' exists" "$opt"
+		assert_contains "$stderr" "fvm config web" "$opt: the fix"
+		assert_not_exists "$SCRATCH/ran"
+	done
+	assert_eq "$(vm_field web .net)" none "the VM's settings are unchanged"
+	# the options that are the run's own still work
+	run -0 --separate-stderr fvm run -e X=1 web -- sh -c 'echo $X'
+	assert_eq "$output" 1
+}
+
+@test "run: a name one typo away from an existing VM's is refused with 'did you mean', and no VM is made" {
+	fvm create web 2>/dev/null
+	fvm create database 2>/dev/null
+	run -125 --separate-stderr fvm run wbe -- touch "$SCRATCH/ran"
+	assert_fvm_error
+	assert_contains "$stderr" "did you mean 'web'?"
+	assert_contains "$stderr" "fvm create wbe"
+	assert_not_exists "$FVM_HOME/vms/wbe"
+	assert_not_exists "$SCRATCH/ran"
+	run -125 --separate-stderr fvm run databsae -- true
+	assert_contains "$stderr" "did you mean 'database'?"
+	run -0 --separate-stderr fvm run wb -- true    # one edit, but too short to guess: made
+	assert_contains "$stderr" "created VM 'wb'"
+	# numbered siblings and far names are deliberate: created
+	run -0 --separate-stderr fvm run web2 -- true
+	assert_contains "$stderr" "created VM 'web2'"
+	run -0 --separate-stderr fvm run mail -- true
+	assert_contains "$stderr" "created VM 'mail'"
+	# create makes the near name on purpose, and then run uses it
+	fvm create wbe 2>/dev/null
+	run -0 --separate-stderr fvm run wbe -- true
+	assert_eq "$stderr" ""
+}
+
+@test "unknown commands and mistyped VM names get 'did you mean'" {
+	run -125 --separate-stderr fvm strat web
+	assert_eq "$stderr" "fvm: unknown command 'strat': did you mean 'start'? See 'fvm --help'"
+	run -125 --separate-stderr fvm help comit
+	assert_contains "$stderr" "did you mean 'commit'?"
+	run -125 --separate-stderr fvm frobnicate
+	assert_eq "$stderr" "fvm: unknown command 'frobnicate': see 'fvm --help'"
+	fvm create web 2>/dev/null
+	local cmd
+	for cmd in rm stop start inspect diff ps; do
+		run -125 --separate-stderr fvm $cmd wbe
+		assert_fvm_error
+		assert_contains "$stderr" "no VM named 'wbe': did you mean 'web'?" "fvm $cmd wbe"
+		assert_not_contains "$stderr" "fvm create" "fvm $cmd wbe"
+	done
+	run -125 --separate-stderr fvm exec wbe -- true
+	assert_contains "$stderr" "did you mean 'web'?"
+}
+
+@test "wrong hints: grouped short options, --rm without a command, literal \\n in help" {
+	run -125 --separate-stderr fvm rm -rf web2
+	assert_contains "$stderr" "rm: unknown option '-r'"
+	assert_not_contains "$stderr" "'rm'"
+	run -125 --separate-stderr fvm stop -tx 1 web
+	assert_contains "$stderr" "bad -t 'x'"
+	run -125 --separate-stderr fvm run --rm
+	assert_contains "$stderr" "no command given"
+	assert_not_contains "$stderr" "no VM name given"
+	run -125 --separate-stderr fvm rm --force=yes web
+	assert_contains "$stderr" "option '--force' takes no argument"
+	local c
+	for c in $("$FVM" --help | awk '/^Commands:/ { on = 1; next } on && /^  [a-z]/ { print $1 } on && /^$/ { exit }'); do
+		run -0 --separate-stderr fvm "$c" --help
+		assert_not_contains "$output" '\n' "fvm $c --help prints a literal \\n"
+		assert_match "$output" "^Usage: fvm $c" "fvm $c --help"
+	done
+}
+
+@test "commit and discard: without a terminal and without -y, refused; what was done is listed" {
+	mkdir -p "$SCRATCH/d"
+	echo host >"$SCRATCH/d/a"
+	run -0 --separate-stderr fvm run e -- sh -c "echo vm >'$SCRATCH/d/a'; echo new >'$SCRATCH/d/b'"
+	run -125 --separate-stderr fvm commit e </dev/null
+	assert_fvm_error
+	assert_contains "$stderr" "stdin is not a terminal"
+	assert_contains "$stderr" "-y"
+	assert_eq "$(cat "$SCRATCH/d/a")" host "nothing committed"
+	run -125 --separate-stderr fvm discard e </dev/null
+	assert_contains "$stderr" "not discarding all"
+	run -0 fvm diff e "$SCRATCH"
+	assert_contains "$output" "$SCRATCH/d/b" "nothing discarded"
+	# named paths need no confirmation; what was committed is printed
+	run -0 --separate-stderr fvm commit e "$SCRATCH/d/a" </dev/null
+	assert_eq "$output" "M  $SCRATCH/d/a"
+	assert_contains "$stderr" "committed 1 change of VM 'e'"
+	assert_eq "$(cat "$SCRATCH/d/a")" vm
+	run -0 --separate-stderr fvm discard -y e </dev/null
+	assert_contains "$output" "A  $SCRATCH/d/b"
+	assert_contains "$stderr" "discarded"
+	run -0 fvm diff e "$SCRATCH"
+	assert_eq "$output" ""
+	# nothing to do: no question, no refusal
+	run -0 --separate-stderr fvm discard e </dev/null
+	assert_contains "$stderr" "discarded 0 changes"
+}
+
+@test "commit --dry-run runs the real commit's checks: a new file in a new directory not included" {
+	mkdir -p "$SCRATCH/d"
+	run -0 --separate-stderr fvm run e -- sh -c "mkdir '$SCRATCH/d/new' && echo x >'$SCRATCH/d/new/f'"
+	run -1 --separate-stderr fvm commit -n e "$SCRATCH/d/new/f"
+	assert_contains "$stderr" "the host has no directory for $SCRATCH/d/new/f"
+	assert_contains "$output" "would be refused"
+	run -125 --separate-stderr fvm commit -y e "$SCRATCH/d/new/f"
+	assert_contains "$stderr" "the host has no directory for $SCRATCH/d/new/f" "the real commit refuses the same"
+	assert_not_exists "$SCRATCH/d/new"
+	# with its directory, the dry run and the commit agree the other way
+	run -0 --separate-stderr fvm commit -n e "$SCRATCH/d/new"
+	assert_eq "$(tail -1 <<<"$output")" "2 changes would be committed"
+	run -0 --separate-stderr fvm commit -y e "$SCRATCH/d/new"
+	assert_eq "$(cat "$SCRATCH/d/new/f")" x
+}
+
+@test "commit --dry-run: a device node or set-uid file (refused by the commit) is a non-zero dry run" {
+	is_root || skip "a rootless VM cannot make device nodes or set-uid files of root"
+	mkdir -p "$SCRATCH/d"
+	run -0 --separate-stderr fvm run --caps all e -- sh -c "cp /bin/true '$SCRATCH/d/su' && chmod 4755 '$SCRATCH/d/su'"
+	run -1 --separate-stderr fvm commit -n e "$SCRATCH/d/su"
+	assert_contains "$output" "would be refused"
+	run -125 --separate-stderr fvm commit -y e "$SCRATCH/d/su"
+	run -0 --separate-stderr fvm commit -n --allow-setid e "$SCRATCH/d/su"
+	assert_eq "$(tail -1 <<<"$output")" "1 change would be committed"
+}
