@@ -232,6 +232,32 @@ static int get_vm(struct fvm_store *s, const char *name, struct run_opts *o, str
 	return 0;
 }
 
+/* The kernel's OOM killer ended a process of the VM: say so plainly, with the limit. */
+static void say_oom(struct fvm_vm *vm, int status)
+{
+	uint64_t n = fvm_vm_exec_oom_kills(vm), lim;
+	struct fvm_stats st = { 0 };
+	const char *unit = "";
+
+	if (!n)
+		return;
+	fvm_vm_stats(vm, &st, NULL);
+	lim = st.memory_limit;
+	if (lim && lim % (1u << 30) == 0)
+		lim >>= 30, unit = "G";
+	else if (lim && lim % (1u << 20) == 0)
+		lim >>= 20, unit = "M";
+	else if (lim && lim % (1u << 10) == 0)
+		lim >>= 10, unit = "K";
+	if (status == 128 + 9)
+		fprintf(stderr, "fvm: VM '%s': killed: out of memory (--memory %llu%s)\n", fvm_vm_name(vm),
+			(unsigned long long)lim, unit);
+	else
+		fprintf(stderr, "fvm: VM '%s': %llu process%s killed: out of memory (--memory %llu%s)\n",
+			fvm_vm_name(vm), (unsigned long long)n, n == 1 ? "" : "es",
+			(unsigned long long)lim, unit);
+}
+
 static int run_or_exec(int argc, char **argv, bool is_exec)
 {
 	struct run_opts o = { .is_exec = is_exec };
@@ -272,6 +298,8 @@ static int run_or_exec(int argc, char **argv, bool is_exec)
 	if (status)
 		goto out;
 	r = fvm_vm_exec(vm, &o.ex, &status, &e);
+	if (r == 0)
+		say_oom(vm, status);
 	if (r < 0) {
 		cli_fail(&e);
 		status = !e.exec_failed ? EXIT_FVM : e.code == -ENOENT ? EXIT_NOT_FOUND : EXIT_CANNOT_EXEC;

@@ -515,6 +515,19 @@ int fvm_vm_exec(struct fvm_vm *vm, const struct fvm_exec *ex, int *ret_status,
 		struct fvm_error *err);
 
 /**
+ * fvm_vm_exec_oom_kills() - how many processes of @vm the kernel's OOM
+ * killer ended while the last fvm_vm_exec() on this handle ran
+ * @vm: an open VM
+ *
+ * Counted by the VM's cgroup: with a memory limit (root mode) only. A
+ * program that died of SIGKILL with a non-zero count here was most likely
+ * killed for want of memory.
+ *
+ * Return: the count; 0 without a memory limit.
+ */
+uint64_t fvm_vm_exec_oom_kills(const struct fvm_vm *vm);
+
+/**
  * fvm_vm_stop() - stop @vm: SIGTERM to every process, SIGKILL after @timeout_sec
  * @vm:          an open VM
  * @timeout_sec: seconds to wait before SIGKILL

@@ -7,6 +7,7 @@
 #define FVM_CGROUP_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "fvm-internal.h"
@@ -45,5 +46,7 @@ int cgroup_enter_self(const struct vm_cgroup *cg);
 bool cgroup_needed(const struct fvm_vm *vm);
 void cgroup_release(struct vm_cgroup *cg);
 void cgroup_remove(struct fvm_vm *vm);
+uint64_t cgroup_oom_kills(struct fvm_vm *vm);
+bool cgroup_pids_full(struct fvm_vm *vm);
 
 #endif

@@ -63,6 +63,7 @@ struct fvm_vm {
 	size_t nhidden;
 	char **stores;            /* the stores among them (stores.c), once asked */
 	size_t nstores;
+	uint64_t exec_oom_kills;  /* OOM kills during the last fvm_vm_exec() */
 };
 
 /* runtime state of a booted VM, in run/state.json */

@@ -141,3 +141,40 @@ load helpers
 	run -0 --separate-stderr fvm commit -n --allow-setid e "$SCRATCH/d/su"
 	assert_eq "$(tail -1 <<<"$output")" "1 change would be committed"
 }
+
+@test "limits speak plainly: an OOM kill says 'killed: out of memory (--memory 32M)'; a VM without a limit says nothing" {
+	is_root || skip "rootless fvm has no cgroup: no memory limit to hit"
+	fvm create --memory 32M small 2>/dev/null
+	run --separate-stderr fvm run small -- sh -c 'head -c 200M /dev/zero | tail >/dev/null'
+	# the shell's child (tail) was killed; the shell reports it in its status
+	assert_contains "$stderr" "fvm: VM 'small': " 
+	assert_contains "$stderr" "killed: out of memory (--memory 32M)"
+	run -0 --separate-stderr fvm run small -- echo alive
+	assert_eq "$stderr" "" "no OOM this time: nothing said"
+	run --separate-stderr fvm run small -- sh -c 'exec tail </dev/zero'
+	assert_status 137
+	assert_eq "$stderr" "fvm: VM 'small': killed: out of memory (--memory 32M)"
+	# a SIGKILL that is not the OOM killer's is not blamed on memory
+	run --separate-stderr fvm run small -- sh -c 'kill -9 $$'
+	assert_status 137
+	assert_not_contains "$stderr" "out of memory"
+}
+
+@test "limits speak plainly: a VM at its pids limit says so (and at once), not 'cannot enter its namespaces'" {
+	is_root || skip "rootless fvm has no cgroup: no pids limit to hit"
+	fvm create --pids 6 p 2>/dev/null
+	fvm_start p
+	local i
+	for i in 1 2 3 4 5 6 7; do
+		fvm exec p -- sleep 300 </dev/null >/dev/null 2>&1 &
+		bg_track $!
+	done
+	# init and 4 sleepers: a joiner and the program it forks no longer both fit
+	wait_for 20 eval '[[ $(fvm ps p | grep -c "sleep 300") -ge 4 ]]'
+	run -125 --separate-stderr fvm exec p -- true
+	assert_fvm_error
+	assert_contains "$stderr" "VM 'p' is at its limit of 6 processes and threads (--pids 6)"
+	assert_contains "$stderr" "fvm config p --pids"
+	assert_not_contains "$stderr" "namespaces"
+	fvm stop -t 0 p
+}
