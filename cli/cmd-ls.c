@@ -2,6 +2,7 @@
 /* cmd-ls.c - fvm ls: the VMs of the store. */
 #include <getopt.h>
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 
 #include <json-c/json.h>
@@ -12,13 +13,41 @@ static const char usage[] =
 	"Usage: fvm ls [--json] [-q]\n"
 	"\n"
 	"List the VMs: name, state (running or stopped), disk used by their changes,\n"
-	"and when they were created.\n"
+	"when they were created, and their service ('fvm start NAME -- COMMAND'): its\n"
+	"state (running, restarting, exited, failed, stopped, dead) and command.\n"
 	"\n"
 	"Options:\n"
-	"      --json    one JSON array of {name, state, changes_bytes, created}\n"
+	"      --json    one JSON array of {name, state, changes_bytes, created,\n"
+	"                service: null or {state, command}}\n"
 	"  -q, --quiet   names only\n"
 	"  -h, --help    show this help\n"
 	"See fvm-ls(1).\n";
+
+static json_object *service_json(const struct fvm_service_status *svc)
+{
+	json_object *o;
+
+	if (!svc->defined || !(o = json_object_new_object()))
+		return NULL;
+	json_object_object_add(o, "state", json_object_new_string(svc->state));
+	json_object_object_add(o, "command", json_object_new_string(svc->command));
+	return o;
+}
+
+/* "running: nginx -g daemon off;" cut to fit, or "-" */
+static void print_service(const struct fvm_service_status *svc)
+{
+	char cmd[41];
+
+	if (!svc->defined) {
+		puts("-");
+		return;
+	}
+	snprintf(cmd, sizeof(cmd), "%.40s", svc->command);
+	printf("%s: ", svc->state);
+	cli_put_escaped(stdout, cmd);
+	puts(strlen(svc->command) >= sizeof(cmd) ? "..." : "");
+}
 
 int cmd_ls(int argc, char **argv)
 {
@@ -55,12 +84,13 @@ int cmd_ls(int argc, char **argv)
 	if (json)
 		arr = json_object_new_array();
 	else if (!quiet)
-		printf("%-24s %-8s %10s  %s\n", "NAME", "STATE", "CHANGES", "CREATED");
+		printf("%-24s %-8s %10s  %-16s  %s\n", "NAME", "STATE", "CHANGES", "CREATED", "SERVICE");
 	for (char **n = names; *n; n++) {
 		struct fvm_vm *vm;
 		uint64_t size = 0;
 		char sz[32], when[32];
 		time_t t;
+		struct fvm_service_status svc;
 		bool running;
 
 		if (quiet) {
@@ -73,6 +103,8 @@ int cmd_ls(int argc, char **argv)
 			continue;
 		}
 		running = fvm_vm_running(vm, NULL) == 1;
+		if (fvm_vm_service_status(vm, &svc, NULL) < 0)
+			svc.defined = false;
 		fvm_vm_changes_size(vm, &size, NULL);
 		t = fvm_vm_created(vm);
 		if (json) {
@@ -82,6 +114,7 @@ int cmd_ls(int argc, char **argv)
 			json_object_object_add(o, "state", json_object_new_string(running ? "running" : "stopped"));
 			json_object_object_add(o, "changes_bytes", json_object_new_int64((int64_t)size));
 			json_object_object_add(o, "created", json_object_new_int64((int64_t)t));
+			json_object_object_add(o, "service", service_json(&svc));
 			json_object_array_add(arr, o);
 		} else {
 			struct tm tm;
@@ -94,7 +127,8 @@ int cmd_ls(int argc, char **argv)
 			}
 			snprintf(sz, sizeof(sz), *u == 'B' ? "%.0f%c" : "%.1f%c", v, *u);
 			strftime(when, sizeof(when), "%Y-%m-%d %H:%M", localtime_r(&t, &tm));
-			printf("%-24s %-8s %10s  %s\n", *n, running ? "running" : "stopped", sz, when);
+			printf("%-24s %-8s %10s  %-16s  ", *n, running ? "running" : "stopped", sz, when);
+			print_service(&svc);
 		}
 		fvm_vm_free(vm);
 	}

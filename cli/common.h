@@ -40,6 +40,7 @@ int cmd_run(int argc, char **argv);
 int cmd_exec(int argc, char **argv);
 int cmd_start(int argc, char **argv);
 int cmd_stop(int argc, char **argv);
+int cmd_logs(int argc, char **argv);
 int cmd_ps(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
 int cmd_ls(int argc, char **argv);

@@ -449,6 +449,11 @@ int fvm_vm_changes_size(struct fvm_vm *vm, uint64_t *ret_bytes, struct fvm_error
  *    integers, the host uids the VM's ids map to; rootless: "owner":
  *    integer, the host uid the VM belongs to;
  *  - "path": string, the VM's directory in the store;
+ *  - "service": null, or an object: "command": string; "state": string
+ *    (see struct fvm_service_status); "restart": "no" or "on-failure";
+ *    "max_restarts", "restarts": integers; "last_status": integer or
+ *    null; "supervisor_pid": integer, or null when not active; "since":
+ *    integer, Unix time (an addition: schema_version stays 1);
  *  - "layers": array of {"mount": string, the host mount point; "upper":
  *    string, the host directory holding the VM's changes to it}.
  *
@@ -607,6 +612,141 @@ int fvm_vm_commit(struct fvm_vm *vm, const struct fvm_commit_opts *opts, struct 
  * Return: 0 or -errno with @err filled.
  */
 int fvm_vm_discard(struct fvm_vm *vm, char *const *paths, struct fvm_error *err);
+
+/* ---- services and their logs --------------------------------------- */
+
+/* when a VM's service is started again after it ended */
+enum fvm_restart {
+	FVM_RESTART_NO,           /* never: its end is recorded */
+	FVM_RESTART_ON_FAILURE,   /* after a non-zero exit status (or a signal) */
+};
+
+#define FVM_SERVICE_RESTARTS_DEFAULT 5u   /* restarts in a row before "failed" */
+#define FVM_SERVICE_RESTARTS_MAX 1000u
+
+/**
+ * struct fvm_service_opts - a VM's service (fvm_vm_service_start())
+ * @argv:         the command, NULL-terminated: 1 to 256 arguments of at most
+ *                4096 bytes, 64 KiB in all
+ * @restart:      restart policy
+ * @max_restarts: with FVM_RESTART_ON_FAILURE: restarts in a row (each
+ *                after 1, 2, 4 ... up to 30 s; a run of 10 s or more
+ *                resets the count) before the service is "failed"; 0: the
+ *                default, FVM_SERVICE_RESTARTS_DEFAULT
+ */
+struct fvm_service_opts {
+	char *const *argv;
+	enum fvm_restart restart;
+	unsigned max_restarts;
+};
+
+/**
+ * struct fvm_service_status - a VM's service as its supervisor last recorded it
+ * @defined:      the VM has a service (else every other field is empty)
+ * @state:        "running", "restarting" (waiting to start again), "exited"
+ *                (ended, not restarted), "failed" (restarted too often),
+ *                "stopped" (the VM stopped, or fvm_vm_service_stop()),
+ *                "dead" (its supervisor was killed)
+ * @command:      its arguments, spaces between (cut at 511 bytes)
+ * @restart:      its restart policy; @max_restarts its bound
+ * @restarts:     restarts in a row so far
+ * @last_status:  exit status of its last run (128 + N: signal N); -1: none
+ * @supervisor_pid: host pid of its supervisor while active, else 0
+ * @since:        when @state began, Unix time
+ */
+struct fvm_service_status {
+	bool defined;
+	char state[16];
+	char command[512];
+	enum fvm_restart restart;
+	unsigned max_restarts;
+	unsigned restarts;
+	int last_status;
+	pid_t supervisor_pid;
+	time_t since;
+};
+
+/**
+ * fvm_vm_service_start() - run a command in @vm as its service, kept
+ * running by a supervisor process on the host
+ * @vm:   an open VM; started (as by fvm_vm_start()) if it is stopped
+ * @opts: the command and its restart policy
+ * @err:  optional
+ *
+ * The command runs as root in the VM, stdin /dev/null, its stdout and
+ * stderr into the VM's service log (fvm_vm_logs()), which lives in the
+ * store, out of the VM's sight: the command holds a pipe, never the file.
+ * The log is bounded: 1 MiB, then it is rotated (one older file kept).
+ * The supervisor ends when the VM stops. Returns once the supervisor runs.
+ *
+ * Return: 0, -EINVAL for a bad command, -EBUSY when a service of @vm is
+ * active, or another -errno with @err filled.
+ */
+int fvm_vm_service_start(struct fvm_vm *vm, const struct fvm_service_opts *opts,
+			 struct fvm_error *err);
+
+/**
+ * fvm_vm_service_stop() - tell the supervisor of @vm's service to end it
+ * and not restart it
+ * @vm:  an open VM
+ * @err: optional
+ *
+ * The command itself ends with the VM (fvm_vm_stop()), or when it exits:
+ * this only keeps the supervisor from starting it again.
+ *
+ * Return: 0 (also without a service) or -errno with @err filled.
+ */
+int fvm_vm_service_stop(struct fvm_vm *vm, struct fvm_error *err);
+
+/**
+ * fvm_vm_service_status() - the service of @vm and its state
+ * @vm:  an open VM
+ * @ret: filled on success; ret->defined false when it has none
+ * @err: optional
+ *
+ * Return: 0, -EBADMSG for a corrupted record, or another -errno with @err
+ * filled; *@ret untouched on failure.
+ */
+int fvm_vm_service_status(struct fvm_vm *vm, struct fvm_service_status *ret,
+			  struct fvm_error *err);
+
+/**
+ * struct fvm_log_line - one line of a service's log
+ * @time: when the supervisor read it
+ * @text: the line, without its newline, not NUL-terminated: @len bytes,
+ *        as the VM wrote them (escape them before a terminal)
+ */
+struct fvm_log_line {
+	struct timespec time;
+	const char *text;
+	size_t len;
+};
+
+/**
+ * struct fvm_logs_opts - what fvm_vm_logs() reads
+ * @since:    skip lines older than this (Unix time; 0: all)
+ * @follow:   after the end, wait for more lines until the service is no
+ *            longer running or restarting
+ * @fn:       called with each line; a non-zero return stops the read
+ * @userdata: passed to @fn
+ */
+struct fvm_logs_opts {
+	time_t since;
+	bool follow;
+	int (*fn)(const struct fvm_log_line *line, void *userdata);
+	void *userdata;
+};
+
+/**
+ * fvm_vm_logs() - the lines of @vm's service log, oldest first
+ * @vm:   an open VM
+ * @opts: which lines, and where they go
+ * @err:  optional
+ *
+ * Return: 0, the non-zero value @opts->fn returned, -ENOENT when @vm has
+ * no log (no service has run), or another -errno with @err filled.
+ */
+int fvm_vm_logs(struct fvm_vm *vm, const struct fvm_logs_opts *opts, struct fvm_error *err);
 
 #ifdef __cplusplus
 }

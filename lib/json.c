@@ -12,6 +12,7 @@
 #include <json-c/json.h>
 
 #include "fvm-internal.h"
+#include "service.h"
 
 /* "schema_version" of the object fvm_vm_inspect_json() returns */
 #define INSPECT_SCHEMA_VERSION 1
@@ -338,6 +339,7 @@ char *config_to_json(const struct fvm_vm *vm, const struct vm_state *st, bool ru
 	json_object_object_add(o, "processes", json_object_new_int(nprocs));
 	add_config(o, c);
 	json_object_object_add(o, "path", json_object_new_string(vm->dir));
+	json_object_object_add(o, "service", service_json((struct fvm_vm *)vm));
 	{
 		/* what applies at the next boot: defaults, profile and the VM's own */
 		json_object *eff = json_object_new_array();
