@@ -13,7 +13,7 @@
 
 enum {
 	O_NET = VMOPT_BASE, O_HOSTNAME, O_PUBLISH, O_HIDE, O_RO, O_SHARE, O_PRIVATE, O_COW,
-	O_PROFILE, O_MEMORY, O_CPUS, O_PIDS, O_IOW, O_CAPS, O_SECCOMP, O_HOST_LOOPBACK,
+	O_PROFILE, O_MEMORY, O_CPUS, O_PIDS, O_IOW, O_CAPS, O_SECCOMP, O_HOST_LOOPBACK, O_NNP,
 };
 
 const struct option vmopt_long[] = {
@@ -33,6 +33,7 @@ const struct option vmopt_long[] = {
 	{ "caps", required_argument, NULL, O_CAPS },
 	{ "seccomp", required_argument, NULL, O_SECCOMP },
 	{ "host-loopback", required_argument, NULL, O_HOST_LOOPBACK },
+	{ "no-new-privs", required_argument, NULL, O_NNP },
 	{ 0 },
 };
 
@@ -156,6 +157,12 @@ int vmopts_parse(struct vmopts *v, int c, const char *arg)
 			return cli_errorf("bad --host-loopback '%s': use 'on' (the host's 127.0.0.1 services at the VM's gateway, --net private) or 'off'", arg);
 		v->o.host_loopback = !strcmp(arg, "on");
 		v->what |= FVM_SET_HOST_LOOPBACK;
+		return 0;
+	case O_NNP:
+		if (strcmp(arg, "on") && strcmp(arg, "off"))
+			return cli_errorf("bad --no-new-privs '%s': use 'on' (the default: set-uid programs such as sudo gain nothing) or 'off' (they work in the VM)", arg);
+		v->o.new_privs = !strcmp(arg, "off");
+		v->what |= FVM_SET_NEW_PRIVS;
 		return 0;
 	case O_PROFILE:
 		if (strcmp(arg, "default") && strcmp(arg, "untrusted"))

@@ -133,6 +133,12 @@ struct fvm_limits {
  * @host_loopback: --net private: the VM reaches the host's loopback
  *              services (127.0.0.1) at its gateway address; off by
  *              default, and never with the untrusted profile
+ * @new_privs:  do not set no_new_privs on the VM's programs, so that a
+ *              set-uid or file-capability program (sudo, su, ping) raises
+ *              privileges inside the VM (to the VM's root and the VM's
+ *              capability set at most, never beyond the VM); the seccomp
+ *              filter is then loaded while the program is still the VM's
+ *              root. Refused with the untrusted profile.
  */
 struct fvm_vm_opts {
 	enum fvm_net net;
@@ -146,6 +152,7 @@ struct fvm_vm_opts {
 	struct fvm_limits limits;
 	bool untrusted;         /* profile: hide keys, keyrings, browser profiles of the owner */
 	bool host_loopback;
+	bool new_privs;         /* no_new_privs off (see below); never with @untrusted */
 };
 
 /* which fields of struct fvm_vm_opts fvm_vm_update() changes */
@@ -161,6 +168,7 @@ struct fvm_vm_opts {
 #define FVM_SET_IO_WEIGHT (1u << 9)
 #define FVM_SET_PROFILE   (1u << 10)
 #define FVM_SET_HOST_LOOPBACK (1u << 11)
+#define FVM_SET_NEW_PRIVS (1u << 12)
 
 /**
  * struct fvm_exec - a program to run inside a VM
@@ -433,7 +441,8 @@ int fvm_vm_changes_size(struct fvm_vm *vm, uint64_t *ret_bytes, struct fvm_error
  *    fvm_vm_start() (false when stopped); "processes": integer, 0 when
  *    stopped;
  *  - "hardening": object: "capabilities": "default" or "all"; "seccomp":
- *    "default", "allow-userns" or "off"; "no_new_privs": boolean, true;
+ *    "default", "allow-userns" or "off"; "no_new_privs": boolean, false
+ *    when the VM was made with new_privs (set-uid programs work);
  *  - "policies": array of {"path": string, "mode": "cow", "hide", "ro",
  *    "share" or "private"}, the VM's own; "effective_policies": the same,
  *    with the defaults and the profile's, as they apply at the next boot;

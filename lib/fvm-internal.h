@@ -37,6 +37,7 @@ struct vm_config {
 	bool all_caps;      /* hardening switched off, one by one */
 	bool no_seccomp;
 	bool allow_userns;  /* the filter lets it make user namespaces */
+	bool new_privs;     /* no_new_privs off: set-uid programs (sudo) work */
 	struct policy *policies;   /* sorted by path length: parents first */
 	size_t npolicies;
 	char **publish;            /* "HOSTPORT:VMPORT/proto", --net private */

@@ -16,7 +16,7 @@ extern const unsigned short fvm_bpf_allow_userns_len;
 
 bool harden_cap_kept(int cap);
 int harden_drop_caps(void);
-int harden_seccomp(bool allow_userns);
+int harden_seccomp(bool allow_userns, bool nnp);
 int harden_landlock_abstract(void);
 int harden_caps(const struct vm_config *cfg);
 int harden_finish(const struct vm_config *cfg);

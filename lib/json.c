@@ -191,6 +191,10 @@ int config_load(struct fvm_vm *vm, struct fvm_error *err)
 				return corrupt(vm, err, "'hardening' must be an object");
 			if (json_object_object_get_ex(h, "capabilities", &hv))
 				c->all_caps = !strcmp(json_object_get_string(hv), "all");
+			/* only an explicit false turns no_new_privs off: fail closed */
+			if (json_object_object_get_ex(h, "no_new_privs", &hv))
+				c->new_privs = json_object_is_type(hv, json_type_boolean) &&
+					       !json_object_get_boolean(hv);
 			/* an unknown value is the default filter: fail closed */
 			if (json_object_object_get_ex(h, "seccomp", &hv)) {
 				c->no_seccomp = !strcmp(json_object_get_string(hv), "off");
@@ -224,7 +228,7 @@ static void add_config(json_object *o, const struct vm_config *c)
 	json_object_object_add(h, "capabilities", json_object_new_string(c->all_caps ? "all" : "default"));
 	json_object_object_add(h, "seccomp", json_object_new_string(c->no_seccomp ? "off" :
 								     c->allow_userns ? "allow-userns" : "default"));
-	json_object_object_add(h, "no_new_privs", json_object_new_boolean(true));
+	json_object_object_add(h, "no_new_privs", json_object_new_boolean(!c->new_privs));
 	json_object_object_add(o, "hardening", h);
 	{
 		json_object *pol = json_object_new_array(), *pub = json_object_new_array();

@@ -178,3 +178,60 @@ load helpers
 	assert_not_contains "$stderr" "namespaces"
 	fvm stop -t 0 p
 }
+
+@test "--no-new-privs off: a set-uid program raises privileges in the VM (as sudo would); by default it does not; the filter stays" {
+	fvm create --no-new-privs off np 2>/dev/null
+	fvm create nn 2>/dev/null
+	assert_eq "$(vm_field np .hardening.no_new_privs)" false
+	assert_eq "$(vm_field nn .hardening.no_new_privs)" true
+	run -0 fvm run np -- grep NoNewPrivs /proc/self/status
+	assert_match "$output" 'NoNewPrivs:[[:space:]]+0'
+	run -0 fvm run nn -- grep NoNewPrivs /proc/self/status
+	assert_match "$output" 'NoNewPrivs:[[:space:]]+1'
+	# the seccomp filter holds in both (keyctl is denied by it)
+	run -0 fvm run np -- "$PROBE" sys keyctl
+	assert_eq "$output" "errno=EPERM" "the filter is loaded without no_new_privs too"
+	if ! is_root; then
+		# rootless: the VM has one user (root), no set-uid program has anyone to raise
+		return 0
+	fi
+	local v
+	for v in np nn; do
+		fvm run "$v" -- sh -c 'cp /usr/bin/id /usr/local/bin/idsu && chmod 4755 /usr/local/bin/idsu'
+	done
+	run -0 fvm run -u 1000 np -- /usr/local/bin/idsu -u
+	assert_eq "$output" 0 "a set-uid root program runs as the VM's root"
+	run -0 fvm run -u 1000 nn -- /usr/local/bin/idsu -u
+	assert_eq "$output" 1000 "no_new_privs: the set-uid bit gives nothing"
+	run -0 fvm run -u 1000 np -- "$PROBE" sys keyctl
+	assert_eq "$output" "errno=EPERM" "a user's program is filtered too"
+	# the VM's root is not the host's: what the raised program makes belongs
+	# to the first uid of the VM's range on the host, never to the host's root
+	fvm run np -- sh -c 'cp /usr/bin/touch /usr/local/bin/touchsu && chmod 4755 /usr/local/bin/touchsu'
+	run -0 fvm run -u 1000 np -- /usr/local/bin/touchsu /usr/local/raised
+	local up
+	up=$(layer_upper np /)
+	assert_eq "$(stat -c %u "$up/usr/local/raised")" "$(vm_field np .uid_base)"
+}
+
+@test "--no-new-privs off is refused with the untrusted profile, in either order, and a bad value is refused" {
+	run -125 --separate-stderr fvm create --profile untrusted --no-new-privs off u1
+	assert_contains "$stderr" "the untrusted profile keeps no_new_privs"
+	assert_not_exists "$FVM_HOME/vms/u1"
+	fvm create --profile untrusted u2 2>/dev/null
+	run -125 --separate-stderr fvm config u2 --no-new-privs off
+	assert_contains "$stderr" "the untrusted profile keeps no_new_privs"
+	assert_eq "$(vm_field u2 .hardening.no_new_privs)" true
+	fvm create --no-new-privs off u3 2>/dev/null
+	run -125 --separate-stderr fvm config u3 --profile untrusted
+	assert_contains "$stderr" "the untrusted profile keeps no_new_privs"
+	assert_eq "$(vm_field u3 .profile)" default
+	run -125 --separate-stderr fvm create --no-new-privs maybe u4
+	assert_contains "$stderr" "bad --no-new-privs"
+	# a config.json edited to say no_new_privs "no" (not false) fails closed: it stays set
+	fvm create u5 2>/dev/null
+	jq '.hardening.no_new_privs = "no"' "$FVM_HOME/vms/u5/config.json" >"$TEST_ROOT/c.json"
+	cp "$TEST_ROOT/c.json" "$FVM_HOME/vms/u5/config.json"
+	run -0 fvm run u5 -- grep NoNewPrivs /proc/self/status
+	assert_match "$output" 'NoNewPrivs:[[:space:]]+1'
+}
