@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "drift.h"
 #include "suggest.h"
 #include "vmopts.h"
 
@@ -203,8 +204,13 @@ static int get_vm(struct fvm_store *s, const char *name, struct run_opts *o, str
 
 	char near[FVM_NAME_MAX + 1];
 
-	if (!o->rm && fvm_vm_open(s, name, vm, &e) == 0)
-		return o->setting ? refuse_settings(name, o->setting) : 0;
+	if (!o->rm && fvm_vm_open(s, name, vm, &e) == 0) {
+		if (o->setting)
+			return refuse_settings(name, o->setting);
+		if (!o->is_exec && fvm_vm_running(*vm, NULL) != 1)
+			cli_drift_note(*vm);   /* a run that boots it: once per session */
+		return 0;
+	}
 	if (!o->rm && e.code == -ENOENT && (o->is_exec || cli_vm_typo(s, name, near, sizeof(near)))) {
 		if (o->is_exec)
 			return cli_no_vm(s, name);

@@ -235,3 +235,33 @@ load helpers
 	run -0 fvm run u5 -- grep NoNewPrivs /proc/self/status
 	assert_match "$output" 'NoNewPrivs:[[:space:]]+1'
 }
+
+@test "host drift: run and ls say how many files the VM copied have changed on the host since; diff --conflicts lists them" {
+	mkdir -p "$SCRATCH/d"
+	echo host >"$SCRATCH/d/status"
+	echo host >"$SCRATCH/d/other"
+	run -0 --separate-stderr fvm run e -- sh -c "echo vm >>'$SCRATCH/d/status'; echo vm >'$SCRATCH/d/new'"
+	run -0 --separate-stderr fvm run e -- true
+	assert_not_contains "$stderr" "changed on the host" "no drift yet"
+	run -0 --separate-stderr fvm ls
+	assert_not_contains "$stderr" "changed on the host"
+	sleep 0.05   # the host's change must come after the VM's copy (ctime against btime)
+	echo host2 >>"$SCRATCH/d/status"
+	run -0 --separate-stderr fvm run e -- cat "$SCRATCH/d/status"
+	assert_eq "$output" "$(printf 'host\nvm')" "the VM still sees its own copy"
+	assert_contains "$stderr" "1 file VM 'e' copied has changed on the host since"
+	assert_contains "$stderr" "fvm diff --conflicts e"
+	run -0 --separate-stderr fvm ls
+	assert_contains "$stderr" "1 file VM 'e' copied has changed on the host since"
+	run -0 fvm ls --json
+	assert_eq "$(jq '.[] | select(.name == "e") | .host_changed' <<<"$output")" 1
+	run -0 fvm diff --conflicts e
+	assert_eq "$(wc -l <<<"$output")" 1
+	assert_match "$output" "^M! $SCRATCH/d/status  conflict: the host changed it"
+	assert_not_contains "$output" "$SCRATCH/d/new" "only the conflicts"
+	# joining a running VM does not walk its layers again
+	fvm_start e
+	run -0 --separate-stderr fvm run e -- true
+	assert_not_contains "$stderr" "changed on the host"
+	fvm stop e
+}
