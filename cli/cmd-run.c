@@ -306,6 +306,11 @@ static int run_or_exec(int argc, char **argv, bool is_exec)
 	r = fvm_vm_exec(vm, &o.ex, &status, &e);
 	if (r == 0)
 		say_oom(vm, status);
+	if (r == 0 && status != 0 && status != 130 && fvm_store_rootless(s) && isatty(2))
+		fputs("fvm: note: in a rootless VM, writing where another host user owns the directory (root's /etc and /usr,\n"
+		      "fvm: a root-owned directory in /tmp) fails: EROFS, EACCES, or EOVERFLOW \"Value too large for defined\n"
+		      "fvm: data type\" (overlayfs cannot copy up what this user's namespace cannot own); run fvm as root\n"
+		      "fvm: for full copy-on-write. See fvm-run(1), ROOTLESS LIMITATION.\n", stderr);
 	if (r < 0) {
 		cli_fail(&e);
 		status = !e.exec_failed ? EXIT_FVM : e.code == -ENOENT ? EXIT_NOT_FOUND : EXIT_CANNOT_EXEC;

@@ -265,3 +265,26 @@ load helpers
 	assert_not_contains "$stderr" "changed on the host"
 	fvm stop e
 }
+
+@test "rootless: a write in a root-owned world-writable directory under /tmp fails with EOVERFLOW, as documented; a failed run on a terminal says why" {
+	is_root && skip "rootless only: root mode copies up every owner"
+	local d
+	d=$(find /tmp -mindepth 1 -maxdepth 1 -type d -user root -perm -0002 2>/dev/null | head -1)
+	if [[ -n $d ]]; then
+		run --separate-stderr fvm run e -- sh -c "mkdir '$d/fvm-edges-$TEST_ID'"
+		assert_ne "$status" 0
+		assert_contains "$stderr" "Value too large for defined data type" "the documented EOVERFLOW in $d"
+		assert_not_exists "$d/fvm-edges-$TEST_ID"
+		grep -q "fails with EOVERFLOW" "${FVM_TEST_DOC:-$BATS_TEST_DIRNAME/../../doc}/fvm-run.1.scd"
+	fi
+	# the note comes after a failed command on a terminal (script(1) gives one), not after a good one
+	fvm create e2 2>/dev/null
+	run -1 script -qec "$FVM run e2 -- false" /dev/null   # -e: the command's status
+	assert_contains "$output" "EOVERFLOW"
+	assert_contains "$output" "run fvm as root"
+	run -0 script -qec "$FVM run e2 -- true" /dev/null
+	assert_not_contains "$output" "EOVERFLOW"
+	# not on a pipe: scripts get the program's own output only
+	run -1 --separate-stderr fvm run e2 -- false
+	assert_eq "$stderr" ""
+}
