@@ -4,8 +4,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "changes-print.h"
+#include "progress.h"
 
 static const char usage[] =
 	"Usage: fvm diff [--stat | --json] [--conflicts] NAME [PATH...]\n"
@@ -38,12 +40,16 @@ struct diff_ctx {
 	size_t total, conflicts;
 	bool stat;
 	bool only_conflicts;
+	bool show_progress;      /* the output comes at the end, or not to a terminal */
+	struct cli_progress line;
 };
 
 static int on_change(const struct fvm_change *c, void *ud)
 {
 	struct diff_ctx *d = ud;
 
+	if (d->show_progress)
+		cli_progress_update(&d->line, "changes read", d->total + 1, 0, 0, 0);
 	if (d->only_conflicts && !c->conflict)
 		return 0;
 	d->total++;
@@ -144,7 +150,10 @@ int cmd_diff(int argc, char **argv)
 		json_object_put(d.arr);
 		return EXIT_FVM;
 	}
+	cli_progress_init(&d.line, "reading changes");
+	d.show_progress = d.stat || d.arr || !isatty(1);
 	r = fvm_vm_diff(vm, paths, on_change, &d, &e);
+	cli_progress_end(&d.line);
 	if (r < 0) {
 		cli_fail(&e);
 	} else if (d.arr) {

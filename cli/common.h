@@ -52,6 +52,8 @@ int cmd_discard(int argc, char **argv);
 int cmd_try(int argc, char **argv);
 int cmd_config(int argc, char **argv);
 int commit_paths(struct fvm_vm *vm, char **paths, const struct fvm_commit_opts *base);
+struct json_object;
+int commit_json(struct fvm_vm *vm, char **paths, const struct fvm_commit_opts *base, struct json_object **ret);
 
 void cli_rootless_note(const struct fvm_store *s);
 void cli_rootless_limits_note(const struct fvm_store *s);

@@ -264,6 +264,21 @@ struct fvm_change {
 typedef int (*fvm_change_fn)(const struct fvm_change *c, void *userdata);
 
 /**
+ * struct fvm_progress - how far a commit is (struct fvm_commit_opts)
+ * @entries_done, @entries_total: entries (files, directories, links...)
+ *              made on the host so far, of all it will make, the entries
+ *              inside a new directory included; then the renames that put
+ *              them in place, one per change the plan listed at top level
+ * @bytes_done, @bytes_total: file content copied so far, of all
+ * @applying:   the renames have begun: @entries_* count them now
+ */
+struct fvm_progress {
+	size_t entries_done, entries_total;
+	uint64_t bytes_done, bytes_total;
+	bool applying;
+};
+
+/**
  * struct fvm_commit_opts - what fvm_vm_commit() does
  * @paths:   NULL-terminated absolute paths to commit (NULL: everything)
  * @dry_run: call @plan for every change it would apply, touch nothing
@@ -271,7 +286,9 @@ typedef int (*fvm_change_fn)(const struct fvm_change *c, void *userdata);
  * @allow_devices: commit device nodes
  * @allow_setid:   commit set-uid/set-gid files and file capabilities
  * @plan:    called for each change, before anything is applied
- * @progress: called now and then with (done, total); may be NULL
+ * @progress: called now and then with (done, total) operations; may be NULL
+ * @on_progress: called as the work moves, at most every 32 entries and at
+ *           the end of each phase, with entries and bytes; may be NULL
  */
 struct fvm_commit_opts {
 	char *const *paths;
@@ -282,6 +299,7 @@ struct fvm_commit_opts {
 	fvm_change_fn plan;
 	void (*progress)(size_t done, size_t total, void *userdata);
 	void *userdata;
+	void (*on_progress)(const struct fvm_progress *p, void *userdata);
 };
 
 /* ---- store ---------------------------------------------------------- */

@@ -108,6 +108,7 @@ struct commit {
 	const char *cur_path;
 	const struct change **byname;   /* the changes, sorted by path: what a new tree may hold */
 	size_t made;                    /* entries made for the current operation */
+	struct fvm_progress pr;         /* for opts->on_progress */
 	struct dw_stack up, out;        /* prepare(): where it is in the layer and on the host */
 };
 
@@ -468,6 +469,7 @@ static int make_file(struct commit *c, int in, int dfd, const char *name, const 
 	r = copy_data(in, out, x->stx_size);
 	if (r < 0)
 		return fail(c, r, "cannot write", path);
+	c->pr.bytes_done += x->stx_size;
 	r = set_meta(c, dfd, name, x);
 	if (r < 0)
 		return fail(c, r, "cannot set owner, mode or times of", path);
@@ -493,6 +495,9 @@ static int make_entry(struct commit *c, const char *uname, const char *name, con
 	struct statx now;
 
 	c->made++;
+	c->pr.entries_done++;
+	if (c->o->on_progress && c->pr.entries_done % 32 == 0)
+		c->o->on_progress(&c->pr, c->o->userdata);
 	if (refused(c, planned, &why))
 		return refuse(c, path, why);
 	in = open_entry(dw_fd(&c->up), uname, planned->stx_mode & S_IFMT, &now);
@@ -758,6 +763,7 @@ static int check_space(struct commit *c)
 				need += op->ch->up.stx_size;   /* the plan's size: never a path looked up again */
 			}
 		}
+		c->pr.bytes_total += need;   /* for the progress, too */
 		if (!need || c->cs.layers[l].host_fd < 0 || fstatvfs(c->cs.layers[l].host_fd, &sv) < 0)
 			continue;
 		if (need > (uint64_t)sv.f_bavail * sv.f_frsize) {
@@ -1131,6 +1137,9 @@ static int apply_all(struct commit *c)
 
 		c->ops[i].failed = q < 0;
 		progress(c, c->nops + i, 2 * c->nops);
+		c->pr.entries_done = i + 1;
+		if (c->o->on_progress && (i % 32 == 31 || i + 1 == c->nops))
+			c->o->on_progress(&c->pr, c->o->userdata);
 		if (q < 0 && r == 0) {
 			const struct layer_ref *l = &c->cs.layers[c->ops[i].layer];
 
@@ -1331,13 +1340,20 @@ FVM_PUBLIC int fvm_vm_commit(struct fvm_vm *vm, const struct fvm_commit_opts *op
 	if (r == 0)
 		r = check_space(&c);
 	if (r == 0 && !c.o->dry_run && c.nops) {
+		for (size_t i = 0; i < c.nops; i++)
+			c.pr.entries_total += c.ops[i].kind == OP_FILE || c.ops[i].kind == OP_NEWDIR ? c.ops[i].nplanned : 0;
 		r = journal_write(&c, "prepared");
 		if (r < 0)
 			fvm_errf(err, r, "VM '%s': cannot write %s/commit.journal: %s", vm->cfg.name, vm->dir,
 				 strerror(-r));
 		if (r == 0) {
 			r = prepare(&c);
+			if (r == 0 && c.o->on_progress)
+				c.o->on_progress(&c.pr, c.o->userdata);
 			if (r == 0) {
+				c.pr = (struct fvm_progress){ .entries_total = c.nops, .bytes_done = c.pr.bytes_done,
+							      .bytes_total = c.pr.bytes_total, .applying = true };
+				c.pr.bytes_done = c.pr.bytes_total;   /* copied: only renames are left */
 				sync_hosts(&c);
 				r = journal_write(&c, "ready");
 			}

@@ -288,3 +288,82 @@ load helpers
 	run -1 --separate-stderr fvm run e2 -- false
 	assert_eq "$stderr" ""
 }
+
+@test "commit --json: one object, the same checks and exit status as the text; try --json reports and keeps stdout for itself" {
+	mkdir -p "$SCRATCH/d"
+	run -0 --separate-stderr fvm run e -- sh -c "mkdir '$SCRATCH/d/new' && echo x >'$SCRATCH/d/new/f' && echo y >'$SCRATCH/d/g'"
+	run -1 --separate-stderr fvm commit --json -n e "$SCRATCH/d/new/f"
+	assert_eq "$(jq -r '.result' <<<"$output")" would-refuse
+	assert_contains "$(jq -r '.error' <<<"$output")" "the host has no directory"
+	run -0 --separate-stderr fvm commit --json -n e "$SCRATCH/d/g"
+	assert_eq "$(jq -r '.result + " " + (.changes | length | tostring) + " " + .changes[0].path' <<<"$output")" "would-commit 1 $SCRATCH/d/g"
+	assert_not_exists "$SCRATCH/d/g"
+	run -0 --separate-stderr fvm commit --json -y e "$SCRATCH/d/g"
+	assert_eq "$(jq -r '.result' <<<"$output")" committed
+	assert_eq "$(cat "$SCRATCH/d/g")" y
+	run -125 --separate-stderr fvm commit --json -y e "$SCRATCH/d/new/f"
+	assert_eq "$(jq -r '.result' <<<"$output")" refused
+	# try --json: no question, discards; the command's stdout went to stderr
+	run -0 --separate-stderr fvm try --json -- sh -c "echo from-cmd; echo t >'$SCRATCH/d/t'" </dev/null
+	assert_eq "$(jq -r '.action + " " + (.kept | tostring) + " " + (.changes | length | tostring)' <<<"$output")" "discard false 1"
+	assert_contains "$stderr" from-cmd
+	assert_not_exists "$SCRATCH/d/t"
+	run -0 --separate-stderr fvm try --json --commit -- sh -c "echo t >'$SCRATCH/d/t'" </dev/null
+	assert_eq "$(jq -r '.commit.result' <<<"$output")" committed
+	assert_eq "$(cat "$SCRATCH/d/t")" t
+	run -0 fvm ls -q
+	assert_eq "$output" e "no throwaway VM left behind"
+}
+
+@test "try: the isolation options of create (--hide, --profile, --net, limits), what was discarded, leftover processes said" {
+	mkdir -p "$SCRATCH/d"
+	echo secret >"$SCRATCH/d/secret"
+	run --separate-stderr fvm try --hide "$SCRATCH/d/secret" -- cat "$SCRATCH/d/secret" </dev/null
+	assert_ne "$status" 0 "--hide applies in the throwaway VM"
+	assert_not_contains "$output" secret
+	run -0 --separate-stderr fvm try --net host -- true </dev/null
+	run -0 --separate-stderr fvm try --profile untrusted -- true </dev/null
+	if is_root; then   # limits hold in the throwaway VM: forks past --pids fail
+		run --separate-stderr fvm try --pids 8 -- sh -c 'for i in $(seq 20); do sleep 1 & done; wait' </dev/null
+		assert_ne "$status" 0
+		assert_match "$stderr" "Cannot fork|Resource temporarily unavailable"
+	else
+		run -125 --separate-stderr fvm try --memory 64M -- true </dev/null
+		assert_contains "$stderr" "resource limits need cgroups"
+	fi
+	run -125 --separate-stderr fvm try --net sideways -- true </dev/null
+	assert_contains "$stderr" "unknown network mode"
+	# what was discarded is said
+	run -0 --separate-stderr fvm try -- sh -c "echo a >'$SCRATCH/d/a'; echo b >'$SCRATCH/d/b'" </dev/null
+	assert_contains "$stderr" "fvm: discarded 2 changes"
+	assert_not_exists "$SCRATCH/d/a"
+	# a process left behind is named, and stopped
+	run -0 --separate-stderr fvm try -- sh -c 'sleep 300 >/dev/null 2>&1 & echo started' </dev/null
+	assert_contains "$stderr" "the command left 1 process running in the VM (first: "
+	assert_contains "$stderr" "sleep 300"
+	assert_contains "$stderr" "stopping it: SIGTERM, SIGKILL after 10 s"
+	run -0 fvm ls -q
+	assert_eq "$output" "" "no throwaway VM left behind"
+}
+
+@test "progress: a long commit shows a moving line on a terminal (entries, bytes), none with TERM=dumb, no colour with NO_COLOR, none on a pipe" {
+	mkdir -p "$SCRATCH/d"
+	run -0 --separate-stderr fvm run e -- sh -c "mkdir '$SCRATCH/d/many' && cd '$SCRATCH/d/many' && seq 1 5000 | while read i; do echo \$i >f\$i; done"
+	fvm commit -n e "$SCRATCH/d" >/dev/null
+	run -0 script -qec "NO_COLOR=1 $FVM commit -y e '$SCRATCH/d/many' >/dev/null" "$TEST_ROOT/typescript"
+	local lines
+	lines=$(tr '\r' '\n' <"$TEST_ROOT/typescript" | grep -a 'fvm: committing: [0-9]*/5001 entries made' || true)
+	[[ -n $lines ]] || { echo "no progress line: $(tr '\r' '\n' <"$TEST_ROOT/typescript" | head -5)" >&2; return 1; }
+	(( $(sort -u <<<"$lines" | wc -l) >= 2 )) || { echo "the line did not move: $lines" >&2; return 1; }
+	assert_not_contains "$(cat "$TEST_ROOT/typescript")" $'\033[32m' "NO_COLOR: no colour"
+	assert_eq "$(cat "$SCRATCH/d/many/f5000")" 5000
+	# TERM=dumb: no line to redraw
+	run -0 --separate-stderr fvm run e -- sh -c "mkdir '$SCRATCH/d/more' && cd '$SCRATCH/d/more' && seq 1 5000 | while read i; do echo \$i >f\$i; done"
+	run -0 script -qec "TERM=dumb $FVM commit -y e '$SCRATCH/d/more' >/dev/null" "$TEST_ROOT/typescript2"
+	assert_not_contains "$(cat "$TEST_ROOT/typescript2")" "entries made"
+	assert_contains "$(cat "$TEST_ROOT/typescript2")" "committed 5001 changes"
+	# on a pipe: nothing but the summary
+	run -0 --separate-stderr fvm run e -- sh -c "echo z >'$SCRATCH/d/z'"
+	run -0 --separate-stderr fvm commit -y e "$SCRATCH/d/z"
+	assert_eq "$stderr" "fvm: committed 1 change of VM 'e' (listed above)"
+}
