@@ -68,6 +68,7 @@ struct run_opts {
 	bool rm;
 	bool is_exec;
 	const char *setting;   /* the first settings option given, for the refusal */
+	bool boots;            /* an existing VM this run boots: say its drift after */
 };
 
 static int add_env(struct run_opts *o, const char *kv)
@@ -207,8 +208,7 @@ static int get_vm(struct fvm_store *s, const char *name, struct run_opts *o, str
 	if (!o->rm && fvm_vm_open(s, name, vm, &e) == 0) {
 		if (o->setting)
 			return refuse_settings(name, o->setting);
-		if (!o->is_exec && fvm_vm_running(*vm, NULL) != 1)
-			cli_drift_note(*vm);   /* a run that boots it: once per session */
+		o->boots = !o->is_exec && fvm_vm_running(*vm, NULL) != 1;
 		return 0;
 	}
 	if (!o->rm && e.code == -ENOENT && (o->is_exec || cli_vm_typo(s, name, near, sizeof(near)))) {
@@ -306,6 +306,8 @@ static int run_or_exec(int argc, char **argv, bool is_exec)
 	r = fvm_vm_exec(vm, &o.ex, &status, &e);
 	if (r == 0)
 		say_oom(vm, status);
+	if (r == 0 && o.boots)   /* after: the boot drops what a running commit took */
+		cli_drift_note(vm);
 	if (r == 0 && status != 0 && status != 130 && fvm_store_rootless(s) && isatty(2))
 		fputs("fvm: note: in a rootless VM, writing where another host user owns the directory (root's /etc and /usr,\n"
 		      "fvm: a root-owned directory in /tmp) fails: EROFS, EACCES, or EOVERFLOW \"Value too large for defined\n"
