@@ -67,13 +67,18 @@ static int svc_save(struct fvm_vm *vm, struct svc *s, const char *state)
 	json_object *argv = json_object_new_array();
 	const char *txt;
 
-	if (!o || !argv)
+	if (!o || !argv) {
+		if (argv)
+			json_object_put(argv);
 		return -ENOMEM;
+	}
+	json_object_object_add(o, "command", argv);   /* o owns it from here */
+	if (faccessat(vm->dirfd, "config.json", F_OK, AT_SYMLINK_NOFOLLOW) < 0)
+		return -ENOENT;   /* the VM is being removed (fvm rm -f): leave its directory alone */
 	s->state = state;
 	s->since = time(NULL);
 	for (size_t i = 0; s->argv[i]; i++)
 		json_object_array_add(argv, json_object_new_string(s->argv[i]));
-	json_object_object_add(o, "command", argv);
 	json_object_object_add(o, "restart", json_object_new_string(s->restart == FVM_RESTART_ON_FAILURE ? "on-failure" : "no"));
 	json_object_object_add(o, "max_restarts", json_object_new_int64(s->max));
 	json_object_object_add(o, "restarts", json_object_new_int64(s->restarts));

@@ -173,3 +173,15 @@ log_has() {  # NAME TEXT
 	assert_contains "$stderr" "no service has run in it"
 	fvm stop a b
 }
+
+@test "service: fvm rm -f of a VM whose service runs removes it whole, supervisor included" {
+	fvm create gone 2>/dev/null
+	fvm start --restart on-failure gone -- sleep 300 </dev/null >/dev/null 2>&1
+	local sup
+	sup=$(svc_field gone .supervisor_pid)
+	[[ $sup =~ ^[0-9]+$ ]]
+	fvm rm -f gone
+	wait_for 10 pid_dead "$sup" || { echo "the supervisor $sup outlived fvm rm -f" >&2; return 1; }
+	assert_not_exists "$FVM_HOME/vms/gone"
+	assert_eq "$(ls -A "$FVM_HOME/vms")" "" "nothing left in the store's VMs"
+}
