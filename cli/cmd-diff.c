@@ -4,11 +4,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "changes-print.h"
+#include "progress.h"
 
 static const char usage[] =
-	"Usage: fvm diff [--stat | --json] NAME [PATH...]\n"
+	"Usage: fvm diff [--stat | --json] [--conflicts] NAME [PATH...]\n"
 	"\n"
 	"Show every change the VM made (under each PATH, or all), against the host now:\n"
 	"  A added    M modified (content)    m metadata only (mode, owner)\n"
@@ -20,6 +22,8 @@ static const char usage[] =
 	"      --stat   counts and sizes per top-level directory\n"
 	"      --json   a JSON array: path, kind, type, size, mode, uid, gid,\n"
 	"               mode_changed, owner_changed, link_target, conflict, conflict_why\n"
+	"      --conflicts  only the conflicts (each line says why): where the host drifted\n"
+	"               under the VM (the VM still sees its own copy there)\n"
 	"  -h, --help   show this help\n"
 	"See fvm-diff(1).\n";
 
@@ -35,12 +39,19 @@ struct diff_ctx {
 	size_t nrows;
 	size_t total, conflicts;
 	bool stat;
+	bool only_conflicts;
+	bool show_progress;      /* the output comes at the end, or not to a terminal */
+	struct cli_progress line;
 };
 
 static int on_change(const struct fvm_change *c, void *ud)
 {
 	struct diff_ctx *d = ud;
 
+	if (d->show_progress)
+		cli_progress_update(&d->line, "changes read", d->total + 1, 0, 0, 0);
+	if (d->only_conflicts && !c->conflict)
+		return 0;
 	d->total++;
 	d->conflicts += c->conflict;
 	if (d->arr) {
@@ -67,7 +78,7 @@ static int on_change(const struct fvm_change *c, void *ud)
 		if (c->type == 'f')
 			d->rows[i].bytes += c->size;
 	} else {
-		print_change(stdout, c);
+		print_change(stdout, c);   /* a conflict's line says why */
 	}
 	return 0;
 }
@@ -105,6 +116,7 @@ int cmd_diff(int argc, char **argv)
 	static const struct option lopts[] = {
 		{ "stat", no_argument, NULL, 's' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "conflicts", no_argument, NULL, 'c' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -120,6 +132,7 @@ int cmd_diff(int argc, char **argv)
 		switch (c) {
 		case 's': d.stat = true; break;
 		case 'j': d.arr = json_object_new_array(); break;
+		case 'c': d.only_conflicts = true; break;
 		case 'h': return cli_help(usage);
 		default: return cli_bad_option("diff", c, argv);
 		}
@@ -137,7 +150,10 @@ int cmd_diff(int argc, char **argv)
 		json_object_put(d.arr);
 		return EXIT_FVM;
 	}
+	cli_progress_init(&d.line, "reading changes");
+	d.show_progress = d.stat || d.arr || !isatty(1);
 	r = fvm_vm_diff(vm, paths, on_change, &d, &e);
+	cli_progress_end(&d.line);
 	if (r < 0) {
 		cli_fail(&e);
 	} else if (d.arr) {

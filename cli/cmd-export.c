@@ -50,24 +50,24 @@ static bool ends_with(const char *s, const char *suffix)
 
 static void on_progress(uint64_t done, uint64_t total, void *ud)
 {
-	progress_show(ud, done, total, 0);
+	cli_progress_update(ud, "MiB", (size_t)(done >> 20), (size_t)(total >> 20), 0, 0);
 }
 
 static int export_to(struct fvm_vm *vm, const char *out, enum fvm_compress z)
 {
 	struct fvm_export_opts o = { .compress = z, .progress = on_progress };
 	struct fvm_error e = { 0 };
-	struct progress p;
+	struct cli_progress p;
 	char tmp[4096];
 	int fd, r;
 
-	progress_init(&p, "exporting");
+	cli_progress_init(&p, "exporting");
 	o.userdata = &p;
 	if (!out) {
 		if (isatty(1))
 			return cli_errorf("not writing an archive to a terminal: give -o FILE or redirect stdout");
 		r = fvm_vm_export(vm, 1, &o, &e);
-		progress_end(&p);
+		cli_progress_end(&p);
 		return r < 0 ? cli_fail(&e) : 0;
 	}
 	{
@@ -83,7 +83,7 @@ static int export_to(struct fvm_vm *vm, const char *out, enum fvm_compress z)
 	if (fd < 0)
 		return cli_errorf("cannot create %s: %s", tmp, strerror(errno));
 	r = fvm_vm_export(vm, fd, &o, &e);
-	progress_end(&p);
+	cli_progress_end(&p);
 	if (r == 0 && (fsync(fd) < 0 || close(fd) < 0))
 		r = cli_errorf("cannot write %s: %s", tmp, strerror(errno));
 	else if (r < 0)

@@ -60,7 +60,7 @@ static int parse_size(const char *s, uint64_t *ret)
 
 static void on_progress(uint64_t bytes, size_t members, void *ud)
 {
-	progress_show(ud, bytes, 0, members);
+	cli_progress_update(ud, "members", members, 0, bytes, 0);
 }
 
 static void print_report(const char *json)
@@ -87,7 +87,7 @@ static void print_report(const char *json)
 static int import_from(const char *file, struct fvm_import_opts *o, bool json)
 {
 	struct fvm_error e = { 0 };
-	struct progress p;
+	struct cli_progress p;
 	struct fvm_store *s;
 	char *report = NULL;
 	int fd = strcmp(file, "-") ? open(file, O_RDONLY | O_CLOEXEC) : 0;
@@ -98,11 +98,11 @@ static int import_from(const char *file, struct fvm_import_opts *o, bool json)
 	s = cli_store();
 	if (!s)
 		return EXIT_FVM;
-	progress_init(&p, "importing");
+	cli_progress_init(&p, "importing");
 	o->progress = on_progress;
 	o->userdata = &p;
 	r = fvm_store_import(s, fd, o, &report, &e);
-	progress_end(&p);
+	cli_progress_end(&p);
 	if (fd > 0)
 		close(fd);
 	fvm_store_free(s);

@@ -2,23 +2,57 @@
 /* cmd-ls.c - fvm ls: the VMs of the store. */
 #include <getopt.h>
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 
 #include <json-c/json.h>
 
 #include "common.h"
+#include "drift.h"
+
+#define DRIFT_NOTES 16   /* VMs the table's notes name, at most */
 
 static const char usage[] =
 	"Usage: fvm ls [--json] [-q]\n"
 	"\n"
 	"List the VMs: name, state (running or stopped), disk used by their changes,\n"
-	"and when they were created.\n"
+	"when they were created, and their service ('fvm start NAME -- COMMAND'): its\n"
+	"state (running, restarting, exited, failed, stopped, dead) and command. A\n"
+	"note on stderr names each VM whose copies the host has changed since.\n"
 	"\n"
 	"Options:\n"
-	"      --json    one JSON array of {name, state, changes_bytes, created}\n"
+	"      --json    one JSON array of {name, state, changes_bytes, created,\n"
+	"                service: null or {state, command}, host_changed: how many\n"
+	"                of its files the host changed since the VM copied them}\n"
 	"  -q, --quiet   names only\n"
 	"  -h, --help    show this help\n"
 	"See fvm-ls(1).\n";
+
+static json_object *service_json(const struct fvm_service_status *svc)
+{
+	json_object *o;
+
+	if (!svc->defined || !(o = json_object_new_object()))
+		return NULL;
+	json_object_object_add(o, "state", json_object_new_string(svc->state));
+	json_object_object_add(o, "command", json_object_new_string(svc->command));
+	return o;
+}
+
+/* "running: nginx -g daemon off;" cut to fit, or "-" */
+static void print_service(const struct fvm_service_status *svc)
+{
+	char cmd[41];
+
+	if (!svc->defined) {
+		puts("-");
+		return;
+	}
+	snprintf(cmd, sizeof(cmd), "%.40s", svc->command);
+	printf("%s: ", svc->state);
+	cli_put_escaped(stdout, cmd);
+	puts(strlen(svc->command) >= sizeof(cmd) ? "..." : "");
+}
 
 int cmd_ls(int argc, char **argv)
 {
@@ -33,6 +67,8 @@ int cmd_ls(int argc, char **argv)
 	struct fvm_store *s;
 	json_object *arr = NULL;
 	char **names;
+	size_t drifted[DRIFT_NOTES + 1], ndrifted = 0;
+	char drifted_names[DRIFT_NOTES][FVM_NAME_MAX + 1];
 	int c, status = 0;
 
 	while ((c = getopt_long(argc, argv, ":qh", lopts, NULL)) != -1) {
@@ -55,13 +91,14 @@ int cmd_ls(int argc, char **argv)
 	if (json)
 		arr = json_object_new_array();
 	else if (!quiet)
-		printf("%-24s %-8s %10s  %s\n", "NAME", "STATE", "CHANGES", "CREATED");
+		printf("%-24s %-8s %10s  %-16s  %s\n", "NAME", "STATE", "CHANGES", "CREATED", "SERVICE");
 	for (char **n = names; *n; n++) {
 		struct fvm_vm *vm;
 		uint64_t size = 0;
 		char sz[32], when[32];
 		time_t t;
-		bool running;
+		struct fvm_service_status svc;
+		bool running, partial;
 
 		if (quiet) {
 			puts(*n);
@@ -73,6 +110,8 @@ int cmd_ls(int argc, char **argv)
 			continue;
 		}
 		running = fvm_vm_running(vm, NULL) == 1;
+		if (fvm_vm_service_status(vm, &svc, NULL) < 0)
+			svc.defined = false;
 		fvm_vm_changes_size(vm, &size, NULL);
 		t = fvm_vm_created(vm);
 		if (json) {
@@ -82,6 +121,8 @@ int cmd_ls(int argc, char **argv)
 			json_object_object_add(o, "state", json_object_new_string(running ? "running" : "stopped"));
 			json_object_object_add(o, "changes_bytes", json_object_new_int64((int64_t)size));
 			json_object_object_add(o, "created", json_object_new_int64((int64_t)t));
+			json_object_object_add(o, "service", service_json(&svc));
+			json_object_object_add(o, "host_changed", json_object_new_int64((int64_t)cli_drift(vm, &partial)));
 			json_object_array_add(arr, o);
 		} else {
 			struct tm tm;
@@ -94,10 +135,18 @@ int cmd_ls(int argc, char **argv)
 			}
 			snprintf(sz, sizeof(sz), *u == 'B' ? "%.0f%c" : "%.1f%c", v, *u);
 			strftime(when, sizeof(when), "%Y-%m-%d %H:%M", localtime_r(&t, &tm));
-			printf("%-24s %-8s %10s  %s\n", *n, running ? "running" : "stopped", sz, when);
+			printf("%-24s %-8s %10s  %-16s  ", *n, running ? "running" : "stopped", sz, when);
+			print_service(&svc);
+			drifted[ndrifted] = cli_drift(vm, &partial);
+			if (drifted[ndrifted] && ndrifted < DRIFT_NOTES)
+				snprintf(drifted_names[ndrifted++], FVM_NAME_MAX + 1, "%s", *n);
 		}
 		fvm_vm_free(vm);
 	}
+	for (size_t i = 0; i < ndrifted; i++)
+		fprintf(stderr, "fvm: note: %zu file%s VM '%s' copied %s changed on the host since: see 'fvm diff --conflicts %s'\n",
+			drifted[i], drifted[i] == 1 ? "" : "s", drifted_names[i], drifted[i] == 1 ? "has" : "have",
+			drifted_names[i]);
 	if (json) {
 		puts(json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PRETTY));
 		json_object_put(arr);

@@ -10,6 +10,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "drift.h"
+#include "suggest.h"
 #include "vmopts.h"
 
 static const char run_usage[] =
@@ -32,7 +34,10 @@ static const char run_usage[] =
 	"  -u, --user USER[:GROUP]  run as this user of the VM (default: root); as root only\n"
 	"  -h, --help             show this help\n"
 	"\n"
-	"Settings of a VM that this command creates (see fvm create):\n"
+	"Settings of a VM that this command creates (see fvm create). An existing VM\n"
+	"keeps its own: given for one, they are refused (change them with 'fvm config'\n"
+	"while it is stopped). A NAME one edit away from an existing VM's (wbe, web) is\n"
+	"taken for a typo and refused: make such a VM with 'fvm create' first.\n"
 	VMOPTS_HELP
 	"\n"
 	"Exit status: COMMAND's; 125 if fvm failed, 126 if COMMAND cannot be executed,\n"
@@ -62,6 +67,8 @@ struct run_opts {
 	size_t nenv;
 	bool rm;
 	bool is_exec;
+	const char *setting;   /* the first settings option given, for the refusal */
+	bool boots;            /* an existing VM this run boots: say its drift after */
 };
 
 static int add_env(struct run_opts *o, const char *kv)
@@ -91,6 +98,17 @@ static int add_env(struct run_opts *o, const char *kv)
 	o->env[o->nenv++] = entry;
 	o->env[o->nenv] = NULL;
 	return 0;
+}
+
+/* "memory" for the getopt code of a settings option */
+static const char *setting_name(int c)
+{
+	if (c == 'p')
+		return "publish";
+	for (const struct option *l = vmopt_long; l->name; l++)
+		if (l->val == c)
+			return l->name;
+	return "?";
 }
 
 static int parse_loop(int argc, char **argv, struct run_opts *o, const struct option *lopts)
@@ -123,6 +141,8 @@ static int parse_loop(int argc, char **argv, struct run_opts *o, const struct op
 				       cli_bad_option(cmd, c, argv);
 			if (r)
 				return r;
+			if (!o->setting)
+				o->setting = setting_name(c);
 		}
 	}
 	return 0;
@@ -156,6 +176,8 @@ static int parse(int argc, char **argv, struct run_opts *o, const char **ret_nam
 		*ret_argi = optind;
 		return 0;
 	}
+	if (optind >= argc && o->rm)
+		return cli_usage_error(cmd, "no command given: fvm run --rm [NAME] -- COMMAND [ARG...]");
 	if (optind >= argc)
 		return cli_usage_error(cmd, "no VM name given");
 	*ret_name = argv[optind++];
@@ -167,15 +189,35 @@ static int parse(int argc, char **argv, struct run_opts *o, const char **ret_nam
 	return 0;
 }
 
+/* Settings given for an existing VM: run never changes them (fvm config does). */
+static int refuse_settings(const char *name, const char *opt)
+{
+	return cli_errorf("VM '%s' exists: --%s (and every setting) is fixed when a VM is created, not by 'fvm run'; "
+			  "change it with 'fvm stop %s; fvm config %s --%s ...', or drop it here",
+			  name, opt, name, name, opt);
+}
+
 /* Open NAME, creating it when `run` is allowed to. Return: 0 or exit status. */
 static int get_vm(struct fvm_store *s, const char *name, struct run_opts *o, struct fvm_vm **vm)
 {
 	struct fvm_error e = { 0 };
 	int r;
 
-	if (!o->rm && fvm_vm_open(s, name, vm, &e) == 0)
+	char near[FVM_NAME_MAX + 1];
+
+	if (!o->rm && fvm_vm_open(s, name, vm, &e) == 0) {
+		if (o->setting)
+			return refuse_settings(name, o->setting);
+		o->boots = !o->is_exec && fvm_vm_running(*vm, NULL) != 1;
 		return 0;
-	if (!o->rm && (o->is_exec || e.code != -ENOENT))
+	}
+	if (!o->rm && e.code == -ENOENT && (o->is_exec || cli_vm_typo(s, name, near, sizeof(near)))) {
+		if (o->is_exec)
+			return cli_no_vm(s, name);
+		return cli_errorf("no VM named '%s': did you mean '%s'? To make a new VM '%s', run 'fvm create %s' first",
+				  name, near, name, name);
+	}
+	if (!o->rm && e.code != -ENOENT)
 		return cli_fail(&e);
 	r = fvm_vm_create(s, name, &o->vm.o, vm, &e);
 	if (r == -EEXIST && !o->rm) {
@@ -192,6 +234,32 @@ static int get_vm(struct fvm_store *s, const char *name, struct run_opts *o, str
 		fprintf(stderr, "fvm: created VM '%s'\n", name);
 	cli_rootless_note(s);
 	return 0;
+}
+
+/* The kernel's OOM killer ended a process of the VM: say so plainly, with the limit. */
+static void say_oom(struct fvm_vm *vm, int status)
+{
+	uint64_t n = fvm_vm_exec_oom_kills(vm), lim;
+	struct fvm_stats st = { 0 };
+	const char *unit = "";
+
+	if (!n)
+		return;
+	fvm_vm_stats(vm, &st, NULL);
+	lim = st.memory_limit;
+	if (lim && lim % (1u << 30) == 0)
+		lim >>= 30, unit = "G";
+	else if (lim && lim % (1u << 20) == 0)
+		lim >>= 20, unit = "M";
+	else if (lim && lim % (1u << 10) == 0)
+		lim >>= 10, unit = "K";
+	if (status == 128 + 9)
+		fprintf(stderr, "fvm: VM '%s': killed: out of memory (--memory %llu%s)\n", fvm_vm_name(vm),
+			(unsigned long long)lim, unit);
+	else
+		fprintf(stderr, "fvm: VM '%s': %llu process%s killed: out of memory (--memory %llu%s)\n",
+			fvm_vm_name(vm), (unsigned long long)n, n == 1 ? "" : "es",
+			(unsigned long long)lim, unit);
 }
 
 static int run_or_exec(int argc, char **argv, bool is_exec)
@@ -234,6 +302,15 @@ static int run_or_exec(int argc, char **argv, bool is_exec)
 	if (status)
 		goto out;
 	r = fvm_vm_exec(vm, &o.ex, &status, &e);
+	if (r == 0)
+		say_oom(vm, status);
+	if (r == 0 && o.boots)   /* after: the boot drops what a running commit took */
+		cli_drift_note(vm);
+	if (r == 0 && status != 0 && status != 130 && fvm_store_rootless(s) && isatty(2))
+		fputs("fvm: note: in a rootless VM, writing where another host user owns the directory (root's /etc and /usr,\n"
+		      "fvm: a root-owned directory in /tmp) fails: EROFS, EACCES, or EOVERFLOW \"Value too large for defined\n"
+		      "fvm: data type\" (overlayfs cannot copy up what this user's namespace cannot own); run fvm as root\n"
+		      "fvm: for full copy-on-write. See fvm-run(1), ROOTLESS LIMITATION.\n", stderr);
 	if (r < 0) {
 		cli_fail(&e);
 		status = !e.exec_failed ? EXIT_FVM : e.code == -ENOENT ? EXIT_NOT_FOUND : EXIT_CANNOT_EXEC;

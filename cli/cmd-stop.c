@@ -10,7 +10,9 @@ static const char usage[] =
 	"Usage: fvm stop [-t SECONDS] NAME...\n"
 	"\n"
 	"Stop each VM: SIGTERM to every process in it, SIGKILL to those left after\n"
-	"SECONDS. Its changes stay. Stopping a stopped VM is not an error.\n"
+	"SECONDS. Its changes stay, and so does its service's log; its service (see\n"
+	"fvm start) is stopped with it, never restarted. Stopping a stopped VM is not\n"
+	"an error.\n"
 	"\n"
 	"Options:\n"
 	"  -t, --time SECONDS   grace period before SIGKILL (default: 10)\n"
@@ -19,6 +21,9 @@ static const char usage[] =
 
 static int stop_one(struct fvm_vm *vm, void *ctx, struct fvm_error *e)
 {
+	/* first, so that its supervisor does not start the service again */
+	if (fvm_vm_service_stop(vm, e) < 0)
+		return -1;
 	return fvm_vm_stop(vm, *(unsigned *)ctx, e);
 }
 

@@ -3,6 +3,7 @@
  * common.c - error printing and store access shared by the subcommands.
  * Only the CLI prints: the library hands back a struct fvm_error.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -11,6 +12,7 @@
 #include <unistd.h>
 
 #include "common.h"
+#include "suggest.h"
 
 /* The library's message: it may quote what a VM wrote (paths in its layers), so escaped. */
 int cli_fail(const struct fvm_error *e)
@@ -63,10 +65,50 @@ struct fvm_vm *cli_open_vm(struct fvm_store *s, const char *name)
 	struct fvm_vm *vm;
 
 	if (fvm_vm_open(s, name, &vm, &e) < 0) {
-		cli_fail(&e);
+		if (e.code == -ENOENT)
+			cli_no_vm(s, name);
+		else
+			cli_fail(&e);
 		return NULL;
 	}
 	return vm;
+}
+
+/**
+ * cli_vm_typo() - the VM of @s whose name @name is likely a typo of
+ * @s:    an open store
+ * @name: a name no VM has
+ * @buf:  receives the existing VM's name; @len bytes
+ * @len:  its size
+ *
+ * Return: @buf, or NULL when no name is close (see suggest.c).
+ */
+const char *cli_vm_typo(struct fvm_store *s, const char *name, char *buf, size_t len)
+{
+	char **names = NULL;
+	const char *best;
+	size_t n = 0;
+
+	if (fvm_store_list(s, &names, NULL) < 0)
+		return NULL;
+	while (names[n])
+		n++;
+	best = cli_suggest(name, (const char *const *)names, n);
+	if (best)
+		snprintf(buf, len, "%s", best);
+	fvm_strv_free(names);
+	return best ? buf : NULL;
+}
+
+/* There is no VM @name: say so, with the one meant if it looks mistyped. */
+int cli_no_vm(struct fvm_store *s, const char *name)
+{
+	char near[FVM_NAME_MAX + 1];
+
+	if (cli_vm_typo(s, name, near, sizeof(near)))
+		return cli_errorf("no VM named '%s': did you mean '%s'? ('fvm ls' lists the VMs of %s)",
+				  name, near, fvm_store_path(s));
+	return cli_errorf("no VM named '%s' in %s: 'fvm ls' lists the VMs", name, fvm_store_path(s));
 }
 
 bool cli_want_help(int argc, char **argv)
@@ -126,7 +168,11 @@ int cli_bad_option(const char *cmd, int c, char **argv)
 
 	if (c == ':')
 		return cli_usage_error(cmd, "%s: option '%s' needs an argument", cmd, arg);
-	if (optopt && arg[0] == '-' && arg[1] != '-')
+	if (optopt && !strncmp(arg, "--", 2) && strchr(arg, '='))
+		return cli_usage_error(cmd, "%s: option '%.*s' takes no argument", cmd,
+				       (int)(strchr(arg, '=') - arg), arg);
+	/* a short option: inside a group (-rf), optind has not moved past it yet */
+	if (optopt > 0 && optopt < 128)
 		return cli_usage_error(cmd, "%s: unknown option '-%c'", cmd, optopt);
 	return cli_usage_error(cmd, "%s: unknown option '%s'", cmd, arg);
 }

@@ -30,6 +30,8 @@ int cli_errorf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 struct fvm_store *cli_store(void);
 struct fvm_vm *cli_open_vm(struct fvm_store *s, const char *name);
+const char *cli_vm_typo(struct fvm_store *s, const char *name, char *buf, size_t len);
+int cli_no_vm(struct fvm_store *s, const char *name);
 bool cli_want_help(int argc, char **argv);
 int cli_help(const char *usage);
 
@@ -38,6 +40,7 @@ int cmd_run(int argc, char **argv);
 int cmd_exec(int argc, char **argv);
 int cmd_start(int argc, char **argv);
 int cmd_stop(int argc, char **argv);
+int cmd_logs(int argc, char **argv);
 int cmd_ps(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
 int cmd_ls(int argc, char **argv);
@@ -52,6 +55,8 @@ int cmd_export(int argc, char **argv);
 int cmd_import(int argc, char **argv);
 int cmd_cp(int argc, char **argv);
 int commit_paths(struct fvm_vm *vm, char **paths, const struct fvm_commit_opts *base);
+struct json_object;
+int commit_json(struct fvm_vm *vm, char **paths, const struct fvm_commit_opts *base, struct json_object **ret);
 
 void cli_rootless_note(const struct fvm_store *s);
 void cli_rootless_limits_note(const struct fvm_store *s);

@@ -9,14 +9,16 @@
 #include <string.h>
 
 #include "common.h"
+#include "suggest.h"
 
 static const struct cmd cmds[] = {
 	{ "create", cmd_create, "create a VM" },
 	{ "config", cmd_config, "show or change a stopped VM's settings" },
 	{ "run", cmd_run, "run a program in a VM (creating and starting it if needed)" },
 	{ "exec", cmd_exec, "run a program in a running VM" },
-	{ "start", cmd_start, "start a VM in the background" },
+	{ "start", cmd_start, "start a VM in the background (with a service, if given)" },
 	{ "stop", cmd_stop, "stop a VM: every process in it" },
+	{ "logs", cmd_logs, "show what a VM's service wrote" },
 	{ "ps", cmd_ps, "list the processes of running VMs" },
 	{ "stats", cmd_stats, "show the memory, CPU, processes and I/O of VMs" },
 	{ "ls", cmd_ls, "list VMs" },
@@ -30,6 +32,20 @@ static const struct cmd cmds[] = {
 	{ "import", cmd_import, "make a VM from an archive of fvm export" },
 	{ "cp", cmd_cp, "copy files between a VM and the host" },
 };
+
+/* An unknown command: say so, with the one meant if it looks mistyped. */
+static int unknown_command(const char *name)
+{
+	const char *names[sizeof(cmds) / sizeof(cmds[0])];
+	const char *near;
+
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		names[i] = cmds[i].name;
+	near = cli_suggest(name, names, sizeof(cmds) / sizeof(cmds[0]));
+	if (near)
+		return cli_errorf("unknown command '%.64s': did you mean '%s'? See 'fvm --help'", name, near);
+	return cli_errorf("unknown command '%.64s': see 'fvm --help'", name);
+}
 
 static int usage(FILE *f)
 {
@@ -78,10 +94,10 @@ int main(int argc, char **argv)
 		for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
 			if (!strcmp(argv[2], cmds[i].name))
 				return cmds[i].run(2, h);
-		return cli_errorf("unknown command '%s': see 'fvm --help'", argv[2]);
+		return unknown_command(argv[2]);
 	}
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		if (!strcmp(name, cmds[i].name))
 			return cmds[i].run(argc - 1, argv + 1);
-	return cli_errorf("unknown command '%.64s': see 'fvm --help'", name);
+	return unknown_command(name);
 }

@@ -1,55 +1,104 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * progress.c - a progress line on stderr for long export and import work:
- * only when stderr is a terminal and TERM is not "dumb", after the first
- * second, at most ten times a second; plain text (no colour, so NO_COLOR
- * has nothing to turn off).
+ * progress.c - one line on stderr that moves with long work (commit,
+ * discard, diff of a large layer): entries and bytes done of all, and a
+ * bar when the total is known. Only when stderr is a terminal that can
+ * redraw a line (not TERM=dumb); coloured unless NO_COLOR is set
+ * (https://no-color.org). Nothing is shown for work that ends within
+ * half a second, and at most ten redraws a second; the line is erased
+ * at the end, so what follows starts on a clean line.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "fvm.h"
 #include "progress.h"
 
-void progress_init(struct progress *p, const char *what)
+static double since(const struct timespec *a, const struct timespec *b)
+{
+	return (double)(b->tv_sec - a->tv_sec) + (double)(b->tv_nsec - a->tv_nsec) / 1e9;
+}
+
+/**
+ * cli_progress_init() - a progress line for @what ("committing")
+ * @p:    the line's state
+ * @what: what is being done, a verb in -ing
+ */
+void cli_progress_init(struct cli_progress *p, const char *what)
 {
 	const char *term = getenv("TERM");
 
 	memset(p, 0, sizeof(*p));
 	p->what = what;
 	p->on = isatty(2) && !(term && !strcmp(term, "dumb"));
+	p->color = p->on && !getenv("NO_COLOR");
 	clock_gettime(CLOCK_MONOTONIC, &p->start);
 }
 
-static long long ms_between(const struct timespec *a, const struct timespec *b)
+static void human(uint64_t b, char *buf, size_t len)
 {
-	return (b->tv_sec - a->tv_sec) * 1000LL + (b->tv_nsec - a->tv_nsec) / 1000000;
+	const char *u = "BKMGT";
+	double v = (double)b;
+
+	while (v >= 1024 && u[1]) {
+		v /= 1024;
+		u++;
+	}
+	snprintf(buf, len, *u == 'B' ? "%.0f %c" : "%.1f %ciB", v, *u);
 }
 
-void progress_show(struct progress *p, uint64_t bytes, uint64_t total, uint64_t items)
+/**
+ * cli_progress_update() - redraw the line, if it is time
+ * @p:     the line
+ * @unit:  what @done counts ("files")
+ * @done:  how many so far; @total of all (0: not known)
+ * @total: see @done
+ * @bytes: bytes so far; @bytes_total of all (0: not shown)
+ * @bytes_total: see @bytes
+ */
+void cli_progress_update(struct cli_progress *p, const char *unit, size_t done, size_t total,
+			 uint64_t bytes, uint64_t bytes_total)
 {
 	struct timespec now;
+	char b1[32], b2[32], bar[24] = "";
+	unsigned pct;
 
 	if (!p->on)
 		return;
 	clock_gettime(CLOCK_MONOTONIC, &now);
-	if (ms_between(&p->start, &now) < 1000 || (p->shown && ms_between(&p->last, &now) < 100))
+	if (since(&p->start, &now) < 0.5 || (p->shown && since(&p->last, &now) < 0.1))
 		return;
-	p->shown = true;
 	p->last = now;
+	p->shown = true;
+	fprintf(stderr, "\r\033[Kfvm: %s: %zu", p->what, done);
 	if (total)
-		fprintf(stderr, "\rfvm: %s %3llu%% (%llu of %llu MiB)\033[K", p->what,
-			(unsigned long long)(bytes * 100 / total), (unsigned long long)(bytes >> 20),
-			(unsigned long long)(total >> 20));
-	else
-		fprintf(stderr, "\rfvm: %s %llu MiB, %llu entries\033[K", p->what,
-			(unsigned long long)(bytes >> 20), (unsigned long long)items);
+		fprintf(stderr, "/%zu", total);
+	fprintf(stderr, " %s", unit);
+	if (bytes_total) {
+		human(bytes, b1, sizeof(b1));
+		human(bytes_total, b2, sizeof(b2));
+		fprintf(stderr, ", %s/%s", b1, b2);
+	}
+	if (total) {
+		/* an entry costs about what copying a block does: weigh both */
+		pct = (unsigned)(((double)done * 4096 + (double)bytes) * 100 /
+				 ((double)total * 4096 + (double)bytes_total));
+		if (pct > 100)
+			pct = 100;
+		memset(bar, '#', pct / 5);
+		fprintf(stderr, " %s[%-20s]%s %3u%%", p->color ? "\033[32m" : "", bar, p->color ? "\033[0m" : "", pct);
+	}
+	fflush(stderr);
 }
 
-void progress_end(struct progress *p)
+/**
+ * cli_progress_end() - erase the line, if one was drawn
+ * @p: the line
+ */
+void cli_progress_end(struct cli_progress *p)
 {
 	if (p->shown)
-		fputc('\n', stderr);
+		fputs("\r\033[K", stderr);
+	p->shown = false;
 }

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* progress.h - one progress line on stderr, for export and import. */
+/* progress.h - one progress line on stderr for long work (progress.c). */
 #ifndef FVM_CLI_PROGRESS_H
 #define FVM_CLI_PROGRESS_H
 
@@ -7,15 +7,15 @@
 #include <stdint.h>
 #include <time.h>
 
-struct progress {
-	const char *what;        /* "exporting", "importing" */
-	bool on;                 /* stderr is a terminal, TERM is not dumb */
-	bool shown;
+struct cli_progress {
+	const char *what;        /* "committing" */
+	bool on, color, shown;
 	struct timespec start, last;
 };
 
-void progress_init(struct progress *p, const char *what);
-void progress_show(struct progress *p, uint64_t bytes, uint64_t total, uint64_t items);
-void progress_end(struct progress *p);
+void cli_progress_init(struct cli_progress *p, const char *what);
+void cli_progress_update(struct cli_progress *p, const char *unit, size_t done, size_t total,
+			 uint64_t bytes, uint64_t bytes_total);
+void cli_progress_end(struct cli_progress *p);
 
 #endif

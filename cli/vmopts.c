@@ -13,7 +13,7 @@
 
 enum {
 	O_NET = VMOPT_BASE, O_HOSTNAME, O_PUBLISH, O_HIDE, O_RO, O_SHARE, O_PRIVATE, O_COW,
-	O_PROFILE, O_MEMORY, O_CPUS, O_PIDS, O_IOW, O_CAPS, O_SECCOMP, O_HOST_LOOPBACK, O_GUI, O_DEVICE, O_DEVICE_ANY,
+	O_PROFILE, O_MEMORY, O_CPUS, O_PIDS, O_IOW, O_CAPS, O_SECCOMP, O_HOST_LOOPBACK, O_GUI, O_DEVICE, O_DEVICE_ANY, O_NNP,
 };
 
 const struct option vmopt_long[] = {
@@ -36,6 +36,7 @@ const struct option vmopt_long[] = {
 	{ "gui", required_argument, NULL, O_GUI },
 	{ "device", required_argument, NULL, O_DEVICE },
 	{ "device-any", required_argument, NULL, O_DEVICE_ANY },
+	{ "no-new-privs", required_argument, NULL, O_NNP },
 	{ 0 },
 };
 
@@ -199,6 +200,12 @@ int vmopts_parse(struct vmopts *v, int c, const char *arg)
 			return cli_errorf("bad --gui '%s': use 'x11' (a nested X server of the VM's own, in a window), 'x11-host' (your X display itself: unsafe, the VM sees every window and keystroke), 'wayland' (your Wayland compositor's socket) or 'none'",
 					  arg);
 		v->what |= FVM_SET_GUI;
+		return 0;
+	case O_NNP:
+		if (strcmp(arg, "on") && strcmp(arg, "off"))
+			return cli_errorf("bad --no-new-privs '%s': use 'on' (the default: set-uid programs such as sudo gain nothing) or 'off' (they work in the VM)", arg);
+		v->o.new_privs = !strcmp(arg, "off");
+		v->what |= FVM_SET_NEW_PRIVS;
 		return 0;
 	case O_PROFILE:
 		if (strcmp(arg, "default") && strcmp(arg, "untrusted") && strcmp(arg, "browser"))

@@ -2,7 +2,8 @@
 /*
  * vmopts.h - the VM settings options shared by create, run, try and config
  * (--net, --hostname, --publish, --hide/--ro/--share/--private/--cow,
- * --memory, --cpus, --pids, --io-weight, --caps, --seccomp, --profile, --gui, --device).
+ * --memory, --cpus, --pids, --io-weight, --caps, --seccomp, --no-new-privs,
+ * --profile, --gui, --device).
  */
 #ifndef FVM_CLI_VMOPTS_H
 #define FVM_CLI_VMOPTS_H
@@ -23,7 +24,7 @@ struct vmopts {
 /* getopt_long entries for the settings; codes are >= VMOPT_BASE */
 #define VMOPT_BASE 1000
 extern const struct option vmopt_long[];
-#define VMOPT_COUNT 20
+#define VMOPT_COUNT 21
 
 void vmopts_init(struct vmopts *v);
 int vmopts_parse(struct vmopts *v, int c, const char *arg);
@@ -73,6 +74,9 @@ int vmopts_getopt(int argc, char **argv, const char *cmd, const char *usage, str
 	"      --seccomp default|allow-userns|off  deny kernel modules, kexec, bpf,\n" \
 	"                         keyrings, the clock, mounts, io_uring, new user\n" \
 	"                         namespaces, TIOCSTI... (default); the same with user\n" \
-	"                         namespaces allowed; or no filter\n"
+	"                         namespaces allowed; or no filter\n" \
+	"      --no-new-privs on|off  on (default): set-uid programs gain nothing;\n" \
+	"                         off: sudo, su, ping work in the VM (up to the VM's\n" \
+	"                         root, never beyond it); not with --profile untrusted\n"
 
 #endif

@@ -175,6 +175,12 @@ struct fvm_limits {
  *              the host's Wayland compositor. At boot fvm reads DISPLAY and
  *              XAUTHORITY (else $HOME/.Xauthority), or WAYLAND_DISPLAY and
  *              XDG_RUNTIME_DIR, of the caller's environment.
+ * @new_privs:  do not set no_new_privs on the VM's programs, so that a
+ *              set-uid or file-capability program (sudo, su, ping) raises
+ *              privileges inside the VM (to the VM's root and the VM's
+ *              capability set at most, never beyond the VM); the seccomp
+ *              filter is then loaded while the program is still the VM's
+ *              root. Refused with the untrusted profile.
  */
 struct fvm_vm_opts {
 	enum fvm_net net;
@@ -192,6 +198,7 @@ struct fvm_vm_opts {
 	const struct fvm_device *devices;  /* @ndevices of them */
 	size_t ndevices;
 	enum fvm_cow cow;       /* copy-on-write backend (rootless) */
+	bool new_privs;         /* no_new_privs off (see below); never with @untrusted */
 };
 
 /* which fields of struct fvm_vm_opts fvm_vm_update() changes */
@@ -210,6 +217,7 @@ struct fvm_vm_opts {
 #define FVM_SET_GUI       (1u << 12)
 #define FVM_SET_DEVICES   (1u << 13)   /* replaces the list */
 #define FVM_SET_COW       (1u << 14)
+#define FVM_SET_NEW_PRIVS (1u << 15)
 
 /**
  * struct fvm_exec - a program to run inside a VM
@@ -305,6 +313,21 @@ struct fvm_change {
 typedef int (*fvm_change_fn)(const struct fvm_change *c, void *userdata);
 
 /**
+ * struct fvm_progress - how far a commit is (struct fvm_commit_opts)
+ * @entries_done, @entries_total: entries (files, directories, links...)
+ *              made on the host so far, of all it will make, the entries
+ *              inside a new directory included; then the renames that put
+ *              them in place, one per change the plan listed at top level
+ * @bytes_done, @bytes_total: file content copied so far, of all
+ * @applying:   the renames have begun: @entries_* count them now
+ */
+struct fvm_progress {
+	size_t entries_done, entries_total;
+	uint64_t bytes_done, bytes_total;
+	bool applying;
+};
+
+/**
  * struct fvm_commit_opts - what fvm_vm_commit() does
  * @paths:   NULL-terminated absolute paths to commit (NULL: everything)
  * @dry_run: call @plan for every change it would apply, touch nothing
@@ -312,7 +335,9 @@ typedef int (*fvm_change_fn)(const struct fvm_change *c, void *userdata);
  * @allow_devices: commit device nodes
  * @allow_setid:   commit set-uid/set-gid files and file capabilities
  * @plan:    called for each change, before anything is applied
- * @progress: called now and then with (done, total); may be NULL
+ * @progress: called now and then with (done, total) operations; may be NULL
+ * @on_progress: called as the work moves, at most every 32 entries and at
+ *           the end of each phase, with entries and bytes; may be NULL
  */
 struct fvm_commit_opts {
 	char *const *paths;
@@ -323,6 +348,7 @@ struct fvm_commit_opts {
 	fvm_change_fn plan;
 	void (*progress)(size_t done, size_t total, void *userdata);
 	void *userdata;
+	void (*on_progress)(const struct fvm_progress *p, void *userdata);
 };
 
 /* ---- store ---------------------------------------------------------- */
@@ -483,7 +509,8 @@ int fvm_vm_changes_size(struct fvm_vm *vm, uint64_t *ret_bytes, struct fvm_error
  *    fvm_vm_start() (false when stopped); "processes": integer, 0 when
  *    stopped;
  *  - "hardening": object: "capabilities": "default" or "all"; "seccomp":
- *    "default", "allow-userns" or "off"; "no_new_privs": boolean, true;
+ *    "default", "allow-userns" or "off"; "no_new_privs": boolean, false
+ *    when the VM was made with new_privs (set-uid programs work);
  *  - "policies": array of {"path": string, "mode": "cow", "hide", "ro",
  *    "share" or "private"}, the VM's own; "effective_policies": the same,
  *    with the defaults and the profile's, as they apply at the next boot;
@@ -507,6 +534,11 @@ int fvm_vm_changes_size(struct fvm_vm *vm, uint64_t *ret_bytes, struct fvm_error
  *  - "path": string, the VM's directory in the store;
  *  - "cow": "auto", "kernel" or "fuse", the copy-on-write backend asked
  *    for (enum fvm_cow);
+ *  - "service": null, or an object: "command": string; "state": string
+ *    (see struct fvm_service_status); "restart": "no" or "on-failure";
+ *    "max_restarts", "restarts": integers; "last_status": integer or
+ *    null; "supervisor_pid": integer, or null when not active; "since":
+ *    integer, Unix time (an addition: schema_version stays 1);
  *  - "layers": array of {"mount": string, the host mount point; "upper":
  *    string, the host directory holding the VM's changes to it; while the
  *    VM runs, "backend": "kernel" or "fuse", what that tree got at boot}.
@@ -572,6 +604,19 @@ int fvm_vm_start(struct fvm_vm *vm, struct fvm_error *err);
  */
 int fvm_vm_exec(struct fvm_vm *vm, const struct fvm_exec *ex, int *ret_status,
 		struct fvm_error *err);
+
+/**
+ * fvm_vm_exec_oom_kills() - how many processes of @vm the kernel's OOM
+ * killer ended while the last fvm_vm_exec() on this handle ran
+ * @vm: an open VM
+ *
+ * Counted by the VM's cgroup: with a memory limit (root mode) only. A
+ * program that died of SIGKILL with a non-zero count here was most likely
+ * killed for want of memory.
+ *
+ * Return: the count; 0 without a memory limit.
+ */
+uint64_t fvm_vm_exec_oom_kills(const struct fvm_vm *vm);
 
 /**
  * fvm_vm_stop() - stop @vm: SIGTERM to every process, SIGKILL after @timeout_sec
@@ -797,6 +842,140 @@ int fvm_vm_copy_out(struct fvm_vm *vm, const char *vm_path, const char *host_pat
 int fvm_vm_copy_in(struct fvm_vm *vm, const char *host_path, const char *vm_path,
 		   struct fvm_error *err);
 
+/* ---- services and their logs --------------------------------------- */
+
+/* when a VM's service is started again after it ended */
+enum fvm_restart {
+	FVM_RESTART_NO,           /* never: its end is recorded */
+	FVM_RESTART_ON_FAILURE,   /* after a non-zero exit status (or a signal) */
+};
+
+#define FVM_SERVICE_RESTARTS_DEFAULT 5u   /* restarts in a row before "failed" */
+#define FVM_SERVICE_RESTARTS_MAX 1000u
+
+/**
+ * struct fvm_service_opts - a VM's service (fvm_vm_service_start())
+ * @argv:         the command, NULL-terminated: 1 to 256 arguments of at most
+ *                4096 bytes, 64 KiB in all
+ * @restart:      restart policy
+ * @max_restarts: with FVM_RESTART_ON_FAILURE: restarts in a row (each
+ *                after 1, 2, 4 ... up to 30 s; a run of 10 s or more
+ *                resets the count) before the service is "failed"; 0: the
+ *                default, FVM_SERVICE_RESTARTS_DEFAULT
+ */
+struct fvm_service_opts {
+	char *const *argv;
+	enum fvm_restart restart;
+	unsigned max_restarts;
+};
+
+/**
+ * struct fvm_service_status - a VM's service as its supervisor last recorded it
+ * @defined:      the VM has a service (else every other field is empty)
+ * @state:        "running", "restarting" (waiting to start again), "exited"
+ *                (ended, not restarted), "failed" (restarted too often),
+ *                "stopped" (the VM stopped, or fvm_vm_service_stop()),
+ *                "dead" (its supervisor was killed)
+ * @command:      its arguments, spaces between (cut at 511 bytes)
+ * @restart:      its restart policy; @max_restarts its bound
+ * @restarts:     restarts in a row so far
+ * @last_status:  exit status of its last run (128 + N: signal N); -1: none
+ * @supervisor_pid: host pid of its supervisor while active, else 0
+ * @since:        when @state began, Unix time
+ */
+struct fvm_service_status {
+	bool defined;
+	char state[16];
+	char command[512];
+	enum fvm_restart restart;
+	unsigned max_restarts;
+	unsigned restarts;
+	int last_status;
+	pid_t supervisor_pid;
+	time_t since;
+};
+
+/**
+ * fvm_vm_service_start() - run a command in @vm as its service, kept
+ * running by a supervisor process on the host
+ * @vm:   an open VM; started (as by fvm_vm_start()) if it is stopped
+ * @opts: the command and its restart policy
+ * @err:  optional
+ *
+ * The command runs as root in the VM, stdin /dev/null, its stdout and
+ * stderr into the VM's service log (fvm_vm_logs()), which lives in the
+ * store, out of the VM's sight: the command holds a pipe, never the file.
+ * The log is bounded: 1 MiB, then it is rotated (one older file kept).
+ * The supervisor ends when the VM stops. Returns once the supervisor runs.
+ *
+ * Return: 0, -EINVAL for a bad command, -EBUSY when a service of @vm is
+ * active, or another -errno with @err filled.
+ */
+int fvm_vm_service_start(struct fvm_vm *vm, const struct fvm_service_opts *opts,
+			 struct fvm_error *err);
+
+/**
+ * fvm_vm_service_stop() - tell the supervisor of @vm's service to end it
+ * and not restart it
+ * @vm:  an open VM
+ * @err: optional
+ *
+ * The command itself ends with the VM (fvm_vm_stop()), or when it exits:
+ * this only keeps the supervisor from starting it again.
+ *
+ * Return: 0 (also without a service) or -errno with @err filled.
+ */
+int fvm_vm_service_stop(struct fvm_vm *vm, struct fvm_error *err);
+
+/**
+ * fvm_vm_service_status() - the service of @vm and its state
+ * @vm:  an open VM
+ * @ret: filled on success; ret->defined false when it has none
+ * @err: optional
+ *
+ * Return: 0, -EBADMSG for a corrupted record, or another -errno with @err
+ * filled; *@ret untouched on failure.
+ */
+int fvm_vm_service_status(struct fvm_vm *vm, struct fvm_service_status *ret,
+			  struct fvm_error *err);
+
+/**
+ * struct fvm_log_line - one line of a service's log
+ * @time: when the supervisor read it
+ * @text: the line, without its newline, not NUL-terminated: @len bytes,
+ *        as the VM wrote them (escape them before a terminal)
+ */
+struct fvm_log_line {
+	struct timespec time;
+	const char *text;
+	size_t len;
+};
+
+/**
+ * struct fvm_logs_opts - what fvm_vm_logs() reads
+ * @since:    skip lines older than this (Unix time; 0: all)
+ * @follow:   after the end, wait for more lines until the service is no
+ *            longer running or restarting
+ * @fn:       called with each line; a non-zero return stops the read
+ * @userdata: passed to @fn
+ */
+struct fvm_logs_opts {
+	time_t since;
+	bool follow;
+	int (*fn)(const struct fvm_log_line *line, void *userdata);
+	void *userdata;
+};
+
+/**
+ * fvm_vm_logs() - the lines of @vm's service log, oldest first
+ * @vm:   an open VM
+ * @opts: which lines, and where they go
+ * @err:  optional
+ *
+ * Return: 0, the non-zero value @opts->fn returned, -ENOENT when @vm has
+ * no log (no service has run), or another -errno with @err filled.
+ */
+int fvm_vm_logs(struct fvm_vm *vm, const struct fvm_logs_opts *opts, struct fvm_error *err);
 
 #ifdef __cplusplus
 }

@@ -106,6 +106,7 @@ struct commit {
 	const char *cur_path;
 	const struct change **byname;   /* the changes, sorted by path: what a new tree may hold */
 	size_t made;                    /* entries made for the current operation */
+	struct fvm_progress pr;         /* for opts->on_progress */
 	struct dw_stack up, out;        /* prepare(): where it is in the layer and on the host */
 };
 
@@ -119,6 +120,7 @@ int commit_apply_all(struct commit *c);
 /* commit-plan.c */
 int commit_plan(struct commit *c);
 int commit_check_space(struct commit *c);
+int commit_check_parents(struct commit *c);
 /* commit-entries.c */
 bool commit_refused(const struct commit *c, const struct statx *x, const char **why);
 bool commit_refused_caps(const struct commit *c, int fd, const char **why);

@@ -261,6 +261,7 @@ static int make_file(struct commit *c, int in, int dfd, const char *name, const 
 	r = copy_data(in, out, x->stx_size);
 	if (r < 0)
 		return commit_fail(c, r, "cannot write", path);
+	c->pr.bytes_done += x->stx_size;
 	r = commit_set_meta(c, dfd, name, x);
 	if (r < 0)
 		return commit_fail(c, r, "cannot set owner, mode or times of", path);
@@ -286,6 +287,9 @@ int commit_make_entry(struct commit *c, const char *uname, const char *name, con
 	struct statx now;
 
 	c->made++;
+	c->pr.entries_done++;
+	if (c->o->on_progress && c->pr.entries_done % 32 == 0)
+		c->o->on_progress(&c->pr, c->o->userdata);
 	if (commit_refused(c, planned, &why))
 		return commit_refuse(c, path, why);
 	in = open_entry(dw_fd(&c->up), uname, planned->stx_mode & S_IFMT, &now);

@@ -177,6 +177,7 @@ int commit_check_space(struct commit *c)
 				need += op->ch->up.stx_size;   /* the plan's size: never a path looked up again */
 			}
 		}
+		c->pr.bytes_total += need;   /* for the progress, too */
 		if (!need || c->cs.layers[l].host_fd < 0 || fstatvfs(c->cs.layers[l].host_fd, &sv) < 0)
 			continue;
 		if (need > (uint64_t)sv.f_bavail * sv.f_frsize) {
@@ -188,6 +189,30 @@ int commit_check_space(struct commit *c)
 					"VM '%s': committing needs %s on %s, which has %s free; nothing was committed",
 					c->vm->cfg.name, a, c->cs.layers[l].mount, b);
 		}
+	}
+	return 0;
+}
+
+/*
+ * Refuse before writing anything (and in a dry run, as the real commit
+ * would) a new entry whose parent directory the host lacks: its new
+ * parent must be committed with it (then the entry is part of that
+ * directory's tree, not an operation of its own).
+ */
+int commit_check_parents(struct commit *c)
+{
+	for (size_t i = 0; i < c->nops; i++) {
+		const struct op *op = &c->ops[i];
+		const struct layer_ref *l = &c->cs.layers[op->layer];
+		_cleanup_close_ int hp = -1;
+
+		if ((op->kind != OP_FILE && op->kind != OP_NEWDIR) || l->host_fd < 0)
+			continue;
+		hp = parent_fd(l->host_fd, op->rel);
+		if (hp < 0 && errno == ENOENT)
+			return fvm_errf(c->err, -ENOENT,
+					"VM '%s': the host has no directory for %s%s%s: commit its new parent directory with it; nothing was changed",
+					c->vm->cfg.name, l->mount, strcmp(l->mount, "/") ? "/" : "", op->rel);
 	}
 	return 0;
 }

@@ -348,6 +348,9 @@ int commit_apply_all(struct commit *c)
 
 		c->ops[i].failed = q < 0;
 		progress(c, c->nops + i, 2 * c->nops);
+		c->pr.entries_done = i + 1;
+		if (c->o->on_progress && (i % 32 == 31 || i + 1 == c->nops))
+			c->o->on_progress(&c->pr, c->o->userdata);
 		if (q < 0 && r == 0) {
 			const struct layer_ref *l = &c->cs.layers[c->ops[i].layer];
 
@@ -414,15 +417,24 @@ FVM_PUBLIC int fvm_vm_commit(struct fvm_vm *vm, const struct fvm_commit_opts *op
 		qsort(c.byname, c.cs.n, sizeof(*c.byname), cmp_change_path);
 	}
 	if (r == 0)
+		r = commit_check_parents(&c);
+	if (r == 0)
 		r = commit_check_space(&c);
 	if (r == 0 && !c.o->dry_run && c.nops) {
+		for (size_t i = 0; i < c.nops; i++)
+			c.pr.entries_total += c.ops[i].kind == OP_FILE || c.ops[i].kind == OP_NEWDIR ? c.ops[i].nplanned : 0;
 		r = journal_write(&c, "prepared");
 		if (r < 0)
 			fvm_errf(err, r, "VM '%s': cannot write %s/commit.journal: %s", vm->cfg.name, vm->dir,
 				 strerror(-r));
 		if (r == 0) {
 			r = prepare(&c);
+			if (r == 0 && c.o->on_progress)
+				c.o->on_progress(&c.pr, c.o->userdata);
 			if (r == 0) {
+				c.pr = (struct fvm_progress){ .entries_total = c.nops, .bytes_done = c.pr.bytes_done,
+							      .bytes_total = c.pr.bytes_total, .applying = true };
+				c.pr.bytes_done = c.pr.bytes_total;   /* copied: only renames are left */
 				sync_hosts(&c);
 				r = journal_write(&c, "ready");
 			}

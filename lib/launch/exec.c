@@ -276,6 +276,17 @@ static int report_id_file(const struct join *j, const struct exec_report *rep,
 			: e == EFBIG ? "too large" : strerror(e), PASSWD_FILE_MAX >> 20);
 }
 
+/* No new process fits in the VM: say which limit, and how to lift it. */
+static int pids_full(const struct join *j, struct fvm_error *err)
+{
+	const char *name = j->vm->cfg.name;
+
+	/* not -EAGAIN, which would make fvm_vm_exec() join again */
+	return fvm_errf(err, -EDQUOT, "VM '%s' is at its limit of %u processes and threads (--pids %u): no new one can start in it; "
+			"end some ('fvm ps %s'), or stop it and raise the limit with 'fvm config %s --pids N'",
+			name, j->vm->cfg.limits.pids, j->vm->cfg.limits.pids, name, name);
+}
+
 static int report_error(const struct join *j, const struct exec_report *rep, struct fvm_error *err)
 {
 	const char *name = j->vm->cfg.name;
@@ -317,6 +328,8 @@ static int report_error(const struct join *j, const struct exec_report *rep, str
 		return fvm_errf(err, -e, "VM '%s': cannot become user '%s': %s", name, user,
 				strerror(e));
 	case ST_SETNS:
+		if (e == EAGAIN && cgroup_pids_full(j->vm))
+			return pids_full(j, err);
 		return fvm_errf(err, -e, "VM '%s': cannot enter its namespaces: %s", name, strerror(e));
 	case ST_CGROUP:
 		return fvm_errf(err, -e, "VM '%s': cannot move a process into its cgroup: %s", name,
@@ -591,6 +604,17 @@ static int join_vm(struct fvm_vm *vm, const struct fvm_exec *ex, struct join *j,
 }
 
 /**
+ * fvm_vm_exec_oom_kills() - processes of @vm that the kernel's OOM killer
+ * ended while the last fvm_vm_exec() on this handle ran
+ *
+ * Return: the count (0 for a VM without a memory limit).
+ */
+FVM_PUBLIC uint64_t fvm_vm_exec_oom_kills(const struct fvm_vm *vm)
+{
+	return vm->exec_oom_kills;
+}
+
+/**
  * fvm_vm_exec() - run a program in @vm, booting it first unless
  * ex->join_only; *@ret_status gets the program's exit status.
  *
@@ -603,6 +627,7 @@ FVM_PUBLIC int fvm_vm_exec(struct fvm_vm *vm, const struct fvm_exec *ex, int *re
 {
 	struct join j = { .vm = vm, .ex = ex, .pidfd = -1, .ptysock = -1 };
 	_cleanup_close_ int client = -1;
+	uint64_t oom;
 	int r = -EAGAIN;
 
 	/* init counted us, but fvm stop may still end it before we are in:
@@ -615,7 +640,9 @@ FVM_PUBLIC int fvm_vm_exec(struct fvm_vm *vm, const struct fvm_exec *ex, int *re
 		}
 		fvm_strv_free(j.gui_env);
 		j.gui_env = gui_env_read(vm);   /* written at boot, for every program */
+		oom = cgroup_oom_kills(vm);   /* a VM just booted counts from 0 */
 		r = run_joined(&j, ret_status, err);
+		vm->exec_oom_kills = cgroup_oom_kills(vm) - oom;   /* read while we keep the VM up */
 		ns_fds_close(&j);
 		if (r == -EAGAIN)
 			wait_exit(j.pidfd, 10000);

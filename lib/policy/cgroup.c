@@ -465,3 +465,42 @@ int cgroup_stats(struct fvm_vm *vm, struct fvm_stats *ret)
 	return r;
 }
 
+/**
+ * cgroup_oom_kills() - how many processes of @vm the kernel's OOM killer
+ * ended, as its cgroup counts them (v2 memory.events, v1
+ * memory.oom_control: "oom_kill N")
+ *
+ * Return: the count; 0 without a cgroup or a memory limit, or when the
+ * counter cannot be read.
+ */
+uint64_t cgroup_oom_kills(struct fvm_vm *vm)
+{
+	_cleanup_(cgroup_release) struct vm_cgroup cg = VM_CGROUP_INIT;
+	uint64_t n = 0;
+
+	if (!vm->cfg.limits.memory || cgroup_join(vm, &cg, NULL) < 0 || !cg.ops)
+		return 0;
+	if (cg_read_key(&cg, CG_MEMORY, cg.ops == &v1_ops ? "memory.oom_control" : "memory.events",
+			"oom_kill", &n) < 0)
+		return 0;
+	return n;
+}
+
+/**
+ * cgroup_pids_full() - is @vm at its limit of processes?
+ *
+ * Return: true when its cgroup has a pids limit and pids.current is at it,
+ * or one below (where a process that just failed to fork has exited).
+ */
+bool cgroup_pids_full(struct fvm_vm *vm)
+{
+	_cleanup_(cgroup_release) struct vm_cgroup cg = VM_CGROUP_INIT;
+	uint64_t cur = 0, max = 0;
+
+	if (cgroup_join(vm, &cg, NULL) < 0 || !cg.ops ||
+	    cg_read_u64(&cg, CG_PIDS, "pids.current", &cur) < 0 ||
+	    cg_read_u64(&cg, CG_PIDS, "pids.max", &max) < 0)
+		return false;
+	/* the joiner that failed to fork is gone by now: one slot is free again */
+	return max > 0 && cur + 1 >= max;
+}

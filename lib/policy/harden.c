@@ -14,6 +14,10 @@
  *    even with --caps all (see harden_caps()).
  *  - no_new_privs: no set-uid, set-gid or file-capability exec raises
  *    privileges; also what lets an unprivileged process load a filter.
+ *    --no-new-privs off (never with the untrusted profile) leaves it
+ *    unset, so sudo and su work in the VM: the filter and Landlock are
+ *    then applied in harden_caps(), while the process is the VM's root
+ *    with CAP_SYS_ADMIN in the VM's user namespace.
  *  - seccomp (libseccomp, at build time: lib/policy/seccomp-gen.c holds the rules
  *    and writes them out as BPF, which harden_seccomp() loads as it is,
  *    with no filter to build at each start): a deny-list in the spirit of podman's default
@@ -90,17 +94,19 @@ int harden_drop_caps(void)
  * so every process it starts). Sets no_new_privs first, which the kernel
  * requires of a process without CAP_SYS_ADMIN in the host's namespace.
  * @allow_userns: leave out the user-namespace rules (--seccomp allow-userns)
+ * @nnp:       set no_new_privs (else the caller holds CAP_SYS_ADMIN in its
+ *             user namespace: --no-new-privs off)
  *
  * Return: 0 or -errno.
  */
-int harden_seccomp(bool allow_userns)
+int harden_seccomp(bool allow_userns, bool nnp)
 {
 	struct sock_fprog prog = {
 		.len = allow_userns ? fvm_bpf_allow_userns_len : fvm_bpf_default_len,
 		.filter = (struct sock_filter *)(allow_userns ? fvm_bpf_allow_userns : fvm_bpf_default),
 	};
 
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
+	if ((nnp && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) ||
 	    prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0) < 0)
 		return -errno;
 	return 0;
@@ -155,8 +161,22 @@ int harden_caps(const struct vm_config *cfg)
 	 * so none is locked: with CAP_SYS_ADMIN its root could remount the
 	 * read-only view of the host read-write. Never granted there.
 	 */
+	int r = 0;
+
 	if (cfg->all_caps && cfg->rootless && prctl(PR_CAPBSET_DROP, CAP_SYS_ADMIN, 0, 0, 0) < 0)
 		return -errno;
+	/*
+	 * Without no_new_privs, loading a filter (and a Landlock domain) needs
+	 * CAP_SYS_ADMIN in our user namespace: held now, as the VM's root,
+	 * gone after the uid change. So they are applied here; the rest of
+	 * the setup makes no call they deny.
+	 */
+	if (cfg->new_privs && cfg->net == FVM_NET_HOST)
+		r = harden_landlock_abstract();
+	if (r >= 0 && cfg->new_privs && !cfg->no_seccomp)
+		r = harden_seccomp(cfg->allow_userns, false);
+	if (r < 0)
+		return r;
 	return cfg->all_caps ? 0 : harden_drop_caps();
 }
 
@@ -186,11 +206,13 @@ int harden_finish(const struct vm_config *cfg)
 {
 	int r = 0;
 
+	if (cfg->new_privs)
+		return 0;   /* filter and Landlock already in place: harden_caps() */
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		return -errno;
 	if (cfg->net == FVM_NET_HOST)
 		r = harden_landlock_abstract();
 	if (r >= 0 && !cfg->no_seccomp)
-		r = harden_seccomp(cfg->allow_userns);
+		r = harden_seccomp(cfg->allow_userns, true);
 	return r < 0 ? r : 0;
 }

@@ -52,6 +52,8 @@ bool cgroup_needed(const struct fvm_vm *vm);
 void cgroup_release(struct vm_cgroup *cg);
 void cgroup_remove(struct fvm_vm *vm);
 int cgroup_stats(struct fvm_vm *vm, struct fvm_stats *ret);
+uint64_t cgroup_oom_kills(struct fvm_vm *vm);
+bool cgroup_pids_full(struct fvm_vm *vm);
 
 /* shared by cgroup.c, cgroup-v1.c and cgroup-v2.c */
 #define CG_MOUNT "/sys/fs/cgroup"
@@ -104,7 +106,7 @@ extern const unsigned short fvm_bpf_allow_userns_len;
 
 bool harden_cap_kept(int cap);
 int harden_drop_caps(void);
-int harden_seccomp(bool allow_userns);
+int harden_seccomp(bool allow_userns, bool nnp);
 int harden_landlock_abstract(void);
 int harden_caps(const struct vm_config *cfg);
 int harden_finish(const struct vm_config *cfg);

@@ -258,6 +258,10 @@ int config_load(struct fvm_vm *vm, struct fvm_error *err)
 				return corrupt(vm, err, "'hardening' must be an object");
 			if (json_object_object_get_ex(h, "capabilities", &hv))
 				c->all_caps = !strcmp(json_object_get_string(hv), "all");
+			/* only an explicit false turns no_new_privs off: fail closed */
+			if (json_object_object_get_ex(h, "no_new_privs", &hv))
+				c->new_privs = json_object_is_type(hv, json_type_boolean) &&
+					       !json_object_get_boolean(hv);
 			/* an unknown value is the default filter: fail closed */
 			if (json_object_object_get_ex(h, "seccomp", &hv)) {
 				c->no_seccomp = !strcmp(json_object_get_string(hv), "off");
@@ -291,7 +295,7 @@ static void add_config(json_object *o, const struct vm_config *c)
 	json_object_object_add(h, "capabilities", json_object_new_string(c->all_caps ? "all" : "default"));
 	json_object_object_add(h, "seccomp", json_object_new_string(c->no_seccomp ? "off" :
 								     c->allow_userns ? "allow-userns" : "default"));
-	json_object_object_add(h, "no_new_privs", json_object_new_boolean(true));
+	json_object_object_add(h, "no_new_privs", json_object_new_boolean(!c->new_privs));
 	json_object_object_add(o, "hardening", h);
 	{
 		json_object *pol = json_object_new_array(), *pub = json_object_new_array();
@@ -423,6 +427,7 @@ char *config_to_json(struct fvm_vm *vm, const struct vm_state *st, bool running,
 	json_object_object_add(o, "processes", json_object_new_int(nprocs));
 	add_config(o, c);
 	json_object_object_add(o, "path", json_object_new_string(vm->dir));
+	json_object_object_add(o, "service", service_json((struct fvm_vm *)vm));
 	{
 		/* what applies at the next boot: defaults, profile and the VM's own */
 		json_object *eff = json_object_new_array();

@@ -347,6 +347,11 @@ int config_apply(struct vm_config *c, const struct fvm_vm_opts *o, unsigned what
 					c->name);
 		c->cow = o->cow;
 	}
+	if (what & FVM_SET_NEW_PRIVS)
+		c->new_privs = o->new_privs;
+	if (c->new_privs && c->untrusted)   /* whichever came first: never both */
+		return fvm_errf(err, -EINVAL, "VM '%s': the untrusted profile keeps no_new_privs: --no-new-privs off is refused with it (set-uid programs would raise privileges in the VM)",
+				c->name);
 	if (what & FVM_SET_POLICIES)
 		r = set_policies(c, o, err);
 	if (r == 0 && (what & FVM_SET_PUBLISH))

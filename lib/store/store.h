@@ -44,6 +44,7 @@ struct vm_config {
 	bool all_caps;      /* hardening switched off, one by one */
 	bool no_seccomp;
 	bool allow_userns;  /* the filter lets it make user namespaces */
+	bool new_privs;     /* no_new_privs off: set-uid programs (sudo) work */
 	struct policy *policies;   /* sorted by path length: parents first */
 	size_t npolicies;
 	char **publish;            /* "HOSTPORT:VMPORT/proto", --net private */
@@ -81,6 +82,7 @@ struct fvm_vm {
 	char *dir;                /* its path, for messages and mount options */
 	struct vm_config cfg;
 	struct vm_view *view;     /* what it sees (view.c), once asked */
+	uint64_t exec_oom_kills;  /* OOM kills during the last fvm_vm_exec() */
 	char **stores;            /* the stores among them (stores.c), once asked */
 	size_t nstores;
 	struct gui_boot *gui;     /* while booting with a display (gui.c) */
@@ -222,6 +224,15 @@ void layer_mirror_dir(int fd, const struct stat *lower, const struct vm_config *
 /* ---- store.c (more): what killed imports left ---- */
 
 void import_sweep(struct fvm_store *store);
+
+/* ---- service-state.c: a VM's service, as its supervisor recorded it ---- */
+
+/* bounds of a service's command (checked when it is started, and when read) */
+#define SVC_ARGS_MAX 256
+#define SVC_ARG_MAX 4096
+#define SVC_ARGV_BYTES (64 * 1024)
+
+struct json_object *service_json(struct fvm_vm *vm);
 
 /* ---- fuse-layer.c: what fuse-overlayfs writes in a layer ---- */
 

@@ -174,7 +174,8 @@ assert_clean_status() {
 	run --separate-stderr fvm diff --json e "$d"
 	assert_clean_status
 	run --separate-stderr fvm commit -n e
-	assert_clean_status
+	# a dry run that would be refused says why and exits 1
+	((status == 1)) && assert_match "$stderr" '^fvm: ' "a clear refusal" || assert_clean_status
 	run --separate-stderr fvm commit -y --force e "$d"
 	assert_clean_status
 	assert_status 125

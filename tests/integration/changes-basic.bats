@@ -134,7 +134,7 @@ A  $d/sub/new2"
 	sleep 0.05
 	echo host2 >"$SCRATCH/d/mod"
 	host=$(tree_snapshot "$SCRATCH")
-	run -0 --separate-stderr fvm commit -n e "$SCRATCH/d"
+	run -1 --separate-stderr fvm commit -n e "$SCRATCH/d"
 	assert_eq "$(tail -1 <<<"$output")" "10 changes, 1 in conflict: the commit would be refused (see --force)"
 	assert_eq "$(tree_snapshot "$SCRATCH")" "$host" "the host after dry runs"
 	assert_eq "$(tree_snapshot "$(layer_upper e "$SCRATCH")")" "$layer" "the layer after dry runs"

@@ -8,18 +8,19 @@ load helpers
 
 @test "unknown VM: inspect exits 125 with the contract's message" {
 	run -125 --separate-stderr fvm inspect nope
-	assert_eq "$stderr" "fvm: no VM named 'nope' in $FVM_HOME: create it with 'fvm create nope'"
+	assert_eq "$stderr" "fvm: no VM named 'nope' in $FVM_HOME: 'fvm ls' lists the VMs"
 	assert_eq "$output" "" "nothing on stdout"
 }
 
-@test "unknown VM: start, stop, exec, ps and rm exit 125 naming the VM and the fix" {
+@test "unknown VM: start, stop, exec, ps and rm exit 125 naming the VM, and do not offer to create it" {
 	local cmd
 	for cmd in start stop ps rm "rm -f"; do
 		# shellcheck disable=SC2086 # "rm -f" is two words on purpose
 		run -125 --separate-stderr fvm $cmd nope
 		assert_fvm_error
 		assert_contains "$stderr" "no VM named 'nope'" "fvm $cmd nope"
-		assert_contains "$stderr" "fvm create nope" "fvm $cmd nope: the fix"
+		assert_not_contains "$stderr" "fvm create" "fvm $cmd nope: no hint to create what was to be removed or stopped"
+		assert_contains "$stderr" "'fvm ls' lists the VMs" "fvm $cmd nope: the hint"
 	done
 	run -125 --separate-stderr fvm exec nope -- true
 	assert_fvm_error

@@ -1,0 +1,107 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: LGPL-2.1-or-later
+#
+# docs.bats - the man pages and the completion keep up with the command:
+# every command of `fvm --help` has a page, every long option of every
+# `fvm CMD --help` is in that page, every field `fvm inspect` prints is in
+# fvm-inspect(1), and the bash completion offers the commands, a command's
+# options and the VM names. Commands are read from `fvm --help`, so a new
+# command is covered when it is added.
+
+load helpers
+
+# scripts/test copies doc/*.scd and README.md here, and installs the build
+# (meson install --destdir) in FVM_TEST_DESTDIR: the completion is tested
+# where meson install put it
+DOC=${FVM_TEST_DOC:-$BATS_TEST_DIRNAME/../../doc}
+README=$DOC/README.md
+[[ -f $README ]] || README=$BATS_TEST_DIRNAME/../../README.md
+COMPLETION=
+if [[ -n ${FVM_TEST_DESTDIR-} ]]; then
+	COMPLETION=$(find "$FVM_TEST_DESTDIR" -path '*/share/bash-completion/completions/fvm' -type f 2>/dev/null | head -1)
+else
+	COMPLETION=$BATS_TEST_DIRNAME/../../completion/fvm.bash
+fi
+
+fvm_commands() {
+	"$FVM" --help | awk '/^Commands:/ { on = 1; next } on && /^  [a-z]/ { print $1 } on && /^$/ { exit }'
+}
+
+# long options of one command's --help: those that start an option line
+help_options() {
+	"$FVM" "$1" --help | grep -oE '^ +(-[a-zA-Z], )?--[a-z][a-z0-9-]*' | grep -oE -- '--[a-z][a-z0-9-]*' | sort -u
+}
+
+@test "docs: every command has a man page, and every option of its --help is in it" {
+	local c o missing=() n=0
+	mapfile -t cmds < <(fvm_commands)
+	((${#cmds[@]} >= 15)) || { echo "too few commands read from fvm --help: ${cmds[*]}" >&2; return 1; }
+	for c in "${cmds[@]}"; do
+		[[ -f $DOC/fvm-$c.1.scd ]] || { missing+=("fvm-$c.1.scd (no page)"); continue; }
+		grep -qF "fvm-$c.1.scd" "$DOC/meson.build" || missing+=("fvm-$c.1.scd not in doc/meson.build")
+		for o in $(help_options "$c"); do
+			n=$((n + 1))
+			grep -qF -- "*$o*" "$DOC/fvm-$c.1.scd" || missing+=("fvm $c $o")
+		done
+	done
+	((n >= 60)) || { echo "only $n options read: the --help parsing broke" >&2; return 1; }
+	((${#missing[@]} == 0)) || { printf 'not in the man page: %s\n' "${missing[@]}" >&2; return 1; }
+}
+
+@test "docs: every field of fvm inspect is in fvm-inspect(1)" {
+	fvm create web 2>/dev/null
+	local k missing=()
+	for k in $(fvm inspect web | jq -r '.[0] | paths | map(tostring) | .[-1]' | grep -v '^[0-9]*$' | sort -u); do
+		grep -qF -- "*${k//_/\\_}*" "$DOC/fvm-inspect.1.scd" || missing+=("$k")
+	done
+	((${#missing[@]} == 0)) || { printf 'inspect field not in fvm-inspect(1): %s\n' "${missing[@]}" >&2; return 1; }
+}
+
+@test "docs: no example installs packages in a VM made with the default --net none without saying why" {
+	local f
+	for f in "$DOC"/*.scd "$README"; do
+		# an apt-get install example needs --net host (or private) on the VM it runs in
+		if grep -n 'apt-get install' "$f" | grep -v 'net' >/dev/null; then
+			grep -qE -- '--net (host|private)' "$f" || { echo "$f: apt-get install without a network" >&2; return 1; }
+		fi
+	done
+}
+
+# complete WORDS...: what the bash completion offers for the command line WORDS (the last may be "")
+complete_words() {
+	FVM_BIN=$FVM bash -c '
+		source "$1"; shift
+		COMP_WORDS=("$@"); COMP_CWORD=$((${#COMP_WORDS[@]} - 1))
+		COMP_LINE="$*"; COMP_POINT=${#COMP_LINE}
+		_fvm; printf "%s\n" "${COMPREPLY[@]}"' _ "$COMPLETION" "$@"
+}
+
+@test "completion: commands, each command's options (from its --help) and VM names" {
+	[[ -f $COMPLETION ]] || { echo "no completion installed (FVM_TEST_DESTDIR=${FVM_TEST_DESTDIR-})" >&2; return 1; }
+	run -0 complete_words fvm ""
+	local c
+	for c in $(fvm_commands); do
+		assert_contains "$output" "$c" "command $c offered"
+	done
+	run -0 complete_words fvm st
+	assert_eq "$(sort <<<"$output" | tr '\n' ' ')" "start stats stop "
+	run -0 complete_words fvm run --me
+	assert_eq "$output" "--memory"
+	run -0 complete_words fvm commit --
+	assert_contains "$output" "--dry-run"
+	assert_contains "$output" "--allow-setid"
+	fvm create web 2>/dev/null
+	fvm create worker 2>/dev/null
+	run -0 complete_words fvm stop w    # the store of $FVM_HOME, as fvm uses
+	assert_eq "$(sort <<<"$output" | tr '\n' ' ')" "web worker "
+	# after "--", the VM's command: no VM names, no fvm options
+	run -0 complete_words fvm run web -- --me
+	assert_not_contains "$output" "--memory"
+}
+
+@test "completion: installed by meson install where bash-completion looks for it, as 'fvm'" {
+	[[ -n ${FVM_TEST_DESTDIR-} ]] || skip "not run by scripts/test: no install to look at"
+	[[ $COMPLETION == */share/bash-completion/completions/fvm ]] ||
+		{ echo "completion not found in $FVM_TEST_DESTDIR" >&2; return 1; }
+	bash -n "$COMPLETION"
+}
