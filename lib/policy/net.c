@@ -480,22 +480,5 @@ int net_start(struct fvm_vm *vm, pid_t init_pid, struct fvm_error *err)
  */
 void net_stop(struct fvm_vm *vm)
 {
-	_cleanup_free_ char *rec = NULL;
-	unsigned long long start;
-	size_t n = 0;
-	int pid, fd;
-	struct pollfd p;
-
-	if (read_small_fileat(vm->dirfd, "run/net.pid", &rec, &n) < 0 ||
-	    sscanf(rec, "%d %llu", &pid, &start) != 2)
-		return;
-	fd = pidfd_open_checked(pid, start);
-	if (fd < 0)
-		return;
-	p = (struct pollfd){ .fd = fd, .events = POLLIN };
-	if (poll(&p, 1, PASTA_STOP_MS) != 1) {
-		syscall(SYS_pidfd_send_signal, fd, SIGKILL, NULL, 0);
-		poll(&p, 1, PASTA_STOP_MS);
-	}
-	close(fd);
+	recorded_wait_gone(vm->dirfd, "run/net.pid", PASTA_STOP_MS, PASTA_STOP_MS);
 }

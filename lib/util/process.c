@@ -5,6 +5,8 @@
  * (pid plus start time).
  */
 #include <errno.h>
+#include <poll.h>
+#include <stdio.h>
 #include <signal.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -36,4 +38,31 @@ int pidfd_open_checked(pid_t pid, unsigned long long starttime)
 		return -ESRCH;
 	}
 	return fd;
+}
+
+/**
+ * recorded_wait_gone() - wait until the process recorded in @file below
+ * @dirfd ("PID STARTTIME", as fvm writes it for its helpers: pasta's and
+ * the nested X server's supervisors) is gone: up to @ms, then SIGKILL and
+ * up to @kill_ms more. Nothing when the record is absent or names a
+ * process that is gone (or another one now: the start time differs).
+ */
+void recorded_wait_gone(int dirfd, const char *file, int ms, int kill_ms)
+{
+	_cleanup_free_ char *rec = NULL;
+	unsigned long long start;
+	struct pollfd p;
+	int pid, fd;
+
+	if (read_small_fileat(dirfd, file, &rec, NULL) < 0 || sscanf(rec, "%d %llu", &pid, &start) != 2)
+		return;
+	fd = pidfd_open_checked(pid, start);
+	if (fd < 0)
+		return;
+	p = (struct pollfd){ .fd = fd, .events = POLLIN };
+	if (poll(&p, 1, ms) != 1) {
+		syscall(SYS_pidfd_send_signal, fd, SIGKILL, NULL, 0);
+		poll(&p, 1, kill_ms);
+	}
+	close(fd);
 }

@@ -176,5 +176,6 @@ int passwd_homes(const char *buf, size_t len, int (*fn)(uid_t uid, const char *h
 
 pid_t sys_clone(unsigned long flags);
 int pidfd_open_checked(pid_t pid, unsigned long long starttime);
+void recorded_wait_gone(int dirfd, const char *file, int ms, int kill_ms);
 
 #endif
