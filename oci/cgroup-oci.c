@@ -206,8 +206,21 @@ static int v1_apply(const struct oci_spec *s, const char *ctrl, const char *d,
 		return oci_fail(e, -EOPNOTSUPP, "config.json: linux.resources.blockIO.weight: "
 				"this host's I/O scheduler has no weights (%s/blkio.weight)", d);
 	}
-	if (!strcmp(ctrl, "devices"))
-		return v1_devices(r->devices, d, e);
+	if (!strcmp(ctrl, "devices")) {
+		/* after the spec's rules, the nodes every container gets (runc's
+		 * list): mknod of any, and null, zero, full, random, urandom, tty,
+		 * console, ptmx, the ptys, tun */
+		static const char *const always[] = { "c *:* m", "b *:* m", "c 1:3 rwm", "c 1:5 rwm",
+			"c 1:7 rwm", "c 1:8 rwm", "c 1:9 rwm", "c 5:0 rwm", "c 5:1 rwm", "c 5:2 rwm",
+			"c 136:* rwm", "c 10:200 rwm", NULL };
+		if (!r->devices)
+			return 0;
+		if ((rc = v1_devices(r->devices, d, e)) < 0)
+			return rc;
+		for (const char *const *a = always; *a && rc == 0; a++)
+			rc = set(d, "devices.allow", *a, "devices", e);
+		return rc;
+	}
 	return 0;
 }
 

@@ -63,6 +63,17 @@ int state_root(const char *root, struct oci_err *e)
 		root = def;
 	}
 	oci_root = root;
+	char parents[4096];
+	snprintf(parents, sizeof(parents), "%s", root);
+	for (char *p = parents + 1; *p; p++) {   /* mkdir -p, as runc does */
+		if (*p != '/')
+			continue;
+		*p = 0;
+		if (mkdir(parents, 0711) < 0 && errno != EEXIST)
+			return oci_fail(e, -errno, "state root %s: %m (give another with --root)",
+					parents);
+		*p = '/';
+	}
 	if (mkdir(root, 0700) < 0 && errno != EEXIST)
 		return oci_fail(e, -errno, "state root %s: %m (give another with --root)", root);
 	rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
