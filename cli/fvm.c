@@ -26,6 +26,7 @@ static const struct cmd cmds[] = {
 	{ "commit", cmd_commit, "apply a VM's changes to the host, safely" },
 	{ "discard", cmd_discard, "drop a VM's changes" },
 	{ "try", cmd_try, "run a command in a throwaway VM, then keep or drop its changes" },
+	{ "oci", cmd_oci, "the OCI runtime for podman, containerd, CRI-O (fvm-oci)" },
 };
 
 static int usage(FILE *f)
