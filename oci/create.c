@@ -138,6 +138,7 @@ static void __attribute__((noreturn)) run_init(struct create *c)
 		dprintf(2, "fvm-oci: container %s: %s\n", c->id, e.msg);
 		_exit(1);
 	}
+	env_home(&s->proc);
 	if (keep > 0)   /* --preserve-fds: 3..3+N-1 go to the program */
 		for (int fd = 3; fd < 3 + keep; fd++)
 			fcntl(fd, F_SETFD, 0);

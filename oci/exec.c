@@ -102,6 +102,7 @@ static void __attribute__((noreturn)) run_joiner(struct exec *x)
 	if (process_lookup(&x->proc, prog, &e) < 0 ||
 	    (x->tty && pty_make(con, &x->proc, &e) < 0))
 		fail_to(sock, &e);
+	env_home(&x->proc);
 	if (x->preserve_fds > 0)
 		for (int fd = 3; fd < 3 + x->preserve_fds; fd++)
 			if (fd != sock)

@@ -190,6 +190,7 @@ int mount_bind_flags(const char *src, int dirfd, const char *name, unsigned long
 		     struct oci_err *e);
 
 /* process.c */
+void env_home(struct oci_process *p);
 int process_lookup(const struct oci_process *p, char *ret, struct oci_err *e);
 int process_exec(const struct oci_process *p, json_object *seccomp, const char *prog,
 		 struct oci_err *e);

@@ -70,6 +70,46 @@ int process_lookup(const struct oci_process *p, char *ret, struct oci_err *e)
 			env_path(p->env));
 }
 
+/**
+ * env_home() - add HOME from the container's /etc/passwd when env has none
+ * @p: the process, whose env grows by one entry
+ *
+ * As runc. Runs in the container after the barrier (no host fd left),
+ * reads at most 1 MiB of the container's /etc/passwd, its own file: the
+ * home of the first line whose uid is the process's, else "/".
+ */
+void env_home(struct oci_process *p)
+{
+	size_t n = 0;
+	for (; p->env && p->env[n]; n++)
+		if (!strncmp(p->env[n], "HOME=", 5))
+			return;
+	char home[4096] = "/";
+	FILE *f = fopen("/etc/passwd", "re");
+	char line[4096];
+	for (int i = 0; f && i < 65536 && fgets(line, sizeof(line), f); i++) {
+		char *fld[7] = { 0 }, *save = NULL, *t = line;
+		int k = 0;
+		line[strcspn(line, "\n")] = 0;
+		for (; k < 7 && (fld[k] = strsep(&t, ":")) != NULL; k++)
+			;
+		(void)save;
+		if (k == 7 && fld[2][0] && strtoul(fld[2], NULL, 10) == p->uid && fld[5][0] == '/') {
+			snprintf(home, sizeof(home), "%s", fld[5]);
+			break;
+		}
+	}
+	if (f)
+		fclose(f);
+	char **env = realloc(p->env, (n + 2) * sizeof(*env));
+	if (!env)
+		return;
+	p->env = env;
+	if (asprintf(&env[n], "HOME=%s", home) < 0)
+		env[n] = NULL;
+	env[n + 1] = NULL;
+}
+
 static int set_rlimits(const struct oci_process *p, struct oci_err *e)
 {
 	for (size_t i = 0; i < p->nrl; i++) {

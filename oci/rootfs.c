@@ -300,7 +300,8 @@ static int mknod_in(int rootfd, const struct oci_device *dv, struct oci_err *e)
 	unlinkat(d, name, 0);
 	int rc = 0;
 	if (mknodat(d, name, type | (dv->mode & 07777), makedev(dv->major, dv->minor)) < 0 ||
-	    fchownat(d, name, dv->uid, dv->gid, AT_SYMLINK_NOFOLLOW) < 0)
+	    fchownat(d, name, dv->uid, dv->gid, AT_SYMLINK_NOFOLLOW) < 0 ||
+	    fchmodat(d, name, dv->mode & 07777, 0) < 0)   /* not the umask's */
 		rc = oci_fail(e, -errno, "config.json: linux.devices: making %s: %m", dv->path);
 	close(d);
 	return rc;
@@ -320,11 +321,20 @@ static int bind_host_node(int rootfd, const struct oci_device *dv, struct oci_er
 
 static int make_devices(const struct oci_spec *s, int rootfd, struct oci_err *e)
 {
-	static const char *const defdev[] = { "null", "zero", "full", "random", "urandom", "tty" };
+	static const struct oci_device defdev[] = {
+		{ (char *)"/dev/null", 'c', 1, 3, 0666, 0, 0 },
+		{ (char *)"/dev/zero", 'c', 1, 5, 0666, 0, 0 },
+		{ (char *)"/dev/full", 'c', 1, 7, 0666, 0, 0 },
+		{ (char *)"/dev/random", 'c', 1, 8, 0666, 0, 0 },
+		{ (char *)"/dev/urandom", 'c', 1, 9, 0666, 0, 0 },
+		{ (char *)"/dev/tty", 'c', 5, 0, 0666, 0, 0 },
+	};
 	char p[64];
+	bool root = real_root();
+	/* real root makes the nodes, as runc does; a user namespace binds the host's */
 	for (size_t i = 0; i < sizeof(defdev) / sizeof(defdev[0]); i++) {
-		snprintf(p, sizeof(p), "/dev/%s", defdev[i]);
-		int rc = bind_device(rootfd, p, p, e);
+		int rc = root ? mknod_in(rootfd, &defdev[i], e) :
+			bind_device(rootfd, defdev[i].path, defdev[i].path, e);
 		if (rc < 0)
 			return rc;
 	}
@@ -349,7 +359,6 @@ static int make_devices(const struct oci_spec *s, int rootfd, struct oci_err *e)
 		}
 	}
 	close(d);
-	bool root = real_root();
 	for (size_t i = 0; i < s->ndevices; i++) {
 		int rc = root ? mknod_in(rootfd, &s->devices[i], e) :
 			bind_host_node(rootfd, &s->devices[i], e);
