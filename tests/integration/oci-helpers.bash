@@ -70,7 +70,7 @@ oci_ns_start() {
 		echo ready && exec sleep 100000' >"$TEST_ROOT/ns.out" 2>&1 </dev/null 3>&- &
 	OCI_NS_PID=$!
 	bg_track "$OCI_NS_PID"
-	wait_for 10 grep -q ready "$TEST_ROOT/ns.out" || { cat "$TEST_ROOT/ns.out" >&2; return 1; }
+	wait_for 10 grep -qs ready "$TEST_ROOT/ns.out" || { cat "$TEST_ROOT/ns.out" >&2; return 1; }
 	# the holder is the child of unshare's sh -c, which exec'd: the same pid
 }
 
@@ -125,6 +125,11 @@ oci_processes_left() {
 		[[ $cmd == *"$TEST_ROOT"* ]] && echo "${p#/proc/}: $cmd"
 	done
 	return 0
+}
+
+# oci_ns_state_empty: fvm-oci's default state root in the test's namespace is empty
+oci_ns_state_empty() {
+	[[ -z $(in_ns ls -A /run/fvm-oci 2>/dev/null) ]]
 }
 
 # oci_state_left ROOT: containers fvm-oci still has in state root ROOT
