@@ -350,7 +350,7 @@ int ocg_create(const struct oci_spec *s, const char *id, char *ret_path, size_t 
 	}
 	if (rc == 0)
 		return 0;
-	if (*ret_made || s->res.any || in_initial_userns())
+	if (*ret_made || s->res.any || (geteuid() == 0 && in_initial_userns()))
 		return oci_fail(e, rc, "cgroup %s: %s; linux.resources cannot be enforced "
 				"without it", d, strerror(-rc));
 	oci_log("warning", "cgroup %s: %s: the container runs without a cgroup (no limits; "

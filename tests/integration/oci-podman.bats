@@ -103,7 +103,7 @@ teardown() {
 on_tty() {
 	{
 		echo '#!/bin/sh'
-		printf 'exec timeout -k 5 60 nsenter -t %s -m -- podman --root %q --runroot %q --storage-driver vfs --tmpdir %q ' \
+		printf 'exec timeout --foreground -k 5 60 nsenter -t %s -m -- podman --root %q --runroot %q --storage-driver vfs --tmpdir %q ' \
 			"$OCI_NS_PID" "$PM/root" "$PM/run" "$PM/tmp"
 		echo "$1"
 	} >"$TEST_ROOT/tty.sh"
