@@ -109,14 +109,16 @@ static void __attribute__((noreturn)) run_init(struct create *c)
 	if ((s->hostname && sethostname(s->hostname, strlen(s->hostname)) < 0) ||
 	    (s->domainname && setdomainname(s->domainname, strlen(s->domainname)) < 0))
 		oci_fail(&e, -errno, "hostname %s: %m", s->hostname ? s->hostname : "");
-	if (e.msg[0] || rootfs_setup(s, &e) < 0)
+	bool vm = s->fvm_argc > 0;   /* org.fvm.vm: the VM's root, not the bundle's */
+	if (e.msg[0] || (!vm && rootfs_setup(s, &e) < 0) || (vm && fvmvm_proc(s, &e) < 0))
 		child_fail(sock, &e);
 	int n = sync_send(sock, 'H', NULL, 0) < 0 ? -1 : sync_recv(sock, &tag, state, sizeof(state) - 1);
 	if (n < 0 || tag != 'h')
 		_exit(1);
 	state[n] = 0;
-	if (hooks_run(s->hooks, "createContainer", state, &e) < 0 || rootfs_pivot(s, &e) < 0 ||
-	    rootfs_finish(s, &e) < 0 || process_lookup(&s->proc, prog, &e) < 0)
+	if (hooks_run(s->hooks, "createContainer", state, &e) < 0 ||
+	    (!vm && (rootfs_pivot(s, &e) < 0 || rootfs_finish(s, &e) < 0 ||
+		     process_lookup(&s->proc, prog, &e) < 0)))
 		child_fail(sock, &e);
 	if (!c->no_keyring)
 		syscall(SYS_keyctl, 1 /* KEYCTL_JOIN_SESSION_KEYRING */, NULL);
@@ -137,6 +139,11 @@ static void __attribute__((noreturn)) run_init(struct create *c)
 	if (hooks_run(s->hooks, "startContainer", state, &e) < 0) {
 		dprintf(2, "fvm-oci: container %s: %s\n", c->id, e.msg);
 		_exit(1);
+	}
+	if (vm) {
+		fvmvm_exec(s, &e);
+		dprintf(2, "fvm-oci: container %s: %s\n", c->id, e.msg);
+		_exit(127);
 	}
 	env_home(&s->proc);
 	if (keep > 0)   /* --preserve-fds: 3..3+N-1 go to the program */
@@ -354,6 +361,8 @@ static int setup(struct create *c, const char *bundle, struct oci_err *e)
 		return rc;
 	if (c->s.proc.terminal && !c->console)
 		return oci_fail(e, -EINVAL, "process.terminal needs --console-socket");
+	if ((rc = fvmvm_prepare(&c->s, e)) < 0)
+		return rc;
 	if ((c->dfd = state_dir_open(c->id, true, e)) < 0)
 		return c->dfd;
 	if (mkfifoat(c->dfd, "exec.fifo", 0600) < 0)

@@ -22,6 +22,7 @@
 #define OCI_MAX_IDMAPS 64
 #define OCI_MAX_RLIMITS 16
 #define OCI_NCAPSETS 5
+#define OCI_FVM_ARGS 8192
 
 /* a failure: what, on which path, and what to do */
 struct oci_err {
@@ -122,6 +123,9 @@ struct oci_spec {
 	size_t ndevices;
 	unsigned long rootprop;      /* rootfsPropagation, MS_REC|MS_SLAVE by default */
 	char cgroup[4096];           /* the container's cgroup path, "" for none (create) */
+	char *fvm_argv[OCI_FVM_ARGS];  /* annotation org.fvm.vm: `fvm run ...` (fvmvm.c) */
+	int fvm_argc;
+	char fvm_store[4096];
 };
 
 /* spec.c */
@@ -196,6 +200,11 @@ int process_exec(const struct oci_process *p, json_object *seccomp, const char *
 		 struct oci_err *e);
 int pty_make(int sockfd, const struct oci_process *p, struct oci_err *e);
 int console_connect(const char *path, struct oci_err *e);
+
+/* fvmvm.c */
+int fvmvm_prepare(struct oci_spec *s, struct oci_err *e);
+int fvmvm_exec(struct oci_spec *s, struct oci_err *e);
+int fvmvm_proc(struct oci_spec *s, struct oci_err *e);
 
 /* hooks.c */
 int hooks_run(json_object *hooks, const char *kind, const char *state_json,

@@ -716,6 +716,8 @@ void spec_free(struct oci_spec *s)
 	free(s->hostname);
 	free(s->domainname);
 	free(s->cgpath);
+	for (int i = 0; i < s->fvm_argc; i++)
+		free(s->fvm_argv[i]);
 	if (s->json)
 		json_object_put(s->json);
 	memset(s, 0, sizeof(*s));

@@ -46,6 +46,7 @@ setup() {
 	EOF2
 	export CONTAINERS_CONF=$PM/containers.conf
 	oci_cgroup_parent libpod_parent conmon
+	mkdir -p "$SCRATCH/secret"
 	oci_rootfs "$TEST_ROOT/image"
 	tar -C "$TEST_ROOT/image" -c . | pm import - localhost/fvm-test:1 >/dev/null
 	IMG=localhost/fvm-test:1
@@ -165,4 +166,21 @@ on_tty() {
 	run -0 pm run --rm "$IMG" sh -c 'cat /etc/issue; test -e /etc/added || echo no-added'
 	assert_eq "$output" $'fvm-test image\nno-added'
 	run -0 pm rm "w-$TEST_ID"
+}
+
+@test "oci-podman: annotation org.fvm.vm runs the container over the host's files, copy-on-write, as a VM fvm diff sees" {
+	local vm=h-$TEST_ID
+	run -3 --separate-stderr pm run --rm --annotation "org.fvm.vm=$vm" --annotation "org.fvm.store=$FVM_HOME" \
+		--annotation "org.fvm.policy=hide=$SCRATCH/secret" "$IMG" \
+		sh -c "cat /etc/debian_version; echo was-here >/etc/fvm-oci-$TEST_ID; test -e $SCRATCH/secret || echo hidden; exit 3"
+	assert_eq "$output" "$(cat /etc/debian_version)"$'\nhidden'
+	[[ ! -e /etc/fvm-oci-$TEST_ID ]] || { rm -f "/etc/fvm-oci-$TEST_ID"; echo "the write reached the host" >&2; return 1; }
+	run -0 fvm diff "$vm"
+	assert_contains "$output" "/etc/fvm-oci-$TEST_ID"
+	assert_state "$vm" stopped
+	run -0 fvm inspect "$vm"
+	assert_contains "$output" "$SCRATCH/secret"
+	# a bad annotation is refused, naming it
+	run -126 pm run --rm --annotation "org.fvm.vm=../x" "$IMG" true
+	assert_contains "$output" "org.fvm.vm"
 }
