@@ -148,7 +148,8 @@ static int parse_signal(const char *s)
 	return -1;
 }
 
-/* pids of the container: its cgroup's, else init's pid namespace's */
+/* pids of the container: its cgroup's, else init's pid namespace's (just
+ * init when it shares ours: never every process of the host) */
 static int container_pids(const struct oci_state *st, pid_t **ret, size_t *ret_n)
 {
 	if (st->has_cgroup)
@@ -159,6 +160,17 @@ static int container_pids(const struct oci_state *st, pid_t **ret, size_t *ret_n
 	if (n < 0)
 		return -errno;
 	want[n] = 0;
+	/* init in our own pid namespace: its "namespace" is the whole host's */
+	n = readlink("/proc/self/ns/pid", got, sizeof(got) - 1);
+	if (n < 0 || (got[n] = 0, !strcmp(got, want))) {
+		pid_t *one = malloc(sizeof(*one));
+		if (!one)
+			return -ENOMEM;
+		one[0] = st->pid;
+		*ret = one;
+		*ret_n = 1;
+		return 0;
+	}
 	DIR *d = opendir("/proc");
 	size_t k = 0, cap = 64;
 	pid_t *v = malloc(cap * sizeof(*v));

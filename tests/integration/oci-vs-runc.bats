@@ -242,3 +242,20 @@ assert_same() {
 	jq -e 'select(.level == "error") | .msg | test("nosuch")' "$TEST_ROOT/log"
 	jq -e '.time | test("^[0-9-]+T[0-9:.]+Z$")' "$TEST_ROOT/log"
 }
+
+@test "oci-vs-runc: kill --all and delete of a container in the host's pid namespace spare the host" {
+	bundle 'del(.linux.namespaces[] | select(.type == "pid"))'
+	args 'sleep 1000'
+	sleep 1000 </dev/null >/dev/null 2>&1 3>&- &
+	local bystander=$!
+	bg_track "$bystander"
+	"$FVM_OCI" --root "$FR" create -b "$B" "f-$TEST_ID" </dev/null >/dev/null 2>&1 3>&-
+	"$FVM_OCI" --root "$FR" start "f-$TEST_ID"
+	local pid
+	pid=$("$FVM_OCI" --root "$FR" state "f-$TEST_ID" | jq .pid)
+	run -0 "$FVM_OCI" --root "$FR" kill --all "f-$TEST_ID" KILL
+	wait_for 10 pid_dead "$pid"
+	pid_alive "$bystander" || { echo "kill --all killed a host process" >&2; return 1; }
+	run -0 "$FVM_OCI" --root "$FR" delete --force "f-$TEST_ID"
+	pid_alive "$bystander" || { echo "delete --force killed a host process" >&2; return 1; }
+}
