@@ -259,3 +259,20 @@ assert_same() {
 	run -0 "$FVM_OCI" --root "$FR" delete --force "f-$TEST_ID"
 	pid_alive "$bystander" || { echo "delete --force killed a host process" >&2; return 1; }
 }
+
+@test "oci-vs-runc: hooks get the state on stdin; sysctl and oomScoreAdj inside" {
+	local h=$TEST_ROOT/hooks
+	mkdir -p "$h"
+	# each hook appends the state it got (one JSON document per run) to a file
+	bundle ".process.oomScoreAdj = 500 | .linux.sysctl = {\"net.ipv4.ip_forward\": \"1\"} |
+		.hooks = {prestart: [{path: \"/bin/sh\", args: [\"sh\", \"-c\", \"cat >>$h/prestart; echo >>$h/prestart\"]}],
+			  poststop: [{path: \"/bin/sh\", args: [\"sh\", \"-c\", \"cat >>$h/poststop; echo >>$h/poststop\"]}]}"
+	both 'cat /proc/self/oom_score_adj /proc/sys/net/ipv4/ip_forward'
+	assert_same
+	assert_eq "$F_OUT" $'500\n1'
+	local id
+	for id in "r-$TEST_ID" "f-$TEST_ID"; do
+		jq -s -e --arg id "$id" 'map(select(.id == $id and .pid > 0)) | length == 1' "$h/prestart"
+		jq -s -e --arg id "$id" 'map(select(.id == $id)) | length == 1' "$h/poststop"
+	done
+}
