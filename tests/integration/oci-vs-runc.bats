@@ -241,6 +241,14 @@ assert_same() {
 	assert_status 1
 	jq -e 'select(.level == "error") | .msg | test("nosuch")' "$TEST_ROOT/log"
 	jq -e '.time | test("^[0-9-]+T[0-9:.]+Z$")' "$TEST_ROOT/log"
+	# features and --version, as engines probe them
+	run -0 "$FVM_OCI" features
+	jq -e '.ociVersionMax == "1.0.2" and .linux.seccomp.enabled and
+		(.linux.namespaces | index("user")) and .linux.cgroup.systemd == false' <<<"$output"
+	run -0 "$FVM_OCI" --version
+	assert_contains "$output" "fvm-oci version"
+	run -0 "$FVM" oci --version
+	assert_contains "$output" "fvm-oci version"
 }
 
 @test "oci-vs-runc: kill --all and delete of a container in the host's pid namespace spare the host" {
