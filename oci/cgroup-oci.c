@@ -289,7 +289,7 @@ static void v2_enable(const char *cgpath)
 	write_file(d, "cgroup.subtree_control", "+memory +cpu +pids +io");
 }
 
-static bool in_initial_userns(void)
+bool in_initial_userns(void)
 {
 	char buf[128];
 	int fd = open("/proc/self/uid_map", O_RDONLY | O_CLOEXEC);

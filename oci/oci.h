@@ -184,6 +184,7 @@ bool ocg_frozen(const char *cgpath);
 int ocg_pids(const char *cgpath, pid_t **ret, size_t *ret_n);
 int ocg_v1_mount(const char *cgpath, int destfd, bool ro, struct oci_err *e);
 bool ocg_unified(void);
+bool in_initial_userns(void);
 
 /* rootfs.c */
 int rootfs_setup(struct oci_spec *s, struct oci_err *e);

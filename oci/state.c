@@ -3,8 +3,8 @@
  * state.c - a container's state on disk: ROOT/ID/state.json and the
  * ROOT/ID/exec.fifo that holds its init at the barrier.
  *
- * ROOT is --root, else /run/fvm-oci for root, else
- * $XDG_RUNTIME_DIR/fvm-oci. The status is never stored, it is found
+ * ROOT is --root, else /run/fvm-oci for root, else (a user, or root of a
+ * user namespace) $XDG_RUNTIME_DIR/fvm-oci. The status is never stored, it is found
  * (state_status()): the init pid with the start time recorded at create
  * is alive (and not a zombie) or not; the fifo is there until `start`
  * releases the barrier; the freezer says paused.
@@ -56,7 +56,8 @@ int state_root(const char *root, struct oci_err *e)
 	static char def[4096];
 	if (!root) {
 		const char *x = getenv("XDG_RUNTIME_DIR");
-		if (geteuid() == 0 || !x || !*x)
+		/* root of a user namespace (rootless podman runs us so) is no root */
+		if ((geteuid() == 0 && in_initial_userns()) || !x || !*x)
 			snprintf(def, sizeof(def), "/run/fvm-oci");
 		else
 			snprintf(def, sizeof(def), "%s/fvm-oci", x);
