@@ -12,20 +12,32 @@
 # where root lacks CAP_SYS_RESOURCE), runtime_supports_json naming fvm so
 # that podman passes --log-format json. podman runs in the test's mount
 # namespace (oci-helpers.bash) so that its lock in /dev/shm and its cache
-# in /var/lib/containers stay there.
+# in /var/lib/containers stay there. Rootless, podman runs unprivileged
+# with HOME and XDG_RUNTIME_DIR in the test's directory (one uid mapped,
+# no /etc/subuid ranges); limits and pause need a cgroup it does not have
+# on this cgroup v1 host, and are skipped saying so.
 
 load oci-helpers
 
 setup() {
 	oci_setup
 	oci_skip_unless podman conmon runc jq
-	# Rootless podman runs the runtime inside a user namespace it makes
-	# with newuidmap from /etc/subuid ranges, and on this host's cgroup v1
-	# it has no cgroup for --memory, --pids or pause.
-	is_root || skip "rootless podman: needs /etc/subuid ranges for $(id -un) (podman's own user namespace) and, on cgroup v1, cannot limit or pause; fvm-oci rootless is covered by oci-vs-runc.bats"
-	oci_ns_start
 	PM=$TEST_ROOT/pm
-	mkdir -p "$PM/tmp"
+	# podman refuses a run root of more than 50 characters
+	PM_RUN=$(mktemp -d /tmp/fvm-pm.XXXXXX)
+	mkdir -p "$PM/tmp" "$PM/home" "$PM/xdg"
+	chmod 700 "$PM/xdg"
+	# Rootless, podman runs fvm-oci as root of a user namespace of its own
+	# (one uid without /etc/subuid ranges); its lock is then
+	# /dev/shm/libpod_rootless_lock_UID and it leaves a pause process
+	# holding that namespace: teardown removes both. Root, podman runs in
+	# the test's mount namespace (oci-helpers.bash).
+	if is_root; then
+		oci_ns_start
+	else
+		PM_LOCK=/dev/shm/libpod_rootless_lock_$(id -u)
+		[[ -e $PM_LOCK ]] && PM_LOCK=   # not the test's
+	fi
 	local nofile nproc
 	nofile=$(ulimit -Hn)
 	nproc=$(ulimit -Hu)
@@ -53,20 +65,61 @@ setup() {
 }
 
 pm() {
-	in_ns podman --root "$PM/root" --runroot "$PM/run" --storage-driver vfs \
-		--tmpdir "$PM/tmp" "$@"
+	if is_root; then
+		in_ns podman --root "$PM/root" --runroot "$PM_RUN" --storage-driver vfs \
+			--tmpdir "$PM/tmp" "$@"
+	else
+		HOME=$PM/home XDG_RUNTIME_DIR=$PM/xdg timeout -k 5 "${FVM_CMD_TIMEOUT:-60}" \
+			podman --root "$PM/root" --runroot "$PM_RUN" --storage-driver vfs \
+			--tmpdir "$PM/tmp" "$@" 3>&-
+	fi
+}
+
+# the state root fvm-oci uses under podman (rootless: root of a user namespace)
+pm_state() {
+	if is_root; then
+		in_ns ls -A /run/fvm-oci 2>/dev/null
+	else
+		ls -A "$PM/xdg/fvm-oci" 2>/dev/null
+	fi
+	return 0
+}
+
+pm_state_empty() {
+	[[ -z $(pm_state) ]]
+}
+
+# skip_rootless WHY: this test needs root podman
+skip_rootless() {
+	is_root || skip "rootless podman on this host: $1"
 }
 
 teardown() {
 	local fail=0 left
-	if [[ -n ${OCI_NS_PID-} ]]; then
+	if [[ -n ${PM-} && -d $PM/root ]]; then
 		pm rm -a -f -t 0 >/dev/null 2>&1 || true
 		left=$(pm ps -a -q 2>/dev/null)
 		[[ -z $left ]] || { echo "LEFTOVER podman containers: $left" >&2; fail=1; }
 		# podman's cleanup process (`podman container cleanup`, run by
 		# conmon when the program ends) deletes the runtime's container
-		wait_for 10 oci_ns_state_empty ||
-			{ echo "LEFTOVER fvm-oci containers: $(in_ns ls -A /run/fvm-oci)" >&2; fail=1; }
+		wait_for 10 pm_state_empty ||
+			{ echo "LEFTOVER fvm-oci containers: $(pm_state)" >&2; fail=1; }
+	fi
+	if ! is_root && [[ -n ${PM-} ]]; then
+		# podman's storage belongs to its user namespace's ids: remove it there
+		[[ -d $PM/root ]] && pm unshare rm -rf "$PM/root" "$PM_RUN" 2>/dev/null
+		local pause
+		pause=$(cat "$PM/xdg/libpod/tmp/pause.pid" 2>/dev/null) && kill -KILL "$pause" 2>/dev/null
+		[[ -z ${PM_LOCK-} ]] || rm -f "$PM_LOCK"
+	fi
+	if [[ -n ${PM_RUN-} ]]; then
+		if findmnt -rn -o TARGET | grep -qF "$PM_RUN"; then
+			echo "LEFTOVER mounts under $PM_RUN" >&2
+			fail=1
+		else
+			rm -rf --one-file-system "$PM_RUN" 2>/dev/null || chmod -R u+rwX "$PM_RUN"
+			rm -rf --one-file-system "$PM_RUN"
+		fi
 	fi
 	oci_teardown || fail=1
 	return "$fail"
@@ -97,15 +150,21 @@ teardown() {
 	run -0 pm logs "d-$TEST_ID"
 	assert_contains "$output" got-term
 	run -0 pm rm "d-$TEST_ID"
-	wait_for 10 oci_ns_state_empty
+	wait_for 10 pm_state_empty
 }
 
 # on_tty SCRIPT-BODY: run it under `script`, which gives it a terminal
 on_tty() {
 	{
 		echo '#!/bin/sh'
-		printf 'exec timeout --foreground -k 5 60 nsenter -t %s -m -- podman --root %q --runroot %q --storage-driver vfs --tmpdir %q ' \
-			"$OCI_NS_PID" "$PM/root" "$PM/run" "$PM/tmp"
+		if is_root; then
+			printf 'exec timeout --foreground -k 5 60 nsenter -t %s -m -- ' "$OCI_NS_PID"
+		else
+			printf 'export HOME=%q XDG_RUNTIME_DIR=%q; exec timeout --foreground -k 5 60 ' \
+				"$PM/home" "$PM/xdg"
+		fi
+		printf 'podman --root %q --runroot %q --storage-driver vfs --tmpdir %q ' \
+			"$PM/root" "$PM_RUN" "$PM/tmp"
 		echo "$1"
 	} >"$TEST_ROOT/tty.sh"
 	chmod +x "$TEST_ROOT/tty.sh"
@@ -129,6 +188,7 @@ on_tty() {
 }
 
 @test "oci-podman: --memory and --pids-limit are the container's cgroup limits, and hold" {
+	skip_rootless "cgroup v1 gives an unprivileged podman no cgroup for --memory and --pids-limit"
 	run -0 pm run -d --name "m-$TEST_ID" --memory 64m --pids-limit 20 "$IMG" sleep 100
 	local id
 	id=$(pm inspect --format '{{.Id}}' "m-$TEST_ID")
@@ -145,6 +205,7 @@ on_tty() {
 }
 
 @test "oci-podman: pause and unpause freeze the container's cgroup" {
+	skip_rootless "cgroup v1 gives an unprivileged podman no freezer cgroup to pause"
 	run -0 pm run -d --name "p-$TEST_ID" "$IMG" sleep 100
 	local id
 	id=$(pm inspect --format '{{.Id}}' "p-$TEST_ID")
@@ -169,6 +230,7 @@ on_tty() {
 }
 
 @test "oci-podman: annotation org.fvm.vm runs the container over the host's files, copy-on-write, as a VM fvm diff sees" {
+	skip_rootless "fvm would run as root of podman's user namespace, which it does not support"
 	local vm=h-$TEST_ID
 	run -3 --separate-stderr pm run --rm --annotation "org.fvm.vm=$vm" --annotation "org.fvm.store=$FVM_HOME" \
 		--annotation "org.fvm.policy=hide=$SCRATCH/secret" "$IMG" \
