@@ -20,7 +20,9 @@
  * fvm-oci says in its log; process args, env, cwd, user and terminal,
  * the namespaces (the VM is made inside them), the barrier, the exit
  * status and kill/delete are as for any container. A user namespace in
- * config.json (rootless engines) is refused: fvm makes its own.
+ * config.json, or fvm-oci itself in one (rootless podman), is refused:
+ * fvm makes its own, and as root of a user namespace it would take
+ * itself for the host's root.
  */
 #include <errno.h>
 #include <limits.h>
@@ -182,6 +184,10 @@ int fvmvm_prepare(struct oci_spec *s, struct oci_err *e)
 	if (s->ns[NS_USER].want)
 		return oci_fail(e, -EOPNOTSUPP, "annotation org.fvm.vm: a user namespace in "
 				"linux.namespaces is not supported (fvm makes the VM's own)");
+	if (!in_initial_userns())
+		return oci_fail(e, -EOPNOTSUPP, "annotation org.fvm.vm: fvm-oci runs in a user "
+				"namespace (a rootless engine): fvm would take itself for root there; "
+				"use a root engine");
 	if (find_fvm(fvm, sizeof(fvm)) < 0)
 		return oci_fail(e, -ENOENT, "annotation org.fvm.vm: no fvm beside fvm-oci or in $PATH");
 	snprintf(s->fvm_store, sizeof(s->fvm_store), "%s", store ? store : "");

@@ -252,7 +252,11 @@ assert_same() {
 }
 
 @test "oci-vs-runc: kill --all and delete of a container in the host's pid namespace spare the host" {
-	bundle 'del(.linux.namespaces[] | select(.type == "pid"))'
+	# without a pid namespace of its own a user namespace may not mount a
+	# new /proc: the host's is bound in
+	bundle 'del(.linux.namespaces[] | select(.type == "pid")) |
+		(.mounts[] | select(.destination == "/proc")) |=
+			{destination: "/proc", type: "bind", source: "/proc", options: ["rbind", "nosuid", "noexec", "nodev"]}'
 	args 'sleep 1000'
 	sleep 1000 </dev/null >/dev/null 2>&1 3>&- &
 	local bystander=$!
@@ -272,7 +276,9 @@ assert_same() {
 	local h=$TEST_ROOT/hooks
 	mkdir -p "$h"
 	# each hook appends the state it got (one JSON document per run) to a file
+	# net.* needs a network namespace of its own (runc spec --rootless has none)
 	bundle ".process.oomScoreAdj = 500 | .linux.sysctl = {\"net.ipv4.ip_forward\": \"1\"} |
+		.linux.namespaces = (.linux.namespaces | map(select(.type != \"network\")) + [{type: \"network\"}]) |
 		.hooks = {prestart: [{path: \"/bin/sh\", args: [\"sh\", \"-c\", \"cat >>$h/prestart; echo >>$h/prestart\"]}],
 			  poststop: [{path: \"/bin/sh\", args: [\"sh\", \"-c\", \"cat >>$h/poststop; echo >>$h/poststop\"]}]}"
 	both 'cat /proc/self/oom_score_adj /proc/sys/net/ipv4/ip_forward'
