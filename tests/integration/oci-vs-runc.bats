@@ -290,3 +290,22 @@ assert_same() {
 		jq -s -e --arg id "$id" 'map(select(.id == $id)) | length == 1' "$h/poststop"
 	done
 }
+
+@test "oci-vs-runc: a network namespace joined by path, as podman passes it" {
+	is_root || skip "joining a network namespace of the host's user namespace needs root"
+	unshare --net sleep 1000 </dev/null >/dev/null 2>&1 3>&- &
+	local holder=$!
+	bg_track "$holder"
+	wait_for 10 test "$(readlink /proc/$holder/ns/net)" != "$(readlink /proc/self/ns/net)"
+	local want
+	want=$(readlink "/proc/$holder/ns/net")
+	bundle "(.linux.namespaces[] | select(.type == \"network\")) |= {type: \"network\", path: \"/proc/$holder/ns/net\"}"
+	both 'readlink /proc/self/ns/net'
+	assert_same
+	assert_eq "$F_OUT" "$want"
+	# a pid namespace by path is refused, naming it
+	bundle "(.linux.namespaces[] | select(.type == \"pid\")) |= {type: \"pid\", path: \"/proc/$holder/ns/pid\"}"
+	run "$FVM_OCI" --root "$FR" run -b "$B" "f-$TEST_ID"
+	assert_status 1
+	assert_contains "$output" "joining a pid namespace by path is not supported"
+}
