@@ -108,8 +108,14 @@ teardown() {
 	if ! is_root && [[ -n ${PM-} ]]; then
 		# podman's storage belongs to its user namespace's ids: remove it there
 		[[ -d $PM/root ]] && pm unshare rm -rf "$PM/root" "$PM_RUN" 2>/dev/null
-		local pause
-		pause=$(cat "$PM/xdg/libpod/tmp/pause.pid" 2>/dev/null) && kill -KILL "$pause" 2>/dev/null
+		# podman's pause processes (they hold its user namespace by
+		# design): ours are those with the test's XDG_RUNTIME_DIR
+		local p
+		for p in /proc/[0-9]*; do
+			[[ -O $p ]] || continue
+			{ tr '\0' '\n' <"$p/environ"; } 2>/dev/null | grep -qxF "XDG_RUNTIME_DIR=$PM/xdg" &&
+				kill -KILL "${p#/proc/}" 2>/dev/null
+		done
 		[[ -z ${PM_LOCK-} ]] || rm -f "$PM_LOCK"
 	fi
 	if [[ -n ${PM_RUN-} ]]; then
