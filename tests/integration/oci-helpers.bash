@@ -100,17 +100,28 @@ oci_cgroups_left() {
 	return 0
 }
 
-# oci_cgroups_clean: remove what is empty of the parents the test made
+# oci_cgroups_clean: remove the parents the test made (the engine's own
+# cgroups below them empty out a moment after its last process exits)
 oci_cgroups_clean() {
-	local c name own made d
+	local c name own made
 	for c in "${OCI_CGROUPS[@]}"; do
 		IFS=: read -r name own made <<<"$c"
 		((made)) || continue
-		for d in /sys/fs/cgroup/*/"$name"; do
-			[[ -d $d ]] && find "$d" -depth -type d -exec rmdir {} + 2>/dev/null
-		done
+		wait_for 10 cgroup_tree_gone "$name" ||
+			echo "note: engine cgroups below $name are still busy" >&2
 	done
 	return 0
+}
+
+# cgroup_tree_gone NAME: rmdir NAME (deepest first) in every hierarchy; all gone?
+cgroup_tree_gone() {
+	local d left=0
+	for d in /sys/fs/cgroup/*/"$1"; do
+		[[ -d $d ]] || continue
+		find "$d" -depth -type d -exec rmdir {} + 2>/dev/null
+		[[ -d $d ]] && left=1
+	done
+	((left == 0))
 }
 
 # oci_processes_left: processes whose command line names the test's root
