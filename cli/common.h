@@ -54,6 +54,7 @@ int cmd_config(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_import(int argc, char **argv);
 int cmd_cp(int argc, char **argv);
+int cmd_oci(int argc, char **argv);
 int commit_paths(struct fvm_vm *vm, char **paths, const struct fvm_commit_opts *base);
 struct json_object;
 int commit_json(struct fvm_vm *vm, char **paths, const struct fvm_commit_opts *base, struct json_object **ret);

@@ -31,6 +31,7 @@ static const struct cmd cmds[] = {
 	{ "export", cmd_export, "write a VM's changes and settings as a tar archive (an OCI layer)" },
 	{ "import", cmd_import, "make a VM from an archive of fvm export" },
 	{ "cp", cmd_cp, "copy files between a VM and the host" },
+	{ "oci", cmd_oci, "the OCI runtime for podman, containerd, CRI-O (fvm-oci)" },
 };
 
 /* An unknown command: say so, with the one meant if it looks mistyped. */

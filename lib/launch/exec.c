@@ -21,8 +21,10 @@
  * inside the VM's root, starts a new session, takes the VM's pty or
  * /dev/null as stdio where asked and execs. Where fvm's stdio is a
  * terminal and no pty was asked for, the program gets pipes that fvm
- * relays (relay.c): the caller's terminal never enters the VM. fvm stays
- * on the host, forwards signals to it, relays the pty or the pipes, and
+ * relays (relay.c): the caller's terminal never enters the VM. The
+ * program gets SIGKILL when fvm dies (PR_SET_PDEATHSIG), so a client
+ * killed with SIGKILL takes its program, and a VM it booted, along. fvm
+ * stays on the host, forwards signals to it, relays the pty or the pipes, and
  * returns its exit status (128+N if killed by signal N). A failure before
  * exec comes back through a close-on-exec pipe as (stage, errno).
  *
@@ -240,6 +242,12 @@ _Noreturn static void child_main(const struct join *j)
 		child_fail(j->report, ST_SETNS, errno);
 	load_user(j, rootfd, &u);
 	become_user(j, &u);
+	/* the program dies with fvm, its parent: an engine that SIGKILLs the
+	 * fvm it started must not leave the VM running (set after the uid
+	 * change, which clears it; the parent is outside the pid namespace,
+	 * so getppid() is 0 while it lives) */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != 0)
+		_exit(125);
 	enter_cwd(j, rootfd);
 	setup_stdio(j, rootfd);
 	syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC);   /* rootfd and the channels too */

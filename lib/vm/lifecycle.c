@@ -116,6 +116,8 @@ FVM_PUBLIC int fvm_vm_remove(struct fvm_vm *vm, bool force, struct fvm_error *er
 		r = stop_locked(vm, 10, err);
 		if (r < 0)
 			return r;
+	} else {
+		vm_clear_runtime(vm);   /* a VM found stopped may still have its empty cgroup */
 	}
 	snprintf(gone, sizeof(gone), ".rm.%s.%d", vm->cfg.name, (int)getpid());
 	if (renameat(vm->store->vmsfd, vm->cfg.name, vm->store->vmsfd, gone) < 0)
