@@ -48,6 +48,11 @@ int cmd_commit(int argc, char **argv);
 int cmd_discard(int argc, char **argv);
 int cmd_try(int argc, char **argv);
 int cmd_config(int argc, char **argv);
+int cmd_snapshot(int argc, char **argv);
+int cmd_snapshots(int argc, char **argv);
+int cmd_restore(int argc, char **argv);
+int cmd_clone(int argc, char **argv);
+int cmd_rename(int argc, char **argv);
 int commit_paths(struct fvm_vm *vm, char **paths, const struct fvm_commit_opts *base);
 
 void cli_rootless_note(const struct fvm_store *s);

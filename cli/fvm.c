@@ -26,6 +26,11 @@ static const struct cmd cmds[] = {
 	{ "commit", cmd_commit, "apply a VM's changes to the host, safely" },
 	{ "discard", cmd_discard, "drop a VM's changes" },
 	{ "try", cmd_try, "run a command in a throwaway VM, then keep or drop its changes" },
+	{ "snapshot", cmd_snapshot, "freeze a stopped VM's changes under a tag (--rm: forget one)" },
+	{ "snapshots", cmd_snapshots, "list a VM's snapshots" },
+	{ "restore", cmd_restore, "take a stopped VM back to a snapshot" },
+	{ "clone", cmd_clone, "make a new VM with a stopped VM's changes and settings" },
+	{ "rename", cmd_rename, "rename a stopped VM" },
 };
 
 static int usage(FILE *f)
@@ -37,7 +42,7 @@ static int usage(FILE *f)
 	      "\n"
 	      "Commands:\n", f);
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
-		fprintf(f, "  %-8s %s\n", cmds[i].name, cmds[i].summary);
+		fprintf(f, "  %-9s %s\n", cmds[i].name, cmds[i].summary);
 	fputs("\n"
 	      "Options:\n"
 	      "  -h, --help     show this help\n"

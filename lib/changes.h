@@ -42,6 +42,9 @@ struct changeset {
 	size_t nlayers;
 	struct change *v;
 	size_t n;
+	bool live;         /* layers_open(): the live uppers, never a merged view */
+	char farm[64];     /* the merged view of a stack (stackview.c) in the VM's dir, "" if none */
+	int farm_dirfd;    /* the VM's dir, for removing it */
 };
 
 int changes_collect(struct fvm_vm *vm, char *const *paths, struct changeset *cs,

@@ -72,6 +72,7 @@
 #include "changes.h"
 #include "dirwalk.h"
 #include "hostmounts.h"
+#include "snapshot.h"
 
 enum op_kind { OP_FILE = 'F', OP_NEWDIR = 'N', OP_DELETE = 'D', OP_META = 'M' };
 
@@ -1048,7 +1049,7 @@ static void prune_untouched(int dfd, const char *name, long long t)
 void commit_prune_recorded(struct fvm_vm *vm)
 {
 	_cleanup_free_ char *buf = NULL;
-	struct changeset cs = { 0 };
+	struct changeset cs = { .live = true };
 	json_object *o;
 
 	if (read_small_fileat(vm->dirfd, "committed.json", &buf, NULL) < 0)
@@ -1284,6 +1285,9 @@ FVM_PUBLIC int fvm_vm_commit(struct fvm_vm *vm, const struct fvm_commit_opts *op
 
 	if (lock < 0)
 		return lock;
+	r = lifecycle_recover(vm, err);   /* a snapshot or restore cut short (snapshot.c) */
+	if (r < 0)
+		return r;
 	c.running = vm_running(vm, NULL) == 0;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	snprintf(c.id, sizeof(c.id), "%lx%05lx", (unsigned long)ts.tv_sec, (unsigned long)(ts.tv_nsec / 10000));
@@ -1327,6 +1331,8 @@ FVM_PUBLIC int fvm_vm_commit(struct fvm_vm *vm, const struct fvm_commit_opts *op
 	ops_free(&c);
 	free(c.byname);
 	changes_free(&c.cs);
+	if (r == 0 && !c.o->dry_run && !c.o->paths && !c.running)
+		stack_after_commit(vm);   /* all of it landed: off its frozen layers (snapshot.c) */
 	return r;
 }
 
@@ -1368,12 +1374,14 @@ static int discard_at(struct fvm_vm *vm, int dfd, const char *name, const char *
 FVM_PUBLIC int fvm_vm_discard(struct fvm_vm *vm, char *const *paths, struct fvm_error *err)
 {
 	_cleanup_close_ int lock = vm_lock(vm, err);
-	struct changeset cs = { 0 };
+	struct changeset cs = { .live = true };
 	int r;
 
 	if (lock < 0)
 		return lock;
 	r = check_paths(vm, paths, err);
+	if (r == 0)
+		r = stack_discard(vm, paths, err);   /* the frozen layers (snapshot.c) */
 	if (r == 0)
 		r = layers_open(vm, &cs, err);
 	for (size_t i = 0; r == 0 && i < cs.nlayers; i++) {

@@ -108,6 +108,7 @@ int idmap_allocate(struct fvm_store *store, const char *name, uid_t *ret_base,
 		   struct fvm_error *err);
 int idmap_write(pid_t pid, const struct vm_config *cfg, uid_t caller_uid, gid_t caller_gid);
 int idmap_userns_open(uid_t disk_uid, gid_t disk_gid, uid_t kuid, gid_t kgid);
+int idmap_userns_range(unsigned from, unsigned to, unsigned count);
 
 /* stores.c */
 char **vm_stores_hidden(struct fvm_vm *vm, size_t *ret_n);

@@ -27,6 +27,7 @@
 #include "ns.h"
 #include "fvm-internal.h"
 #include "registry.h"
+#include "snapshot.h"
 
 static int hostname_check(const char *h, struct fvm_error *err)
 {
@@ -154,7 +155,9 @@ FVM_PUBLIC int fvm_vm_open(struct fvm_store *store, const char *name, struct fvm
 	r = vm_new(store, name, name, &vm, err);
 	if (r < 0)
 		return r;
-	r = config_load(vm, err);
+	r = rename_finish(store, vm->dirfd, name);   /* a rename cut short (clone.c) */
+	if (r == 0)
+		r = config_load(vm, err);
 	if (r == 0 && vm->cfg.rootless != store->rootless)
 		r = fvm_errf(err, -EPERM, "VM '%s' was created %s: run fvm %s to use it", name,
 			     vm->cfg.rootless ? "by an unprivileged user" : "as root",
@@ -428,6 +431,8 @@ FVM_PUBLIC int fvm_vm_remove(struct fvm_vm *vm, bool force, struct fvm_error *er
 		return fvm_errf(err, -errno, "VM '%s': cannot remove %s: %s", vm->cfg.name, vm->dir,
 				strerror(errno));
 	r = rm_rf_at(vm->store->vmsfd, gone);
+	if (r == 0)
+		layers_gc(vm->store);   /* the frozen layers only it stood on (snapshot.c) */
 	if (r < 0)
 		return fvm_errf(err, r, "VM '%s' is removed, but %s/vms/%s could not all be deleted: %s",
 				vm->cfg.name, vm->store->path, gone, strerror(-r));
