@@ -279,10 +279,19 @@ int stack_config_lowers(struct fvm_vm *vm, const char *mountpoint, int fs, int l
 	if (r < 0)
 		return r;
 	r = layer_escape(mountpoint, esc, sizeof(esc));
-	pool = r < 0 || !s.n ? -1 : pool_open(vm->store, false);
-	if (s.n && pool < 0)
-		return fvm_errf(err, r < 0 ? r : pool, "VM '%s': cannot open its frozen layers in %s/layers: %s",
-				vm->cfg.name, vm->store->path, strerror(-(r < 0 ? r : pool)));
+	if (r == 0 && s.n) {
+		/* by path: rootless this runs in the VM's mount namespace, and
+		 * overlayfs wants layers on its mounts, not on those of an fd
+		 * opened before (boot.c reopens the VM's directory likewise) */
+		_cleanup_free_ char *p = path_join(vm->store->path, "layers");
+
+		pool = p ? open(p, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) : -1;
+		if (pool < 0)
+			r = p ? -errno : -ENOMEM;
+	}
+	if (r < 0)
+		return fvm_errf(err, r, "VM '%s': cannot open its frozen layers in %s/layers: %s",
+				vm->cfg.name, vm->store->path, strerror(-r));
 	for (size_t i = s.n; i-- > 0;) {
 		_cleanup_close_ int d = -1;
 
@@ -632,9 +641,8 @@ int stack_freeze(struct fvm_vm *vm, const char *tag, struct fvm_error *err)
 	if (!live_layers_empty(vm)) {
 		if (s.n >= STACK_MAX) {
 			json_object_put(j);
-			return fvm_errf(err, -E2BIG, "VM '%s' stands on %d frozen layers, the most fvm stacks: remove snapshots it no longer needs ('fvm snapshots %s', 'fvm snapshot --rm %s TAG'), or 'fvm commit %s' and 'fvm discard %s' to start from the host again",
-					vm->cfg.name, STACK_MAX, vm->cfg.name, vm->cfg.name, vm->cfg.name,
-					vm->cfg.name);
+			return fvm_errf(err, -E2BIG, "VM '%s' stands on %d frozen layers, the most fvm stacks (it does not flatten them): go back to an older snapshot with 'fvm restore %s TAG', or 'fvm commit %s' (its changes to the host) or 'fvm discard %s' (dropped) to start from the host again",
+					vm->cfg.name, STACK_MAX, vm->cfg.name, vm->cfg.name, vm->cfg.name);
 		}
 		r = new_id(s.v[s.n].id);
 		s.v[s.n++].base = vm->cfg.rootless ? 0 : vm->cfg.uid_base;

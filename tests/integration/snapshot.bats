@@ -45,7 +45,7 @@ LAYER2='cd "$1" && echo l2 >mod && rm gone-later && rm del2 && echo l2 >del && r
 	run diff_short v "$cell"
 	assert_status 0
 	# the merged changes of both layers against the host
-	assert_eq "$output" "$(printf '%s\n' 'M del' 'D del2' 'R d2f' 'D d2f/inner' 'R f2d/' 'A f2d/z' \
+	assert_eq "$output" "$(printf '%s\n' 'M del' 'D del2' 'R d2f' 'R f2d/' 'A f2d/z' \
 		'A keep/added' 'M mod' 'A nd/' 'A nd/sub/' 'A new1' 'R opaq/' 'A opaq/fresh' 'D opaq/gone' \
 		'A opaq/more' | LC_ALL=C sort -k2,2)"
 	# what gone-later was (added in layer 1, deleted in 2) is no change at all
@@ -122,11 +122,11 @@ LAYER2='cd "$1" && echo l2 >mod && rm gone-later && rm del2 && echo l2 >del && r
 @test "snapshot: hostile or taken tags are refused, naming the rule" {
 	fvm create v
 	for t in ../x x/y .hidden -opt '' "$(printf 'a%.0s' {1..65})" "$(printf 'a\tb')" 'é'; do
-		run --separate-stderr fvm snapshot v "$t"
+		run --separate-stderr fvm snapshot v -- "$t"
 		assert_status 125
 		assert_fvm_error
 		assert_contains "$stderr" "bad snapshot tag"
-		run --separate-stderr fvm restore v "$t"
+		run --separate-stderr fvm restore v -- "$t"
 		assert_status 125
 	done
 	fvm snapshot v ok-1.2_x >/dev/null
@@ -138,6 +138,10 @@ LAYER2='cd "$1" && echo l2 >mod && rm gone-later && rm del2 && echo l2 >del && r
 	assert_not_exists "$FVM_HOME/x"
 }
 
+has_diff() {
+	[[ -n $(fvm diff "$1" "$2" 2>/dev/null) ]]
+}
+
 @test "snapshot, clone and rename of a running VM are refused; the VM goes on unchanged" {
 	fvm create v
 	fvm_start v
@@ -145,7 +149,7 @@ LAYER2='cd "$1" && echo l2 >mod && rm gone-later && rm del2 && echo l2 >del && r
 	fvm exec v -- sh -c 'i=0; while :; do echo $i >"$1/w"; i=$((i+1)); done' _ "$SCRATCH" \
 		</dev/null >/dev/null 2>&1 3>&- &
 	bg_track $!
-	wait_for 10 test -n "$(fvm diff v "$SCRATCH" 2>/dev/null)"
+	wait_for 10 has_diff v "$SCRATCH"
 	for cmd in "snapshot v s" "clone v v2" "rename v v2"; do
 		run --separate-stderr fvm $cmd
 		assert_status 125
@@ -227,8 +231,8 @@ LAYER2='cd "$1" && echo l2 >mod && rm gone-later && rm del2 && echo l2 >del && r
 	fvm restore c t
 	if is_root; then
 		# the uid range registry follows the name
-		assert_eq "$(awk -F '\t' -v s="$FVM_HOME" '$2 == s { print $3 }' /var/lib/fvm-idmap/ranges | LC_ALL=C sort | tr '\n' ' ')" "b c "
-		assert_eq "$(awk -F '\t' -v s="$FVM_HOME" '$2 == s && $3 == "c" { print $1 }' /var/lib/fvm-idmap/ranges)" \
+		assert_eq "$(awk -F '\t' -v s="$FVM_HOME" '$2 == s { print $3 }' ${FVM_UID_REGISTRY:-/var/lib/fvm-idmap/ranges} | LC_ALL=C sort | tr '\n' ' ')" "b c "
+		assert_eq "$(awk -F '\t' -v s="$FVM_HOME" '$2 == s && $3 == "c" { print $1 }' "${FVM_UID_REGISTRY:-/var/lib/fvm-idmap/ranges}")" \
 			"$(vm_field c .uid_base)"
 	fi
 	run --separate-stderr fvm ls -q
@@ -245,13 +249,19 @@ LAYER2='cd "$1" && echo l2 >mod && rm gone-later && rm del2 && echo l2 >del && r
 	run --separate-stderr fvm snapshot v s17
 	assert_status 125
 	assert_contains "$stderr" "16 frozen layers"
-	assert_contains "$stderr" "fvm snapshot --rm v TAG"
+	assert_contains "$stderr" "fvm restore v TAG"
 	# all 17 layers' files are there, the live one too
 	assert_eq "$(fvm run v -- sh -c 'cat "$1"/f* | sort -n | tr "\n" " "' _ "$SCRATCH")" "$(seq 1 17 | tr '\n' ' ')"
-	# no change: a snapshot of the same stack is still possible
-	fvm discard v "$SCRATCH/f17"
-	run fvm snapshot v same
+	# a clone would freeze the live layer too: refused the same way
+	run --separate-stderr fvm clone v w
+	assert_status 125
+	assert_contains "$stderr" "16 frozen layers"
+	assert_not_exists "$FVM_HOME/vms/w"
+	# back to s15: room for one more
+	fvm restore v s15
+	run fvm snapshot v again
 	assert_status 0
+	assert_eq "$(fvm snapshots --json v | jq '.[-1].depth')" 16
 	run fvm clone v w
 	assert_status 0
 }
