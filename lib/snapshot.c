@@ -511,6 +511,7 @@ static int restore_finish(struct fvm_vm *vm, json_object *j, struct fvm_error *e
 	if (r < 0)
 		return fvm_errf(err, r, "VM '%s': its %s/%s is damaged: move it away", vm->cfg.name,
 				vm->dir, JOURNAL);
+	rm_rf_at(vm->dirfd, ".layers.dropped");   /* what a crash may have left */
 	if (renameat(vm->dirfd, "layers", vm->dirfd, ".layers.dropped") < 0 && errno != ENOENT)
 		return fvm_errf(err, -errno, "VM '%s': cannot drop its changes in %s/layers: %s",
 				vm->cfg.name, vm->dir, strerror(errno));
@@ -977,6 +978,7 @@ void stack_after_commit(struct fvm_vm *vm)
 
 	if (stack_load(vm, &s, NULL) < 0 || s.n == 0 || vm_running(vm, NULL) == 0)
 		return;
+	rm_rf_at(vm->dirfd, ".layers.dropped");
 	if (stack_save(vm, &none, NULL) == 0 &&
 	    renameat(vm->dirfd, "layers", vm->dirfd, ".layers.dropped") == 0)
 		rm_rf_at(vm->dirfd, ".layers.dropped");
