@@ -154,7 +154,7 @@ has_diff() {
 	fvm create v
 	fvm_start v
 	# the VM writes all the time meanwhile
-	fvm exec v -- sh -c 'i=0; while :; do echo $i >"$1/w"; i=$((i+1)); done' _ "$SCRATCH" \
+	fvm exec v -- sh -c 'i=0; while :; do echo $i >"$1/w.tmp" && mv "$1/w.tmp" "$1/w"; i=$((i+1)); done' _ "$SCRATCH" \
 		</dev/null >/dev/null 2>&1 3>&- &
 	bg_track $!
 	wait_for 10 has_diff v "$SCRATCH"
