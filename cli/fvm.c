@@ -32,6 +32,11 @@ static const struct cmd cmds[] = {
 	{ "import", cmd_import, "make a VM from an archive of fvm export" },
 	{ "cp", cmd_cp, "copy files between a VM and the host" },
 	{ "oci", cmd_oci, "the OCI runtime for podman, containerd, CRI-O (fvm-oci)" },
+	{ "snapshot", cmd_snapshot, "freeze a stopped VM's changes under a tag (--rm: forget one)" },
+	{ "snapshots", cmd_snapshots, "list a VM's snapshots" },
+	{ "restore", cmd_restore, "take a stopped VM back to a snapshot" },
+	{ "clone", cmd_clone, "make a new VM with a stopped VM's changes and settings" },
+	{ "rename", cmd_rename, "rename a stopped VM" },
 };
 
 /* An unknown command: say so, with the one meant if it looks mistyped. */
@@ -57,7 +62,7 @@ static int usage(FILE *f)
 	      "\n"
 	      "Commands:\n", f);
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
-		fprintf(f, "  %-8s %s\n", cmds[i].name, cmds[i].summary);
+		fprintf(f, "  %-9s %s\n", cmds[i].name, cmds[i].summary);
 	fputs("\n"
 	      "Options:\n"
 	      "  -h, --help     show this help\n"

@@ -976,6 +976,117 @@ struct fvm_logs_opts {
  * no log (no service has run), or another -errno with @err filled.
  */
 int fvm_vm_logs(struct fvm_vm *vm, const struct fvm_logs_opts *opts, struct fvm_error *err);
+/* ---- snapshots, clone, rename --------------------------------------- */
+
+/*
+ * A VM's changes are a stack of layers: its live upper on top of up to
+ * FVM_STACK_MAX frozen ones. A snapshot freezes the upper (a rename, not
+ * a copy) and starts an empty one; a clone shares the frozen layers. The
+ * cost of both is the same for ten changed files as for a million.
+ * Every function here needs the VM stopped, and leaves either the old or
+ * the new state after a crash at any step (a journal in the VM's
+ * directory, finished by the next fvm command on that VM).
+ */
+#define FVM_STACK_MAX 16   /* frozen layers per VM */
+#define FVM_TAG_MAX 64     /* longest snapshot tag, in bytes */
+
+/**
+ * struct fvm_snapshot - one snapshot of a VM, for fvm_vm_snapshots()
+ * @tag:     its name
+ * @created: when it was taken
+ * @size:    bytes in the layer it froze (what removing it may free, if no
+ *           later snapshot or clone holds that layer too)
+ * @depth:   frozen layers it stands on, its own included
+ */
+struct fvm_snapshot {
+	const char *tag;
+	time_t created;
+	uint64_t size;
+	unsigned depth;
+};
+
+typedef int (*fvm_snapshot_fn)(const struct fvm_snapshot *s, void *userdata);
+
+/**
+ * fvm_vm_snapshot() - freeze the changes of the stopped @vm as @tag
+ * @vm:      an open VM
+ * @tag:     1 to FVM_TAG_MAX letters, digits, '.', '_' or '-' (not first);
+ *           NULL: the next free "snapN"
+ * @ret_tag: the tag used (may be NULL)
+ * @len:     size of @ret_tag
+ * @err:     optional
+ *
+ * Return: 0, -EEXIST if @tag is taken, -EBUSY if the VM runs, -E2BIG at
+ * FVM_STACK_MAX frozen layers, or another -errno.
+ */
+int fvm_vm_snapshot(struct fvm_vm *vm, const char *tag, char *ret_tag, size_t len,
+		    struct fvm_error *err);
+
+/**
+ * fvm_vm_snapshots() - call @fn for each snapshot of @vm, oldest first
+ * @vm:       an open VM
+ * @fn:       called once per snapshot; non-zero stops the walk
+ * @userdata: passed to @fn
+ * @err:      optional
+ *
+ * Return: 0, what @fn returned, or -errno.
+ */
+int fvm_vm_snapshots(struct fvm_vm *vm, fvm_snapshot_fn fn, void *userdata, struct fvm_error *err);
+
+/**
+ * fvm_vm_restore() - make the stopped @vm exactly what it was at @tag
+ * @vm:  an open VM
+ * @tag: a snapshot of it
+ * @err: optional
+ *
+ * Changes made since that are not in another snapshot are dropped.
+ *
+ * Return: 0, -ENOENT for no such snapshot, -EBUSY if the VM runs, or -errno.
+ */
+int fvm_vm_restore(struct fvm_vm *vm, const char *tag, struct fvm_error *err);
+
+/**
+ * fvm_vm_snapshot_remove() - forget the snapshot @tag of @vm
+ * @vm:  an open VM
+ * @tag: a snapshot of it
+ * @err: optional
+ *
+ * Its layer is freed once nothing (the VM, another snapshot, a clone)
+ * stands on it.
+ *
+ * Return: 0, -ENOENT for no such snapshot, or -errno.
+ */
+int fvm_vm_snapshot_remove(struct fvm_vm *vm, const char *tag, struct fvm_error *err);
+
+/**
+ * fvm_vm_clone() - make the VM @dst with the changes and settings of @src
+ * @store: the store of both
+ * @src:   a stopped VM
+ * @dst:   a name not in use
+ * @err:   optional
+ *
+ * @src's upper is frozen (as a snapshot without a tag) and both stand on
+ * the same frozen layers, so neither sees what the other writes next.
+ * @dst gets its own uid range (root mode), its own creation time, its own
+ * hostname if @src's was its name; no snapshots, and empty --private
+ * directories.
+ *
+ * Return: 0, -EEXIST if @dst exists, -EBUSY if @src runs, or -errno.
+ */
+int fvm_vm_clone(struct fvm_store *store, const char *src, const char *dst, struct fvm_error *err);
+
+/**
+ * fvm_vm_rename() - rename the stopped VM @old to @new
+ * @store: the store of it
+ * @old:   a stopped VM
+ * @new:   a name not in use
+ * @err:   optional
+ *
+ * Its hostname follows if it was its name.
+ *
+ * Return: 0, -EEXIST if @new exists, -EBUSY if the VM runs, or -errno.
+ */
+int fvm_vm_rename(struct fvm_store *store, const char *old, const char *new, struct fvm_error *err);
 
 #ifdef __cplusplus
 }

@@ -79,11 +79,19 @@ static size_t walk_depth_max(void)
 	return rl.rlim_cur / 2 / WALK_FRAME_BYTES;
 }
 
+/* Root mode, an id in a layer is in the range of the VM that wrote it:
+ * its own, or (a frozen layer a clone stands on, snapshot.c) its source's;
+ * every range is UID_RANGE ids of the region from UID_REGION_BASE. */
 uid_t map_uid_to_host(const struct vm_config *cfg, uid_t uid)
 {
-	if (cfg->rootless || uid < cfg->uid_base || uid - cfg->uid_base >= cfg->uid_count)
+	if (cfg->rootless)
 		return uid;
-	return uid - cfg->uid_base;
+	if (uid >= cfg->uid_base && uid - cfg->uid_base < cfg->uid_count)
+		return uid - cfg->uid_base;
+	if (uid >= UID_REGION_BASE && (unsigned long long)uid - UID_REGION_BASE <
+	    (unsigned long long)UID_REGION_SLOTS * UID_RANGE)
+		return (uid - UID_REGION_BASE) % UID_RANGE;
+	return uid;
 }
 
 static bool want(const struct walk *w, const char *path)
@@ -443,6 +451,16 @@ static int walk_entry(struct walk *w, const char *name, char *path, size_t plen,
 
 	if (statx(up_dfd, name, AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS | STATX_BTIME, &ux) < 0)
 		return errno == ENOENT ? 0 : -errno;
+	if (w->cs->farm[0] && S_ISDIR(ux.stx_mode)) {
+		/* a merged view's directory: when the VM made it, in its layer */
+		long long t = farm_taken(up_dfd, name);
+
+		if (t > 0) {
+			ux.stx_btime.tv_sec = t / 1000000000LL;
+			ux.stx_btime.tv_nsec = (unsigned)(t % 1000000000LL);
+			ux.stx_mask |= STATX_BTIME;
+		}
+	}
 	if (host_dfd >= 0)
 		hexists = statx(host_dfd, name, AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS | STATX_BTIME, &hx) == 0;
 	/* the store's own whiteouts are fvm's, not the VM's changes, and so
@@ -553,9 +571,14 @@ int layers_open(struct fvm_vm *vm, struct changeset *cs, struct fvm_error *err)
 	_cleanup_close_ int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	char **names = NULL;
 	size_t n = 0;
-	int lfd = openat(vm->dirfd, "layers", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	int r;
+	int lfd, r = 0;
 
+	/* frozen layers under the live ones: read their merged view */
+	if (!cs->live && !cs->farm[0] && (r = stack_farm(vm, cs->farm, sizeof(cs->farm), err)) < 0)
+		return r;
+	if (cs->farm[0])
+		cs->farm_dirfd = fcntl(vm->dirfd, F_DUPFD_CLOEXEC, 3);
+	lfd = openat(vm->dirfd, cs->farm[0] ? cs->farm : "layers", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (lfd < 0)
 		return errno == ENOENT ? 0 : fvm_errf(err, -errno, "VM '%s': cannot open %s/layers: %s",
 						     vm->cfg.name, vm->dir, strerror(errno));
@@ -716,6 +739,10 @@ void changes_free(struct changeset *cs)
 			close(cs->layers[i].host_fd);
 	}
 	free(cs->layers);
+	if (cs->farm[0]) {
+		rm_rf_at(cs->farm_dirfd, cs->farm);
+		close(cs->farm_dirfd);
+	}
 	memset(cs, 0, sizeof(*cs));
 }
 

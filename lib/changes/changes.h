@@ -43,6 +43,9 @@ struct changeset {
 	size_t nlayers;
 	struct change *v;
 	size_t n;
+	bool live;         /* layers_open(): the live uppers, never a merged view */
+	char farm[64];     /* the merged view of a stack (stackview.c) in the VM's dir, "" if none */
+	int farm_dirfd;    /* the VM's dir, for removing it */
 };
 
 int changes_collect(struct fvm_vm *vm, char *const *paths, struct changeset *cs,
@@ -181,5 +184,10 @@ int xfer_id_to_layer(const struct vm_config *cfg, const struct fvm_store *st, un
 
 /* {"id","version_id","arch","packages_digest","packages"} of this host */
 struct json_object *xfer_host_base(void);
+
+/* ---- stackview.c: the merged view of a stack that diff and commit read ---- */
+
+int stack_farm(struct fvm_vm *vm, char *ret_name, size_t len, struct fvm_error *err);
+long long farm_taken(int dfd, const char *name);
 
 #endif

@@ -87,7 +87,7 @@ static void prune_untouched(int dfd, const char *name, long long t)
 void commit_prune_recorded(struct fvm_vm *vm)
 {
 	_cleanup_free_ char *buf = NULL;
-	struct changeset cs = { 0 };
+	struct changeset cs = { .live = true };
 	json_object *o;
 
 	if (read_small_fileat(vm->dirfd, "committed.json", &buf, NULL) < 0)

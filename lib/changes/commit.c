@@ -398,6 +398,9 @@ FVM_PUBLIC int fvm_vm_commit(struct fvm_vm *vm, const struct fvm_commit_opts *op
 
 	if (lock < 0)
 		return lock;
+	r = lifecycle_recover(vm, err);   /* a snapshot or restore cut short (store/snapshot.c) */
+	if (r < 0)
+		return r;
 	c.running = vm_running(vm, NULL) == 0;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	snprintf(c.id, sizeof(c.id), "%lx%05lx", (unsigned long)ts.tv_sec, (unsigned long)(ts.tv_nsec / 10000));
@@ -450,6 +453,8 @@ FVM_PUBLIC int fvm_vm_commit(struct fvm_vm *vm, const struct fvm_commit_opts *op
 	commit_ops_free(&c);
 	free(c.byname);
 	changes_free(&c.cs);
+	if (r == 0 && !c.o->dry_run && !c.o->paths && !c.running)
+		stack_after_commit(vm);   /* all of it landed: off its frozen layers (store/snapshot.c) */
 	return r;
 }
 

@@ -52,12 +52,14 @@ static int discard_at(struct fvm_vm *vm, int dfd, const char *name, const char *
 FVM_PUBLIC int fvm_vm_discard(struct fvm_vm *vm, char *const *paths, struct fvm_error *err)
 {
 	_cleanup_close_ int lock = vm_lock(vm, err);
-	struct changeset cs = { 0 };
+	struct changeset cs = { .live = true };
 	int r;
 
 	if (lock < 0)
 		return lock;
 	r = check_paths(vm, paths, err);
+	if (r == 0)
+		r = stack_discard(vm, paths, err);   /* the frozen layers (store/snapshot.c) */
 	if (r == 0)
 		r = layers_open(vm, &cs, err);
 	for (size_t i = 0; r == 0 && i < cs.nlayers; i++) {

@@ -484,6 +484,8 @@ int vm_boot(struct fvm_vm *vm, bool persist, struct vm_state *ret_st, int *ret_c
 	int r;
 
 	r = prepare_run_dir(vm, err);
+	if (r == 0)
+		r = lifecycle_recover(vm, err);   /* a snapshot or restore cut short */
 	if (r < 0)
 		return r;
 	commit_prune_recorded(vm);   /* before any overlay uses the layers */

@@ -73,14 +73,15 @@ int idmap_write(pid_t pid, const struct vm_config *cfg, uid_t caller_uid, gid_t 
 	return write_proc(pid, "gid_map", gids);
 }
 
-/* Write @pid's maps (one id each way) and open its user namespace. */
-static int userns_of(pid_t pid, unsigned disk_uid, unsigned disk_gid, unsigned kuid, unsigned kgid)
+/* Write @pid's maps (@count ids each way) and open its user namespace. */
+static int userns_of(pid_t pid, unsigned disk_uid, unsigned disk_gid, unsigned kuid, unsigned kgid,
+		     unsigned count)
 {
 	char uids[64], gids[64], p[64];
 	int r, fd;
 
-	snprintf(uids, sizeof(uids), "%u %u 1\n", disk_uid, kuid);
-	snprintf(gids, sizeof(gids), "%u %u 1\n", disk_gid, kgid);
+	snprintf(uids, sizeof(uids), "%u %u %u\n", disk_uid, kuid, count);
+	snprintf(gids, sizeof(gids), "%u %u %u\n", disk_gid, kgid, count);
 	r = write_proc(pid, "uid_map", uids);
 	if (r == 0)
 		r = write_proc(pid, "gid_map", gids);
@@ -90,6 +91,9 @@ static int userns_of(pid_t pid, unsigned disk_uid, unsigned disk_gid, unsigned k
 	fd = open(p, O_RDONLY | O_CLOEXEC);
 	return fd < 0 ? -errno : fd;
 }
+
+static int idmap_userns_range_ids(unsigned disk_uid, unsigned disk_gid, unsigned kuid, unsigned kgid,
+				  unsigned count);
 
 /**
  * idmap_userns_open() - a user namespace for an idmapped mount that maps
@@ -108,6 +112,22 @@ static int userns_of(pid_t pid, unsigned disk_uid, unsigned disk_gid, unsigned k
  */
 int idmap_userns_open(uid_t disk_uid, gid_t disk_gid, uid_t kuid, gid_t kgid)
 {
+	return idmap_userns_range_ids(disk_uid, disk_gid, kuid, kgid, 1);
+}
+
+/**
+ * idmap_userns_range() - as idmap_userns_open(), for @count ids from @from
+ * (uids and gids alike) to @to: a layer one root-mode VM wrote, seen by
+ * another (a clone) as its own.
+ */
+int idmap_userns_range(unsigned from, unsigned to, unsigned count)
+{
+	return idmap_userns_range_ids(from, from, to, to, count);
+}
+
+static int idmap_userns_range_ids(unsigned disk_uid, unsigned disk_gid, unsigned kuid, unsigned kgid,
+				  unsigned count)
+{
 	int pfd[2], r, status;
 	pid_t pid;
 
@@ -125,8 +145,7 @@ int idmap_userns_open(uid_t disk_uid, gid_t disk_gid, uid_t kuid, gid_t kgid)
 	r = pid < 0 ? -errno : 0;
 	close(pfd[0]);
 	if (r == 0)
-		r = userns_of(pid, (unsigned)disk_uid, (unsigned)disk_gid, (unsigned)kuid,
-			      (unsigned)kgid);
+		r = userns_of(pid, disk_uid, disk_gid, kuid, kgid, count);
 	close(pfd[1]);   /* the child's read returns: it exits */
 	if (pid > 0)
 		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)

@@ -190,4 +190,17 @@ bool fuseovl_unavailable(int r);
 int fuseovl_spawn(struct fvm_vm *vm, pid_t init, const char *target, int fuse,
 		  struct fvm_error *err);
 
+/* ---- stack-mount.c: the lowers of a VM on a stack of frozen layers ---- */
+
+/* detached mounts an overlay being made uses as layers */
+struct stack_hold {
+	int fd[STACK_MAX + 1];
+	size_t n;
+};
+void stack_hold_release(struct stack_hold *h);
+int stack_config_lowers(struct fvm_vm *vm, const char *mountpoint, int fs, int lower,
+			struct stack_hold *hold, struct fvm_error *err);
+
+int idmap_userns_range(unsigned from, unsigned to, unsigned count);
+
 #endif

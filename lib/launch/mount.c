@@ -321,6 +321,7 @@ static int overlay_make(struct fvm_vm *vm, const struct host_mount *all, size_t 
 			struct fvm_error *err)
 {
 	_cleanup_close_ int lower = -1, upper = -1, work = -1, fs = -1;
+	_cleanup_(stack_hold_release) struct stack_hold hold = { .n = 0 };
 	unsigned attrs = (unsigned)hm->attrs | MOUNT_ATTR_NODEV;
 	const char *step;
 	int m, r;
@@ -344,9 +345,12 @@ static int overlay_make(struct fvm_vm *vm, const struct host_mount *all, size_t 
 	fs = sys_fsopen("overlay", FSOPEN_CLOEXEC);
 	if (fs < 0)
 		goto fail;
+	/* the VM's frozen layers (snapshots, clones, snapshot.c), then the host's */
+	r = stack_config_lowers(vm, hm->target, fs, lower, &hold, err);
+	if (r < 0)
+		return r;
 	step = "configure the overlay (needs kernel >= 6.13 for layers by fd)";
-	if (sys_fsconfig(fs, FSCONFIG_SET_FD, "lowerdir+", NULL, lower) < 0 ||
-	    sys_fsconfig(fs, FSCONFIG_SET_FD, "upperdir", NULL, upper) < 0 ||
+	if (sys_fsconfig(fs, FSCONFIG_SET_FD, "upperdir", NULL, upper) < 0 ||
 	    sys_fsconfig(fs, FSCONFIG_SET_FD, "workdir", NULL, work) < 0)
 		goto fail;
 	if (vm->cfg.rootless && sys_fsconfig(fs, FSCONFIG_SET_FLAG, "userxattr", NULL, 0) < 0)

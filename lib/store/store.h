@@ -247,4 +247,34 @@ bool fuseovl_seed_unused(int dfd, const char *name);
 void fuseovl_drop_marks(int dfd, const char *name);
 void fuseovl_inspect(const struct fvm_vm *vm, struct json_object *layers);
 
+/* ---- snapshot.c, rename.c: a VM's stack of frozen layers, snapshots, renames ---- */
+
+/* Frozen layers a VM may stack under its upper: far below overlayfs'
+ * limit of 500 lowers, and few enough that a lookup stays cheap. */
+#define STACK_MAX 16
+#define LAYER_ID_LEN 17   /* 16 hex digits and the NUL */
+#define TAG_MAX 64
+
+struct stack_layer {
+	char id[LAYER_ID_LEN];   /* STORE/layers/ID */
+	unsigned base;           /* root mode: the uid_base its files are owned in */
+};
+
+struct layer_stack {
+	struct stack_layer v[STACK_MAX];   /* bottom (oldest) first */
+	size_t n;
+};
+
+int stack_load(struct fvm_vm *vm, struct layer_stack *ret, struct fvm_error *err);
+int stack_save(struct fvm_vm *vm, const struct layer_stack *s, struct fvm_error *err);
+int pool_open(struct fvm_store *store, bool create);
+int lifecycle_recover(struct fvm_vm *vm, struct fvm_error *err);
+void layers_gc(struct fvm_store *store);
+int stack_freeze(struct fvm_vm *vm, const char *tag, struct fvm_error *err);
+int stack_discard(struct fvm_vm *vm, char *const *paths, struct fvm_error *err);
+bool live_layers_empty(struct fvm_vm *vm);
+void stack_after_commit(struct fvm_vm *vm);
+
+int rename_finish(struct fvm_store *store, int dirfd, const char *dirname);
+
 #endif

@@ -162,7 +162,9 @@ FVM_PUBLIC int fvm_vm_open(struct fvm_store *store, const char *name, struct fvm
 	r = vm_new(store, name, name, &vm, err);
 	if (r < 0)
 		return r;
-	r = config_load(vm, err);
+	r = rename_finish(store, vm->dirfd, name);   /* a rename cut short (clone.c) */
+	if (r == 0)
+		r = config_load(vm, err);
 	if (r == 0 && vm->cfg.rootless != store->rootless)
 		r = fvm_errf(err, -EPERM, "VM '%s' was created %s: run fvm %s to use it", name,
 			     vm->cfg.rootless ? "by an unprivileged user" : "as root",

@@ -1,0 +1,217 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/* cmd-snapshot.c - fvm snapshot, fvm snapshots, fvm restore: a VM's frozen layers. */
+#include <getopt.h>
+#include <stdio.h>
+#include <time.h>
+
+#include <json-c/json.h>
+
+#include "common.h"
+
+static const char snapshot_usage[] =
+	"Usage: fvm snapshot NAME [TAG]\n"
+	"       fvm snapshot --rm NAME TAG...\n"
+	"\n"
+	"Freeze the changes of the stopped VM NAME as the snapshot TAG (default: the\n"
+	"next free snapN). Nothing is copied: the VM's layer becomes a read-only layer\n"
+	"under a new, empty one, so a snapshot costs the same for ten changed files as\n"
+	"for a million. 'fvm restore NAME TAG' goes back to it; 'fvm diff' and\n"
+	"'fvm commit' see the VM's changes across all its layers.\n"
+	"A VM stands on at most 16 frozen layers; a snapshot beyond that is refused.\n"
+	"A running VM is refused: stop it first (a layer in use cannot be frozen\n"
+	"without copying it).\n"
+	"TAG: 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit.\n"
+	"\n"
+	"Options:\n"
+	"      --rm      forget the snapshots TAG... (their layers go once nothing\n"
+	"                stands on them)\n"
+	"  -h, --help    show this help\n"
+	"See fvm-snapshot(1).\n";
+
+static const char snapshots_usage[] =
+	"Usage: fvm snapshots [--json] NAME\n"
+	"\n"
+	"List the snapshots of VM NAME, oldest first: tag, when it was taken, the size\n"
+	"of the layer it froze, and how many frozen layers it stands on.\n"
+	"\n"
+	"Options:\n"
+	"      --json    one JSON array of {tag, created, size_bytes, depth}\n"
+	"  -h, --help    show this help\n"
+	"See fvm-snapshot(1).\n";
+
+static const char restore_usage[] =
+	"Usage: fvm restore NAME TAG\n"
+	"\n"
+	"Make the stopped VM NAME exactly what it was when the snapshot TAG was taken.\n"
+	"Its changes since then are dropped, unless a later snapshot holds them.\n"
+	"Snapshots are kept.\n"
+	"\n"
+	"Options:\n"
+	"  -h, --help    show this help\n"
+	"See fvm-snapshot(1).\n";
+
+int cmd_snapshot(int argc, char **argv)
+{
+	static const struct option lopts[] = {
+		{ "rm", no_argument, NULL, 'r' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	struct fvm_error e = { 0 };
+	struct fvm_store *s;
+	struct fvm_vm *vm;
+	char tag[FVM_TAG_MAX + 1];
+	bool rm = false;
+	int c, status = 0;
+
+	while ((c = getopt_long(argc, argv, ":h", lopts, NULL)) != -1) {
+		switch (c) {
+		case 'r': rm = true; break;
+		case 'h': return cli_help(snapshot_usage);
+		default: return cli_bad_option("snapshot", c, argv);
+		}
+	}
+	if (optind >= argc)
+		return cli_usage_error("snapshot", "no VM name given");
+	if (rm && optind + 1 >= argc)
+		return cli_usage_error("snapshot", "--rm needs the tags of the snapshots to forget");
+	if (!rm && argc - optind > 2)
+		return cli_usage_error("snapshot", "unexpected argument '%s'", argv[optind + 2]);
+	s = cli_store();
+	if (!s)
+		return EXIT_FVM;
+	vm = cli_open_vm(s, argv[optind]);
+	if (!vm) {
+		fvm_store_free(s);
+		return EXIT_FVM;
+	}
+	if (rm) {
+		for (int i = optind + 1; i < argc; i++) {
+			struct fvm_error ei = { 0 };
+
+			if (fvm_vm_snapshot_remove(vm, argv[i], &ei) < 0)
+				status = cli_fail(&ei);
+			else
+				fprintf(stderr, "fvm: removed snapshot '%s' of VM '%s'\n", argv[i], argv[optind]);
+		}
+	} else if (fvm_vm_snapshot(vm, optind + 1 < argc ? argv[optind + 1] : NULL, tag, sizeof(tag), &e) < 0) {
+		status = cli_fail(&e);
+	} else {
+		printf("%s\n", tag);
+	}
+	fvm_vm_free(vm);
+	fvm_store_free(s);
+	return status;
+}
+
+struct listing {
+	json_object *arr;
+};
+
+static int show(const struct fvm_snapshot *sn, void *ud)
+{
+	struct listing *l = ud;
+
+	if (l->arr) {
+		json_object *o = json_object_new_object();
+
+		json_object_object_add(o, "tag", json_object_new_string(sn->tag));
+		json_object_object_add(o, "created", json_object_new_int64((int64_t)sn->created));
+		json_object_object_add(o, "size_bytes", json_object_new_int64((int64_t)sn->size));
+		json_object_object_add(o, "depth", json_object_new_int64(sn->depth));
+		json_object_array_add(l->arr, o);
+	} else {
+		char when[32], sz[32];
+		struct tm tm;
+		double v = (double)sn->size;
+		const char *u = "BKMGT";
+
+		while (v >= 1024 && u[1]) {
+			v /= 1024;
+			u++;
+		}
+		snprintf(sz, sizeof(sz), *u == 'B' ? "%.0f%c" : "%.1f%c", v, *u);
+		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", localtime_r(&sn->created, &tm));
+		printf("%-24s %-19s %10s %6u\n", sn->tag, when, sz, sn->depth);
+	}
+	return 0;
+}
+
+int cmd_snapshots(int argc, char **argv)
+{
+	static const struct option lopts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	struct listing l = { 0 };
+	struct fvm_error e = { 0 };
+	struct fvm_store *s;
+	struct fvm_vm *vm;
+	int c, status = 0;
+
+	while ((c = getopt_long(argc, argv, ":h", lopts, NULL)) != -1) {
+		switch (c) {
+		case 'j': l.arr = json_object_new_array(); break;
+		case 'h': return cli_help(snapshots_usage);
+		default: return cli_bad_option("snapshots", c, argv);
+		}
+	}
+	if (optind >= argc)
+		return cli_usage_error("snapshots", "no VM name given");
+	if (argc - optind > 1)
+		return cli_usage_error("snapshots", "unexpected argument '%s'", argv[optind + 1]);
+	s = cli_store();
+	vm = s ? cli_open_vm(s, argv[optind]) : NULL;
+	if (!vm) {
+		fvm_store_free(s);
+		json_object_put(l.arr);
+		return EXIT_FVM;
+	}
+	if (!l.arr)
+		printf("%-24s %-19s %10s %6s\n", "TAG", "CREATED", "SIZE", "DEPTH");
+	if (fvm_vm_snapshots(vm, show, &l, &e) < 0)
+		status = cli_fail(&e);
+	else if (l.arr)
+		puts(json_object_to_json_string_ext(l.arr, JSON_C_TO_STRING_PRETTY));
+	json_object_put(l.arr);
+	fvm_vm_free(vm);
+	fvm_store_free(s);
+	return status;
+}
+
+int cmd_restore(int argc, char **argv)
+{
+	static const struct option lopts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	struct fvm_error e = { 0 };
+	struct fvm_store *s;
+	struct fvm_vm *vm;
+	int c, status = 0;
+
+	while ((c = getopt_long(argc, argv, ":h", lopts, NULL)) != -1) {
+		switch (c) {
+		case 'h': return cli_help(restore_usage);
+		default: return cli_bad_option("restore", c, argv);
+		}
+	}
+	if (argc - optind < 2)
+		return cli_usage_error("restore", "give the VM's name and a snapshot's tag");
+	if (argc - optind > 2)
+		return cli_usage_error("restore", "unexpected argument '%s'", argv[optind + 2]);
+	s = cli_store();
+	vm = s ? cli_open_vm(s, argv[optind]) : NULL;
+	if (!vm) {
+		fvm_store_free(s);
+		return EXIT_FVM;
+	}
+	if (fvm_vm_restore(vm, argv[optind + 1], &e) < 0)
+		status = cli_fail(&e);
+	else
+		fprintf(stderr, "fvm: VM '%s' is back at snapshot '%s'\n", argv[optind], argv[optind + 1]);
+	fvm_vm_free(vm);
+	fvm_store_free(s);
+	return status;
+}

@@ -1,0 +1,114 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * rename.c - finishing a VM's rename (vm/clone.c starts it):
+ * STORE/vms/NAME/rename.json records {from, to} (synced), then one
+ * rename(2) of the directory is the step that commits; the config's name
+ * (and hostname, if it was the name) and the uid range registry follow,
+ * and the record goes. rename_finish(), run by fvm_vm_open() before the
+ * config is read, completes a rename cut short after the directory moved
+ * and forgets one cut short before.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include <json-c/json.h>
+
+#include "store/store.h"
+
+/* Root mode: the registry's record of @from of @store now names @to. */
+static int registry_rename(const char *store, const char *from, const char *to, struct fvm_error *err)
+{
+	struct reg_entry *v = NULL;
+	size_t n = 0;
+	int dir = -1, r = 0;
+	bool changed = false;
+	_cleanup_close_ int lock = registry_open(&dir, &v, &n, err);
+
+	if (lock < 0)
+		return lock;
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(v[i].store, store) && !strcmp(v[i].name, from)) {
+			char *s = strdup(to);
+
+			if (!s) {
+				r = -ENOMEM;
+				break;
+			}
+			free(v[i].name);
+			v[i].name = s;
+			changed = true;
+		}
+	if (r == 0 && changed)
+		r = registry_save(dir, v, n, err);
+	registry_free(v, n);
+	close(dir);
+	return r;
+}
+
+/* config.json of @dirfd says @to where it said @from (name; hostname if it was the name). */
+static int config_rename(int dirfd, const char *from, const char *to)
+{
+	_cleanup_free_ char *buf = NULL;
+	json_object *o, *h = NULL, *nm = NULL;
+	const char *t;
+	int r = read_small_fileat(dirfd, "config.json", &buf, NULL);
+
+	if (r < 0)
+		return r;
+	o = json_tokener_parse(buf);
+	if (!o || !json_object_is_type(o, json_type_object)) {
+		if (o)
+			json_object_put(o);
+		return -EBADMSG;
+	}
+	json_object_object_get_ex(o, "name", &nm);
+	if (nm && !strcmp(json_object_get_string(nm), to)) {
+		json_object_put(o);
+		return 0;   /* done already */
+	}
+	json_object_object_add(o, "name", json_object_new_string(to));
+	if (json_object_object_get_ex(o, "hostname", &h) && !strcmp(json_object_get_string(h), from))
+		json_object_object_add(o, "hostname", json_object_new_string(to));
+	t = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_PRETTY);
+	r = write_fileat_atomic(dirfd, "config.json", t, strlen(t), 0600, true);
+	json_object_put(o);
+	return r;
+}
+
+/**
+ * rename_finish() - complete or forget a rename of the VM directory
+ * @dirfd (named @dirname in STORE/vms) that was cut short
+ *
+ * Return: 0 or -errno.
+ */
+int rename_finish(struct fvm_store *store, int dirfd, const char *dirname)
+{
+	_cleanup_free_ char *buf = NULL;
+	json_object *o, *from = NULL, *to = NULL;
+	int r = read_small_fileat(dirfd, "rename.json", &buf, NULL);
+
+	if (r == -ENOENT)
+		return 0;
+	if (r < 0)
+		return r;
+	o = json_tokener_parse(buf);
+	if (o) {
+		json_object_object_get_ex(o, "from", &from);
+		json_object_object_get_ex(o, "to", &to);
+	}
+	if (from && to && !strcmp(json_object_get_string(to), dirname)) {
+		r = config_rename(dirfd, json_object_get_string(from), dirname);
+		if (r == 0 && !store->rootless)
+			r = registry_rename(store->path, json_object_get_string(from), dirname, NULL);
+	}
+	/* else the directory never moved: the rename did not happen */
+	if (o)
+		json_object_put(o);
+	if (r == 0 && unlinkat(dirfd, "rename.json", 0) < 0 && errno != ENOENT)
+		r = -errno;
+	return r;
+}
