@@ -32,16 +32,33 @@ help_options() {
 	"$FVM" "$1" --help | grep -oE '^ +(-[a-zA-Z], )?--[a-z][a-z0-9-]*' | grep -oE -- '--[a-z][a-z0-9-]*' | sort -u
 }
 
+# the page that documents command $1: fvm-$1.1.scd, or a page whose NAME
+# line lists fvm-$1 among the commands it covers
+man_page_of() {
+	local f
+	if [[ -f $DOC/fvm-$1.1.scd ]]; then
+		echo "fvm-$1.1.scd"
+		return
+	fi
+	for f in "$DOC"/fvm-*.1.scd; do
+		awk '/^# NAME/ { on = 1; next } on && /^# / { exit } on' "$f" | grep -qE "(^|[ ,])fvm-$1([ ,]|$)" &&
+			{ basename "$f"; return; }
+	done
+}
+
 @test "docs: every command has a man page, and every option of its --help is in it" {
-	local c o missing=() n=0
+	local c o page missing=() n=0
 	mapfile -t cmds < <(fvm_commands)
 	((${#cmds[@]} >= 15)) || { echo "too few commands read from fvm --help: ${cmds[*]}" >&2; return 1; }
 	for c in "${cmds[@]}"; do
-		[[ -f $DOC/fvm-$c.1.scd ]] || { missing+=("fvm-$c.1.scd (no page)"); continue; }
-		grep -qF "fvm-$c.1.scd" "$DOC/meson.build" || missing+=("fvm-$c.1.scd not in doc/meson.build")
+		page=$(man_page_of "$c")
+		[[ -n $page ]] || { missing+=("fvm-$c.1.scd (no page, and no page names fvm-$c)"); continue; }
+		grep -qF "$page" "$DOC/meson.build" || missing+=("$page not in doc/meson.build")
+		[[ $page == "fvm-$c.1.scd" ]] || grep -qF "'fvm-$c.1', '${page%.scd}'" "$DOC/meson.build" ||
+			missing+=("fvm-$c.1: no man page link to $page in doc/meson.build")
 		for o in $(help_options "$c"); do
 			n=$((n + 1))
-			grep -qF -- "*$o*" "$DOC/fvm-$c.1.scd" || missing+=("fvm $c $o")
+			grep -qF -- "*$o*" "$DOC/$page" || missing+=("fvm $c $o")
 		done
 	done
 	((n >= 60)) || { echo "only $n options read: the --help parsing broke" >&2; return 1; }

@@ -119,7 +119,7 @@ LAYER2='cd "$1" && echo l2 >mod && rm gone-later && rm del2 && echo l2 >del && r
 	fvm restore v snap1
 	fvm snapshot --rm v snap1
 	assert_eq "$(ls "$FVM_HOME/layers" | wc -l)" 2 "restore made the VM stand on them again"
-	fvm discard v
+	fvm discard -y v
 	assert_eq "$(ls "$FVM_HOME/layers" | wc -l)" 0 "nothing stands on them: freed"
 	assert_eq "$(fvm run v -- sh -c 'ls "$1"' _ "$SCRATCH")" ""
 	run --separate-stderr fvm restore v snap1
