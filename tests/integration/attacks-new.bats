@@ -192,3 +192,275 @@ l ./root /"
 	run -0 fvm run c -- stat -c "%u %a" "$D/tree/s"
 	assert_eq "$output" "0 755" "the VM's root, no set-id"
 }
+
+# ---- fvm import ---------------------------------------------------------
+
+# pytar OUT: a tar made by the python on stdin, which calls
+#   add(NAME, data=BYTES, type=..., mode=..., linkname=..., pax_headers={...})
+# with R the scratch dir without its leading '/'
+pytar() {
+	{
+		cat <<'PY'
+import io, os, sys, tarfile
+out, R = sys.argv[1], sys.argv[2]
+t = tarfile.open(out, "w", format=tarfile.PAX_FORMAT)
+def add(name, data=None, **kw):
+    i = tarfile.TarInfo(name); i.mode = kw.pop("mode", 0o644); i.mtime = 1
+    for k, v in kw.items(): setattr(i, k, v)
+    if data is not None: i.size = len(data)
+    t.addfile(i, io.BytesIO(data) if data is not None else None)
+PY
+		cat
+		echo "t.close()"
+	} >"$TEST_ROOT/mk.py"
+	/usr/bin/python3 "$TEST_ROOT/mk.py" "$1" "${SCRATCH#/}"
+}
+
+# imp_refused ARCHIVE TEXT [OPTION...]: import fails with 125 saying TEXT; no VM is left
+imp_refused() {
+	local a=$1 text=$2
+	shift 2
+	run -125 --separate-stderr fvm import "$@" "$a" h
+	assert_fvm_error
+	assert_contains "$stderr" "$text"
+	run -0 ls -A "$FVM_HOME/vms"
+	assert_eq "$output" "c" "what is left in the store's vms/"
+}
+
+# manifest_tar OUT SETTINGS-JSON: an archive of only an fvm manifest
+manifest_tar() {
+	/usr/bin/python3 - "$1" "$2" <<'PY'
+import io, json, sys, tarfile
+man = {"format": 1, "name": "m", "members": 0, "settings": json.loads(sys.argv[2])}
+data = json.dumps(man).encode()
+t = tarfile.open(sys.argv[1], "w", format=tarfile.PAX_FORMAT)
+i = tarfile.TarInfo(".wh..fvm-manifest.json"); i.size = len(data)
+t.addfile(i, io.BytesIO(data)); t.close()
+PY
+}
+
+@test "attack import: the data of a skipped member, a whiteout or a link counts against the bounds (a zip bomb is cut short)" {
+	# lib/changes/import.c checked the claimed size of regular files it
+	# wrote, and no other member's: the data of a skipped member (below
+	# the store, or rootless where there is no layer) or of a whiteout is
+	# read and decompressed all the same to reach the next member, so a
+	# gzip'ed terabyte of zeros there kept the host busy for as long as
+	# the archive liked. Here 8 MiB, with bounds of 1 MiB.
+	local st=${FVM_HOME#/}
+	pytar "$TEST_ROOT/a.tar" <<PY
+add(R + "/ok", b"1")
+add("$st/vms/c/skipped", b"\0" * (8 << 20))
+PY
+	gzip -k "$TEST_ROOT/a.tar"
+	imp_refused "$TEST_ROOT/a.tar.gz" "claims a size over the import's bound for one file" --max-file-size 1M
+	pytar "$TEST_ROOT/b.tar" <<'PY'
+add(R + "/.wh.f", b"\0" * (2 << 20))
+PY
+	imp_refused "$TEST_ROOT/b.tar" "claims a size over the import's bound for one file" --max-file-size 1M
+	pytar "$TEST_ROOT/c.tar" <<'PY'
+add(R + "/.wh.f", b"\0" * (600 << 10))
+add(R + "/.wh.g", b"\0" * (600 << 10))
+PY
+	imp_refused "$TEST_ROOT/c.tar" "over the import's bound in total" --max-size 1M
+	# within the bounds the same archives import
+	run -0 fvm import --max-file-size 4M "$TEST_ROOT/b.tar" ok
+	assert_eq "$(cat "$SCRATCH/secret")" secret
+}
+
+@test "attack import: PAX and GNU headers claiming huge, negative or junk sizes are refused or ignored, never allocated" {
+	/usr/bin/python3 - "$TEST_ROOT" "${SCRATCH#/}" <<'PY'
+import sys
+d, R = sys.argv[1], sys.argv[2]
+def hdr(name, size, typ, sizefield=None):
+    h = bytearray(512)
+    h[0:len(name)] = name.encode()
+    h[100:108] = b"0000644\0"; h[108:116] = b"0000000\0"; h[116:124] = b"0000000\0"
+    h[124:136] = sizefield if sizefield is not None else ("%011o\0" % size).encode()
+    h[136:148] = b"00000000001\0"; h[156:157] = typ.encode()
+    h[257:263] = b"ustar\0"; h[263:265] = b"00"
+    h[148:156] = b"        "
+    h[148:156] = ("%06o\0 " % sum(h)).encode()
+    return bytes(h)
+def pax(rec, then):
+    return hdr("PaxHeader/x", len(rec), "x") + rec + b"\0" * (512 - len(rec)) + then
+end = b"\0" * 1024
+arch = {
+    "paxhuge": hdr("PaxHeader/x", 1 << 36, "x"),          # 64 GiB of pax records, none there
+    "globalhuge": hdr("pax_global_header", 1 << 36, "g"),
+    "gnulong": hdr("././@LongLink", 1 << 36, "L"),        # a 64 GiB GNU long name
+    "gnulink": hdr("././@LongLink", 1 << 36, "K"),
+    "neg256": hdr(R + "/neg", 0, "0", sizefield=b"\xff" * 12),   # base-256: -1
+    "paxneg": pax(b"12 size=-1\n", hdr(R + "/n", 0, "0")),
+    "paxbig": pax(b"30 size=99999999999999999999\n", hdr(R + "/n", 0, "0")),
+}
+for k, v in arch.items():
+    open("%s/%s.tar" % (d, k), "wb").write(v + end)
+PY
+	local k
+	for k in paxhuge globalhuge gnulong gnulink neg256; do
+		imp_refused "$TEST_ROOT/$k.tar" "archive"
+	done
+	# a pax size= that is no size: libarchive keeps the header's (0)
+	for k in paxneg paxbig; do
+		run --separate-stderr fvm import "$TEST_ROOT/$k.tar" "$k"
+		if ((status == 0)); then
+			run -0 fvm run "$k" -- stat -c %s "$SCRATCH/n"
+			assert_eq "$output" 0 "$k: the size of what was imported"
+		else
+			assert_eq "$status" 125 "$k"
+		fi
+	done
+}
+
+@test "attack import: a sparse member (GNU and pax) keeps its holes and its bytes" {
+	# lib/changes/import.c refused every sparse member ("holds more bytes
+	# than its header says"): its blocks come with gaps between them
+	mkdir -p "$TEST_ROOT/sp/${SCRATCH#/}"
+	local f=$TEST_ROOT/sp/${SCRATCH#/}/sparse
+	truncate -s 4M "$f" && echo middle >>"$f" && truncate -s 8M "$f"
+	tar -C "$TEST_ROOT/sp" -S -cf "$TEST_ROOT/gnu.tar" "${SCRATCH#/}/sparse"
+	tar -C "$TEST_ROOT/sp" --format=pax -S -cf "$TEST_ROOT/pax.tar" "${SCRATCH#/}/sparse"
+	local want k
+	want=$(md5sum <"$f")
+	for k in gnu pax; do
+		run -0 fvm import "$TEST_ROOT/$k.tar" "$k"
+		run -0 fvm run "$k" -- sh -c 'md5sum <"$1"; stat -c %s "$1"' _ "$SCRATCH/sparse"
+		assert_eq "$output" "$want
+8388608" "$k: the imported file"
+		run -0 du -k "$(layer_upper "$k" "$SCRATCH/sparse")"
+		(( ${output%%[[:space:]]*} < 1024 )) || { echo "$k: the holes were filled: $output" >&2; false; }
+	done
+	# a sparse map that reaches past the member's size: refused
+	/usr/bin/python3 - "$TEST_ROOT/bad.tar" "${SCRATCH#/}" <<'PY'
+import io, sys, tarfile
+t = tarfile.open(sys.argv[1], "w", format=tarfile.PAX_FORMAT)
+i = tarfile.TarInfo(sys.argv[2] + "/bad"); i.size = 512
+i.pax_headers = {"GNU.sparse.major": "1", "GNU.sparse.minor": "0", "GNU.sparse.name": sys.argv[2] + "/bad",
+                 "GNU.sparse.realsize": "10"}
+# the 1.0 map, in the data: 1 block at offset 1 MiB, 10 bytes
+data = b"1\n1048576\n10\n".ljust(512, b"\0")
+t.addfile(i, io.BytesIO(data)); t.close()
+PY
+	run --separate-stderr fvm import "$TEST_ROOT/bad.tar" bad
+	((status == 125)) || { run -0 fvm run bad -- stat -c %s "$SCRATCH/bad"; assert_eq "$output" 10 "a file no larger than it claims"; }
+}
+
+@test "attack import: overlay's own xattrs (opaque, redirect, metacopy, upper), security.capability, trusted.*: never applied" {
+	pytar "$TEST_ROOT/a.tar" <<'PY'
+x = {"SCHILY.xattr.security.capability": "\x01\x00\x00\x02\xff\xff\xff\xff\xff\xff\xff\xff\x00\x00\x00\x00\x00\x00\x00\x00",
+     "SCHILY.xattr.trusted.overlay.redirect": "/etc", "SCHILY.xattr.trusted.overlay.metacopy": "",
+     "SCHILY.xattr.trusted.overlay.origin": "x", "SCHILY.xattr.user.overlay.redirect": "/etc",
+     "SCHILY.xattr.user.overlay.metacopy": "", "SCHILY.xattr.trusted.evil": "1", "SCHILY.xattr.user.ok": "fine"}
+add(R + "/x", b"#!/bin/sh\n", mode=0o755, pax_headers=x)
+d = dict(x); d.update({"SCHILY.xattr.trusted.overlay.opaque": "y", "SCHILY.xattr.user.overlay.opaque": "y",
+                       "SCHILY.xattr.trusted.overlay.upper": "x"})
+add(R + "/d", type=tarfile.DIRTYPE, mode=0o755, pax_headers=d)
+add(R + "/d/inner", b"i")
+PY
+	run -0 --separate-stderr fvm import "$TEST_ROOT/a.tar" xa
+	assert_contains "$stderr" "extended attributes other than user.*"
+	local up
+	up=$(layer_upper xa "$SCRATCH")
+	run -0 /usr/bin/python3 -c 'import os, sys
+for p in sys.argv[1:]: print(os.path.basename(p), sorted(os.listxattr(p, follow_symlinks=False)))' "$up/x" "$up/d"
+	assert_eq "$output" "x ['user.ok']
+d ['user.ok']" "the xattrs in the layer"
+	# not opaque: the host's f of the same directory shows
+	run -0 fvm run xa -- sh -c 'cat "$1/d/inner"; echo; ls "$1/d"' _ "$SCRATCH"
+	assert_eq "$output" "i
+f
+inner"
+}
+
+@test "attack import: hard links to a whiteout, a directory, a symlink or a FIFO of the archive: refused" {
+	local kind
+	for kind in 'add(R + "/.wh.f", b"")' 'add(R + "/dir", type=tarfile.DIRTYPE)' \
+		'add(R + "/ln", type=tarfile.SYMTYPE, linkname="/etc/shadow")' 'add(R + "/p", type=tarfile.FIFOTYPE)'; do
+		pytar "$TEST_ROOT/a.tar" <<PY
+$kind
+import re
+target = re.search(r'"/([^"]*)"', '''$kind''').group(1)
+if target.startswith(".wh."): target = target[4:]
+add(R + "/hl", type=tarfile.LNKTYPE, linkname=R + "/" + target)
+PY
+		imp_refused "$TEST_ROOT/a.tar" "is a hard link to no file this archive made"
+	done
+	assert_eq "$(stat -c %h /etc/shadow)" 1 "links of the host's /etc/shadow"
+}
+
+@test "attack import: .wh.. and .wh... are refused; .wh..wh..opq at the top of a layer changes nothing of the host's view" {
+	pytar "$TEST_ROOT/a.tar" <<'PY'
+add(R + "/.wh..", b"")
+PY
+	imp_refused "$TEST_ROOT/a.tar" "is a whiteout fvm does not know"
+	pytar "$TEST_ROOT/b.tar" <<'PY'
+add(R + "/.wh...", b"")
+PY
+	imp_refused "$TEST_ROOT/b.tar" "is a whiteout fvm does not know"
+	pytar "$TEST_ROOT/c.tar" <<'PY'
+add(".wh..wh..opq", b"")
+add(R + "/new", b"n")
+PY
+	run --separate-stderr fvm import "$TEST_ROOT/c.tar" top
+	if ((status == 0)); then
+		run -0 fvm diff top
+		assert_eq "$output" "A  $SCRATCH/new" "what fvm diff (and so commit) sees"
+		run -0 fvm run top -- sh -c 'cat "$1/d/f"; test -e /etc/passwd && echo passwd' _ "$SCRATCH"
+		assert_eq "$output" "host
+passwd" "the host's files in the VM's view"
+	else
+		assert_eq "$status" 125
+	fi
+	assert_eq "$(cat "$D/f")" host
+}
+
+@test "attack import: names with a newline or a tab are refused; invalid UTF-8 is a name like any other" {
+	pytar "$TEST_ROOT/a.tar" <<'PY'
+add(R + "/evil\nA  /etc/passwd", b"x")
+PY
+	imp_refused "$TEST_ROOT/a.tar" "is not a plain relative path"
+	pytar "$TEST_ROOT/b.tar" <<'PY'
+add(R + "/tab\there", b"x")
+PY
+	imp_refused "$TEST_ROOT/b.tar" "is not a plain relative path"
+	/usr/bin/python3 - "$TEST_ROOT/c.tar" "${SCRATCH#/}" <<'PY'
+import io, sys, tarfile
+t = tarfile.open(sys.argv[1], "w", format=tarfile.GNU_FORMAT, encoding="utf-8", errors="surrogateescape")
+i = tarfile.TarInfo(sys.argv[2] + "/bad\udcff\udcfename"); i.size = 1; i.mtime = 1
+t.addfile(i, io.BytesIO(b"u")); t.close()
+PY
+	run -0 fvm import "$TEST_ROOT/c.tar" u8
+	run -0 fvm run u8 -- sh -c 'cat "$1"/bad*name' _ "$SCRATCH"
+	assert_eq "$output" u
+	run -0 bash -c 'ls -A "$1" | grep -c name || true' _ "$SCRATCH"
+	assert_eq "$output" 0 "on the host"
+}
+
+@test "attack import: a manifest asking for --gui x11-host and host devices gets neither without --trust-settings" {
+	# lib/changes/import.c dropped --net host, ports, shares, caps and
+	# seccomp from an archive's settings, and not --gui (x11-host: the
+	# host's display, every key typed on it) nor --device (any=true: any
+	# character node of the host the importer can open): they came after it
+	manifest_tar "$TEST_ROOT/m.tar" '{"gui": "x11-host", "devices": [{"path": "/dev/input/event0", "any": true}, {"path": "/dev/dri/renderD128"}]}'
+	run -0 --separate-stderr fvm import --json "$TEST_ROOT/m.tar" m
+	local w
+	w=$(jq -r '.warnings | join("\n")' <<<"$output")
+	assert_contains "$w" "setting not imported: --gui"
+	assert_contains "$w" "setting not imported: --device"
+	run -0 fvm inspect m
+	assert_eq "$(jq -c '.[0] | [.gui, (.devices // [] | length)]' <<<"$output")" '["none",0]' "gui and devices of the imported VM"
+	run -0 fvm rm m
+	# trusted, they are the importer's choice
+	run -0 fvm import --trust-settings "$TEST_ROOT/m.tar" m
+	run -0 fvm inspect m
+	assert_eq "$(jq -c '.[0] | [.gui, (.devices // [] | length)]' <<<"$output")" '["x11-host",2]'
+}
+
+@test "attack import: --trust-settings with policy paths through a host symlink: refused, nothing of the host shared" {
+	mkdir -p "$SCRATCH/real"
+	ln -s "$SCRATCH/real" "$SCRATCH/ln"
+	manifest_tar "$TEST_ROOT/m.tar" "{\"policies\": [{\"path\": \"$SCRATCH/ln\", \"mode\": \"share\"}]}"
+	imp_refused "$TEST_ROOT/m.tar" "is a symlink on the host" --trust-settings
+	manifest_tar "$TEST_ROOT/p.tar" "{\"policies\": [{\"path\": \"$SCRATCH/ln/sub\", \"mode\": \"private\"}]}"
+	imp_refused "$TEST_ROOT/p.tar" "is a symlink on the host"
+}
