@@ -464,3 +464,188 @@ PY
 	manifest_tar "$TEST_ROOT/p.tar" "{\"policies\": [{\"path\": \"$SCRATCH/ln/sub\", \"mode\": \"private\"}]}"
 	imp_refused "$TEST_ROOT/p.tar" "is a symlink on the host"
 }
+
+# ---- --gui --------------------------------------------------------------
+
+# gui_setup: skip without the X programs; a host display of the test's own
+# (Xvfb, a cookie in $SCRATCH/host.xauth), DISPLAY, XAUTHORITY, HOST_COOKIE
+gui_setup() {
+	local t cookie
+	for t in Xvfb Xephyr xauth xwininfo python3; do
+		command -v "$t" >/dev/null || skip "$t is not installed (scripts/deps)"
+	done
+	chmod -R a+rX "$SCRATCH"
+	export XAUTHORITY=$SCRATCH/host.xauth
+	HOST_COOKIE=$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
+	echo "ffff 0000  0000  0012 4d49542d4d414749432d434f4f4b49452d31 0010 $HOST_COOKIE" |
+		xauth -q -f "$XAUTHORITY" nmerge - 2>/dev/null
+	Xvfb -displayfd 4 -nolisten tcp -auth "$XAUTHORITY" -screen 0 1280x900x24 \
+		</dev/null >"$TEST_ROOT/xvfb.log" 2>&1 4>"$TEST_ROOT/xvfb.display" 3>&- &
+	bg_track $!
+	wait_for 10 test -s "$TEST_ROOT/xvfb.display" || { cat "$TEST_ROOT/xvfb.log" >&2; return 1; }
+	HOST_N=$(head -1 "$TEST_ROOT/xvfb.display")
+	export DISPLAY=:$HOST_N
+	wait_for 10 xwininfo -root >/dev/null 2>&1
+}
+
+xephyr_of() {
+	pgrep -f "^Xephyr .*-title fvm: $1\$"
+}
+
+# REACH_HOST (python, argument N): run in the VM, prints "REACHED how" for
+# every way it got to a socket of display N that is not its own nested
+# server's (same inode as its /tmp/.X11-unix/X<its DISPLAY>), and every
+# memfd it finds among the fds it can read, then "done"
+REACH_HOST='
+import glob, os, socket, sys
+n = sys.argv[1]
+own = os.environ.get("DISPLAY", ":-").lstrip(":").split(".")[0]
+try:
+    st = os.stat("/tmp/.X11-unix/X" + own); own = (st.st_dev, st.st_ino)
+except OSError:
+    own = None
+def tryc(addr, how):
+    if addr[0] != "\0":
+        try:
+            st = os.stat(addr)
+            if (st.st_dev, st.st_ino) == own:
+                return   # its own nested server, by another path
+        except OSError:
+            return
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        s.settimeout(2); s.connect(addr); print("REACHED", how)
+    except OSError:
+        pass
+    finally:
+        s.close()
+tryc("\0/tmp/.X11-unix/X" + n, "abstract")
+tryc("/tmp/.X11-unix/X" + n, "path")
+for r in glob.glob("/proc/[0-9]*/root") + glob.glob("/proc/[0-9]*/cwd"):
+    tryc(r + "/tmp/.X11-unix/X" + n, r)
+for f in glob.glob("/proc/[0-9]*/fd/*"):
+    try:
+        l = os.readlink(f)
+    except OSError:
+        continue
+    if "memfd:" in l:
+        print("REACHED fd", f, l)
+print("done")
+'
+
+@test "attack gui: the VM's authority file holds its nested server's cookie only, and no process of the VM has a memfd or the host's cookie" {
+	gui_setup
+	run -0 fvm create --gui x11 g
+	fvm_start g
+	run -0 --separate-stderr fvm exec g -- sh -c 'xauth -i -f "$XAUTHORITY" nlist; for p in /proc/[0-9]*; do cat $p/environ; echo; done | tr "\0" "\n" | grep -ci "cookie\|xauth" || true'
+	assert_eq "${#lines[@]}" 2 "one cookie, then the count: $output"
+	assert_not_contains "${lines[0]}" "$HOST_COOKIE" "the host display's cookie in the VM's authority file"
+	assert_match "${lines[0]}" " 0010 [0-9a-f]{32}$"
+	run -0 fvm exec g -- sh -c 'cat /tmp/.X11-unix/Xauthority | od -An -tx1 | tr -d " \n"'
+	assert_not_contains "$output" "$HOST_COOKIE"
+	# the nested server answers with that cookie, and the VM's DISPLAY is it
+	run -0 fvm exec g -- xwininfo -root
+	assert_contains "$output" "Width: 1024" "the nested server's screen"
+	run -0 fvm exec g -- python3 -c "$REACH_HOST" "$HOST_N"
+	assert_not_contains "$output" REACHED
+	assert_contains "$output" done
+}
+
+@test "attack gui: from the VM the host display is out of reach: abstract name, path, /proc/*/root and fds, even with its cookie (--net none and host)" {
+	gui_setup
+	local net
+	cp "$XAUTHORITY" "$SCRATCH/stolen.xauth"   # as if the VM read it in its view of the host
+	chmod 644 "$SCRATCH/stolen.xauth"
+	for net in none host; do
+		run -0 fvm create --gui x11 --net "$net" "g$net"
+		fvm_start "g$net"
+		run -0 fvm exec "g$net" -- python3 -c "$REACH_HOST" "$HOST_N"
+		assert_not_contains "$output" REACHED "--net $net"
+		assert_contains "$output" done
+		run fvm exec "g$net" -- env XAUTHORITY="$SCRATCH/stolen.xauth" timeout 5 xwininfo -display ":$HOST_N" -root
+		assert_not_contains "$output" "Width: 1280" "the host's screen from the VM, --net $net"
+		run -0 fvm stop "g$net"
+	done
+}
+
+@test "attack gui: the VM cannot signal, ptrace or see its Xephyr or the supervisor, even with kill -9 -1" {
+	gui_setup
+	run -0 fvm create --gui x11 k
+	fvm_start k
+	wait_for 10 xephyr_of k >/dev/null
+	local xp sp
+	xp=$(xephyr_of k)
+	sp=$(ps -o ppid= -p "$xp" | tr -d ' ')
+	run fvm exec k -- sh -c "kill -0 $xp 2>&1; kill -0 $sp 2>&1; ls -d /proc/$xp /proc/$sp 2>&1; python3 -c '
+import ctypes, sys
+libc = ctypes.CDLL(None, use_errno=True)
+for p in sys.argv[1:]:
+    print(\"ptrace\", p, libc.ptrace(16, int(p), 0, 0), ctypes.get_errno())' $xp $sp"
+	assert_not_contains "$output" "ptrace $xp 0 " "a ptrace attach to Xephyr"
+	assert_not_contains "$output" "ptrace $sp 0 " "a ptrace attach to the supervisor"
+	run fvm exec k -- sh -c 'ps -eo pid=,comm=; kill -9 -1; true'
+	assert_not_contains "$output" Xephyr
+	pid_alive "$xp" || { echo "Xephyr $xp died of the VM's kill -9 -1" >&2; false; }
+	pid_alive "$sp" || { echo "the supervisor $sp died of the VM's kill -9 -1" >&2; false; }
+	run -0 fvm stop k
+}
+
+@test "attack gui: the nested server crashes: the VM falls back to nothing of the host's display" {
+	gui_setup
+	local net xp
+	for net in none host; do
+		run -0 fvm create --gui x11 --net "$net" "c$net"
+		fvm_start "c$net"
+		wait_for 10 xephyr_of "c$net" >/dev/null
+		xp=$(xephyr_of "c$net")
+		kill -SEGV "$xp"
+		wait_for 10 pid_dead "$xp"
+		echo "after the crash, --net $net: $(vm_state "c$net")" >&2
+		if [[ $(vm_state "c$net") == running ]]; then
+			run fvm exec "c$net" -- timeout 5 xwininfo -root
+			assert_not_contains "$output" "Width: 1280" "the host's screen after Xephyr died, --net $net"
+			run -0 fvm exec "c$net" -- python3 -c "$REACH_HOST" "$HOST_N"
+			assert_not_contains "$output" REACHED "--net $net"
+			run fvm exec "c$net" -- python3 -c "$REACH_HOST" 0
+			assert_not_contains "$output" REACHED "the VM's own display number, --net $net"
+		fi
+		run fvm stop "c$net"
+	done
+}
+
+@test "attack gui: a DISPLAY that is more than :N[.S] is refused before any server starts" {
+	gui_setup
+	run -0 fvm create --gui x11 dd
+	local bad
+	for bad in ":$HOST_N.0/../../etc" ":$HOST_N.0x" ":$HOST_N.0.1" ":$HOST_N " ":-1" ":99999" "unix:/tmp/x" ":$HOST_N
+:1"; do
+		DISPLAY=$bad run -125 --separate-stderr fvm run dd -- true
+		assert_contains "$stderr" "needs a local X display in DISPLAY" "DISPLAY='$bad'"
+		run xephyr_of dd
+		assert_eq "$output" "" "a nested server for DISPLAY='$bad'"
+	done
+	DISPLAY=:$HOST_N.0 run -0 fvm run dd -- xwininfo -root
+	assert_contains "$output" "Width: 1024"
+}
+
+@test "attack gui: wayland sockets through a symlink, a runtime dir that is a symlink, or a file: refused" {
+	command -v python3 >/dev/null || skip "python3 is not installed"
+	local rt=$TEST_ROOT/rt
+	mkdir -p "$rt/real" && chmod 700 "$rt"
+	/usr/bin/python3 -c 'import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])' "$rt/real/wayland-9"
+	chmod 777 "$rt/real/wayland-9"
+	ln -s "$rt/real/wayland-9" "$rt/wayland-1"
+	ln -s "$rt/real" "$rt/linkdir"
+	: >"$rt/wayland-2"
+	run -0 fvm create --gui wayland w
+	XDG_RUNTIME_DIR=$rt WAYLAND_DISPLAY=wayland-1 run -125 --separate-stderr fvm run w -- true
+	assert_contains "$stderr" "symlink"
+	XDG_RUNTIME_DIR=$rt/linkdir WAYLAND_DISPLAY=wayland-9 run -125 --separate-stderr fvm run w -- true
+	assert_contains "$stderr" "symlink"
+	XDG_RUNTIME_DIR=$rt WAYLAND_DISPLAY=wayland-2 run -125 --separate-stderr fvm run w -- true
+	assert_fvm_error
+	XDG_RUNTIME_DIR=$rt WAYLAND_DISPLAY=../rt/real/wayland-9 run -125 --separate-stderr fvm run w -- true
+	assert_contains "$stderr" "bad WAYLAND_DISPLAY"
+	WAYLAND_DISPLAY=$rt/wayland-1 run -125 --separate-stderr fvm run w -- true
+	assert_contains "$stderr" "symlink"
+}
