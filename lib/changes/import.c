@@ -528,6 +528,18 @@ static void sanitize_settings(struct imp *m, json_object *set)
 			warn(m, "setting not imported: --device nodes of the host");
 		json_object_object_del(set, "devices");
 	}
+	/* no process limit, or one over the default, lets the VM fork the host
+	 * to its knees (rootless there is no cgroup to hold one: nothing to say) */
+	if (json_object_object_get_ex(set, "limits", &v) && json_object_is_type(v, json_type_object)) {
+		json_object *p;
+
+		if (json_object_object_get_ex(v, "pids", &p) &&
+		    (!json_object_is_type(p, json_type_int) || json_object_get_int64(p) > FVM_PIDS_DEFAULT)) {
+			json_object_object_del(v, "pids");
+			if (!m->store->rootless)
+				warn(m, "setting not imported: a process limit over the default (the VM gets --pids 2048; 'fvm config NAME --pids N' to raise it)");
+		}
+	}
 	if (json_object_object_get_ex(set, "hardening", &v)) {
 		json_object *c, *sc;
 

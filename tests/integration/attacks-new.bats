@@ -649,3 +649,22 @@ for p in sys.argv[1:]:
 	WAYLAND_DISPLAY=$rt/wayland-1 run -125 --separate-stderr fvm run w -- true
 	assert_contains "$stderr" "symlink"
 }
+
+@test "attack import: a manifest asking for no process limit (or one over the default) gets the default" {
+	# lib/changes/import.c applied "limits": {"pids": "max"} as it was: a
+	# root-mode VM without a process limit can fork the host to its knees
+	is_root || skip "rootless: fvm has no cgroup to hold a process limit in, a VM has none either way"
+	manifest_tar "$TEST_ROOT/m.tar" '{"limits": {"pids": "max"}}'
+	run -0 --separate-stderr fvm import --json "$TEST_ROOT/m.tar" m
+	assert_contains "$(jq -r '.warnings | join("\n")' <<<"$output")" "setting not imported: a process limit"
+	assert_eq "$(vm_field m .limits.pids)" 2048
+	manifest_tar "$TEST_ROOT/b.tar" '{"limits": {"pids": 4000000, "memory": 268435456}}'
+	run -0 fvm import "$TEST_ROOT/b.tar" b
+	assert_eq "$(vm_field b '.limits | "\(.pids) \(.memory)"')" "2048 268435456"
+	# one under the default is kept; trusted, any is
+	manifest_tar "$TEST_ROOT/c.tar" '{"limits": {"pids": 100}}'
+	run -0 fvm import "$TEST_ROOT/c.tar" c1
+	assert_eq "$(vm_field c1 .limits.pids)" 100
+	run -0 fvm import --trust-settings "$TEST_ROOT/m.tar" t
+	assert_eq "$(vm_field t .limits.pids)" max
+}
