@@ -18,8 +18,11 @@
  * rename, so an existing name is replaced, never written through.
  *
  * Out of the VM: the merged view is read (running or not: a file the VM
- * writes meanwhile may be copied half-written); what lands on the host is
- * the caller's, without set-id bits; device nodes, FIFOs and sockets are
+ * writes meanwhile may be copied half-written, and never more of it than
+ * its size when looked up); what lands on the host is the caller's, with
+ * the VM's permission bits as the caller's umask leaves them (a VM's 0777
+ * is no world-writable host file) and without set-id bits; a host
+ * directory the copy goes into keeps its mode; device nodes, FIFOs and sockets are
  * left out. Into the VM: the VM must be stopped (overlayfs does not allow
  * changing an upper layer under a mounted overlay) and stays locked;
  * directories on the way are copied up as overlayfs would (xfer.c), a
@@ -32,6 +35,7 @@
 #include <libgen.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
 #include <sys/stat.h>
@@ -48,6 +52,7 @@ struct cp {
 	struct xfer_layers xl;
 	size_t layer;
 	const char *xattr_opaque;   /* "trusted.overlay.opaque" or "user.overlay.opaque" */
+	mode_t keep;                /* out of the VM: the permission bits the caller's umask leaves */
 	struct fvm_error *err;
 };
 
@@ -147,6 +152,8 @@ static int view_parent(struct cp *c, const char *rel, struct vloc *l, char *base
 	base[0] = '\0';
 	for (part = strtok_r(buf, "/", &save); part; part = next) {
 		next = strtok_r(NULL, "/", &save);
+		if (strlen(part) >= blen)
+			return -ENAMETOOLONG;   /* cut, it would name another entry */
 		if (!next) {
 			snprintf(base, blen, "%s", part);
 			break;
@@ -169,27 +176,35 @@ static int tmp_name(char *buf, size_t len)
 	return snprintf(buf, len, ".fvm-cp-%08x", rnd);
 }
 
-/* Copy the regular file @sfd to @name under @dfd (temporary file, then rename). */
-static int put_file(int sfd, const struct stat *st, int dfd, const char *name, int uid, int gid)
+/*
+ * Copy the regular file @sfd to @name under @dfd (temporary file, then
+ * rename), with the permission bits of @st that @keep has: no more than
+ * @st->st_size bytes (a file the VM keeps writing to ends the copy all the same).
+ */
+static int put_file(int sfd, const struct stat *st, int dfd, const char *name, int uid, int gid, mode_t keep)
 {
 	static char buf[65536];
 	struct timespec ts[2] = { st->st_atim, st->st_mtim };
 	char tmp[32];
 	_cleanup_close_ int out = -1;
-	ssize_t n;
+	off_t left = st->st_size;
+	ssize_t n = 0;
 	int r = 0;
 
 	tmp_name(tmp, sizeof(tmp));
 	out = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (out < 0)
 		return -errno;
-	while (r == 0 && (n = read_all(sfd, buf, sizeof(buf))) > 0)
+	while (r == 0 && left > 0 &&
+	       (n = read_all(sfd, buf, left < (off_t)sizeof(buf) ? (size_t)left : sizeof(buf))) > 0) {
 		r = write_all(out, buf, (size_t)n);
+		left -= n;
+	}
 	if (r == 0 && n < 0)
 		r = -errno;
 	if (r == 0 && uid >= 0 && fchown(out, (uid_t)uid, (gid_t)gid) < 0)
 		r = -errno;
-	if (r == 0 && (fchmod(out, st->st_mode & 01777) < 0 || futimens(out, ts) < 0))
+	if (r == 0 && (fchmod(out, st->st_mode & keep) < 0 || futimens(out, ts) < 0))
 		r = -errno;
 	if (r == 0 && renameat(dfd, tmp, dfd, name) < 0)
 		r = -errno;
@@ -220,18 +235,31 @@ static int put_symlink(int sdfd, const char *sname, int dfd, const char *name, i
 	return 0;
 }
 
-/* A directory @name under @dfd for a copy (existing, reached without a symlink, or new). */
-static int put_dir(int dfd, const char *name)
+/* A directory @name under @dfd for a copy (existing, reached without a symlink, or new: *@made). */
+static int put_dir(int dfd, const char *name, bool *made)
 {
 	int fd;
 
-	if (mkdirat(dfd, name, 0700) < 0 && errno != EEXIST)
+	*made = mkdirat(dfd, name, 0700) == 0;
+	if (!*made && errno != EEXIST)
 		return -errno;
 	fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	return fd < 0 ? -errno : fd;
 }
 
 /* ---- out of the VM -------------------------------------------------- */
+
+/* The process's umask, read without changing it (umask(2) would, for
+ * every thread); 022 when /proc cannot tell. */
+static mode_t caller_umask(void)
+{
+	_cleanup_free_ char *txt = NULL;
+	const char *l;
+
+	if (read_small_fileat(AT_FDCWD, "/proc/self/status", &txt, NULL) < 0 || !(l = strstr(txt, "\nUmask:")))
+		return 022;
+	return (mode_t)strtoul(l + 7, NULL, 8) & 0777;
+}
 
 static int out_entry(struct cp *c, struct vloc *l, const char *name, int dfd, const char *dname, int depth);
 
@@ -264,11 +292,12 @@ static int out_dir(struct cp *c, struct vloc *l, const char *name, int dfd, cons
 	_cleanup_close_ int out = -1;
 	char **names = NULL;
 	size_t n = 0;
+	bool made;
 	int r;
 
 	if (depth > CP_DEPTH_MAX)
 		return -ELOOP;
-	out = put_dir(dfd, dname);
+	out = put_dir(dfd, dname, &made);
 	if (out < 0)
 		return out;
 	sub.up = l->in_up ? openat(l->up, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) : -1;
@@ -284,7 +313,10 @@ static int out_dir(struct cp *c, struct vloc *l, const char *name, int dfd, cons
 	}
 	fvm_strv_free(names);
 	vloc_free(&sub);
-	if (r == 0 && fchmod(out, (mode & 01777) | 0700) < 0)
+	/* a directory of the host's that was there keeps its mode; a new one
+	 * gets the VM's as the caller's umask leaves it (never world-writable
+	 * because the VM says so), and stays the caller's to enter */
+	if (r == 0 && made && fchmod(out, (mode & c->keep) | 0700) < 0)
 		r = -errno;
 	return r;
 }
@@ -300,7 +332,7 @@ static int out_entry(struct cp *c, struct vloc *l, const char *name, int dfd, co
 	if (S_ISREG(l->st.st_mode)) {
 		_cleanup_close_ int fd = open_entry(from, name, S_IFREG, NULL);
 
-		return fd < 0 ? fd : put_file(fd, &l->st, dfd, dname, -1, -1);
+		return fd < 0 ? fd : put_file(fd, &l->st, dfd, dname, -1, -1, c->keep);
 	}
 	return depth ? 0 : -ENOTSUP;   /* devices, FIFOs, sockets: left out */
 }
@@ -320,9 +352,12 @@ static int host_target(const char *host, const char *base, char *name, size_t le
 		dfd = open(host, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		snprintf(name, len, "%s", base);
 	} else {
-		dfd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		snprintf(copy, strlen(host) + 1, "%s", host);
+		if (strlen(basename(copy)) >= len)   /* cut, it would be another name */
+			return fvm_errf(err, -ENAMETOOLONG, "%s: %s", host, strerror(ENAMETOOLONG));
 		snprintf(name, len, "%s", basename(copy));
+		snprintf(copy, strlen(host) + 1, "%s", host);
+		dfd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	}
 	if (dfd < 0)
 		return fvm_errf(err, -errno, "cannot open the directory of %s: %m", host);
@@ -343,6 +378,7 @@ static int cp_open(struct cp *c, struct fvm_vm *vm, const char *vm_path, const c
 	c->vm = vm;
 	c->err = err;
 	c->xattr_opaque = vm->cfg.rootless ? "user.overlay.opaque" : "trusted.overlay.opaque";
+	c->keep = 0777 & ~caller_umask();
 	if (r < 0)
 		return r;
 	if (in_store(vm, vm_path))
@@ -483,6 +519,8 @@ static int in_entry(struct cp *c, int sdfd, const char *sname, const char *rel, 
 
 	if (fstatat(sdfd, sname, &st, AT_SYMLINK_NOFOLLOW) < 0)
 		return -errno;
+	if (strlen(rel) >= sizeof(pbuf))
+		return -ENAMETOOLONG;
 	if (S_ISDIR(st.st_mode))
 		return in_dir(c, sdfd, sname, &st, rel, depth);
 	if (!S_ISREG(st.st_mode) && !S_ISLNK(st.st_mode))
@@ -499,7 +537,7 @@ static int in_entry(struct cp *c, int sdfd, const char *sname, const char *rel, 
 	{
 		_cleanup_close_ int fd = open_entry(sdfd, sname, S_IFREG, NULL);
 
-		return fd < 0 ? fd : put_file(fd, &st, dfd, slash ? slash + 1 : pbuf, uid, uid);
+		return fd < 0 ? fd : put_file(fd, &st, dfd, slash ? slash + 1 : pbuf, uid, uid, 01777);
 	}
 }
 

@@ -75,6 +75,7 @@ struct imp {
 	struct archive *a;
 	void *seen;                    /* tsearch tree of struct seen */
 	uint64_t bytes, max_bytes, max_entry;
+	uint64_t claimed;              /* the data every member claimed, read or skipped */
 	size_t entries, max_entries, files, whiteouts, skipped, owners_dropped;
 	size_t name_bytes;             /* of every path kept to find duplicates */
 	long long expect_members;      /* the manifest's count, -1 without one */
@@ -195,7 +196,9 @@ static int set_meta(struct imp *m, int dfd, const char *name, struct archive_ent
 	return 0;
 }
 
-/* The bytes of a file member into @fd: no more than it claimed. */
+/* The bytes of a file member into @fd: no more than it claimed. The
+ * blocks of a sparse member (GNU or pax) come with holes between them,
+ * which stay holes; they only ever go forward. */
 static int copy_data(struct imp *m, int fd, la_int64_t claimed, const char *member)
 {
 	const void *buf;
@@ -204,8 +207,12 @@ static int copy_data(struct imp *m, int fd, la_int64_t claimed, const char *memb
 	int r;
 
 	while ((r = archive_read_data_block(m->a, &buf, &n, &off)) == ARCHIVE_OK) {
-		if (off != got || (la_int64_t)n > claimed - got)
+		if (off < got || off > claimed || (la_int64_t)n > claimed - off)
 			return refuse(m, -EFBIG, member, "holds more bytes than its header says");
+		if (off > got && lseek(fd, off, SEEK_SET) < 0)
+			return fvm_errf(m->err, -errno, "import of VM '%s': cannot write %s into its layer: %m",
+					m->vm.cfg.name, member);
+		got = off;
 		if (write_all(fd, buf, n) < 0)
 			return fvm_errf(m->err, -errno, "import of VM '%s': cannot write %s into its layer: %m",
 					m->vm.cfg.name, member);
@@ -217,6 +224,10 @@ static int copy_data(struct imp *m, int fd, la_int64_t claimed, const char *memb
 	if (r != ARCHIVE_EOF)
 		return fvm_errf(m->err, -EIO, "import of VM '%s': the archive is damaged at %s: %s", m->vm.cfg.name,
 				member, archive_error_string(m->a) ? archive_error_string(m->a) : "read error");
+	/* a sparse member's last hole (libarchive reports a plain file cut short as damaged) */
+	if (got < claimed && ftruncate(fd, claimed) < 0)
+		return fvm_errf(m->err, -errno, "import of VM '%s': cannot write %s into its layer: %m",
+				m->vm.cfg.name, member);
 	return 0;
 }
 
@@ -285,10 +296,8 @@ static int make_file(struct imp *m, int dfd, const char *base, struct archive_en
 	_cleanup_close_ int fd = -1;
 	int r;
 
-	if (!archive_entry_size_is_set(e) || size < 0 || (uint64_t)size > m->max_entry)
+	if (!archive_entry_size_is_set(e))
 		return refuse(m, -EFBIG, member, "claims a size over the import's bound for one file (--max-file-size)");
-	if (m->bytes + (uint64_t)size > m->max_bytes)
-		return refuse(m, -EFBIG, member, "takes the archive over the import's bound in total (--max-size)");
 	fd = openat(dfd, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return cannot_make(m, member);
@@ -409,6 +418,25 @@ static int claim(struct imp *m, struct archive_entry *e, const char *path, const
 	return r < 0 ? fvm_errf(m->err, r, "out of memory") : 0;
 }
 
+/*
+ * Bound the data @e claims, whatever becomes of the member: the data of a
+ * member that is skipped, a whiteout, a directory or a link is read (and
+ * decompressed) all the same to get to the next one, so an archive of
+ * small files next to a skipped "file" of a terabyte of zeros, gzip'ed to
+ * a gigabyte, would keep the host busy for as long as it likes.
+ */
+static int claim_size(struct imp *m, struct archive_entry *e, const char *member)
+{
+	la_int64_t size = archive_entry_size_is_set(e) ? archive_entry_size(e) : 0;
+
+	if (size < 0 || (uint64_t)size > m->max_entry)
+		return refuse(m, -EFBIG, member, "claims a size over the import's bound for one file (--max-file-size)");
+	if (m->claimed + (uint64_t)size > m->max_bytes)
+		return refuse(m, -EFBIG, member, "takes the archive over the import's bound in total (--max-size)");
+	m->claimed += (uint64_t)size;
+	return 0;
+}
+
 /* Place one member (other than the manifest). */
 static int import_member(struct imp *m, struct archive_entry *e)
 {
@@ -425,6 +453,9 @@ static int import_member(struct imp *m, struct archive_entry *e)
 		m->o->progress(m->bytes, m->entries, m->o->userdata);
 	if (++m->entries > m->max_entries)
 		return refuse(m, -E2BIG, name ? name : "?", "is one member too many (--max-entries)");
+	r = claim_size(m, e, name ? name : "?");
+	if (r < 0)
+		return r;
 	r = xfer_member_path(name, path, sizeof(path));
 	if (r < 0)
 		return refuse(m, r, name ? name : "?",
@@ -432,7 +463,9 @@ static int import_member(struct imp *m, struct archive_entry *e)
 					   : "has too long or too deep a name");
 	base = strrchr(path, '/') + 1;
 	wh = !strncmp(base, ".wh.", 4);
-	if (wh && strcmp(base, ".wh..wh..opq") && (!strncmp(base, ".wh..wh.", 8) || !base[4]))
+	/* .wh.. and .wh... would delete "." and ".." */
+	if (wh && strcmp(base, ".wh..wh..opq") &&
+	    (!strncmp(base, ".wh..wh.", 8) || !base[4] || !strcmp(base + 4, ".") || !strcmp(base + 4, "..")))
 		return refuse(m, -EINVAL, name, "is a whiteout fvm does not know");
 	if (!archive_entry_hardlink(e) && (archive_entry_perm(e) & 06000) && t == AE_IFREG && !wh &&
 	    (!m->o || !m->o->allow_setid))
@@ -482,6 +515,30 @@ static void sanitize_settings(struct imp *m, json_object *set)
 	if (json_object_object_get_ex(set, "host_loopback", &v) && json_object_get_boolean(v)) {
 		json_object_object_del(set, "host_loopback");
 		warn(m, "setting not imported: --host-loopback on");
+	}
+	/* --gui and --device came after this list: the host's display or
+	 * compositor (x11-host reads every key typed on the host), a window on
+	 * it, or a host device node are the importer's to give */
+	if (json_object_object_get_ex(set, "gui", &v) && strcmp(json_object_get_string(v), "none")) {
+		json_object_object_add(set, "gui", json_object_new_string("none"));
+		warn(m, "setting not imported: --gui (the VM gets none; 'fvm config NAME --gui x11' to give it a nested display)");
+	}
+	if (json_object_object_get_ex(set, "devices", &v)) {
+		if (json_object_is_type(v, json_type_array) && json_object_array_length(v))
+			warn(m, "setting not imported: --device nodes of the host");
+		json_object_object_del(set, "devices");
+	}
+	/* no process limit, or one over the default, lets the VM fork the host
+	 * to its knees (rootless there is no cgroup to hold one: nothing to say) */
+	if (json_object_object_get_ex(set, "limits", &v) && json_object_is_type(v, json_type_object)) {
+		json_object *p;
+
+		if (json_object_object_get_ex(v, "pids", &p) &&
+		    (!json_object_is_type(p, json_type_int) || json_object_get_int64(p) > FVM_PIDS_DEFAULT)) {
+			json_object_object_del(v, "pids");
+			if (!m->store->rootless)
+				warn(m, "setting not imported: a process limit over the default (the VM gets --pids 2048; 'fvm config NAME --pids N' to raise it)");
+		}
 	}
 	if (json_object_object_get_ex(set, "hardening", &v)) {
 		json_object *c, *sc;

@@ -143,6 +143,9 @@ int x11_display_number(const char *display, unsigned *ret)
 	n = strtoul(p + 1, &end, 10);
 	if (n > 65535 || (*end && (*end != '.' || end[1] < '0' || end[1] > '9')))
 		return -EINVAL;
+	/* the screen, digits to the end: DISPLAY goes as it is to Xephyr */
+	if (*end && (strtoul(end + 1, &end, 10) > 65535 || *end))
+		return -EINVAL;
 	*ret = (unsigned)n;
 	return 0;
 }
