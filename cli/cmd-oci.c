@@ -17,10 +17,18 @@ int cmd_oci(int argc, char **argv)
 {
 	char self[PATH_MAX], path[PATH_MAX + 16];
 	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	char *slash;
+
+	if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+		/* fvm's own line first, then fvm-oci's usage */
+		printf("Usage: fvm oci COMMAND [ARG...]\n\n"
+		       "The same as fvm-oci COMMAND [ARG...], fvm's OCI runtime (see fvm-oci(1)):\n\n");
+		fflush(stdout);
+	}
 	argv[0] = "fvm-oci";
 	if (n > 0) {
 		self[n] = 0;
-		char *slash = strrchr(self, '/');
+		slash = strrchr(self, '/');
 		if (slash) {
 			*slash = 0;
 			snprintf(path, sizeof(path), "%s/fvm-oci", self);
