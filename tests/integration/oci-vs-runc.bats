@@ -296,7 +296,8 @@ assert_same() {
 	unshare --net sleep 1000 </dev/null >/dev/null 2>&1 3>&- &
 	local holder=$!
 	bg_track "$holder"
-	wait_for 10 test "$(readlink /proc/$holder/ns/net)" != "$(readlink /proc/self/ns/net)"
+	# looked at anew each time (unshare may not have switched yet)
+	wait_for 10 bash -c '[[ $(readlink "/proc/$1/ns/net") != "$(readlink /proc/self/ns/net)" ]]' _ "$holder"
 	local want
 	want=$(readlink "/proc/$holder/ns/net")
 	bundle "(.linux.namespaces[] | select(.type == \"network\")) |= {type: \"network\", path: \"/proc/$holder/ns/net\"}"
