@@ -86,6 +86,11 @@ host_sleeper() {
 	((${output%% *} >= 2)) || { echo "ps saw ${output%% *} processes: it did not list the VM" >&2; false; }
 }
 
+# does fvm ps VM list the "sleep 1000" left behind?
+daemon_shown() {
+	fvm ps "$1" | awk '$4 == "sleep" && $5 == "1000" { f = 1 } END { exit !f }'
+}
+
 @test "pid: a daemon left by run keeps the VM running until fvm stop kills it" {
 	fvm create web
 	# The contract: the VM stops when its last process exits. A daemonized
@@ -94,6 +99,8 @@ host_sleeper() {
 	run -0 --separate-stderr fvm run web -- sh -c 'setsid sleep 1000 </dev/null >/dev/null 2>&1 &'
 	assert_eq "$(vm_state web)" running "VM with a daemon left"
 	local daemon
+	# setsid forks and then execs sleep: wait until ps shows it as sleep
+	wait_for 10 daemon_shown web
 	daemon=$(fvm ps web | awk '$4 == "sleep" && $5 == "1000" { print $3 }')
 	assert_match "$daemon" '^[0-9]+$' "fvm ps shows the daemon with its host pid"
 	pid_alive "$daemon"
