@@ -25,7 +25,13 @@ static void json_putp(json_object **o)
 }
 #define _cleanup_json_ _cleanup_(json_putp)
 
-static int parse_objectat(int dirfd, const char *file, json_object **ret)
+/**
+ * json_object_at() - @file below @dirfd (bounded: SMALL_FILE_MAX), parsed
+ * as one JSON object into *@ret
+ *
+ * Return: 0, -EBADMSG when it is no JSON object, or another -errno.
+ */
+int json_object_at(int dirfd, const char *file, struct json_object **ret)
 {
 	_cleanup_free_ char *buf = NULL;
 	json_object *o;
@@ -222,7 +228,7 @@ int config_load(struct fvm_vm *vm, struct fvm_error *err)
 	struct vm_config *c = &vm->cfg;
 	const char *s;
 	long long v;
-	int r = parse_objectat(vm->dirfd, "config.json", &o);
+	int r = json_object_at(vm->dirfd, "config.json", &o);
 
 
 	if (r == -EBADMSG)
@@ -377,7 +383,7 @@ int state_load(struct fvm_vm *vm, struct vm_state *ret)
 	_cleanup_json_ json_object *o = NULL;
 	long long pid, st, ns = 0;
 	json_object *p;
-	int r = parse_objectat(vm->dirfd, "run/state.json", &o);
+	int r = json_object_at(vm->dirfd, "run/state.json", &o);
 
 	if (r < 0)
 		return r;

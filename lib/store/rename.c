@@ -52,19 +52,12 @@ static int registry_rename(const char *store, const char *from, const char *to, 
 /* config.json of @dirfd says @to where it said @from (name; hostname if it was the name). */
 static int config_rename(int dirfd, const char *from, const char *to)
 {
-	_cleanup_free_ char *buf = NULL;
 	json_object *o, *h = NULL, *nm = NULL;
 	const char *t;
-	int r = read_small_fileat(dirfd, "config.json", &buf, NULL);
+	int r = json_object_at(dirfd, "config.json", &o);
 
 	if (r < 0)
 		return r;
-	o = json_tokener_parse(buf);
-	if (!o || !json_object_is_type(o, json_type_object)) {
-		if (o)
-			json_object_put(o);
-		return -EBADMSG;
-	}
 	json_object_object_get_ex(o, "name", &nm);
 	if (nm && !strcmp(json_object_get_string(nm), to)) {
 		json_object_put(o);
@@ -87,15 +80,15 @@ static int config_rename(int dirfd, const char *from, const char *to)
  */
 int rename_finish(struct fvm_store *store, int dirfd, const char *dirname)
 {
-	_cleanup_free_ char *buf = NULL;
-	json_object *o, *from = NULL, *to = NULL;
-	int r = read_small_fileat(dirfd, "rename.json", &buf, NULL);
+	json_object *o = NULL, *from = NULL, *to = NULL;
+	int r = json_object_at(dirfd, "rename.json", &o);
 
 	if (r == -ENOENT)
 		return 0;
+	if (r == -EBADMSG)
+		r = 0;   /* unreadable: as if the directory never moved */
 	if (r < 0)
 		return r;
-	o = json_tokener_parse(buf);
 	if (o) {
 		json_object_object_get_ex(o, "from", &from);
 		json_object_object_get_ex(o, "to", &to);

@@ -127,6 +127,8 @@ int config_load(struct fvm_vm *vm, struct fvm_error *err);
 int config_save(struct fvm_vm *vm, struct fvm_error *err);
 int state_load(struct fvm_vm *vm, struct vm_state *ret);
 int state_save(struct fvm_vm *vm, const struct vm_state *st);
+struct json_object;
+int json_object_at(int dirfd, const char *file, struct json_object **ret);
 char *config_to_json(struct fvm_vm *vm, const struct vm_state *st, bool running,
 		     int nprocs);
 
