@@ -363,6 +363,22 @@ static int walk_subdir(struct walk *w, const char *name, const struct statx *ux,
 	return r;
 }
 
+/* A whiteout of the layer over the host's entry @hx: deleted. */
+static int walk_deleted(struct walk *w, const char *path, size_t rel_off, const struct statx *ux,
+			const struct statx *hx)
+{
+	int r = add(w, path, rel_off, FVM_CHANGE_DELETED, ux, hx, false);
+
+	if (r == 0 && w->cs->n && !strcmp(w->cs->v[w->cs->n - 1].path, path)) {
+		/* the host changed what the VM deleted */
+		struct change *c = &w->cs->v[w->cs->n - 1];
+
+		c->pub.conflict = conflict_of(c, false) != NULL;
+		c->pub.conflict_why = c->pub.conflict ? "the host changed it after the VM deleted it" : NULL;
+	}
+	return r;
+}
+
 static int walk_entry(struct walk *w, const char *name, char *path, size_t plen, size_t rel_off)
 {
 	int up_dfd = dw_fd(&w->up), host_dfd = dw_fd(&w->host);
@@ -390,19 +406,8 @@ static int walk_entry(struct walk *w, const char *name, char *path, size_t plen,
 	    (w->vm->cfg.rootless && S_ISDIR(ux.stx_mode) && fuseovl_seed_unused(up_dfd, name)))
 		return 0;
 	if (is_whiteout(&ux) ||
-	    (S_ISREG(ux.stx_mode) && ux.stx_size == 0 && xattr_is(up_dfd, name, w, "whiteout", NULL))) {
-		if (!hexists)
-			return 0;
-		r = add(w, path, rel_off, FVM_CHANGE_DELETED, &ux, &hx, false);
-		if (r == 0 && w->cs->n && !strcmp(w->cs->v[w->cs->n - 1].path, path)) {
-			/* the host changed what the VM deleted */
-			struct change *c = &w->cs->v[w->cs->n - 1];
-
-			c->pub.conflict = conflict_of(c, false) != NULL;
-			c->pub.conflict_why = c->pub.conflict ? "the host changed it after the VM deleted it" : NULL;
-		}
-		return r;
-	}
+	    (S_ISREG(ux.stx_mode) && ux.stx_size == 0 && xattr_is(up_dfd, name, w, "whiteout", NULL)))
+		return hexists ? walk_deleted(w, path, rel_off, &ux, &hx) : 0;
 
 	if (S_ISDIR(ux.stx_mode))
 		return walk_subdir(w, name, &ux, hexists, &hx, path, plen, rel_off);
