@@ -234,6 +234,57 @@ static int setup_sys(int rootfd, enum fvm_net net)
 	return mount_bind_at("/sys", rootfd, "sys", true, true);
 }
 
+/* Every mount but the root's on its target, and the ro and hide policies applied. */
+static int attach_all(struct fvm_vm *vm, const struct host_mount *mounts, const int *ovl_fds,
+		      size_t n, int rootfd, struct fvm_error *err)
+{
+	int r;
+
+	for (size_t i = 1; i < n; i++) {
+		if (mounts[i].kind == MK_RO || mounts[i].kind == MK_HIDE) {
+			const struct host_mount *sv = serving_mount(mounts, n, mounts[i].target);
+
+			r = sv && sv->kind == MK_SHARE ? pin_share_path(rootfd, sv, mounts[i].target) : 0;
+			if (r == 0)
+				r = mounts[i].kind == MK_RO ? ro_remount(rootfd, mounts[i].target) :
+							      hide_cover(rootfd, mounts[i].target);
+			if (r < 0)
+				return fvm_errf(err, r, "VM '%s': cannot apply its policy %s %s: %s", vm->cfg.name,
+						mounts[i].kind == MK_RO ? "ro" : "hide", mounts[i].target,
+						strerror(-r));
+			continue;
+		}
+		if (ovl_fds[i] < 0)
+			continue;
+		r = mount_attach_at(ovl_fds[i], rootfd, mounts[i].target);
+		if (r < 0 && r != -ENOENT && r != -ELOOP && r != -ENOTDIR)
+			return fvm_errf(err, r, "VM '%s': cannot attach the overlay of %s: %s",
+					vm->cfg.name, mounts[i].target, strerror(-r));
+		/* a mount point the VM replaced or removed stays the VM's own */
+	}
+	return 0;
+}
+
+/* A store that no layer hides (rootless, outside every overlay): covered
+ * with an empty read-only tmpfs. */
+static int cover_store(struct fvm_vm *vm, const struct host_mount *mounts, size_t n, int rootfd)
+{
+	static const char *const emptyopts[] = { "size", "4k", "mode", "0000", NULL };
+	const struct host_mount *sv = serving_mount(mounts, n, vm->store->path);
+	_cleanup_close_ int st = -1;
+	int r;
+
+	/* in a share, the VM must not move the store out from under its cover */
+	if (sv && sv->kind == MK_SHARE && (r = pin_share_path(rootfd, sv, vm->store->path)) < 0)
+		return r;
+	st = open_beneath(rootfd, vm->store->path, O_PATH | O_DIRECTORY);
+	if (st >= 0 && (r = mount_fs_at(rootfd, vm->store->path, "tmpfs", emptyopts,
+				       MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID |
+				       MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC)) < 0)
+		return r;
+	return 0;
+}
+
 /**
  * root_setup() - build the VM's root from @ovl_fds and pivot into it
  * The new root is assembled on a directory of the (private) copy of the
@@ -268,45 +319,11 @@ int root_setup(struct fvm_vm *vm, const struct host_mount *mounts, const int *ov
 	rootfd = open(stage, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (rootfd < 0)
 		goto fail_errno;
-	for (size_t i = 1; i < n; i++) {
-		if (mounts[i].kind == MK_RO || mounts[i].kind == MK_HIDE) {
-			const struct host_mount *sv = serving_mount(mounts, n, mounts[i].target);
-
-			r = sv && sv->kind == MK_SHARE ? pin_share_path(rootfd, sv, mounts[i].target) : 0;
-			if (r == 0)
-				r = mounts[i].kind == MK_RO ? ro_remount(rootfd, mounts[i].target) :
-							      hide_cover(rootfd, mounts[i].target);
-			if (r < 0)
-				return fvm_errf(err, r, "VM '%s': cannot apply its policy %s %s: %s", vm->cfg.name,
-						mounts[i].kind == MK_RO ? "ro" : "hide", mounts[i].target,
-						strerror(-r));
-			continue;
-		}
-		if (ovl_fds[i] < 0)
-			continue;
-		r = mount_attach_at(ovl_fds[i], rootfd, mounts[i].target);
-		if (r < 0 && r != -ENOENT && r != -ELOOP && r != -ENOTDIR)
-			return fvm_errf(err, r, "VM '%s': cannot attach the overlay of %s: %s",
-					vm->cfg.name, mounts[i].target, strerror(-r));
-		/* a mount point the VM replaced or removed stays the VM's own */
-	}
-	/* a store that no layer hides (rootless, outside every overlay):
-	 * cover it with an empty read-only tmpfs */
-	{
-		static const char *const emptyopts[] = { "size", "4k", "mode", "0000", NULL };
-		const struct host_mount *sv = serving_mount(mounts, n, vm->store->path);
-		_cleanup_close_ int st = -1;
-
-		step = "hide the store";
-		/* in a share, the VM must not move the store out from under its cover */
-		if (sv && sv->kind == MK_SHARE && (r = pin_share_path(rootfd, sv, vm->store->path)) < 0)
-			goto fail;
-		st = open_beneath(rootfd, vm->store->path, O_PATH | O_DIRECTORY);
-		if (st >= 0 && (r = mount_fs_at(rootfd, vm->store->path, "tmpfs", emptyopts,
-					       MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID |
-					       MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC)) < 0)
-			goto fail;
-	}
+	if ((r = attach_all(vm, mounts, ovl_fds, n, rootfd, err)) < 0)
+		return r;
+	step = "hide the store";
+	if ((r = cover_store(vm, mounts, n, rootfd)) < 0)
+		goto fail;
 	step = "mount /proc";
 	if ((r = setup_proc(rootfd)) < 0)
 		goto fail;
