@@ -224,6 +224,44 @@ static int attend_program(const struct join *j, pid_t pid, int rep_fd, int ptyso
 	return 0;
 }
 
+/*
+ * The channels between fvm and the processes it forks: the go pipe (v2:
+ * fvm moves the intermediate process into the cgroup, then says go), the
+ * relay's pipes where there is no pty, the report pipe, and the pty's
+ * socket pair. On failure what was opened is in the out-parameters for
+ * the caller's cleanup, the report pipe excepted (closed here).
+ */
+static int open_channels(struct join *j, struct vm_cgroup *cg, struct relay *rl, int *go_r,
+			 int *go_w, int rep_pipe[2], int ps[2], struct fvm_error *err)
+{
+	if (cg->ops && cgroup_prepare_self(cg) < 0) {   /* v2: fvm moves M, M waits */
+		int gp[2];
+
+		if (pipe2(gp, O_CLOEXEC) < 0)
+			return fvm_errf(err, -errno, "cannot prepare to join VM '%s': %s",
+					j->vm->cfg.name, strerror(errno));
+		*go_r = gp[0];
+		*go_w = gp[1];
+	}
+	if (!j->ex->tty) {
+		int r = relay_setup(rl, j->ex->stdin_open);
+
+		if (r < 0)
+			return fvm_errf(err, r, "cannot prepare to join VM '%s': pipes for the terminal: %s",
+					j->vm->cfg.name, strerror(-r));
+	}
+	j->relay = rl;
+	if (pipe2(rep_pipe, O_CLOEXEC) < 0)
+		return fvm_errf(err, -errno, "cannot prepare to join VM '%s': %s", j->vm->cfg.name,
+				strerror(errno));
+	if (j->ex->tty && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ps) < 0) {
+		close(rep_pipe[0]);
+		close(rep_pipe[1]);
+		return fvm_errf(err, -errno, "cannot create a socket pair: %s", strerror(errno));
+	}
+	return 0;
+}
+
 static int run_joined(struct join *j, int *ret_status, struct fvm_error *err)
 {
 	static const int fwd[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH,
@@ -243,31 +281,9 @@ static int run_joined(struct join *j, int *ret_status, struct fvm_error *err)
 	if (cgr < 0)
 		return init_gone(j->pidfd) ? -EAGAIN : cgr;
 	j->cg = &cg;
-	if (cg.ops && cgroup_prepare_self(&cg) < 0) {   /* v2: fvm moves M, M waits */
-		int gp[2];
-
-		if (pipe2(gp, O_CLOEXEC) < 0)
-			return fvm_errf(err, -errno, "cannot prepare to join VM '%s': %s",
-					j->vm->cfg.name, strerror(errno));
-		go_r = gp[0];
-		go_w = gp[1];
-	}
-	if (!j->ex->tty) {
-		int r = relay_setup(&rl, j->ex->stdin_open);
-
-		if (r < 0)
-			return fvm_errf(err, r, "cannot prepare to join VM '%s': pipes for the terminal: %s",
-					j->vm->cfg.name, strerror(-r));
-	}
-	j->relay = &rl;
-	if (pipe2(rep_pipe, O_CLOEXEC) < 0)
-		return fvm_errf(err, -errno, "cannot prepare to join VM '%s': %s", j->vm->cfg.name,
-				strerror(errno));
-	if (j->ex->tty && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ps) < 0) {
-		close(rep_pipe[0]);
-		close(rep_pipe[1]);
-		return fvm_errf(err, -errno, "cannot create a socket pair: %s", strerror(errno));
-	}
+	cgr = open_channels(j, &cg, &rl, &go_r, &go_w, rep_pipe, ps, err);
+	if (cgr < 0)
+		return cgr;
 	sigemptyset(&mask);
 	for (size_t i = 0; i < ARRAY_SIZE(fwd); i++)
 		sigaddset(&mask, fwd[i]);
