@@ -140,6 +140,8 @@ int commit_make_entry(struct commit *c, const char *uname, const char *name, con
 int cmp_change_path(const void *a, const void *b);
 /* commit-journal.c */
 int journal_write(struct commit *c, const char *phase);
+int journal_parse(struct commit *c, const char *buf, bool *ready);
+int journal_load(struct commit *c, bool *ready);
 void journal_remove(struct fvm_vm *vm);
 void commit_ops_free(struct commit *c);
 int commit_recover(struct commit *c);
