@@ -126,14 +126,8 @@ int cmd_ls(int argc, char **argv)
 			json_object_array_add(arr, o);
 		} else {
 			struct tm tm;
-			double v = (double)size;
-			const char *u = "BKMGT";
 
-			while (v >= 1024 && u[1]) {
-				v /= 1024;
-				u++;
-			}
-			snprintf(sz, sizeof(sz), *u == 'B' ? "%.0f%c" : "%.1f%c", v, *u);
+			cli_size(size, false, sz, sizeof(sz));
 			strftime(when, sizeof(when), "%Y-%m-%d %H:%M", localtime_r(&t, &tm));
 			printf("%-24s %-8s %10s  %-16s  ", *n, running ? "running" : "stopped", sz, when);
 			print_service(&svc);

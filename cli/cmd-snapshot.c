@@ -147,14 +147,8 @@ static int show(const struct fvm_snapshot *sn, void *ud)
 	} else {
 		char when[32], sz[32];
 		struct tm tm;
-		double v = (double)sn->size;
-		const char *u = "BKMGT";
 
-		while (v >= 1024 && u[1]) {
-			v /= 1024;
-			u++;
-		}
-		snprintf(sz, sizeof(sz), *u == 'B' ? "%.0f%c" : "%.1f%c", v, *u);
+		cli_size(sn->size, false, sz, sizeof(sz));
 		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", localtime_r(&sn->created, &tm));
 		printf("%-24s %-19s %10s %6u\n", sn->tag, when, sz, sn->depth);
 	}
