@@ -38,20 +38,6 @@ else
 fi
 
 log "$nfiles files, $rounds rounds"
-for ((r = 0; r < rounds; r++)); do
-	for ((k = 0; k < ${#order[@]}; k++)); do
-		who=${order[(k + r) % ${#order[@]}]}
-		if ! out=$(unshare -m --propagation private -- \
-			"$BENCH_DIR/files-job.sh" "$who" "$tarball" "$work/fs.img" "$work/mnt" </dev/null 2>&1); then
-			log "$who failed: $out"
-			((r == 0)) && skip total "$who" "failed here: $(tail -n 1 <<<"$out")"
-			continue
-		fi
-		while read -r phase ms; do
-			[[ $phase =~ ^(total|extract|find|du|rm)$ ]] &&
-				sample "$phase" "$who" "" "$(awk -v m="$ms" 'BEGIN { printf "%.3f", m / 1000 }')"
-		done <<<"$out"
-	done
-done
+files_rounds "$work" "$tarball" "$rounds" "${order[@]}"
 note "Tree: $nfiles files of 0-2 KiB in $((nfiles / 100)) dirs, one tarball ($(du -h "$tarball" | cut -f1)). Each job gets a fresh, empty ext4 (a 16 GiB sparse image on the host's disk, loop-mounted in a private mount namespace): the host's tree, the VM's store (so its upper dir) and the hand-made overlay's upper dir all live on it. A fresh file system per job keeps ext4's history out of the comparison: on this machine's root file system, creating inodes within 30 s of deleting many others ran up to 10x slower (perf: ext4's recently_deleted() scan in __ext4_new_inode, which ext4 does when it has no journal), which punished whichever contender came next. The totals include starting each sandbox (and for the hand-made overlay its mount), not making the file system."
 note "\"overlayfs by hand\" is the kernel's overlayfs without fvm: \`unshare -m\` and one \`mount -t overlay\` with an empty lower dir, the same work bwrap's --overlay would do."

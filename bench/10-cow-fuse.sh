@@ -72,20 +72,6 @@ mkdir -p "$work/mnt"
 tarball=$(tree_tarball "$nfiles") || exit 1
 order=(host fvm "fvm rootless fuse" "fvm rootless auto")
 log "files: $nfiles files, $rounds rounds"
-for ((r = 0; r < rounds; r++)); do
-	for ((k = 0; k < ${#order[@]}; k++)); do
-		who=${order[(k + r) % ${#order[@]}]}
-		if ! out=$(unshare -m --propagation private -- \
-			"$BENCH_DIR/files-job.sh" "$who" "$tarball" "$work/fs.img" "$work/mnt" </dev/null 2>&1); then
-			log "$who failed: $out"
-			((r == 0)) && skip total "$who" "failed here: $(tail -n 1 <<<"$out")"
-			continue
-		fi
-		while read -r phase ms; do
-			[[ $phase =~ ^(total|extract|find|du|rm)$ ]] &&
-				sample "$phase" "$who" "" "$(awk -v m="$ms" 'BEGIN { printf "%.3f", m / 1000 }')"
-		done <<<"$out"
-	done
-done
+files_rounds "$work" "$tarball" "$rounds" "${order[@]}"
 note "fvm root: the kernel's overlay, idmapped (root mode). fvm rootless auto: the host's / served by fuse-overlayfs, the other trees (the job's file system, /tmp, the home) by the kernel's overlay; fvm rootless fuse: every tree by fuse-overlayfs, so the job runs through it; fvm rootless kernel: the kernel's overlay only (the host's system tree read-only). Rootless runs as uid 65534 with a 0666 /dev/fuse in this benchmark's own mount namespace."
 note "The file job runs as in bench/05-files.sh: a fresh ext4 per job, the tree and the VM's store on it. Its file system is a mount below /tmp: under --cow auto /tmp then goes to fuse-overlayfs (the kernel refuses it) and the job's own mount gets a kernel overlay; --cow kernel refuses to boot there (a tree with a mount below it), so it has no file job."

@@ -191,6 +191,33 @@ tree_tarball()
 	printf '%s\n' "$tarball"
 }
 
+# files_rounds WORK TARBALL ROUNDS WHO... - the file-heavy job
+# (files-job.sh: extract TARBALL, find, du, rm on a fresh ext4 in WORK) for
+# each contender WHO, ROUNDS times, the order rotated every round; its
+# phases' times are the samples of the series total, extract, find, du
+# and rm. A contender that fails in the first round is skipped, saying why.
+files_rounds()
+{
+	local work=$1 tarball=$2 rounds=$3 r k who out phase ms
+	shift 3
+	local order=("$@")
+	for ((r = 0; r < rounds; r++)); do
+		for ((k = 0; k < ${#order[@]}; k++)); do
+			who=${order[(k + r) % ${#order[@]}]}
+			if ! out=$(unshare -m --propagation private -- \
+				"$BENCH_DIR/files-job.sh" "$who" "$tarball" "$work/fs.img" "$work/mnt" </dev/null 2>&1); then
+				log "$who failed: $out"
+				((r == 0)) && skip total "$who" "failed here: $(tail -n 1 <<<"$out")"
+				continue
+			fi
+			while read -r phase ms; do
+				[[ $phase =~ ^(total|extract|find|du|rm)$ ]] &&
+					sample "$phase" "$who" "" "$(awk -v m="$ms" 'BEGIN { printf "%.3f", m / 1000 }')"
+			done <<<"$out"
+		done
+	done
+}
+
 # fs_desc DIR - "ext4 on /dev/vda, no journal" and the like, for notes
 fs_desc()
 {

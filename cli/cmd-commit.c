@@ -111,6 +111,21 @@ static int dry_result(const struct progress_ctx *p, const struct fvm_commit_opts
 	return 0;
 }
 
+/* The end of a commit or discard @r: on success what was @done (listed
+ * during the walk) on stdout and a line on stderr; the error otherwise. */
+static int listed(struct progress_ctx *p, struct fvm_vm *vm, const char *done, int r,
+		  const struct fvm_error *e)
+{
+	fclose(p->done);
+	if (r == 0) {
+		fwrite(p->done_buf, 1, p->done_len, stdout);
+		fprintf(stderr, "fvm: %s %zu change%s of VM '%s'%s\n", done, p->planned,
+			p->planned == 1 ? "" : "s", fvm_vm_name(vm), p->planned ? " (listed above)" : "");
+	}
+	free(p->done_buf);
+	return r < 0 ? cli_fail(e) : 0;
+}
+
 /**
  * commit_json() - commit (or with base->dry_run, plan) like commit_paths(),
  * reporting in one JSON object instead of lines
@@ -176,14 +191,7 @@ int commit_paths(struct fvm_vm *vm, char **paths, const struct fvm_commit_opts *
 	cli_progress_end(&p.line);
 	if (o.dry_run)
 		return dry_result(&p, &o, r, &e);
-	fclose(p.done);
-	if (r == 0) {
-		fwrite(p.done_buf, 1, p.done_len, stdout);
-		fprintf(stderr, "fvm: committed %zu change%s of VM '%s'%s\n", p.planned,
-			p.planned == 1 ? "" : "s", fvm_vm_name(vm), p.planned ? " (listed above)" : "");
-	}
-	free(p.done_buf);
-	return r < 0 ? cli_fail(&e) : 0;
+	return listed(&p, vm, "committed", r, &e);
 }
 
 /* discard: what is dropped, listed (as the VM had it) once it is gone */
@@ -200,14 +208,7 @@ static int discard_paths(struct fvm_vm *vm, char **paths)
 	if (r == 0)
 		r = fvm_vm_discard(vm, paths, &e);
 	cli_progress_end(&p.line);
-	fclose(p.done);
-	if (r == 0) {
-		fwrite(p.done_buf, 1, p.done_len, stdout);
-		fprintf(stderr, "fvm: discarded %zu change%s of VM '%s'%s\n", p.planned,
-			p.planned == 1 ? "" : "s", fvm_vm_name(vm), p.planned ? " (listed above)" : "");
-	}
-	free(p.done_buf);
-	return r < 0 ? cli_fail(&e) : 0;
+	return listed(&p, vm, "discarded", r, &e);
 }
 
 /* All changes, no -y: ask on a terminal, refuse without one (as apt does). Return: 0 to go on. */

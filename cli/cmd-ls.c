@@ -54,6 +54,50 @@ static void print_service(const struct fvm_service_status *svc)
 	puts(strlen(svc->command) >= sizeof(cmd) ? "..." : "");
 }
 
+/* The VMs whose copies the host changed since, for the notes after the table. */
+struct drift_notes {
+	size_t n;
+	size_t count[DRIFT_NOTES + 1];
+	char name[DRIFT_NOTES][FVM_NAME_MAX + 1];
+};
+
+/* One VM @vm, named @name: an object in @arr (--json), else a row of the table. */
+static void list_one(struct fvm_vm *vm, const char *name, json_object *arr, struct drift_notes *dn)
+{
+	struct fvm_service_status svc;
+	uint64_t size = 0;
+	bool running, partial;
+	time_t t;
+
+	running = fvm_vm_running(vm, NULL) == 1;
+	if (fvm_vm_service_status(vm, &svc, NULL) < 0)
+		svc.defined = false;
+	fvm_vm_changes_size(vm, &size, NULL);
+	t = fvm_vm_created(vm);
+	if (arr) {
+		json_object *o = json_object_new_object();
+
+		json_object_object_add(o, "name", json_object_new_string(name));
+		json_object_object_add(o, "state", json_object_new_string(running ? "running" : "stopped"));
+		json_object_object_add(o, "changes_bytes", json_object_new_int64((int64_t)size));
+		json_object_object_add(o, "created", json_object_new_int64((int64_t)t));
+		json_object_object_add(o, "service", service_json(&svc));
+		json_object_object_add(o, "host_changed", json_object_new_int64((int64_t)cli_drift(vm, &partial)));
+		json_object_array_add(arr, o);
+	} else {
+		char sz[32], when[32];
+		struct tm tm;
+
+		cli_size(size, false, sz, sizeof(sz));
+		strftime(when, sizeof(when), "%Y-%m-%d %H:%M", localtime_r(&t, &tm));
+		printf("%-24s %-8s %10s  %-16s  ", name, running ? "running" : "stopped", sz, when);
+		print_service(&svc);
+		dn->count[dn->n] = cli_drift(vm, &partial);
+		if (dn->count[dn->n] && dn->n < DRIFT_NOTES)
+			snprintf(dn->name[dn->n++], FVM_NAME_MAX + 1, "%s", name);
+	}
+}
+
 int cmd_ls(int argc, char **argv)
 {
 	static const struct option lopts[] = {
@@ -67,8 +111,7 @@ int cmd_ls(int argc, char **argv)
 	struct fvm_store *s;
 	json_object *arr = NULL;
 	char **names;
-	size_t drifted[DRIFT_NOTES + 1], ndrifted = 0;
-	char drifted_names[DRIFT_NOTES][FVM_NAME_MAX + 1];
+	struct drift_notes dn = { 0 };
 	int c, status = 0;
 
 	while ((c = getopt_long(argc, argv, ":qh", lopts, NULL)) != -1) {
@@ -94,11 +137,6 @@ int cmd_ls(int argc, char **argv)
 		printf("%-24s %-8s %10s  %-16s  %s\n", "NAME", "STATE", "CHANGES", "CREATED", "SERVICE");
 	for (char **n = names; *n; n++) {
 		struct fvm_vm *vm;
-		uint64_t size = 0;
-		char sz[32], when[32];
-		time_t t;
-		struct fvm_service_status svc;
-		bool running, partial;
 
 		if (quiet) {
 			puts(*n);
@@ -109,44 +147,13 @@ int cmd_ls(int argc, char **argv)
 			status = EXIT_FVM;   /* said why; list the others */
 			continue;
 		}
-		running = fvm_vm_running(vm, NULL) == 1;
-		if (fvm_vm_service_status(vm, &svc, NULL) < 0)
-			svc.defined = false;
-		fvm_vm_changes_size(vm, &size, NULL);
-		t = fvm_vm_created(vm);
-		if (json) {
-			json_object *o = json_object_new_object();
-
-			json_object_object_add(o, "name", json_object_new_string(*n));
-			json_object_object_add(o, "state", json_object_new_string(running ? "running" : "stopped"));
-			json_object_object_add(o, "changes_bytes", json_object_new_int64((int64_t)size));
-			json_object_object_add(o, "created", json_object_new_int64((int64_t)t));
-			json_object_object_add(o, "service", service_json(&svc));
-			json_object_object_add(o, "host_changed", json_object_new_int64((int64_t)cli_drift(vm, &partial)));
-			json_object_array_add(arr, o);
-		} else {
-			struct tm tm;
-			double v = (double)size;
-			const char *u = "BKMGT";
-
-			while (v >= 1024 && u[1]) {
-				v /= 1024;
-				u++;
-			}
-			snprintf(sz, sizeof(sz), *u == 'B' ? "%.0f%c" : "%.1f%c", v, *u);
-			strftime(when, sizeof(when), "%Y-%m-%d %H:%M", localtime_r(&t, &tm));
-			printf("%-24s %-8s %10s  %-16s  ", *n, running ? "running" : "stopped", sz, when);
-			print_service(&svc);
-			drifted[ndrifted] = cli_drift(vm, &partial);
-			if (drifted[ndrifted] && ndrifted < DRIFT_NOTES)
-				snprintf(drifted_names[ndrifted++], FVM_NAME_MAX + 1, "%s", *n);
-		}
+		list_one(vm, *n, arr, &dn);
 		fvm_vm_free(vm);
 	}
-	for (size_t i = 0; i < ndrifted; i++)
+	for (size_t i = 0; i < dn.n; i++)
 		fprintf(stderr, "fvm: note: %zu file%s VM '%s' copied %s changed on the host since: see 'fvm diff --conflicts %s'\n",
-			drifted[i], drifted[i] == 1 ? "" : "s", drifted_names[i], drifted[i] == 1 ? "has" : "have",
-			drifted_names[i]);
+			dn.count[i], dn.count[i] == 1 ? "" : "s", dn.name[i], dn.count[i] == 1 ? "has" : "have",
+			dn.name[i]);
 	if (json) {
 		puts(json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PRETTY));
 		json_object_put(arr);

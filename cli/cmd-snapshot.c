@@ -50,41 +50,65 @@ static const char restore_usage[] =
 	"  -h, --help    show this help\n"
 	"See fvm-snapshot(1).\n";
 
-int cmd_snapshot(int argc, char **argv)
+/*
+ * The options of fvm @cmd: -h, and the one flag --@flag (NULL: none) that
+ * sets *@on. Return: -1 to go on, else the command's exit status.
+ */
+static int parse_opts(int argc, char **argv, const char *cmd, const char *usage, const char *flag,
+		      bool *on)
 {
-	static const struct option lopts[] = {
-		{ "rm", no_argument, NULL, 'r' },
+	const struct option lopts[] = {
 		{ "help", no_argument, NULL, 'h' },
+		{ flag ? flag : "help", no_argument, NULL, flag ? 'f' : 'h' },
 		{ 0 },
 	};
+	int c;
+
+	while ((c = getopt_long(argc, argv, ":h", lopts, NULL)) != -1) {
+		switch (c) {
+		case 'f': *on = true; break;
+		case 'h': return cli_help(usage);
+		default: return cli_bad_option(cmd, c, argv);
+		}
+	}
+	return -1;
+}
+
+/* The store and the VM @name; NULL (both freed, the error shown) if either fails. */
+static struct fvm_vm *open_vm(const char *name, struct fvm_store **s)
+{
+	struct fvm_vm *vm;
+
+	*s = cli_store();
+	vm = *s ? cli_open_vm(*s, name) : NULL;
+	if (!vm) {
+		fvm_store_free(*s);
+		*s = NULL;
+	}
+	return vm;
+}
+
+int cmd_snapshot(int argc, char **argv)
+{
 	struct fvm_error e = { 0 };
 	struct fvm_store *s;
 	struct fvm_vm *vm;
 	char tag[FVM_TAG_MAX + 1];
 	bool rm = false;
-	int c, status = 0;
+	int status = parse_opts(argc, argv, "snapshot", snapshot_usage, "rm", &rm);
 
-	while ((c = getopt_long(argc, argv, ":h", lopts, NULL)) != -1) {
-		switch (c) {
-		case 'r': rm = true; break;
-		case 'h': return cli_help(snapshot_usage);
-		default: return cli_bad_option("snapshot", c, argv);
-		}
-	}
+	if (status >= 0)
+		return status;
+	status = 0;
 	if (optind >= argc)
 		return cli_usage_error("snapshot", "no VM name given");
 	if (rm && optind + 1 >= argc)
 		return cli_usage_error("snapshot", "--rm needs the tags of the snapshots to forget");
 	if (!rm && argc - optind > 2)
 		return cli_usage_error("snapshot", "unexpected argument '%s'", argv[optind + 2]);
-	s = cli_store();
-	if (!s)
+	vm = open_vm(argv[optind], &s);
+	if (!vm)
 		return EXIT_FVM;
-	vm = cli_open_vm(s, argv[optind]);
-	if (!vm) {
-		fvm_store_free(s);
-		return EXIT_FVM;
-	}
 	if (rm) {
 		for (int i = optind + 1; i < argc; i++) {
 			struct fvm_error ei = { 0 };
@@ -123,14 +147,8 @@ static int show(const struct fvm_snapshot *sn, void *ud)
 	} else {
 		char when[32], sz[32];
 		struct tm tm;
-		double v = (double)sn->size;
-		const char *u = "BKMGT";
 
-		while (v >= 1024 && u[1]) {
-			v /= 1024;
-			u++;
-		}
-		snprintf(sz, sizeof(sz), *u == 'B' ? "%.0f%c" : "%.1f%c", v, *u);
+		cli_size(sn->size, false, sz, sizeof(sz));
 		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", localtime_r(&sn->created, &tm));
 		printf("%-24s %-19s %10s %6u\n", sn->tag, when, sz, sn->depth);
 	}
@@ -139,35 +157,25 @@ static int show(const struct fvm_snapshot *sn, void *ud)
 
 int cmd_snapshots(int argc, char **argv)
 {
-	static const struct option lopts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
 	struct listing l = { 0 };
 	struct fvm_error e = { 0 };
 	struct fvm_store *s;
 	struct fvm_vm *vm;
-	int c, status = 0;
+	bool json = false;
+	int status = parse_opts(argc, argv, "snapshots", snapshots_usage, "json", &json);
 
-	while ((c = getopt_long(argc, argv, ":h", lopts, NULL)) != -1) {
-		switch (c) {
-		case 'j': l.arr = json_object_new_array(); break;
-		case 'h': return cli_help(snapshots_usage);
-		default: return cli_bad_option("snapshots", c, argv);
-		}
-	}
+	if (status >= 0)
+		return status;
+	status = 0;
 	if (optind >= argc)
 		return cli_usage_error("snapshots", "no VM name given");
 	if (argc - optind > 1)
 		return cli_usage_error("snapshots", "unexpected argument '%s'", argv[optind + 1]);
-	s = cli_store();
-	vm = s ? cli_open_vm(s, argv[optind]) : NULL;
-	if (!vm) {
-		fvm_store_free(s);
-		json_object_put(l.arr);
+	vm = open_vm(argv[optind], &s);
+	if (!vm)
 		return EXIT_FVM;
-	}
+	if (json)
+		l.arr = json_object_new_array();
 	if (!l.arr)
 		printf("%-24s %-19s %10s %6s\n", "TAG", "CREATED", "SIZE", "DEPTH");
 	if (fvm_vm_snapshots(vm, show, &l, &e) < 0)
@@ -182,31 +190,21 @@ int cmd_snapshots(int argc, char **argv)
 
 int cmd_restore(int argc, char **argv)
 {
-	static const struct option lopts[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
 	struct fvm_error e = { 0 };
 	struct fvm_store *s;
 	struct fvm_vm *vm;
-	int c, status = 0;
+	int status = parse_opts(argc, argv, "restore", restore_usage, NULL, NULL);
 
-	while ((c = getopt_long(argc, argv, ":h", lopts, NULL)) != -1) {
-		switch (c) {
-		case 'h': return cli_help(restore_usage);
-		default: return cli_bad_option("restore", c, argv);
-		}
-	}
+	if (status >= 0)
+		return status;
+	status = 0;
 	if (argc - optind < 2)
 		return cli_usage_error("restore", "give the VM's name and a snapshot's tag");
 	if (argc - optind > 2)
 		return cli_usage_error("restore", "unexpected argument '%s'", argv[optind + 2]);
-	s = cli_store();
-	vm = s ? cli_open_vm(s, argv[optind]) : NULL;
-	if (!vm) {
-		fvm_store_free(s);
+	vm = open_vm(argv[optind], &s);
+	if (!vm)
 		return EXIT_FVM;
-	}
 	if (fvm_vm_restore(vm, argv[optind + 1], &e) < 0)
 		status = cli_fail(&e);
 	else

@@ -24,25 +24,12 @@ static const char usage[] =
 	"  -h, --help   show this help\n"
 	"See fvm-stats(1).\n";
 
-static void human(uint64_t v, char *buf, size_t len)
-{
-	static const char units[] = "BKMGTP";
-	const char *u = units;
-	double d = (double)v;
-
-	while (d >= 1024 && u[1]) {
-		d /= 1024;
-		u++;
-	}
-	snprintf(buf, len, *u == 'B' ? "%.0f%c" : "%.1f%c", d, *u);
-}
-
 static void limit(uint64_t v, bool bytes, char *buf, size_t len)
 {
 	if (!v)
 		snprintf(buf, len, "-");
 	else if (bytes)
-		human(v, buf, len);
+		cli_size(v, false, buf, len);
 	else
 		snprintf(buf, len, "%" PRIu64, v);
 }
@@ -79,11 +66,11 @@ static int show(struct fvm_store *s, const char *name, json_object *arr)
 		json_object_array_add(arr, o);
 		return 0;
 	}
-	human(st.memory_bytes, mem, sizeof(mem));
+	cli_size(st.memory_bytes, false, mem, sizeof(mem));
 	limit(st.memory_limit, true, meml, sizeof(meml));
 	limit(st.pids_limit, false, pidl, sizeof(pidl));
-	human(st.io_read_bytes, rd, sizeof(rd));
-	human(st.io_write_bytes, wr, sizeof(wr));
+	cli_size(st.io_read_bytes, false, rd, sizeof(rd));
+	cli_size(st.io_write_bytes, false, wr, sizeof(wr));
 	if (st.cpus_limit_milli)
 		snprintf(cpul, sizeof(cpul), "%.2f", st.cpus_limit_milli / 1000.0);
 	else

@@ -130,6 +130,26 @@ int cli_help(const char *usage)
 	return 0;
 }
 
+/*
+ * cli_size() - @bytes for people, in @buf: "512B", "1.5K", "3.0G" (units
+ * of 1024), or with @iec "512 B", "1.5 KiB", "3.0 GiB".
+ */
+void cli_size(uint64_t bytes, bool iec, char *buf, size_t len)
+{
+	static const char units[] = "BKMGTP";
+	const char *u = units;
+	double v = (double)bytes;
+
+	while (v >= 1024 && u[1]) {
+		v /= 1024;
+		u++;
+	}
+	if (iec)
+		snprintf(buf, len, *u == 'B' ? "%.0f %c" : "%.1f %ciB", v, *u);
+	else
+		snprintf(buf, len, *u == 'B' ? "%.0f%c" : "%.1f%c", v, *u);
+}
+
 int parse_net(const char *s, enum fvm_net *ret)
 {
 	if (!strcmp(s, "none"))

@@ -34,6 +34,7 @@ const char *cli_vm_typo(struct fvm_store *s, const char *name, char *buf, size_t
 int cli_no_vm(struct fvm_store *s, const char *name);
 bool cli_want_help(int argc, char **argv);
 int cli_help(const char *usage);
+void cli_size(uint64_t bytes, bool iec, char *buf, size_t len);
 
 int cmd_create(int argc, char **argv);
 int cmd_run(int argc, char **argv);

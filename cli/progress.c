@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common.h"
 #include "progress.h"
 
 static double since(const struct timespec *a, const struct timespec *b)
@@ -34,18 +35,6 @@ void cli_progress_init(struct cli_progress *p, const char *what)
 	p->on = isatty(2) && !(term && !strcmp(term, "dumb"));
 	p->color = p->on && !getenv("NO_COLOR");
 	clock_gettime(CLOCK_MONOTONIC, &p->start);
-}
-
-static void human(uint64_t b, char *buf, size_t len)
-{
-	const char *u = "BKMGT";
-	double v = (double)b;
-
-	while (v >= 1024 && u[1]) {
-		v /= 1024;
-		u++;
-	}
-	snprintf(buf, len, *u == 'B' ? "%.0f %c" : "%.1f %ciB", v, *u);
 }
 
 /**
@@ -76,8 +65,8 @@ void cli_progress_update(struct cli_progress *p, const char *unit, size_t done, 
 		fprintf(stderr, "/%zu", total);
 	fprintf(stderr, " %s", unit);
 	if (bytes_total) {
-		human(bytes, b1, sizeof(b1));
-		human(bytes_total, b2, sizeof(b2));
+		cli_size(bytes, true, b1, sizeof(b1));
+		cli_size(bytes_total, true, b2, sizeof(b2));
 		fprintf(stderr, ", %s/%s", b1, b2);
 	}
 	if (total) {

@@ -123,106 +123,86 @@ static int add_policy(struct vmopts *v, const char *path, enum fvm_policy_kind k
  * vmopts_parse() - one settings option (getopt code @c, argument @arg)
  * Return: 0, 1 if @c is not a settings option, or EXIT_FVM (said why).
  */
-int vmopts_parse(struct vmopts *v, int c, const char *arg)
+/* --publish: one more port, or "none" */
+static int add_publish(struct vmopts *v, const char *arg)
+{
+	char **nv = realloc(v->publish, (v->npublish + 2) * sizeof(char *));
+
+	if (!nv)
+		return cli_errorf("out of memory");
+	v->publish = nv;
+	if (strcmp(arg, "none"))   /* "none": no published port */
+		nv[v->npublish++] = strdup(arg);
+	nv[v->npublish] = NULL;
+	v->o.publish = v->publish;
+	v->what |= FVM_SET_PUBLISH;
+	return 0;
+}
+
+/* --device, --device-any: one more node, or "none" (the list cleared) */
+static int add_device(struct vmopts *v, int c, const char *arg)
+{
+	struct fvm_device *nv;
+
+	v->what |= FVM_SET_DEVICES;
+	if (!strcmp(arg, "none")) {   /* no device: the list is cleared */
+		v->o.ndevices = 0;
+		return 0;
+	}
+	nv = realloc(v->devices, (v->o.ndevices + 1) * sizeof(*nv));
+	if (!nv)
+		return cli_errorf("out of memory");
+	v->devices = nv;
+	nv[v->o.ndevices].path = arg;
+	nv[v->o.ndevices++].any = c == O_DEVICE_ANY;
+	v->o.devices = v->devices;
+	return 0;
+}
+
+static int set_gui(struct vmopts *v, const char *arg)
+{
+	if (!strcmp(arg, "none"))
+		v->o.gui = FVM_GUI_NONE;
+	else if (!strcmp(arg, "x11"))
+		v->o.gui = FVM_GUI_X11;
+	else if (!strcmp(arg, "x11-host"))
+		v->o.gui = FVM_GUI_X11_HOST;
+	else if (!strcmp(arg, "wayland"))
+		v->o.gui = FVM_GUI_WAYLAND;
+	else
+		return cli_errorf("bad --gui '%s': use 'x11' (a nested X server of the VM's own, in a window), 'x11-host' (your X display itself: unsafe, the VM sees every window and keystroke), 'wayland' (your Wayland compositor's socket) or 'none'",
+				  arg);
+	v->what |= FVM_SET_GUI;
+	return 0;
+}
+
+/* --profile; browser also sets --gui and --net, unless they were given */
+static int set_profile(struct vmopts *v, const char *arg)
+{
+	if (strcmp(arg, "default") && strcmp(arg, "untrusted") && strcmp(arg, "browser"))
+		return cli_errorf("bad --profile '%s': use 'default', 'untrusted' or 'browser'", arg);
+	v->o.untrusted = strcmp(arg, "default") != 0;
+	v->what |= FVM_SET_PROFILE;
+	/* browser: untrusted, in a nested X server, its own network (an
+	 * explicit --gui or --net, before or after, wins) */
+	if (!strcmp(arg, "browser") && !(v->what & FVM_SET_GUI)) {
+		v->o.gui = FVM_GUI_X11;
+		v->what |= FVM_SET_GUI;
+	}
+	if (!strcmp(arg, "browser") && !(v->what & FVM_SET_NET)) {
+		v->o.net = FVM_NET_PRIVATE;
+		v->what |= FVM_SET_NET;
+	}
+	return 0;
+}
+
+/* --memory, --cpus, --pids, --io-weight */
+static int set_limit(struct vmopts *v, int c, const char *arg)
 {
 	double cpus;
 	char *end;
 
 	switch (c) {
-	case O_NET:
-		if (parse_net(arg, &v->o.net))
-			return EXIT_FVM;
-		v->what |= FVM_SET_NET;
-		return 0;
-	case O_HOSTNAME:
-		v->o.hostname = arg;
-		v->what |= FVM_SET_HOSTNAME;
-		return 0;
-	case O_PUBLISH: {
-		char **nv = realloc(v->publish, (v->npublish + 2) * sizeof(char *));
-
-		if (!nv)
-			return cli_errorf("out of memory");
-		v->publish = nv;
-		if (strcmp(arg, "none"))   /* "none": no published port */
-			nv[v->npublish++] = strdup(arg);
-		nv[v->npublish] = NULL;
-		v->o.publish = v->publish;
-		v->what |= FVM_SET_PUBLISH;
-		return 0;
-	}
-	case O_HIDE: return add_policy(v, arg, FVM_POLICY_HIDE);
-	case O_RO: return add_policy(v, arg, FVM_POLICY_RO);
-	case O_SHARE: return add_policy(v, arg, FVM_POLICY_SHARE);
-	case O_PRIVATE: return add_policy(v, arg, FVM_POLICY_PRIVATE);
-	case O_COW:   /* a backend, or PATH back to copy-on-write */
-		if (!strcmp(arg, "auto") || !strcmp(arg, "kernel") || !strcmp(arg, "fuse")) {
-			v->o.cow = !strcmp(arg, "fuse") ? FVM_COW_FUSE :
-				   !strcmp(arg, "kernel") ? FVM_COW_KERNEL : FVM_COW_AUTO;
-			v->what |= FVM_SET_COW;
-			return 0;
-		}
-		return add_policy(v, arg, FVM_POLICY_COW);
-	case O_HOST_LOOPBACK:
-		if (strcmp(arg, "on") && strcmp(arg, "off"))
-			return cli_errorf("bad --host-loopback '%s': use 'on' (the host's 127.0.0.1 services at the VM's gateway, --net private) or 'off'", arg);
-		v->o.host_loopback = !strcmp(arg, "on");
-		v->what |= FVM_SET_HOST_LOOPBACK;
-		return 0;
-	case O_DEVICE:
-	case O_DEVICE_ANY: {
-		struct fvm_device *nv;
-
-		v->what |= FVM_SET_DEVICES;
-		if (!strcmp(arg, "none")) {   /* no device: the list is cleared */
-			v->o.ndevices = 0;
-			return 0;
-		}
-		nv = realloc(v->devices, (v->o.ndevices + 1) * sizeof(*nv));
-		if (!nv)
-			return cli_errorf("out of memory");
-		v->devices = nv;
-		nv[v->o.ndevices].path = arg;
-		nv[v->o.ndevices++].any = c == O_DEVICE_ANY;
-		v->o.devices = v->devices;
-		return 0;
-	}
-	case O_GUI:
-		if (!strcmp(arg, "none"))
-			v->o.gui = FVM_GUI_NONE;
-		else if (!strcmp(arg, "x11"))
-			v->o.gui = FVM_GUI_X11;
-		else if (!strcmp(arg, "x11-host"))
-			v->o.gui = FVM_GUI_X11_HOST;
-		else if (!strcmp(arg, "wayland"))
-			v->o.gui = FVM_GUI_WAYLAND;
-		else
-			return cli_errorf("bad --gui '%s': use 'x11' (a nested X server of the VM's own, in a window), 'x11-host' (your X display itself: unsafe, the VM sees every window and keystroke), 'wayland' (your Wayland compositor's socket) or 'none'",
-					  arg);
-		v->what |= FVM_SET_GUI;
-		return 0;
-	case O_NNP:
-		if (strcmp(arg, "on") && strcmp(arg, "off"))
-			return cli_errorf("bad --no-new-privs '%s': use 'on' (the default: set-uid programs such as sudo gain nothing) or 'off' (they work in the VM)", arg);
-		v->o.new_privs = !strcmp(arg, "off");
-		v->what |= FVM_SET_NEW_PRIVS;
-		return 0;
-	case O_PROFILE:
-		if (strcmp(arg, "default") && strcmp(arg, "untrusted") && strcmp(arg, "browser"))
-			return cli_errorf("bad --profile '%s': use 'default', 'untrusted' or 'browser'", arg);
-		v->o.untrusted = strcmp(arg, "default") != 0;
-		v->what |= FVM_SET_PROFILE;
-		/* browser: untrusted, in a nested X server, its own network (an
-		 * explicit --gui or --net, before or after, wins) */
-		if (!strcmp(arg, "browser") && !(v->what & FVM_SET_GUI)) {
-			v->o.gui = FVM_GUI_X11;
-			v->what |= FVM_SET_GUI;
-		}
-		if (!strcmp(arg, "browser") && !(v->what & FVM_SET_NET)) {
-			v->o.net = FVM_NET_PRIVATE;
-			v->what |= FVM_SET_NET;
-		}
-		return 0;
 	case O_MEMORY:
 		if (parse_size(arg, &v->o.limits.memory) < 0)
 			return cli_errorf("bad --memory '%s': a size such as 512M or 2G (0: no limit)", arg);
@@ -250,6 +230,56 @@ int vmopts_parse(struct vmopts *v, int c, const char *arg)
 			return cli_errorf("bad --io-weight '%s': 1 to 10000 (0: the default)", arg);
 		v->what |= FVM_SET_IO_WEIGHT;
 		return 0;
+	default:
+		return 1;
+	}
+}
+
+int vmopts_parse(struct vmopts *v, int c, const char *arg)
+{
+	switch (c) {
+	case O_NET:
+		if (parse_net(arg, &v->o.net))
+			return EXIT_FVM;
+		v->what |= FVM_SET_NET;
+		return 0;
+	case O_HOSTNAME:
+		v->o.hostname = arg;
+		v->what |= FVM_SET_HOSTNAME;
+		return 0;
+	case O_PUBLISH: return add_publish(v, arg);
+	case O_HIDE: return add_policy(v, arg, FVM_POLICY_HIDE);
+	case O_RO: return add_policy(v, arg, FVM_POLICY_RO);
+	case O_SHARE: return add_policy(v, arg, FVM_POLICY_SHARE);
+	case O_PRIVATE: return add_policy(v, arg, FVM_POLICY_PRIVATE);
+	case O_COW:   /* a backend, or PATH back to copy-on-write */
+		if (!strcmp(arg, "auto") || !strcmp(arg, "kernel") || !strcmp(arg, "fuse")) {
+			v->o.cow = !strcmp(arg, "fuse") ? FVM_COW_FUSE :
+				   !strcmp(arg, "kernel") ? FVM_COW_KERNEL : FVM_COW_AUTO;
+			v->what |= FVM_SET_COW;
+			return 0;
+		}
+		return add_policy(v, arg, FVM_POLICY_COW);
+	case O_HOST_LOOPBACK:
+		if (strcmp(arg, "on") && strcmp(arg, "off"))
+			return cli_errorf("bad --host-loopback '%s': use 'on' (the host's 127.0.0.1 services at the VM's gateway, --net private) or 'off'", arg);
+		v->o.host_loopback = !strcmp(arg, "on");
+		v->what |= FVM_SET_HOST_LOOPBACK;
+		return 0;
+	case O_DEVICE:
+	case O_DEVICE_ANY: return add_device(v, c, arg);
+	case O_GUI: return set_gui(v, arg);
+	case O_NNP:
+		if (strcmp(arg, "on") && strcmp(arg, "off"))
+			return cli_errorf("bad --no-new-privs '%s': use 'on' (the default: set-uid programs such as sudo gain nothing) or 'off' (they work in the VM)", arg);
+		v->o.new_privs = !strcmp(arg, "off");
+		v->what |= FVM_SET_NEW_PRIVS;
+		return 0;
+	case O_PROFILE: return set_profile(v, arg);
+	case O_MEMORY:
+	case O_CPUS:
+	case O_PIDS:
+	case O_IOW: return set_limit(v, c, arg);
 	case O_CAPS:
 	case O_SECCOMP:
 		if (parse_hardening(c == O_CAPS ? 'C' : 'S', arg, &v->o))

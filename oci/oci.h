@@ -128,7 +128,17 @@ struct oci_spec {
 	char fvm_store[4096];
 };
 
-/* spec.c */
+/* spec-json.c: config.json's values, checked, typed and bounded */
+int spec_check_keys(json_object *o, const char *where, const char *const *known, struct oci_err *e);
+json_object *spec_get(json_object *o, const char *key);
+int spec_get_str(json_object *o, const char *key, const char *where, char **ret, struct oci_err *e);
+int spec_get_int(json_object *o, const char *key, const char *where, int64_t min, int64_t max,
+		 int64_t *ret, struct oci_err *e);
+bool spec_get_bool(json_object *o, const char *key);
+int spec_get_strv(json_object *o, const char *key, const char *where, char ***ret, struct oci_err *e);
+void spec_strv_free(char **s);
+
+/* spec.c, spec-process.c */
 int spec_load(const char *bundle, struct oci_spec *s, struct oci_err *e);
 int process_parse(json_object *p, struct oci_process *ret, const char *where,
 		  struct oci_err *e);

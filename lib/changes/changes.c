@@ -19,7 +19,8 @@
  * Identical copy-ups (opened for writing, nothing changed) are not shown.
  * Overlay xattrs are trusted.overlay.* as root and user.overlay.* rootless.
  *
- * Conflicts: see conflict.c. Comparing an entry with the host's: entry.c.
+ * Conflicts: see conflict.c. Comparing an entry with the host's, and its
+ * xattrs: entry.c. The layers the walk reads, opened: changeset.c.
  *
  * Every name and size read from a layer is bounded: a directory holding
  * paths of PATH_MAX or longer is not walked below, and its change says so
@@ -31,13 +32,10 @@
  */
 #include <dirent.h>
 #include <errno.h>
-#include <linux/openat2.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <sys/syscall.h>
 #include <sys/sysmacros.h>
-#include <sys/xattr.h>
 
 #include <json-c/json.h>
 
@@ -115,58 +113,9 @@ static bool toward(const struct walk *w, const char *path)
 	return false;
 }
 
-#ifndef SYS_getxattrat
-#define SYS_getxattrat 464
-#endif
-
-struct xattr_args_v0 {
-	unsigned long long value;
-	unsigned int size;
-	unsigned int flags;
-};
-
-/* getxattr of @name under @dfd, symlinks not followed: getxattrat(2)
- * (Linux 6.13) in one call, else through an O_PATH fd and /proc. */
-static ssize_t xattr_get(int dfd, const char *name, const char *attr, char *buf, size_t len)
+static bool xattr_is(int dfd, const char *name, const struct walk *w, const char *key, const char *val)
 {
-	static bool no_xattrat;
-	struct xattr_args_v0 args = { .value = (unsigned long long)(uintptr_t)buf, .size = (unsigned)len };
-	char proc[64];
-	ssize_t n;
-	int fd;
-
-	if (!no_xattrat) {
-		n = syscall(SYS_getxattrat, dfd, name, AT_SYMLINK_NOFOLLOW, attr, &args, sizeof(args));
-		if (n >= 0 || errno != ENOSYS)
-			return n;
-		no_xattrat = true;
-	}
-	fd = openat(dfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
-	n = getxattr(proc, attr, buf, len);
-	close(fd);
-	return n;
-}
-
-/* Does @name carry the overlay xattr @key (with value @val; NULL: any)? */
-static bool xattr_is(int dfd, const char *name, const struct walk *w, const char *key,
-		     const char *val)
-{
-	char attr[64], buf[8];
-	ssize_t n;
-
-	snprintf(attr, sizeof(attr), "%s%s", w->xprefix, key);
-	/* without a value to match, ask for the size only: origin is a file handle */
-	n = xattr_get(dfd, name, attr, val ? buf : NULL, val ? sizeof(buf) : 0);
-	if (n < 0 && w->vm->cfg.rootless) {   /* a layer fuse-overlayfs wrote (fuseovl.c) */
-		snprintf(attr, sizeof(attr), "%s%s", FUSEOVL_XATTR_PREFIX, key);
-		n = xattr_get(dfd, name, attr, val ? buf : NULL, val ? sizeof(buf) : 0);
-	}
-	if (n < 0)
-		return false;
-	return !val || ((size_t)n == strlen(val) && !memcmp(buf, val, (size_t)n));
+	return layer_xattr_is(dfd, name, w->xprefix, w->vm->cfg.rootless, key, val);
 }
 
 static char type_of(mode_t m)
@@ -247,35 +196,7 @@ static int add(struct walk *w, const char *path, size_t rel_off, enum fvm_change
 	return 0;
 }
 
-static int cmp_name(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* Sorted names of a directory fd (. and .. left out). */
-int list_dir(int dfd, char ***ret, size_t *ret_n)
-{
-	int r = dir_names(dfd, ret, ret_n);
-
-	/* fuse-overlayfs's opaque markers are no entries (fuseovl.c): the
-	 * walk, commit and discard pass over them; the xattr says opaque */
-	for (size_t i = 0; r == 0 && i < *ret_n;)
-		if (fuseovl_marker((*ret)[i])) {
-			free((*ret)[i]);
-			(*ret)[i] = (*ret)[--*ret_n];
-			(*ret)[*ret_n] = NULL;   /* the vector stays NULL-terminated */
-		} else {
-			i++;
-		}
-	if (r == 0 && *ret_n)
-		qsort(*ret, *ret_n, sizeof(char *), cmp_name);
-	return r;
-}
-
-static bool has_name(char **v, size_t n, const char *name)
-{
-	return n && bsearch(&name, v, n, sizeof(char *), cmp_name);
-}
+static int walk_dir(struct walk *w, bool opaque, char *path, size_t plen, size_t rel_off);
 
 static int walk_dir(struct walk *w, bool opaque, char *path, size_t plen, size_t rel_off);
 
@@ -290,7 +211,7 @@ static int implied_deletions(struct walk *w, int host_dfd, char **upv, size_t up
 	for (size_t i = 0; r == 0 && i < hn; i++) {
 		struct statx hx;
 
-		if (has_name(upv, upn, hv[i]))
+		if (list_has(upv, upn, hv[i]))
 			continue;
 		if (plen + 1 + strlen(hv[i]) >= PATH_MAX)
 			continue;
@@ -442,6 +363,22 @@ static int walk_subdir(struct walk *w, const char *name, const struct statx *ux,
 	return r;
 }
 
+/* A whiteout of the layer over the host's entry @hx: deleted. */
+static int walk_deleted(struct walk *w, const char *path, size_t rel_off, const struct statx *ux,
+			const struct statx *hx)
+{
+	int r = add(w, path, rel_off, FVM_CHANGE_DELETED, ux, hx, false);
+
+	if (r == 0 && w->cs->n && !strcmp(w->cs->v[w->cs->n - 1].path, path)) {
+		/* the host changed what the VM deleted */
+		struct change *c = &w->cs->v[w->cs->n - 1];
+
+		c->pub.conflict = conflict_of(c, false) != NULL;
+		c->pub.conflict_why = c->pub.conflict ? "the host changed it after the VM deleted it" : NULL;
+	}
+	return r;
+}
+
 static int walk_entry(struct walk *w, const char *name, char *path, size_t plen, size_t rel_off)
 {
 	int up_dfd = dw_fd(&w->up), host_dfd = dw_fd(&w->host);
@@ -469,19 +406,8 @@ static int walk_entry(struct walk *w, const char *name, char *path, size_t plen,
 	    (w->vm->cfg.rootless && S_ISDIR(ux.stx_mode) && fuseovl_seed_unused(up_dfd, name)))
 		return 0;
 	if (is_whiteout(&ux) ||
-	    (S_ISREG(ux.stx_mode) && ux.stx_size == 0 && xattr_is(up_dfd, name, w, "whiteout", NULL))) {
-		if (!hexists)
-			return 0;
-		r = add(w, path, rel_off, FVM_CHANGE_DELETED, &ux, &hx, false);
-		if (r == 0 && w->cs->n && !strcmp(w->cs->v[w->cs->n - 1].path, path)) {
-			/* the host changed what the VM deleted */
-			struct change *c = &w->cs->v[w->cs->n - 1];
-
-			c->pub.conflict = conflict_of(c, false) != NULL;
-			c->pub.conflict_why = c->pub.conflict ? "the host changed it after the VM deleted it" : NULL;
-		}
-		return r;
-	}
+	    (S_ISREG(ux.stx_mode) && ux.stx_size == 0 && xattr_is(up_dfd, name, w, "whiteout", NULL)))
+		return hexists ? walk_deleted(w, path, rel_off, &ux, &hx) : 0;
 
 	if (S_ISDIR(ux.stx_mode))
 		return walk_subdir(w, name, &ux, hexists, &hx, path, plen, rel_off);
@@ -561,93 +487,6 @@ static int walk_dir(struct walk *w, bool opaque, char *path, size_t plen, size_t
 	return r;
 }
 
-/**
- * layers_open() - every layer of @vm with fds on its upper and the host
- * directory it covers, longest mount point first (so the first layer
- * whose mount holds a path is the one that path belongs to).
- */
-int layers_open(struct fvm_vm *vm, struct changeset *cs, struct fvm_error *err)
-{
-	_cleanup_close_ int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
-	char **names = NULL;
-	size_t n = 0;
-	int lfd, r = 0;
-
-	/* frozen layers under the live ones: read their merged view */
-	if (!cs->live && !cs->farm[0] && (r = stack_farm(vm, cs->farm, sizeof(cs->farm), err)) < 0)
-		return r;
-	if (cs->farm[0])
-		cs->farm_dirfd = fcntl(vm->dirfd, F_DUPFD_CLOEXEC, 3);
-	lfd = openat(vm->dirfd, cs->farm[0] ? cs->farm : "layers", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (lfd < 0)
-		return errno == ENOENT ? 0 : fvm_errf(err, -errno, "VM '%s': cannot open %s/layers: %s",
-						     vm->cfg.name, vm->dir, strerror(errno));
-	r = list_dir(lfd, &names, &n);
-	for (size_t i = 0; r == 0 && i < n; i++) {
-		char mp[PATH_MAX];
-		struct layer_ref *l;
-		int up;
-
-		if (names[i][0] == '.' || layer_unescape(names[i], mp, sizeof(mp)) < 0)
-			continue;
-		up = openat(lfd, names[i], O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		if (up >= 0) {
-			int u2 = openat(up, "upper", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-
-			close(up);
-			up = u2;
-		}
-		if (up < 0)
-			continue;
-		l = realloc(cs->layers, (cs->nlayers + 1) * sizeof(*l));
-		if (!l) {
-			close(up);
-			r = -ENOMEM;
-			break;
-		}
-		cs->layers = l;
-		l = &cs->layers[cs->nlayers++];
-		l->mount = strdup(mp);
-		l->upper_fd = up;
-		/* the host side: resolved without symlinks, from / */
-		l->host_fd = open_beneath_mount(root, mp, O_RDONLY | O_DIRECTORY);
-		if (l->host_fd < 0) {
-			struct open_how how = { .flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC,
-						.resolve = RESOLVE_NO_SYMLINKS };
-
-			l->host_fd = (int)syscall(SYS_openat2, root, mp + 1, &how, sizeof(how));
-		}
-	}
-	close(lfd);
-	fvm_strv_free(names);
-	/* longest mount point first */
-	for (size_t i = 1; i < cs->nlayers; i++)
-		for (size_t j = i; j > 0 && strlen(cs->layers[j - 1].mount) < strlen(cs->layers[j].mount); j--) {
-			struct layer_ref t = cs->layers[j];
-
-			cs->layers[j] = cs->layers[j - 1];
-			cs->layers[j - 1] = t;
-		}
-	if (r < 0)
-		return fvm_errf(err, r, "VM '%s': cannot read its layers: %s", vm->cfg.name, strerror(-r));
-	return 0;
-}
-
-/* The paths a user names must be absolute and clean: no "..", no "//" tricks. */
-int check_paths(struct fvm_vm *vm, char *const *paths, struct fvm_error *err)
-{
-	for (char *const *p = paths; p && *p; p++) {
-		const char *s = *p;
-
-		if (*s != '/' || strstr(s, "/../") || strstr(s, "/./") ||
-		    (strlen(s) >= 3 && !strcmp(s + strlen(s) - 3, "/..")) || strlen(s) >= PATH_MAX)
-			return fvm_errf(err, -EINVAL,
-					"VM '%s': path '%.200s' must be absolute, without '.' or '..' components",
-					vm->cfg.name, s);
-	}
-	return 0;
-}
-
 /* Does a deeper layer own @path (so this layer's entries there are hidden)? */
 static bool owned_by_deeper(const struct changeset *cs, size_t layer, const char *path)
 {
@@ -721,29 +560,6 @@ int changes_collect(struct fvm_vm *vm, char *const *paths, struct changeset *cs,
 		cs->n = keep;
 	}
 	return 0;
-}
-
-void changes_free(struct changeset *cs)
-{
-	if (cs->committed)
-		json_object_put(cs->committed);
-	for (size_t i = 0; i < cs->n; i++) {
-		free(cs->v[i].path);
-		free(cs->v[i].target);
-	}
-	free(cs->v);
-	for (size_t i = 0; i < cs->nlayers; i++) {
-		free(cs->layers[i].mount);
-		close(cs->layers[i].upper_fd);
-		if (cs->layers[i].host_fd >= 0)
-			close(cs->layers[i].host_fd);
-	}
-	free(cs->layers);
-	if (cs->farm[0]) {
-		rm_rf_at(cs->farm_dirfd, cs->farm);
-		close(cs->farm_dirfd);
-	}
-	memset(cs, 0, sizeof(*cs));
 }
 
 static int path_cmp(const void *a, const void *b)

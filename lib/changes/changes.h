@@ -50,12 +50,13 @@ struct changeset {
 
 int changes_collect(struct fvm_vm *vm, char *const *paths, struct changeset *cs,
 		    struct fvm_error *err);
-void changes_free(struct changeset *cs);
 uid_t map_uid_to_host(const struct vm_config *cfg, uid_t uid);
-int layers_open(struct fvm_vm *vm, struct changeset *cs, struct fvm_error *err);
-int list_dir(int dfd, char ***ret, size_t *ret_n);
 void commit_prune_recorded(struct fvm_vm *vm);
+
+/* changeset.c */
+int layers_open(struct fvm_vm *vm, struct changeset *cs, struct fvm_error *err);
 int check_paths(struct fvm_vm *vm, char *const *paths, struct fvm_error *err);
+void changes_free(struct changeset *cs);
 
 /* conflict.c */
 long long ts_ns(const struct statx_timestamp *t);
@@ -64,11 +65,15 @@ const char *conflict_of(const struct change *c, bool from_host);
 bool host_tree_changed(int dfd, const char *name, long long t, unsigned *budget);
 
 /* entry.c */
+int list_dir(int dfd, char ***ret, size_t *ret_n);
 int open_entry(int dfd, const char *name, mode_t type, struct statx *ret_x);
 bool same_target(int up_dfd, int host_dfd, const char *name);
 bool same_content(int up_dfd, int host_dfd, const char *name);
 bool same_owner(const struct vm_config *cfg, const struct statx *up, const struct statx *host);
 bool same_mode(const struct vm_config *cfg, const struct statx *up, const struct statx *host);
+bool layer_xattr_is(int dfd, const char *name, const char *xprefix, bool rootless, const char *key,
+		    const char *val);
+bool list_has(char **v, size_t n, const char *name);
 
 /* ---- commit*.c, discard.c: a commit in progress ---- */
 
@@ -135,6 +140,8 @@ int commit_make_entry(struct commit *c, const char *uname, const char *name, con
 int cmp_change_path(const void *a, const void *b);
 /* commit-journal.c */
 int journal_write(struct commit *c, const char *phase);
+int journal_parse(struct commit *c, const char *buf, bool *ready);
+int journal_load(struct commit *c, bool *ready);
 void journal_remove(struct fvm_vm *vm);
 void commit_ops_free(struct commit *c);
 int commit_recover(struct commit *c);

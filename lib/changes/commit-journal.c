@@ -121,11 +121,102 @@ static bool has_dotdot(const char *rel)
 	       (n >= 3 && !strcmp(rel + n - 3, "/.."));
 }
 
-/* Read a journal left by a commit that did not finish into c->ops. */
-static int journal_load(struct commit *c, bool *ready)
+/* Is @v a JSON string? (json-c reads a missing value as NULL) */
+static bool is_str(json_object *v)
+{
+	return v && json_object_is_type(v, json_type_string);
+}
+
+/*
+ * One entry of a journal's "ops" into @op: 1 when it is to be applied, 0
+ * when it is left out (a layer this VM no longer has; a name that is not
+ * a clean relative path, or a temporary that is not a plain name: our own
+ * journal, but bounded all the same; a metadata change without the
+ * plan's metadata), -EBADMSG when the entry is not one fvm writes (a key
+ * missing or of the wrong type, an unknown kind): the journal is corrupt.
+ */
+static int journal_op_parse(struct commit *c, json_object *e, struct op *op)
+{
+	json_object *k, *m, *rel, *tmp, *ino, *x, *hino = NULL;
+	const char *ks, *rs;
+	size_t li;
+
+	if (!json_object_is_type(e, json_type_object) ||
+	    !json_object_object_get_ex(e, "k", &k) || !json_object_object_get_ex(e, "mount", &m) ||
+	    !json_object_object_get_ex(e, "rel", &rel) || !json_object_object_get_ex(e, "tmp", &tmp) ||
+	    !json_object_object_get_ex(e, "ino", &ino) || !json_object_object_get_ex(e, "x", &x) ||
+	    !is_str(k) || !is_str(m) || !is_str(rel) || !is_str(tmp) ||
+	    !json_object_is_type(ino, json_type_int) || !json_object_is_type(x, json_type_boolean) ||
+	    (json_object_object_get_ex(e, "hino", &hino) && !json_object_is_type(hino, json_type_int)))
+		return -EBADMSG;
+	ks = json_object_get_string(k);
+	if (strlen(ks) != 1 || !strchr((char[]){ OP_FILE, OP_NEWDIR, OP_DELETE, OP_META, 0 }, ks[0]) ||
+	    (size_t)json_object_get_string_len(tmp) >= sizeof(op->tmp))
+		return -EBADMSG;
+	li = layer_index(c, json_object_get_string(m));
+	if (li == (size_t)-1)
+		return 0;
+	rs = json_object_get_string(rel);
+	memset(op, 0, sizeof(*op));
+	op->kind = ks[0];
+	op->layer = li;
+	snprintf(op->tmp, sizeof(op->tmp), "%s", json_object_get_string(tmp));
+	op->ino = (unsigned long long)json_object_get_int64(ino);
+	op->exchange = json_object_get_boolean(x);
+	if (hino)
+		op->host_ino = (unsigned long long)json_object_get_int64(hino);
+	op->have_meta = op->kind == OP_META && journal_meta_load(e, &op->meta);
+	if (rs[0] == '/' || has_dotdot(rs) || strchr(op->tmp, '/') ||
+	    (!op->tmp[0] && op->kind != OP_META) || (op->kind == OP_META && !op->have_meta))
+		return 0;
+	op->rel = strdup(rs);
+	return op->rel ? 1 : -ENOMEM;
+}
+
+/**
+ * journal_parse() - the journal text @buf into c->ops (for the layers in
+ * c->cs), *@ready set when its phase is "ready" (roll forward; any other
+ * phase rolls back). Return: 0, -EBADMSG when it is not a journal fvm
+ * writes (not JSON, truncated, a key missing or of the wrong type), or
+ * -ENOMEM; on error c->ops holds what was read so far (commit_ops_free()).
+ */
+int journal_parse(struct commit *c, const char *buf, bool *ready)
+{
+	json_object *o = json_tokener_parse(buf), *ops, *ph;
+	int r = 0;
+
+	if (!o || !json_object_is_type(o, json_type_object) ||
+	    !json_object_object_get_ex(o, "ops", &ops) || !json_object_is_type(ops, json_type_array) ||
+	    !json_object_object_get_ex(o, "phase", &ph) || !is_str(ph)) {
+		if (o)
+			json_object_put(o);
+		return -EBADMSG;
+	}
+	*ready = !strcmp(json_object_get_string(ph), "ready");
+	for (size_t i = 0; r >= 0 && i < json_object_array_length(ops); i++) {
+		struct op op;
+
+		if (c->nops % 256 == 0) {
+			struct op *nv = realloc(c->ops, (c->nops + 256) * sizeof(*nv));
+
+			if (!nv) {
+				r = -ENOMEM;
+				break;
+			}
+			c->ops = nv;
+		}
+		r = journal_op_parse(c, json_object_array_get_idx(ops, i), &op);
+		if (r > 0)
+			c->ops[c->nops++] = op;
+	}
+	json_object_put(o);
+	return r < 0 ? r : 0;
+}
+
+/* Read the journal a commit that did not finish left into c->ops. */
+int journal_load(struct commit *c, bool *ready)
 {
 	_cleanup_free_ char *buf = NULL;
-	json_object *o, *ops, *ph;
 	int r = read_small_fileat(c->vm->dirfd, "commit.journal", &buf, NULL);
 
 	if (r == -EFBIG) {
@@ -142,59 +233,7 @@ static int journal_load(struct commit *c, bool *ready)
 	}
 	if (r < 0)
 		return r;
-	o = json_tokener_parse(buf);
-	if (!o || !json_object_object_get_ex(o, "ops", &ops) || !json_object_object_get_ex(o, "phase", &ph)) {
-		if (o)
-			json_object_put(o);
-		return -EBADMSG;
-	}
-	*ready = !strcmp(json_object_get_string(ph), "ready");
-	for (size_t i = 0; i < json_object_array_length(ops); i++) {
-		json_object *e = json_object_array_get_idx(ops, i), *k, *m, *rel, *tmp, *ino, *x;
-		struct op *op;
-		size_t li;
-
-		if (!json_object_object_get_ex(e, "k", &k) || !json_object_object_get_ex(e, "mount", &m) ||
-		    !json_object_object_get_ex(e, "rel", &rel) || !json_object_object_get_ex(e, "tmp", &tmp) ||
-		    !json_object_object_get_ex(e, "ino", &ino) || !json_object_object_get_ex(e, "x", &x))
-			continue;
-		li = layer_index(c, json_object_get_string(m));
-		if (li == (size_t)-1 || c->nops % 256 == 0) {
-			struct op *nv = li == (size_t)-1 ? c->ops : realloc(c->ops, (c->nops + 256) * sizeof(*nv));
-
-			if (!nv) {
-				json_object_put(o);
-				return -ENOMEM;
-			}
-			c->ops = nv;
-			if (li == (size_t)-1)
-				continue;
-		}
-		op = &c->ops[c->nops++];
-		memset(op, 0, sizeof(*op));
-		op->kind = json_object_get_string(k)[0];
-		op->layer = li;
-		op->rel = strdup(json_object_get_string(rel));
-		snprintf(op->tmp, sizeof(op->tmp), "%s", json_object_get_string(tmp));
-		op->ino = (unsigned long long)json_object_get_int64(ino);
-		op->exchange = json_object_get_boolean(x);
-		{
-			json_object *hino;
-
-			if (json_object_object_get_ex(e, "hino", &hino))
-				op->host_ino = (unsigned long long)json_object_get_int64(hino);
-		}
-		op->have_meta = op->kind == OP_META && journal_meta_load(e, &op->meta);
-		/* names come from our own journal, but bound them all the same;
-		 * a metadata change without the plan's metadata is not applied */
-		if (!op->rel || has_dotdot(op->rel) || strchr(op->tmp, '/') || (!op->tmp[0] && op->kind != OP_META) ||
-		    (op->kind == OP_META && !op->have_meta)) {
-			free(op->rel);
-			c->nops--;
-		}
-	}
-	json_object_put(o);
-	return 0;
+	return journal_parse(c, buf, ready);
 }
 
 void commit_ops_free(struct commit *c)
@@ -220,10 +259,12 @@ int commit_recover(struct commit *c)
 	if (faccessat(c->vm->dirfd, "commit.journal", F_OK, AT_SYMLINK_NOFOLLOW) < 0)
 		return 0;
 	r = journal_load(c, &ready);
-	if (r < 0)
+	if (r < 0) {
+		commit_ops_free(c);
 		return fvm_errf(c->err, r, "VM '%s': the journal of an interrupted commit (%s/commit.journal) cannot be read: %s; "
 				"check the host paths it names, then move it away",
 				c->vm->cfg.name, c->vm->dir, strerror(-r));
+	}
 	if (ready)
 		r = commit_apply_all(c);
 	else if (!commit_rollback(c))

@@ -2,7 +2,9 @@
 /*
  * entry.c - a layer's entry next to the host's: opened the one safe way
  * (open_entry()), and compared (symlink target, content, owner, mode) so
- * that an identical copy-up is no change.
+ * that an identical copy-up is no change; its overlay xattrs read without
+ * following a symlink; a layer directory's names listed as the walk,
+ * commit and discard see them.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -11,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include <json-c/json.h>
@@ -103,3 +107,91 @@ bool same_mode(const struct vm_config *cfg, const struct statx *up, const struct
 
 	return (up->stx_mode & mask) == (host->stx_mode & mask);
 }
+
+static int cmp_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Sorted names of a directory fd (. and .. left out). */
+int list_dir(int dfd, char ***ret, size_t *ret_n)
+{
+	int r = dir_names(dfd, ret, ret_n);
+
+	/* fuse-overlayfs's opaque markers are no entries (fuseovl.c): the
+	 * walk, commit and discard pass over them; the xattr says opaque */
+	for (size_t i = 0; r == 0 && i < *ret_n;)
+		if (fuseovl_marker((*ret)[i])) {
+			free((*ret)[i]);
+			(*ret)[i] = (*ret)[--*ret_n];
+			(*ret)[*ret_n] = NULL;   /* the vector stays NULL-terminated */
+		} else {
+			i++;
+		}
+	if (r == 0 && *ret_n)
+		qsort(*ret, *ret_n, sizeof(char *), cmp_name);
+	return r;
+}
+
+/* Is @name in @v, a vector list_dir() made? */
+bool list_has(char **v, size_t n, const char *name)
+{
+	return n && bsearch(&name, v, n, sizeof(char *), cmp_name);
+}
+
+#ifndef SYS_getxattrat
+#define SYS_getxattrat 464
+#endif
+
+struct xattr_args_v0 {
+	unsigned long long value;
+	unsigned int size;
+	unsigned int flags;
+};
+
+/* getxattr of @name under @dfd, symlinks not followed: getxattrat(2)
+ * (Linux 6.13) in one call, else through an O_PATH fd and /proc. */
+static ssize_t xattr_get(int dfd, const char *name, const char *attr, char *buf, size_t len)
+{
+	static bool no_xattrat;
+	struct xattr_args_v0 args = { .value = (unsigned long long)(uintptr_t)buf, .size = (unsigned)len };
+	char proc[64];
+	ssize_t n;
+	int fd;
+
+	if (!no_xattrat) {
+		n = syscall(SYS_getxattrat, dfd, name, AT_SYMLINK_NOFOLLOW, attr, &args, sizeof(args));
+		if (n >= 0 || errno != ENOSYS)
+			return n;
+		no_xattrat = true;
+	}
+	fd = openat(dfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	n = getxattr(proc, attr, buf, len);
+	close(fd);
+	return n;
+}
+
+/* Does @name carry the overlay xattr @key (with value @val; NULL: any)?
+ * @xprefix: "trusted.overlay." or "user.overlay."; @rootless: a layer
+ * fuse-overlayfs wrote may carry its own prefix instead. */
+bool layer_xattr_is(int dfd, const char *name, const char *xprefix, bool rootless, const char *key,
+		    const char *val)
+{
+	char attr[64], buf[8];
+	ssize_t n;
+
+	snprintf(attr, sizeof(attr), "%s%s", xprefix, key);
+	/* without a value to match, ask for the size only: origin is a file handle */
+	n = xattr_get(dfd, name, attr, val ? buf : NULL, val ? sizeof(buf) : 0);
+	if (n < 0 && rootless) {   /* a layer fuse-overlayfs wrote (fuseovl.c) */
+		snprintf(attr, sizeof(attr), "%s%s", FUSEOVL_XATTR_PREFIX, key);
+		n = xattr_get(dfd, name, attr, val ? buf : NULL, val ? sizeof(buf) : 0);
+	}
+	if (n < 0)
+		return false;
+	return !val || ((size_t)n == strlen(val) && !memcmp(buf, val, (size_t)n));
+}
+

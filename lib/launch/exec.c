@@ -51,225 +51,9 @@
 #include <sys/wait.h>
 
 #include "policy/policy.h"
-#include "launch/launch.h"
+#include "launch/exec.h"
 #include "util/util.h"
 #include "store/store.h"
-
-extern char **environ;
-
-enum stage { ST_PID = 1, ST_CGROUP, ST_SETNS, ST_HARDEN, ST_USER, ST_NOUSER, ST_ROOTLESS_USER, ST_CWD, ST_PTY, ST_STDIO, ST_EXEC,
-	     ST_PASSWD, ST_GROUP, ST_DEVNULL, ST_STDIO_DIR,
-	     ST_GONE /* the VM's init exited before we were in: join again */ };
-
-struct exec_report {
-	int stage;
-	int err;
-};
-
-struct join {
-	struct fvm_vm *vm;
-	const struct fvm_exec *ex;
-	int pidfd;
-	int report;      /* write end of the report pipe */
-	int ptysock;     /* -1 without a tty */
-	int go;          /* -1, or read end of a pipe: a byte once fvm moved us into the VM's cgroup */
-	const struct vm_cgroup *cg;
-	const char *caller_cwd;
-	const struct relay *relay;   /* pipes in place of the caller's terminals */
-	int nsfds[VM_NS_MAX];   /* rootless: init's namespaces, from its ack (see init.c) */
-	size_t nns;
-	char **gui_env;         /* --gui: DISPLAY and XAUTHORITY (gui.c) */
-};
-
-_Noreturn static void child_fail(int pipefd, int stage, int e)
-{
-	struct exec_report rep = { stage, e };
-
-	if (write(pipefd, &rep, sizeof(rep)) < 0) {
-		/* nothing left to tell */
-	}
-	_exit(stage == ST_EXEC ? (e == ENOENT ? 127 : 126) : 125);
-}
-
-/* Close every fd above 2 but @a and @b (each -1 when there is none). */
-static int close_all_but(int a, int b)
-{
-	int keep[2] = { a < b ? a : b, a < b ? b : a };
-	unsigned from = 3;
-
-	for (int i = 0; i < 2; i++) {
-		if (keep[i] < 3)
-			continue;
-		if ((unsigned)keep[i] > from &&
-		    syscall(SYS_close_range, from, (unsigned)keep[i] - 1, 0U) < 0)
-			return -errno;
-		from = (unsigned)keep[i] + 1;
-	}
-	return syscall(SYS_close_range, from, ~0U, 0U) < 0 ? -errno : 0;
-}
-
-/* Resolve "USER[:GROUP]" in the VM's own /etc/passwd and /etc/group (no NSS). */
-static void load_user(const struct join *j, int rootfd, struct vm_user *u)
-{
-	_cleanup_free_ char *pw = NULL, *gr = NULL;
-	size_t pwn = 0, grn = 0;
-	int r;
-
-	r = passwd_read_file(rootfd, "etc/passwd", &pw, &pwn);
-	if (r < 0 && r != -ENOENT)
-		child_fail(j->report, ST_PASSWD, -r);
-	r = passwd_read_file(rootfd, "etc/group", &gr, &grn);
-	if (r < 0 && r != -ENOENT)
-		child_fail(j->report, ST_GROUP, -r);
-	r = passwd_resolve(pw, pwn, gr, grn, j->ex->user, u);
-	if (r < 0)
-		child_fail(j->report, ST_NOUSER, -r);
-}
-
-static void set_user_env(const struct vm_user *u, bool keep_home)
-{
-	if (!keep_home && u->home)
-		setenv("HOME", u->home, 1);
-	if (!keep_home && u->name) {
-		setenv("USER", u->name, 1);
-		setenv("LOGNAME", u->name, 1);
-	}
-	if (u->shell && *u->shell)
-		setenv("SHELL", u->shell, 1);
-}
-
-/* Drop the capabilities the VM does not grant, then become @u. */
-static void become_user(const struct join *j, const struct vm_user *u)
-{
-	bool rootless = j->vm->cfg.rootless;
-	int r;
-
-	if (rootless && (u->uid != 0 || u->gid != 0))
-		child_fail(j->report, ST_ROOTLESS_USER, EINVAL);
-	r = harden_caps(&j->vm->cfg);   /* while still root in the VM */
-	if (r < 0)
-		child_fail(j->report, ST_HARDEN, -r);
-	if ((!rootless && setgroups(u->ngroups, u->groups) < 0) ||
-	    setresgid(u->gid, u->gid, u->gid) < 0 || setresuid(u->uid, u->uid, u->uid) < 0)
-		child_fail(j->report, ST_USER, errno);
-	prctl(PR_SET_DUMPABLE, 0);
-	/* rootless: "root" in the VM is the caller, whose home stays theirs */
-	set_user_env(u, rootless && u->uid == 0);
-	gui_env_apply(j->gui_env, j->vm->cfg.gui);
-	for (char *const *e = j->ex->env; e && *e; e++)
-		putenv(*e);
-}
-
-/* -w, else the caller's directory if the VM has it, else HOME, else "/". */
-static void enter_cwd(const struct join *j, int rootfd)
-{
-	const char *h = getenv("HOME");
-	int r;
-
-	if (j->ex->cwd) {
-		r = vm_chdir(rootfd, j->ex->cwd);
-		if (r < 0)
-			child_fail(j->report, ST_CWD, -r);
-		return;
-	}
-	if (j->caller_cwd && vm_chdir(rootfd, j->caller_cwd) == 0)
-		return;
-	if (h && vm_chdir(rootfd, h) == 0)
-		return;
-	if (fchdir(rootfd) < 0)
-		child_fail(j->report, ST_CWD, errno);
-}
-
-/*
- * A session of its own (no way back to the caller's terminal), then the
- * VM's pty or /dev/null as stdio where asked; fvm's own stdio, passed as
- * it is, must not be a directory of the host.
- */
-static void setup_stdio(const struct join *j, int rootfd)
-{
-	int r;
-
-	if (setsid() < 0)
-		child_fail(j->report, ST_STDIO, errno);
-	if (j->ptysock >= 0) {
-		r = pty_child_setup(rootfd, j->ptysock);
-		if (r < 0)
-			child_fail(j->report, ST_PTY, -r);
-	} else if (!j->ex->stdin_open) {
-		int nul = vm_open_dev(rootfd, "dev/null", O_RDONLY, 1, 3);
-
-		if (nul < 0)
-			child_fail(j->report, ST_DEVNULL, -nul);
-		if (dup2(nul, 0) < 0)
-			child_fail(j->report, ST_STDIO, errno);
-		close(nul);
-	}
-	for (int fd = 0; fd < 3; fd++) {
-		struct stat st;
-
-		if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode))
-			child_fail(j->report, ST_STDIO_DIR, fd);
-	}
-}
-
-/* In the program's process, already in the VM: become the user and exec. */
-_Noreturn static void child_main(const struct join *j)
-{
-	char *const *argv = j->ex->argv;
-	struct vm_user u = { 0 };
-	char *shell_argv[2];
-	char argv0[PATH_MAX];
-	int rootfd, r;
-
-	/* the caller's terminals stay out of the VM: the relay's pipes go in */
-	r = relay_child(j->relay);
-	if (r < 0)
-		child_fail(j->report, ST_STDIO, -r);
-	/* fds 0-2 that fvm opened itself (it was started without them) go too */
-	for (int fd = 0; fd < 3; fd++)
-		if (fcntl(fd, F_GETFD) > 0)   /* FD_CLOEXEC: never the caller's */
-			close(fd);
-	/*
-	 * Before any path is looked up in the VM, every fd but stdio and our
-	 * two channels to fvm goes: a store dir or a host cgroup dir left open
-	 * would be a way out of the VM's root through /proc/self/fd.
-	 */
-	r = close_all_but(j->report, j->ptysock);
-	if (r < 0)
-		child_fail(j->report, ST_STDIO, -r);
-	rootfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);   /* the VM's, since setns */
-	if (rootfd < 0)
-		child_fail(j->report, ST_SETNS, errno);
-	load_user(j, rootfd, &u);
-	become_user(j, &u);
-	/* the program dies with fvm, its parent: an engine that SIGKILLs the
-	 * fvm it started must not leave the VM running (set after the uid
-	 * change, which clears it; the parent is outside the pid namespace,
-	 * so getppid() is 0 while it lives) */
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != 0)
-		_exit(125);
-	enter_cwd(j, rootfd);
-	setup_stdio(j, rootfd);
-	syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC);   /* rootfd and the channels too */
-	r = harden_finish(&j->vm->cfg);
-	if (r < 0)
-		child_fail(j->report, ST_HARDEN, -r);
-	if (!argv || !argv[0]) {
-		const char *sh = getenv("SHELL");
-		const char *base;
-
-		if (!sh || *sh != '/')
-			sh = "/bin/sh";
-		base = strrchr(sh, '/') + 1;
-		snprintf(argv0, sizeof(argv0), "-%s", base);   /* a login shell */
-		shell_argv[0] = argv0;
-		shell_argv[1] = NULL;
-		execv(sh, shell_argv);
-		child_fail(j->report, ST_EXEC, errno);
-	}
-	execvp(argv[0], argv);
-	child_fail(j->report, ST_EXEC, errno);
-}
 
 /* The VM's /etc/passwd or /etc/group is not something fvm reads. */
 static int report_id_file(const struct join *j, const struct exec_report *rep,
@@ -391,14 +175,14 @@ _Noreturn static void enter_main(const struct join *j)
 	prctl(PR_SET_DUMPABLE, 0);   /* the VM must not reach our fds before exec */
 	r = cgroup_enter_self(j->cg);   /* v1: the fast way, see cgroup.c */
 	if (r < 0 && cgroup_needed(j->vm))
-		child_fail(j->report, init_gone(j->pidfd) ? ST_GONE : ST_CGROUP, -r);
+		exec_child_fail(j->report, init_gone(j->pidfd) ? ST_GONE : ST_CGROUP, -r);
 	/* rootless, init is not dumpable and our uid may not setns through its pidfd */
 	if (j->vm->cfg.rootless)
 		r = ns_enter_fds(j->nsfds, j->nns, j->vm->cfg.net);
 	else
 		r = setns(j->pidfd, VM_NS_FLAGS(j->vm->cfg.net) | CLONE_NEWPID) < 0 ? -errno : 0;
 	if (r < 0)
-		child_fail(j->report, r == -ESRCH ? ST_GONE : ST_SETNS, -r);
+		exec_child_fail(j->report, r == -ESRCH ? ST_GONE : ST_SETNS, -r);
 	for (size_t i = 0; i < j->nns; i++)
 		close(j->nsfds[i]);
 	/* the program inherits our cgroup: wait until fvm has moved us into the VM's */
@@ -406,9 +190,9 @@ _Noreturn static void enter_main(const struct join *j)
 		_exit(125);   /* fvm failed, and says why */
 	g = sys_clone(CLONE_PARENT);
 	if (g < 0)   /* ENOMEM: the pid namespace lost its init meanwhile */
-		child_fail(j->report, errno == ENOMEM ? ST_GONE : ST_SETNS, errno);
+		exec_child_fail(j->report, errno == ENOMEM ? ST_GONE : ST_SETNS, errno);
 	if (g == 0)
-		child_main(j);
+		exec_child_main(j);
 	rep.err = (int)g;
 	if (write(j->report, &rep, sizeof(rep)) < 0)
 		_exit(1);
@@ -440,6 +224,44 @@ static int attend_program(const struct join *j, pid_t pid, int rep_fd, int ptyso
 	return 0;
 }
 
+/*
+ * The channels between fvm and the processes it forks: the go pipe (v2:
+ * fvm moves the intermediate process into the cgroup, then says go), the
+ * relay's pipes where there is no pty, the report pipe, and the pty's
+ * socket pair. On failure what was opened is in the out-parameters for
+ * the caller's cleanup, the report pipe excepted (closed here).
+ */
+static int open_channels(struct join *j, struct vm_cgroup *cg, struct relay *rl, int *go_r,
+			 int *go_w, int rep_pipe[2], int ps[2], struct fvm_error *err)
+{
+	if (cg->ops && cgroup_prepare_self(cg) < 0) {   /* v2: fvm moves M, M waits */
+		int gp[2];
+
+		if (pipe2(gp, O_CLOEXEC) < 0)
+			return fvm_errf(err, -errno, "cannot prepare to join VM '%s': %s",
+					j->vm->cfg.name, strerror(errno));
+		*go_r = gp[0];
+		*go_w = gp[1];
+	}
+	if (!j->ex->tty) {
+		int r = relay_setup(rl, j->ex->stdin_open);
+
+		if (r < 0)
+			return fvm_errf(err, r, "cannot prepare to join VM '%s': pipes for the terminal: %s",
+					j->vm->cfg.name, strerror(-r));
+	}
+	j->relay = rl;
+	if (pipe2(rep_pipe, O_CLOEXEC) < 0)
+		return fvm_errf(err, -errno, "cannot prepare to join VM '%s': %s", j->vm->cfg.name,
+				strerror(errno));
+	if (j->ex->tty && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ps) < 0) {
+		close(rep_pipe[0]);
+		close(rep_pipe[1]);
+		return fvm_errf(err, -errno, "cannot create a socket pair: %s", strerror(errno));
+	}
+	return 0;
+}
+
 static int run_joined(struct join *j, int *ret_status, struct fvm_error *err)
 {
 	static const int fwd[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH,
@@ -459,31 +281,9 @@ static int run_joined(struct join *j, int *ret_status, struct fvm_error *err)
 	if (cgr < 0)
 		return init_gone(j->pidfd) ? -EAGAIN : cgr;
 	j->cg = &cg;
-	if (cg.ops && cgroup_prepare_self(&cg) < 0) {   /* v2: fvm moves M, M waits */
-		int gp[2];
-
-		if (pipe2(gp, O_CLOEXEC) < 0)
-			return fvm_errf(err, -errno, "cannot prepare to join VM '%s': %s",
-					j->vm->cfg.name, strerror(errno));
-		go_r = gp[0];
-		go_w = gp[1];
-	}
-	if (!j->ex->tty) {
-		int r = relay_setup(&rl, j->ex->stdin_open);
-
-		if (r < 0)
-			return fvm_errf(err, r, "cannot prepare to join VM '%s': pipes for the terminal: %s",
-					j->vm->cfg.name, strerror(-r));
-	}
-	j->relay = &rl;
-	if (pipe2(rep_pipe, O_CLOEXEC) < 0)
-		return fvm_errf(err, -errno, "cannot prepare to join VM '%s': %s", j->vm->cfg.name,
-				strerror(errno));
-	if (j->ex->tty && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ps) < 0) {
-		close(rep_pipe[0]);
-		close(rep_pipe[1]);
-		return fvm_errf(err, -errno, "cannot create a socket pair: %s", strerror(errno));
-	}
+	cgr = open_channels(j, &cg, &rl, &go_r, &go_w, rep_pipe, ps, err);
+	if (cgr < 0)
+		return cgr;
 	sigemptyset(&mask);
 	for (size_t i = 0; i < ARRAY_SIZE(fwd); i++)
 		sigaddset(&mask, fwd[i]);

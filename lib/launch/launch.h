@@ -28,6 +28,7 @@ int mount_attach_at(int mnt, int rootfd, const char *target);
 int layer_hide_all(struct fvm_vm *vm, const struct host_mount *all, size_t n,
 		   const struct host_mount *hm, int upper, int lower, struct fvm_error *err);
 int mount_cover(int *ret_mnt);
+/* root.c */
 int root_setup(struct fvm_vm *vm, const struct host_mount *mounts, const int *ovl_fds,
 	       size_t n, struct fvm_error *err);
 

@@ -108,7 +108,27 @@ bool cg_has(const struct vm_cgroup *cg, int ctrl, const char *file)
 	return faccessat(cg->root[ctrl], p, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
 }
 
-/* A file holding one number; "max" (v2's no limit) reads as 0. */
+/* The text of a file holding one number; "max" (v2's no limit) reads as 0. */
+uint64_t cg_parse_u64(const char *s)
+{
+	return strncmp(s, "max", 3) ? strtoull(s, NULL, 10) : 0;
+}
+
+/* The value of @key in the text of a flat-keyed file ("KEY VALUE" per
+ * line): 0, or -ENOENT. */
+int cg_parse_key(const char *s, const char *key, uint64_t *ret)
+{
+	size_t k = strlen(key);
+
+	for (const char *l = s; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL)
+		if (!strncmp(l, key, k) && l[k] == ' ') {
+			*ret = strtoull(l + k + 1, NULL, 10);
+			return 0;
+		}
+	return -ENOENT;
+}
+
+/* A file holding one number (cg_parse_u64()). */
 int cg_read_u64(const struct vm_cgroup *cg, int ctrl, const char *file, uint64_t *ret)
 {
 	_cleanup_free_ char *s = NULL;
@@ -116,26 +136,20 @@ int cg_read_u64(const struct vm_cgroup *cg, int ctrl, const char *file, uint64_t
 
 	if (r < 0)
 		return r;
-	*ret = strncmp(s, "max", 3) ? strtoull(s, NULL, 10) : 0;
+	*ret = cg_parse_u64(s);
 	return 0;
 }
 
-/* The value of KEY in a flat-keyed file ("KEY VALUE" per line). */
+/* The value of KEY in a flat-keyed file (cg_parse_key()). */
 int cg_read_key(const struct vm_cgroup *cg, int ctrl, const char *file, const char *key,
 		       uint64_t *ret)
 {
 	_cleanup_free_ char *s = NULL;
-	size_t k = strlen(key);
 	int r = cg_read(cg, ctrl, file, &s);
 
 	if (r < 0)
 		return r;
-	for (char *l = s; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL)
-		if (!strncmp(l, key, k) && l[k] == ' ') {
-			*ret = strtoull(l + k + 1, NULL, 10);
-			return 0;
-		}
-	return -ENOENT;
+	return cg_parse_key(s, key, ret);
 }
 
 int cg_write_u64(const struct vm_cgroup *cg, int ctrl, const char *file, uint64_t v)

@@ -89,6 +89,8 @@ void cg_file(const struct vm_cgroup *cg, const char *file, char *buf, size_t len
 int cg_write(const struct vm_cgroup *cg, int ctrl, const char *file, const char *val);
 int cg_read(const struct vm_cgroup *cg, int ctrl, const char *file, char **ret);
 bool cg_has(const struct vm_cgroup *cg, int ctrl, const char *file);
+uint64_t cg_parse_u64(const char *s);
+int cg_parse_key(const char *s, const char *key, uint64_t *ret);
 int cg_read_u64(const struct vm_cgroup *cg, int ctrl, const char *file, uint64_t *ret);
 int cg_read_key(const struct vm_cgroup *cg, int ctrl, const char *file, const char *key, uint64_t *ret);
 int cg_write_u64(const struct vm_cgroup *cg, int ctrl, const char *file, uint64_t v);

@@ -18,12 +18,12 @@
 /* "schema_version" of the object fvm_vm_inspect_json() returns */
 #define INSPECT_SCHEMA_VERSION 1
 
-static void json_putp(json_object **o)
+/* json_putp() - put *@o if there is one (for _cleanup_json_) */
+void json_putp(json_object **o)
 {
 	if (*o)
 		json_object_put(*o);
 }
-#define _cleanup_json_ _cleanup_(json_putp)
 
 /**
  * json_object_at() - @file below @dirfd (bounded: SMALL_FILE_MAX), parsed

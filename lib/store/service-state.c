@@ -19,12 +19,6 @@
 
 #include "store/store.h"
 
-static void json_putp(json_object **o)
-{
-	if (*o)
-		json_object_put(*o);
-}
-
 static bool get_u64(json_object *o, const char *key, uint64_t max, uint64_t *ret)
 {
 	json_object *v;
@@ -92,7 +86,7 @@ static bool supervisor_alive(const struct fvm_service_status *st, unsigned long 
 FVM_PUBLIC int fvm_vm_service_status(struct fvm_vm *vm, struct fvm_service_status *ret,
 				     struct fvm_error *err)
 {
-	_cleanup_(json_putp) json_object *o = NULL;
+	_cleanup_json_ json_object *o = NULL;
 	_cleanup_free_ char *buf = NULL;
 	struct fvm_service_status st;
 	unsigned long long start = 0;

@@ -129,6 +129,8 @@ int state_load(struct fvm_vm *vm, struct vm_state *ret);
 int state_save(struct fvm_vm *vm, const struct vm_state *st);
 struct json_object;
 int json_object_at(int dirfd, const char *file, struct json_object **ret);
+void json_putp(struct json_object **o);
+#define _cleanup_json_ _cleanup_(json_putp)
 char *config_to_json(struct fvm_vm *vm, const struct vm_state *st, bool running,
 		     int nprocs);
 

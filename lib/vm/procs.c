@@ -2,7 +2,7 @@
 /*
  * procs.c - the processes of a running VM, found from the host: every
  * process whose pid namespace is init's. Its pid inside the VM is the
- * last field of NSpid in /proc/PID/status.
+ * last field of NSpid in /proc/PID/status (parsed in procfs.c).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -13,6 +13,7 @@
 
 #include "launch/launch.h"
 #include "store/store.h"
+#include "vm/vm.h"
 
 /* As the VM wrote it, control bytes included: whoever prints it escapes it (cli/escape.c). */
 static void read_cmdline(const char *pid, char *buf, size_t len)
@@ -32,10 +33,7 @@ static void read_cmdline(const char *pid, char *buf, size_t len)
 		}
 		return;
 	}
-	for (size_t i = 0; i + 1 < n; i++)
-		if (data[i] == '\0')
-			data[i] = ' ';
-	snprintf(buf, len, "%s", data);
+	proc_cmdline_text(data, n, buf, len);
 }
 
 static int cmp_proc(const void *a, const void *b)
@@ -75,7 +73,6 @@ FVM_PUBLIC int fvm_vm_processes(struct fvm_vm *vm, struct fvm_proc **ret, size_t
 		struct stat sst;
 		struct fvm_proc *nv;
 		unsigned long mine = 0;
-		char *nspid, *last;
 
 		if (de->d_name[0] < '1' || de->d_name[0] > '9')
 			continue;
@@ -83,10 +80,8 @@ FVM_PUBLIC int fvm_vm_processes(struct fvm_vm *vm, struct fvm_proc **ret, size_t
 		    (pidns_inode(atoi(de->d_name), &mine) < 0 || mine != ns))
 			continue;
 		snprintf(p, sizeof(p), "/proc/%s/status", de->d_name);
-		if (read_small_fileat(AT_FDCWD, p, &status, NULL) < 0 || !(nspid = strstr(status, "\nNSpid:")))
+		if (read_small_fileat(AT_FDCWD, p, &status, NULL) < 0 || !strstr(status, "\nNSpid:"))
 			continue;
-		nspid[strcspn(nspid + 1, "\n") + 1] = '\0';
-		last = strrchr(nspid, '\t');
 		nv = realloc(v, (n + 1) * sizeof(*v));
 		if (!nv) {
 			closedir(d);
@@ -95,7 +90,7 @@ FVM_PUBLIC int fvm_vm_processes(struct fvm_vm *vm, struct fvm_proc **ret, size_t
 		}
 		v = nv;
 		v[n].host_pid = atoi(de->d_name);
-		v[n].vm_pid = last ? atoi(last + 1) : 0;
+		v[n].vm_pid = proc_status_nspid(status);
 		snprintf(p, sizeof(p), "/proc/%s", de->d_name);
 		v[n].host_uid = stat(p, &sst) == 0 ? sst.st_uid : (uid_t)-1;
 		read_cmdline(de->d_name, v[n].comm, sizeof(v[n].comm));

@@ -54,15 +54,9 @@ struct svc {
 	time_t since;
 };
 
-static void json_putp(json_object **o)
-{
-	if (*o)
-		json_object_put(*o);
-}
-
 static int svc_save(struct fvm_vm *vm, struct svc *s, const char *state)
 {
-	_cleanup_(json_putp) json_object *o = json_object_new_object();
+	_cleanup_json_ json_object *o = json_object_new_object();
 	json_object *argv = json_object_new_array();
 	const char *txt;
 

@@ -12,6 +12,7 @@
 
 #include "policy/policy.h"
 #include "store/store.h"
+#include "vm/vm.h"
 
 /* /proc/PID/FILE, read whole */
 static int proc_read(pid_t pid, const char *file, char **ret)
@@ -35,23 +36,18 @@ static int proc_stats(struct fvm_vm *vm, struct fvm_stats *ret, struct fvm_error
 	ret->pids = (unsigned)n;
 	for (size_t i = 0; i < n; i++) {
 		_cleanup_free_ char *stat = NULL, *statm = NULL, *io = NULL;
-		unsigned long long ut, st, rss;
-		char *p;
+		unsigned long long ticks, rss, rd = 0, wr = 0;
 
-		if (proc_read(procs[i].host_pid, "stat", &stat) == 0 && (p = strrchr(stat, ')')) &&
-		    sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) == 2 &&
+		if (proc_read(procs[i].host_pid, "stat", &stat) == 0 && proc_stat_ticks(stat, &ticks) == 0 &&
 		    tick > 0)
-			ret->cpu_usec += (ut + st) * 1000000ULL / (unsigned long long)tick;
-		if (proc_read(procs[i].host_pid, "statm", &statm) == 0 &&
-		    sscanf(statm, "%*u %llu", &rss) == 1 && page > 0)
+			ret->cpu_usec += ticks * 1000000ULL / (unsigned long long)tick;
+		if (proc_read(procs[i].host_pid, "statm", &statm) == 0 && proc_statm_rss(statm, &rss) == 0 &&
+		    page > 0)
 			ret->memory_bytes += rss * (unsigned long long)page;
 		if (proc_read(procs[i].host_pid, "io", &io) == 0) {
-			char *rb = strstr(io, "\nread_bytes: "), *wb = strstr(io, "\nwrite_bytes: ");
-
-			if (rb)
-				ret->io_read_bytes += strtoull(rb + 13, NULL, 10);
-			if (wb)
-				ret->io_write_bytes += strtoull(wb + 14, NULL, 10);
+			proc_io_bytes(io, &rd, &wr);
+			ret->io_read_bytes += rd;
+			ret->io_write_bytes += wr;
 		}
 	}
 	return 0;

@@ -177,7 +177,7 @@ many_runs() {
 		k=${f##*.}
 		grep -qx "run.$k" <<<"$output" || { echo "run $k succeeded but its line is lost" >&2; false; }
 	done
-	run cat "$SCRATCH"/err.run.* "$SCRATCH"/err.exec.*
+	run -0 cat "$SCRATCH"/err.run.* "$SCRATCH"/err.exec.*
 	assert_not_contains "$output" "cannot enter its namespaces" "no joiner failed on a dying VM"
 	assert_not_contains "$output" "keeps stopping" "no joiner gave up"
 }

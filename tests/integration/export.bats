@@ -161,7 +161,7 @@ deep
 	assert_eq "$output" z
 	# no half-written file is left for a failed export
 	run -0 fvm export e -o "$TEST_ROOT/plain.tar"
-	run ls -A "$TEST_ROOT"
+	run -0 ls -A "$TEST_ROOT"
 	assert_not_contains "$output" fvm-export
 }
 

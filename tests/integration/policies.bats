@@ -27,7 +27,7 @@ setup_tree() {
 	run -0 --separate-stderr fvm run web -- "$PROBE" stat "$SCRATCH/hid"
 	assert_eq "$output" errno=ENOENT "stat the hidden dir"
 	# the VM may make its own thing there; the host's content stays out of reach
-	run -0 --separate-stderr fvm run web -- sh -c "mkdir '$SCRATCH/hid' && ls -A '$SCRATCH/hid' | wc -l"
+	run -0 --separate-stderr fvm run web -- sh -c "mkdir '$SCRATCH/hid' && ls -A '$SCRATCH/hid' >/dev/null && ls -A '$SCRATCH/hid' | wc -l"
 	assert_eq "$output" 0 "a directory the VM makes at the hidden path is empty"
 	run -0 --separate-stderr fvm run web -- "$PROBE" open "$SCRATCH/hid/key" r
 	assert_eq "$output" errno=ENOENT "after a reboot too"
@@ -38,9 +38,10 @@ setup_tree() {
 	fvm create --hide "$SCRATCH/hid" --caps all --seccomp off web
 	# a fresh tmpfs over the parent shows nothing of the host; a bind of the
 	# parent from inside the VM shows the VM's view, without the hidden dir
-	run -0 --separate-stderr fvm run web -- sh -c "mkdir -p /tmp/m && '$PROBE' mount-tmpfs /tmp/m && ls -A /tmp/m | wc -l"
+	run -0 --separate-stderr fvm run web -- sh -c "mkdir -p /tmp/m && '$PROBE' mount-tmpfs /tmp/m && ls -A /tmp/m >/dev/null && ls -A /tmp/m | wc -l"
 	assert_eq "${lines[-1]}" 0
-	run --separate-stderr fvm run web -- sh -c "mkdir -p /tmp/b && mount --bind '$SCRATCH' /tmp/b && ls -A /tmp/b"
+	run -0 --separate-stderr fvm run web -- sh -c "mkdir -p /tmp/b && mount --bind '$SCRATCH' /tmp/b && ls -A /tmp/b"
+	assert_contains "$output" ro "the bind shows the VM's view of $SCRATCH"
 	assert_not_contains "$output" hid "the hidden dir seen through a bind mount"
 }
 
@@ -79,7 +80,7 @@ setup_tree() {
 	setup_tree
 	fvm create --private "$SCRATCH/pv" web
 	fvm create db
-	run -0 --separate-stderr fvm run web -- sh -c "ls -A '$SCRATCH/pv' | wc -l; echo vm > '$SCRATCH/pv/g'"
+	run -0 --separate-stderr fvm run web -- sh -c "ls -A '$SCRATCH/pv' >/dev/null || exit 9; ls -A '$SCRATCH/pv' | wc -l; echo vm > '$SCRATCH/pv/g'"
 	assert_eq "$output" 0 "the host's content is not there"
 	run -0 --separate-stderr fvm run web -- cat "$SCRATCH/pv/g"
 	assert_eq "$output" vm "kept across runs"

@@ -54,7 +54,7 @@ LAYER2='cd "$1" && echo l2 >mod && rm gone-later && rm del2 && echo l2 >del && r
 	run fvm commit -y v "$cell/mod" "$cell/new1"
 	assert_status 0
 	assert_eq "$(cat "$cell/mod") $(cat "$cell/new1")" "l2 l1"
-	run diff_short v "$cell"
+	run -0 diff_short v "$cell"
 	assert_not_contains "$output" "mod"
 	assert_not_contains "$output" "new1"
 	run fvm commit -y v
