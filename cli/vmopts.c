@@ -13,7 +13,7 @@
 
 enum {
 	O_NET = VMOPT_BASE, O_HOSTNAME, O_PUBLISH, O_HIDE, O_RO, O_SHARE, O_PRIVATE, O_COW,
-	O_PROFILE, O_MEMORY, O_CPUS, O_PIDS, O_IOW, O_CAPS, O_SECCOMP, O_HOST_LOOPBACK, O_GUI, O_DEVICE, O_DEVICE_ANY, O_NNP,
+	O_PROFILE, O_MEMORY, O_CPUS, O_PIDS, O_IOW, O_CAPS, O_SECCOMP, O_HOST_LOOPBACK, O_GUI, O_DEVICE, O_DEVICE_ANY, O_NNP, O_SOUND,
 };
 
 const struct option vmopt_long[] = {
@@ -37,6 +37,7 @@ const struct option vmopt_long[] = {
 	{ "device", required_argument, NULL, O_DEVICE },
 	{ "device-any", required_argument, NULL, O_DEVICE_ANY },
 	{ "no-new-privs", required_argument, NULL, O_NNP },
+	{ "sound", required_argument, NULL, O_SOUND },
 	{ 0 },
 };
 
@@ -200,6 +201,12 @@ int vmopts_parse(struct vmopts *v, int c, const char *arg)
 			return cli_errorf("bad --gui '%s': use 'x11' (a nested X server of the VM's own, in a window), 'x11-host' (your X display itself: unsafe, the VM sees every window and keystroke), 'wayland' (your Wayland compositor's socket) or 'none'",
 					  arg);
 		v->what |= FVM_SET_GUI;
+		return 0;
+	case O_SOUND:
+		if (strcmp(arg, "pulse") && strcmp(arg, "none"))
+			return cli_errorf("bad --sound '%s': use 'pulse' (your PulseAudio or PipeWire-pulse server's socket, and its cookie) or 'none' (the default)", arg);
+		v->o.sound = !strcmp(arg, "pulse");
+		v->what |= FVM_SET_SOUND;
 		return 0;
 	case O_NNP:
 		if (strcmp(arg, "on") && strcmp(arg, "off"))

@@ -181,6 +181,10 @@ struct fvm_limits {
  *              capability set at most, never beyond the VM); the seccomp
  *              filter is then loaded while the program is still the VM's
  *              root. Refused with the untrusted profile.
+ * @sound:      the caller's PulseAudio (or PipeWire-pulse) native socket,
+ *              by path ($PULSE_SERVER if it is unix:PATH, else
+ *              $XDG_RUNTIME_DIR/pulse/native, read at boot), and its
+ *              cookie if it has one; nothing else of the runtime directory.
  */
 struct fvm_vm_opts {
 	enum fvm_net net;
@@ -199,6 +203,7 @@ struct fvm_vm_opts {
 	size_t ndevices;
 	enum fvm_cow cow;       /* copy-on-write backend (rootless) */
 	bool new_privs;         /* no_new_privs off (see below); never with @untrusted */
+	bool sound;             /* --sound pulse (see below) */
 };
 
 /* which fields of struct fvm_vm_opts fvm_vm_update() changes */
@@ -218,6 +223,7 @@ struct fvm_vm_opts {
 #define FVM_SET_DEVICES   (1u << 13)   /* replaces the list */
 #define FVM_SET_COW       (1u << 14)
 #define FVM_SET_NEW_PRIVS (1u << 15)
+#define FVM_SET_SOUND     (1u << 16)
 
 /**
  * struct fvm_exec - a program to run inside a VM

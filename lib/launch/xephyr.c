@@ -300,8 +300,7 @@ int start_xephyr(struct fvm_vm *vm, const char *display, const struct xauth_cook
 		goto out;
 	}
 	snprintf(sock, sizeof(sock), "/tmp/.X11-unix/X%u", m);
-	r = sock_check(g->host_sock, sizeof(g->host_sock), &g->dev, &g->ino, sock,
-		       vm->cfg.rootless ? getuid() : vm->cfg.uid_base);
+	r = sock_check(&g->x, sock, vm->cfg.rootless ? getuid() : vm->cfg.uid_base);
 	if (r < 0) {
 		gui_release(g);
 		r = fvm_errf(err, r, "VM '%s': --gui x11: the nested X server's socket %s: %s", vm->cfg.name,

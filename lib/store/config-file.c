@@ -182,6 +182,13 @@ static int load_extras(struct fvm_vm *vm, json_object *o, struct fvm_error *err)
 		if (!g || gui_parse_name(g, &c->gui) < 0)
 			return corrupt(vm, err, "'gui' must be \"none\", \"x11\", \"x11-host\" or \"wayland\"");
 	}
+	if (json_object_object_get_ex(o, "sound", &x)) {   /* configs older than it: none */
+		const char *sn = json_object_get_string(x);
+
+		if (!sn || (strcmp(sn, "none") && strcmp(sn, "pulse")))
+			return corrupt(vm, err, "'sound' must be \"none\" or \"pulse\"");
+		c->sound = !strcmp(sn, "pulse");
+	}
 	if (json_object_object_get_ex(o, "cow", &x)) {   /* configs older than it: auto */
 		const char *cw = json_object_get_string(x);
 
@@ -331,6 +338,7 @@ static void add_config(json_object *o, const struct vm_config *c)
 		json_object_object_add(o, "limits", lim);
 		json_object_object_add(o, "profile", json_object_new_string(c->untrusted ? "untrusted" : "default"));
 		json_object_object_add(o, "gui", json_object_new_string(gui_name(c->gui)));
+		json_object_object_add(o, "sound", json_object_new_string(c->sound ? "pulse" : "none"));
 		{
 			json_object *dv = json_object_new_array();
 

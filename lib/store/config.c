@@ -349,6 +349,8 @@ int config_apply(struct vm_config *c, const struct fvm_vm_opts *o, unsigned what
 	}
 	if (what & FVM_SET_NEW_PRIVS)
 		c->new_privs = o->new_privs;
+	if (what & FVM_SET_SOUND)
+		c->sound = o->sound;
 	if (c->new_privs && c->untrusted)   /* whichever came first: never both */
 		return fvm_errf(err, -EINVAL, "VM '%s': the untrusted profile keeps no_new_privs: --no-new-privs off is refused with it (set-uid programs would raise privileges in the VM)",
 				c->name);

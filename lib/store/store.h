@@ -56,6 +56,7 @@ struct vm_config {
 	char *home;          /* the owner's home, fixed at create (the untrusted
 			      * profile's), not the $HOME of each call */
 	enum fvm_gui gui;
+	bool sound;          /* --sound pulse: the sound server's socket (launch/sound.c) */
 	struct vm_device *devices;  /* host device nodes bound into its /dev */
 	size_t ndevices;
 };
