@@ -13,7 +13,7 @@
 
 enum {
 	O_NET = VMOPT_BASE, O_HOSTNAME, O_PUBLISH, O_HIDE, O_RO, O_SHARE, O_PRIVATE, O_COW,
-	O_PROFILE, O_MEMORY, O_CPUS, O_PIDS, O_IOW, O_CAPS, O_SECCOMP, O_HOST_LOOPBACK, O_GUI, O_DEVICE, O_DEVICE_ANY, O_NNP, O_SOUND,
+	O_PROFILE, O_MEMORY, O_CPUS, O_PIDS, O_IOW, O_CAPS, O_SECCOMP, O_HOST_LOOPBACK, O_GUI, O_DEVICE, O_DEVICE_ANY, O_NNP, O_SOUND, O_DBUS_TALK,
 };
 
 const struct option vmopt_long[] = {
@@ -38,6 +38,7 @@ const struct option vmopt_long[] = {
 	{ "device-any", required_argument, NULL, O_DEVICE_ANY },
 	{ "no-new-privs", required_argument, NULL, O_NNP },
 	{ "sound", required_argument, NULL, O_SOUND },
+	{ "dbus-talk", required_argument, NULL, O_DBUS_TALK },
 	{ 0 },
 };
 
@@ -54,6 +55,9 @@ void vmopts_free(struct vmopts *v)
 		free(v->publish[i]);
 	free(v->publish);
 	free(v->devices);
+	for (size_t i = 0; i < v->ndbus_talk; i++)
+		free(v->dbus_talk[i]);
+	free(v->dbus_talk);
 }
 
 /* own options followed by the settings options, for getopt_long */
@@ -70,6 +74,22 @@ struct option *vmopts_merge(const struct option *own)
 	memcpy(all, own, n * sizeof(*all));
 	memcpy(all + n, vmopt_long, m * sizeof(*all));
 	return all;
+}
+
+/* @arg onto the NULL-terminated list @*v of @*n ("none" adds nothing: an empty list) */
+static int list_add(char ***v, size_t *n, const char *arg)
+{
+	char **nv = realloc(*v, (*n + 2) * sizeof(char *));
+
+	if (!nv)
+		return -ENOMEM;
+	*v = nv;
+	if (strcmp(arg, "none") && !(nv[*n] = strdup(arg)))
+		return -ENOMEM;
+	if (strcmp(arg, "none"))
+		(*n)++;
+	nv[*n] = NULL;
+	return 0;
 }
 
 static int parse_size(const char *s, uint64_t *ret)
@@ -139,19 +159,18 @@ int vmopts_parse(struct vmopts *v, int c, const char *arg)
 		v->o.hostname = arg;
 		v->what |= FVM_SET_HOSTNAME;
 		return 0;
-	case O_PUBLISH: {
-		char **nv = realloc(v->publish, (v->npublish + 2) * sizeof(char *));
-
-		if (!nv)
+	case O_PUBLISH:   /* "none": no published port */
+		if (list_add(&v->publish, &v->npublish, arg) < 0)
 			return cli_errorf("out of memory");
-		v->publish = nv;
-		if (strcmp(arg, "none"))   /* "none": no published port */
-			nv[v->npublish++] = strdup(arg);
-		nv[v->npublish] = NULL;
 		v->o.publish = v->publish;
 		v->what |= FVM_SET_PUBLISH;
 		return 0;
-	}
+	case O_DBUS_TALK:   /* "none": no session bus */
+		if (list_add(&v->dbus_talk, &v->ndbus_talk, arg) < 0)
+			return cli_errorf("out of memory");
+		v->o.dbus_talk = v->dbus_talk;
+		v->what |= FVM_SET_DBUS;
+		return 0;
 	case O_HIDE: return add_policy(v, arg, FVM_POLICY_HIDE);
 	case O_RO: return add_policy(v, arg, FVM_POLICY_RO);
 	case O_SHARE: return add_policy(v, arg, FVM_POLICY_SHARE);

@@ -185,6 +185,11 @@ struct fvm_limits {
  *              by path ($PULSE_SERVER if it is unix:PATH, else
  *              $XDG_RUNTIME_DIR/pulse/native, read at boot), and its
  *              cookie if it has one; nothing else of the runtime directory.
+ * @dbus_talk:  well-known names of the caller's session bus the VM may
+ *              call (at most 16): a filtered proxy (xdg-dbus-proxy
+ *              --filter --talk=NAME) on the host, behind a relay of fvm's
+ *              that speaks the bus's authentication for the VM. Empty:
+ *              no session bus at all (the default).
  */
 struct fvm_vm_opts {
 	enum fvm_net net;
@@ -204,6 +209,7 @@ struct fvm_vm_opts {
 	enum fvm_cow cow;       /* copy-on-write backend (rootless) */
 	bool new_privs;         /* no_new_privs off (see below); never with @untrusted */
 	bool sound;             /* --sound pulse (see below) */
+	char *const *dbus_talk; /* NULL-terminated well-known bus names, --dbus-talk (see below) */
 };
 
 /* which fields of struct fvm_vm_opts fvm_vm_update() changes */
@@ -224,6 +230,7 @@ struct fvm_vm_opts {
 #define FVM_SET_COW       (1u << 14)
 #define FVM_SET_NEW_PRIVS (1u << 15)
 #define FVM_SET_SOUND     (1u << 16)
+#define FVM_SET_DBUS      (1u << 17)   /* replaces the list of --dbus-talk names */
 
 /**
  * struct fvm_exec - a program to run inside a VM

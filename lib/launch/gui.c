@@ -8,11 +8,12 @@
  * (/tmp/.X11-unix/Xauthority), and DISPLAY=:N and XAUTHORITY in the
  * environment of every program fvm runs there. Nothing else of the
  * host's session: not its other sockets, not $XDG_RUNTIME_DIR, not its
- * D-Bus, not its sound server unless --sound (sound.c, which shares this
- * file's socket binding). The socket is a bind mount of one host socket file, which fvm
- * resolves on the host without following symlinks, checks to be a socket
- * (for x11, owned by the nested server's uid), and finds again by device
- * and inode in the VM's first process before it binds it.
+ * D-Bus unless --dbus-talk (dbus.c), not its sound server unless --sound
+ * (sound.c; both share this file's socket binding). The socket is a bind
+ * mount of one host socket file, which fvm resolves on the host without
+ * following symlinks, checks to be a socket (for x11, owned by the nested
+ * server's uid), and finds again by device and inode in the VM's first
+ * process before it binds it.
  *
  * Abstract sockets. Xlib (libxcb) tries the abstract name
  * @/tmp/.X11-unix/X<N> first and falls back to the path only if that
@@ -126,6 +127,7 @@ int sock_check(struct sock_bind *sb, const char *path, uid_t uid)
 	sb->ino = st.st_ino;
 	sb->mode = st.st_mode;
 	sb->uid = st.st_uid;
+	sb->gid = st.st_gid;
 	return 0;
 }
 
@@ -159,6 +161,8 @@ static int write_env(struct fvm_vm *vm, const struct gui_boot *g, struct fvm_err
 		snprintf(env, sizeof(env), "WAYLAND_DISPLAY=%s\n", VM_WAYLAND) :
 		snprintf(env, sizeof(env), "DISPLAY=:%u\nXAUTHORITY=%s\n", g->vm_display, VM_XAUTHORITY);
 	size_t n = (size_t)k + sound_env(g, env + k, sizeof(env) - (size_t)k);
+
+	n += dbus_env(g, env + n, sizeof(env) - n);
 	_cleanup_close_ int run = openat(vm->dirfd, "run", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	int r = run < 0 ? -errno : write_fileat_atomic(run, "gui.env", env, n, 0600, false);
 
@@ -297,8 +301,12 @@ int gui_start(struct fvm_vm *vm, struct gui_boot *g, struct fvm_error *err)
 		g->ndev = i + 1;
 	}
 	r = sound_start(vm, g, err);
-	if (r < 0)
+	if (r == 0)
+		r = dbus_start(vm, g, err);
+	if (r < 0) {
+		gui_release(g);
 		return r;
+	}
 	g->mode = vm->cfg.gui;
 	if (g->mode == FVM_GUI_NONE)
 		r = 0;
@@ -306,7 +314,7 @@ int gui_start(struct fvm_vm *vm, struct gui_boot *g, struct fvm_error *err)
 		r = wayland_start(vm, g, err);
 	else
 		r = x11_start(vm, g, err);
-	if (r == 0 && (g->mode != FVM_GUI_NONE || g->sound))
+	if (r == 0 && (g->mode != FVM_GUI_NONE || g->sound || g->dbus))
 		r = write_env(vm, g, err);
 	if (r < 0)
 		gui_release(g);
@@ -323,12 +331,17 @@ int gui_attach(struct gui_boot *g, pid_t init_pid)
 {
 	int pfd, r = 0;
 
-	if (g->sup < 0) {
+	if (g->sup < 0 && g->dbus_sup < 0) {
 		gui_release(g);
 		return 0;
 	}
 	pfd = (int)syscall(SYS_pidfd_open, init_pid, 0);
-	r = pfd < 0 ? -errno : fds_send(g->sup, &pfd, 1);
+	if (pfd < 0)
+		r = -errno;
+	if (r == 0 && g->sup >= 0)
+		r = fds_send(g->sup, &pfd, 1);
+	if (r == 0 && g->dbus_sup >= 0)
+		r = fds_send(g->dbus_sup, &pfd, 1);
 	if (pfd >= 0)
 		close(pfd);
 	gui_release(g);
@@ -347,6 +360,12 @@ void gui_release(struct gui_boot *g)
 	if (g->pulse.tree >= 0)
 		close(g->pulse.tree);
 	g->pulse.tree = -1;
+	if (g->dbus_sup >= 0)
+		close(g->dbus_sup);
+	g->dbus_sup = -1;
+	if (g->dbus_sock.tree >= 0)
+		close(g->dbus_sock.tree);
+	g->dbus_sock.tree = -1;
 }
 
 /**
@@ -375,10 +394,14 @@ int gui_child_open(struct fvm_vm *vm, struct fvm_error *err)
 	}
 	if (!g)
 		return 0;
-	if (g->sup >= 0)   /* the supervisor's channel is fvm's, never the VM's */
+	if (g->sup >= 0)   /* the supervisors' channels are fvm's, never the VM's */
 		close(g->sup);
 	g->sup = -1;
-	if (g->sound && sock_tree_child(vm, &g->pulse, err) < 0)
+	if (g->dbus_sup >= 0)
+		close(g->dbus_sup);
+	g->dbus_sup = -1;
+	if ((g->sound && sock_tree_child(vm, &g->pulse, err) < 0) ||
+	    (g->dbus && sock_tree_child(vm, &g->dbus_sock, err) < 0))
 		return err ? err->code : -EIO;
 	return g->mode == FVM_GUI_NONE ? 0 : sock_tree_child(vm, &g->x, err);
 }
@@ -465,7 +488,8 @@ int gui_mount(const struct fvm_vm *vm, int rootfd, struct fvm_error *err)
 			return fvm_errf(err, r, "VM '%s': --gui: cannot make /tmp/.X11-unix with the display's socket: %s",
 					vm->cfg.name, strerror(-r));
 	}
-	return sound_mount(vm, rootfd, err);
+	r = sound_mount(vm, rootfd, err);
+	return r < 0 ? r : dbus_mount(vm, rootfd, err);
 }
 
 /**
@@ -509,6 +533,7 @@ int gui_devices_bind(const struct fvm_vm *vm, int devfd)
 void gui_stop(struct fvm_vm *vm)
 {
 	recorded_wait_gone(vm->dirfd, "run/gui.pid", GUI_STOP_MS + 1000, GUI_STOP_MS);
+	recorded_wait_gone(vm->dirfd, "run/dbus.pid", GUI_STOP_MS + 1000, GUI_STOP_MS);
 }
 
 /**
@@ -521,7 +546,7 @@ char **gui_env_read(struct fvm_vm *vm)
 	char **v = NULL, *line, *save = NULL;
 	size_t n = 0, k = 0, nv = 0;
 
-	if ((vm->cfg.gui == FVM_GUI_NONE && !vm->cfg.sound) || read_small_fileat(vm->dirfd, "run/gui.env", &buf, &n) < 0)
+	if ((vm->cfg.gui == FVM_GUI_NONE && !vm->cfg.sound && !vm->cfg.ndbus_talk) || read_small_fileat(vm->dirfd, "run/gui.env", &buf, &n) < 0)
 		return NULL;
 	for (line = strtok_r(buf, "\n", &save); line && k < 8; line = strtok_r(NULL, "\n", &save), k++)
 		if (strv_push(&v, &nv, line) < 0)

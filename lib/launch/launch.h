@@ -138,6 +138,7 @@ struct sock_bind {
 	ino_t ino;
 	mode_t mode;                  /* its mode and owner, as fvm checked it */
 	uid_t uid;
+	gid_t gid;
 	int tree;                     /* the socket, a detached bind mount, or -1 */
 };
 
@@ -156,6 +157,10 @@ struct gui_boot {
 	struct sock_bind pulse;
 	unsigned char pulse_cookie[PULSE_COOKIE_MAX];
 	size_t pulse_cookie_len;
+	/* --dbus-talk (dbus.c): the relay's socket, the channel to its supervisor */
+	bool dbus;
+	struct sock_bind dbus_sock;
+	int dbus_sup;
 	/* --device (devices.c): the host's nodes, checked by the parent, and in
 	 * the VM's first process, each as a detached bind mount */
 	size_t ndev;
@@ -164,7 +169,7 @@ struct gui_boot {
 	int dev_tree[MAX_DEVICES];
 };
 
-#define GUI_BOOT_INIT { .sup = -1, .x.tree = -1, .pulse.tree = -1 }
+#define GUI_BOOT_INIT { .sup = -1, .x.tree = -1, .pulse.tree = -1, .dbus_sock.tree = -1, .dbus_sup = -1 }
 #define GUI_READY_MS 10000   /* Xephyr is up in well under a second; this is for a loaded host */
 #define GUI_STOP_MS 3000
 
@@ -173,7 +178,12 @@ struct helper {
 	void (*exec)(const struct fvm_vm *vm, const struct helper *h);   /* never returns */
 	uid_t uid, gid;            /* root mode: who it runs as */
 	const char *display;       /* Xephyr: the host's display */
+	const char *bus;           /* the D-Bus relay: the bus's socket path */
 };
+
+int helper_spawn(struct fvm_vm *vm, const struct helper *h, const int *fds, int nfds, int log,
+		 const char *pidfile, int *ret_chan);
+int helper_log(struct fvm_vm *vm, const char *name);
 
 
 
@@ -191,6 +201,11 @@ int sock_tree_host(const struct fvm_vm *vm, struct sock_bind *sb, struct fvm_err
 int sock_tree_child(const struct fvm_vm *vm, struct sock_bind *sb, struct fvm_error *err);
 int sockdir_mount(int rootfd, const char *dir, const struct sock_bind *sb, const char *name,
 		  const char *file, const void *data, size_t len, bool ro);
+
+/* dbus.c */
+int dbus_start(struct fvm_vm *vm, struct gui_boot *g, struct fvm_error *err);
+int dbus_mount(const struct fvm_vm *vm, int rootfd, struct fvm_error *err);
+size_t dbus_env(const struct gui_boot *g, char *buf, size_t size);
 
 /* sound.c */
 int sound_start(struct fvm_vm *vm, struct gui_boot *g, struct fvm_error *err);

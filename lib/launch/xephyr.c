@@ -181,7 +181,7 @@ static void gui_log_tail(struct fvm_vm *vm, char *buf, size_t len)
 			snprintf(buf, len, "%.200s", line);
 }
 
-/*
+/**
  * helper_spawn() - a helper @h on the host under a supervisor of its own
  * (in a session of its own), with @fds (@nfds, at most 4) as its 3.. and
  * @log as its stderr; the channel to the supervisor in *@ret_chan, which
@@ -190,7 +190,7 @@ static void gui_log_tail(struct fvm_vm *vm, char *buf, size_t len)
  *
  * Return: 0, or -errno (nothing left running).
  */
-static int helper_spawn(struct fvm_vm *vm, const struct helper *h, const int *fds, int nfds, int log,
+int helper_spawn(struct fvm_vm *vm, const struct helper *h, const int *fds, int nfds, int log,
 		 const char *pidfile, int *ret_chan)
 {
 	int ch[2] = { -1, -1 }, all[8];
@@ -245,8 +245,8 @@ static int helper_spawn(struct fvm_vm *vm, const struct helper *h, const int *fd
 	return 0;
 }
 
-/* run/NAME for a helper's stderr */
-static int helper_log(struct fvm_vm *vm, const char *name)
+/* helper_log() - run/NAME for a helper's stderr */
+int helper_log(struct fvm_vm *vm, const char *name)
 {
 	_cleanup_close_ int run = openat(vm->dirfd, "run", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 

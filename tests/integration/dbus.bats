@@ -77,3 +77,63 @@ net_ok() {
 		assert_contains "$output" NO-FVM-DIR
 	done
 }
+
+@test "dbus --dbus-talk: the named service is callable from the VM, no other name is, every net mode" {
+	local net users=root
+	is_root && users="root nobody"
+	run -0 fvm create --dbus-talk org.example.Allowed dt
+	run -0 fvm inspect dt
+	assert_eq "$(jq -c '.[0].dbus_talk' <<<"$output")" '["org.example.Allowed"]'
+	for net in none host private; do
+		net_ok "$net" || continue
+		run -0 fvm config dt --net "$net"
+		run -0 fvm start dt
+		for u in $users; do
+			run -0 --separate-stderr fvm run -u "$u" dt -- sh -c '
+				echo "A=$DBUS_SESSION_BUS_ADDRESS"
+				dbus-send --session --print-reply --dest=org.example.Allowed / org.example.Echo.Ping >/dev/null && echo ALLOWED-SEND
+				gdbus call --session --dest org.example.Allowed --object-path / --method org.example.Echo.Ping >/dev/null && echo ALLOWED-GDBUS
+				dbus-send --session --print-reply --dest=org.example.Other / org.example.Echo.Ping && echo OTHER
+				gdbus call --session --dest org.freedesktop.DBus --object-path / --method org.freedesktop.DBus.NameHasOwner org.example.Other
+				dbus-send --session --print-reply --dest=org.freedesktop.DBus / org.freedesktop.DBus.ListNames; true'
+			assert_eq "${lines[0]}" "A=unix:path=/tmp/.fvm-dbus/bus" "--net $net, as $u"
+			assert_contains "$output" ALLOWED-SEND "libdbus's client, --net $net, as $u: $stderr"
+			assert_contains "$output" ALLOWED-GDBUS "GDBus's client, --net $net, as $u: $stderr"
+			assert_not_contains "$output" OTHER "a name not let through, --net $net, as $u"
+			assert_contains "$output" "(false,)" "NameHasOwner of the other name"
+			assert_contains "$output" '"org.example.Allowed"' "ListNames"
+			assert_not_contains "$output" org.example.Other "ListNames, --net $net, as $u"
+		done
+		# the proxy runs while the VM does (on the host, outside it), and goes with it
+		run -0 pgrep -f "^xdg-dbus-proxy --fd=3 unix:path=$BUS_PATH "
+		run -0 fvm stop dt
+		run -1 pgrep -f "^xdg-dbus-proxy --fd=3 unix:path=$BUS_PATH "
+	done
+}
+
+@test "dbus --dbus-talk: a hostile handshake is cut off, the relay goes on serving; errors name the fix" {
+	command -v socat >/dev/null || skip "socat is not installed (scripts/deps)"
+	run -0 fvm create --dbus-talk org.example.Allowed dh
+	run -0 --separate-stderr fvm run dh -- sh -c '
+		head -c 40000 /dev/zero | tr "\0" A | timeout 10 socat -t 5 - UNIX-CONNECT:/tmp/.fvm-dbus/bus >/dev/null; echo "long=$?"
+		# (the connection stays open until the answer is there)
+		(printf "\0AUTH DBUS_COOKIE_SHA1 30\r\n"; timeout 20 sh -c "until [ -s /tmp/r ]; do sleep 0.1; done") |
+			timeout 30 socat - UNIX-CONNECT:/tmp/.fvm-dbus/bus >/tmp/r
+		cat /tmp/r
+		dbus-send --session --print-reply --dest=org.example.Allowed / org.example.Echo.Ping >/dev/null && echo STILL-SERVED'
+	# another mechanism than EXTERNAL is refused (the bus says which it takes)
+	assert_contains "$output" "REJECTED EXTERNAL"
+	assert_contains "$output" STILL-SERVED
+	run -0 fvm stop dh
+	DBUS_SESSION_BUS_ADDRESS=unix:abstract=$BUS_ABSTRACT run -125 --separate-stderr fvm run dh -- true
+	assert_fvm_error
+	assert_contains "$stderr" "needs DBUS_SESSION_BUS_ADDRESS=unix:path="
+	ln -s "$BUS_PATH" "$SCRATCH/buslink"
+	DBUS_SESSION_BUS_ADDRESS=unix:path=$SCRATCH/buslink run -125 --separate-stderr fvm run dh -- true
+	assert_contains "$stderr" "a symlink, which fvm does not follow"
+	run -125 --separate-stderr fvm config dh --dbus-talk 'org.example.*.bad'
+	assert_contains "$stderr" "bad --dbus-talk"
+	run -0 fvm config dh --dbus-talk none
+	run -0 fvm inspect dh
+	assert_eq "$(jq -c '.[0].dbus_talk' <<<"$output")" '[]'
+}
