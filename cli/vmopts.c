@@ -13,7 +13,7 @@
 
 enum {
 	O_NET = VMOPT_BASE, O_HOSTNAME, O_PUBLISH, O_HIDE, O_RO, O_SHARE, O_PRIVATE, O_COW,
-	O_PROFILE, O_MEMORY, O_CPUS, O_PIDS, O_IOW, O_CAPS, O_SECCOMP, O_HOST_LOOPBACK, O_GUI, O_DEVICE, O_DEVICE_ANY, O_NNP, O_SOUND, O_DBUS_TALK,
+	O_PROFILE, O_MEMORY, O_CPUS, O_PIDS, O_IOW, O_CAPS, O_SECCOMP, O_HOST_LOOPBACK, O_GUI, O_DEVICE, O_DEVICE_ANY, O_NNP, O_SOUND, O_DBUS_TALK, O_CLIPBOARD,
 };
 
 const struct option vmopt_long[] = {
@@ -39,6 +39,7 @@ const struct option vmopt_long[] = {
 	{ "no-new-privs", required_argument, NULL, O_NNP },
 	{ "sound", required_argument, NULL, O_SOUND },
 	{ "dbus-talk", required_argument, NULL, O_DBUS_TALK },
+	{ "clipboard", required_argument, NULL, O_CLIPBOARD },
 	{ 0 },
 };
 
@@ -220,6 +221,12 @@ int vmopts_parse(struct vmopts *v, int c, const char *arg)
 			return cli_errorf("bad --gui '%s': use 'x11' (a nested X server of the VM's own, in a window), 'x11-host' (your X display itself: unsafe, the VM sees every window and keystroke), 'wayland' (your Wayland compositor's socket) or 'none'",
 					  arg);
 		v->what |= FVM_SET_GUI;
+		return 0;
+	case O_CLIPBOARD:
+		if (strcmp(arg, "on") && strcmp(arg, "off"))
+			return cli_errorf("bad --clipboard '%s': use 'on' (--gui x11: what you copy on your display, the VM's programs can paste, and the other way) or 'off' (the default)", arg);
+		v->o.clipboard = !strcmp(arg, "on");
+		v->what |= FVM_SET_CLIPBOARD;
 		return 0;
 	case O_SOUND:
 		if (strcmp(arg, "pulse") && strcmp(arg, "none"))

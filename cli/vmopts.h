@@ -26,7 +26,7 @@ struct vmopts {
 /* getopt_long entries for the settings; codes are >= VMOPT_BASE */
 #define VMOPT_BASE 1000
 extern const struct option vmopt_long[];
-#define VMOPT_COUNT 23
+#define VMOPT_COUNT 24
 
 void vmopts_init(struct vmopts *v);
 int vmopts_parse(struct vmopts *v, int c, const char *arg);
@@ -59,6 +59,9 @@ int vmopts_getopt(int argc, char **argv, const char *cmd, const char *usage, str
 	"                         clipboard); x11-host, DISPLAY itself (unsafe: every\n" \
 	"                         window and keystroke); wayland, the socket of your\n" \
 	"                         compositor (WAYLAND_DISPLAY) only; none (default)\n" \
+	"      --clipboard on|off  --gui x11: your display's clipboard (and primary\n" \
+	"                         selection) and the nested server's kept in step,\n" \
+	"                         text only; off (default): the VM cannot read yours\n" \
 	"      --sound pulse|none  your sound server (PulseAudio or PipeWire-pulse): its\n" \
 	"                         socket and cookie only; the VM can then play and\n" \
 	"                         record as any client of it can; none (default)\n" \

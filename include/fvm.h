@@ -190,6 +190,9 @@ struct fvm_limits {
  *              --filter --talk=NAME) on the host, behind a relay of fvm's
  *              that speaks the bus's authentication for the VM. Empty:
  *              no session bus at all (the default).
+ * @clipboard:  with @gui FVM_GUI_X11, keep the nested server's CLIPBOARD
+ *              and PRIMARY and the caller's display's in step, text only
+ *              (a bridge on the host, a client of both); off by default.
  */
 struct fvm_vm_opts {
 	enum fvm_net net;
@@ -210,6 +213,7 @@ struct fvm_vm_opts {
 	bool new_privs;         /* no_new_privs off (see below); never with @untrusted */
 	bool sound;             /* --sound pulse (see below) */
 	char *const *dbus_talk; /* NULL-terminated well-known bus names, --dbus-talk (see below) */
+	bool clipboard;         /* --clipboard on (see below) */
 };
 
 /* which fields of struct fvm_vm_opts fvm_vm_update() changes */
@@ -231,6 +235,7 @@ struct fvm_vm_opts {
 #define FVM_SET_NEW_PRIVS (1u << 15)
 #define FVM_SET_SOUND     (1u << 16)
 #define FVM_SET_DBUS      (1u << 17)   /* replaces the list of --dbus-talk names */
+#define FVM_SET_CLIPBOARD (1u << 18)
 
 /**
  * struct fvm_exec - a program to run inside a VM

@@ -527,6 +527,10 @@ static void sanitize_settings(struct imp *m, json_object *set)
 		json_object_object_add(set, "sound", json_object_new_string("none"));
 		warn(m, "setting not imported: --sound (the VM gets none; 'fvm config NAME --sound pulse' to give it your sound server)");
 	}
+	if (json_object_object_get_ex(set, "clipboard", &v) && json_object_get_boolean(v)) {
+		json_object_object_del(set, "clipboard");
+		warn(m, "setting not imported: --clipboard on");
+	}
 	if (json_object_object_get_ex(set, "dbus_talk", &v)) {
 		if (json_object_is_type(v, json_type_array) && json_object_array_length(v))
 			warn(m, "setting not imported: --dbus-talk names of your session bus");

@@ -331,7 +331,7 @@ int gui_attach(struct gui_boot *g, pid_t init_pid)
 {
 	int pfd, r = 0;
 
-	if (g->sup < 0 && g->dbus_sup < 0) {
+	if (g->sup < 0 && g->dbus_sup < 0 && g->clip_sup < 0) {
 		gui_release(g);
 		return 0;
 	}
@@ -342,27 +342,36 @@ int gui_attach(struct gui_boot *g, pid_t init_pid)
 		r = fds_send(g->sup, &pfd, 1);
 	if (r == 0 && g->dbus_sup >= 0)
 		r = fds_send(g->dbus_sup, &pfd, 1);
+	if (r == 0 && g->clip_sup >= 0)
+		r = fds_send(g->clip_sup, &pfd, 1);
 	if (pfd >= 0)
 		close(pfd);
 	gui_release(g);
 	return r;
 }
 
-/* gui_release() - let go of the supervisor: without the init pidfd it stops the server */
+/* the channels to the helpers' supervisors: closed, without init's pidfd they stop their helpers */
+static void chans_close(struct gui_boot *g)
+{
+	int *c[] = { &g->sup, &g->dbus_sup, &g->clip_sup };
+
+	for (size_t i = 0; i < ARRAY_SIZE(c); i++) {
+		if (*c[i] >= 0)
+			close(*c[i]);
+		*c[i] = -1;
+	}
+}
+
+/* gui_release() - let go of the supervisors: without the init pidfd they stop the server and the rest */
 void gui_release(struct gui_boot *g)
 {
-	if (g->sup >= 0)
-		close(g->sup);
-	g->sup = -1;
+	chans_close(g);
 	if (g->x.tree >= 0)
 		close(g->x.tree);
 	g->x.tree = -1;
 	if (g->pulse.tree >= 0)
 		close(g->pulse.tree);
 	g->pulse.tree = -1;
-	if (g->dbus_sup >= 0)
-		close(g->dbus_sup);
-	g->dbus_sup = -1;
 	if (g->dbus_sock.tree >= 0)
 		close(g->dbus_sock.tree);
 	g->dbus_sock.tree = -1;
@@ -394,12 +403,7 @@ int gui_child_open(struct fvm_vm *vm, struct fvm_error *err)
 	}
 	if (!g)
 		return 0;
-	if (g->sup >= 0)   /* the supervisors' channels are fvm's, never the VM's */
-		close(g->sup);
-	g->sup = -1;
-	if (g->dbus_sup >= 0)
-		close(g->dbus_sup);
-	g->dbus_sup = -1;
+	chans_close(g);   /* the supervisors' channels are fvm's, never the VM's */
 	if ((g->sound && sock_tree_child(vm, &g->pulse, err) < 0) ||
 	    (g->dbus && sock_tree_child(vm, &g->dbus_sock, err) < 0))
 		return err ? err->code : -EIO;
@@ -534,6 +538,7 @@ void gui_stop(struct fvm_vm *vm)
 {
 	recorded_wait_gone(vm->dirfd, "run/gui.pid", GUI_STOP_MS + 1000, GUI_STOP_MS);
 	recorded_wait_gone(vm->dirfd, "run/dbus.pid", GUI_STOP_MS + 1000, GUI_STOP_MS);
+	recorded_wait_gone(vm->dirfd, "run/clip.pid", GUI_STOP_MS + 1000, GUI_STOP_MS);
 }
 
 /**

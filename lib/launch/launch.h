@@ -152,6 +152,7 @@ struct gui_boot {
 	unsigned char xauth[512];     /* the VM's authority file: one cookie */
 	size_t xauth_len;
 	int sup;                      /* x11: our end of the channel to the supervisor, or -1 */
+	int clip_sup;                 /* x11 --clipboard on: the bridge's supervisor's, or -1 */
 	/* --sound pulse (sound.c): the sound server's native socket and cookie */
 	bool sound;
 	struct sock_bind pulse;
@@ -169,7 +170,7 @@ struct gui_boot {
 	int dev_tree[MAX_DEVICES];
 };
 
-#define GUI_BOOT_INIT { .sup = -1, .x.tree = -1, .pulse.tree = -1, .dbus_sock.tree = -1, .dbus_sup = -1 }
+#define GUI_BOOT_INIT { .sup = -1, .x.tree = -1, .pulse.tree = -1, .dbus_sock.tree = -1, .dbus_sup = -1, .clip_sup = -1 }
 #define GUI_READY_MS 10000   /* Xephyr is up in well under a second; this is for a loaded host */
 #define GUI_STOP_MS 3000
 
@@ -179,7 +180,18 @@ struct helper {
 	uid_t uid, gid;            /* root mode: who it runs as */
 	const char *display;       /* Xephyr: the host's display */
 	const char *bus;           /* the D-Bus relay: the bus's socket path */
+	const struct clip_args *clip;   /* the clipboard bridge: its two displays */
 };
+
+/* clipboard.c: the displays the clipboard bridge joins */
+struct clip_args {
+	const char *host_display;            /* DISPLAY */
+	const struct xauth_cookie *host;     /* its cookie, or NULL */
+	unsigned nested;                     /* Xephyr's display number */
+	const struct xauth_cookie *own;      /* Xephyr's cookie */
+};
+
+_Noreturn void clip_exec(const struct fvm_vm *vm, const struct helper *h);
 
 int helper_spawn(struct fvm_vm *vm, const struct helper *h, const int *fds, int nfds, int log,
 		 const char *pidfile, int *ret_chan);

@@ -255,6 +255,23 @@ int helper_log(struct fvm_vm *vm, const char *name)
 	return openat(run, name, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0600);
 }
 
+/* --clipboard on: the bridge between the nested server :@m and @display (clipboard.c) */
+static int start_clip(struct fvm_vm *vm, const char *display, const struct xauth_cookie *host, unsigned m,
+		      const struct xauth_cookie *own, struct gui_boot *g, struct fvm_error *err)
+{
+	struct clip_args a = { .host_display = display, .host = host, .nested = m, .own = own };
+	struct helper h = { .exec = clip_exec, .uid = vm->cfg.uid_base, .gid = vm->cfg.uid_base, .clip = &a };
+	_cleanup_close_ int log = helper_log(vm, "clip.log");
+	int r = log < 0 ? log : helper_spawn(vm, &h, NULL, 0, log, "clip.pid", &g->clip_sup);
+
+	if (r < 0) {
+		gui_release(g);
+		return fvm_errf(err, r, "VM '%s': --clipboard on: cannot start the clipboard bridge: %s",
+				vm->cfg.name, strerror(-r));
+	}
+	return 0;
+}
+
 /**
  * start_xephyr() - x11: the nested server on @display (with the caller's
  * cookie @host, or none), up and listening; its socket and cookie in @g,
@@ -305,6 +322,8 @@ int start_xephyr(struct fvm_vm *vm, const char *display, const struct xauth_cook
 		gui_release(g);
 		r = fvm_errf(err, r, "VM '%s': --gui x11: the nested X server's socket %s: %s", vm->cfg.name,
 			     sock, r == -EPERM ? "not the server's own" : strerror(-r));
+	} else if (vm->cfg.clipboard) {
+		r = start_clip(vm, display, host, m, &own, g, err);
 	}
 out:
 	for (int i = 0; i < 2; i++)

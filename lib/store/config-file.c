@@ -182,6 +182,8 @@ static int load_extras(struct fvm_vm *vm, json_object *o, struct fvm_error *err)
 				return corrupt(vm, err, "bad entry in 'dbus_talk'");
 		}
 	}
+	if (json_object_object_get_ex(o, "clipboard", &x))
+		c->clipboard = json_object_get_boolean(x);
 	if (json_object_object_get_ex(o, "host_loopback", &x))
 		c->host_loopback = json_object_get_boolean(x);
 	if (json_object_object_get_ex(o, "devices", &x) && (r = load_devices(vm, x, err)) < 0)
@@ -349,6 +351,7 @@ static void add_config(json_object *o, const struct vm_config *c)
 		json_object_object_add(o, "profile", json_object_new_string(c->untrusted ? "untrusted" : "default"));
 		json_object_object_add(o, "gui", json_object_new_string(gui_name(c->gui)));
 		json_object_object_add(o, "sound", json_object_new_string(c->sound ? "pulse" : "none"));
+		json_object_object_add(o, "clipboard", json_object_new_boolean(c->clipboard));
 		{
 			json_object *dt = json_object_new_array();
 

@@ -408,6 +408,8 @@ int config_apply(struct vm_config *c, const struct fvm_vm_opts *o, unsigned what
 		c->new_privs = o->new_privs;
 	if (what & FVM_SET_SOUND)
 		c->sound = o->sound;
+	if (what & FVM_SET_CLIPBOARD)
+		c->clipboard = o->clipboard;
 	if (c->new_privs && c->untrusted)   /* whichever came first: never both */
 		return fvm_errf(err, -EINVAL, "VM '%s': the untrusted profile keeps no_new_privs: --no-new-privs off is refused with it (set-uid programs would raise privileges in the VM)",
 				c->name);
@@ -433,6 +435,9 @@ int config_apply(struct vm_config *c, const struct fvm_vm_opts *o, unsigned what
 		c->limits.io_weight = o->limits.io_weight;
 	if (c->npublish && c->net != FVM_NET_PRIVATE)
 		return fvm_errf(err, -EINVAL, "VM '%s': --publish needs --net private (clear the ports with --publish none)",
+				c->name);
+	if (c->clipboard && c->gui != FVM_GUI_X11)
+		return fvm_errf(err, -EINVAL, "VM '%s': --clipboard on is for --gui x11, the nested server (x11-host shares your clipboard anyway): give --gui x11, or --clipboard off",
 				c->name);
 	return 0;
 }

@@ -57,6 +57,7 @@ struct vm_config {
 			      * profile's), not the $HOME of each call */
 	enum fvm_gui gui;
 	bool sound;          /* --sound pulse: the sound server's socket (launch/sound.c) */
+	bool clipboard;      /* --clipboard on: x11's selections shared (launch/clipboard.c) */
 	char **dbus_talk;    /* --dbus-talk: bus names the VM may call (launch/dbus.c) */
 	size_t ndbus_talk;
 	struct vm_device *devices;  /* host device nodes bound into its /dev */
