@@ -33,7 +33,8 @@
  * socket closes), then serves each connection in a child of its own,
  * which as root first drops to the VM's root uid (it parses what the VM
  * sends). Their sockets are in run/dbus/ of the VM's directory, which the
- * VM never sees.
+ * VM never sees; the relay's children connect to the proxy's by name
+ * from an fd of that directory (dbus_dir()).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -284,8 +285,13 @@ _Noreturn static void relay_exec(const struct fvm_vm *vm, const struct helper *h
 	}
 }
 
-/* run/dbus: the relay's and the proxy's sockets, the relay's uid's only (as root, the VM's root's) */
-static int dbus_dir(const struct fvm_vm *vm)
+/*
+ * run/dbus: the relay's and the proxy's sockets, in a directory of the bus
+ * owner's @owner (who the proxy runs as, as root), mode 0711: the relay's
+ * children, as root the VM's root uid, reach the proxy's socket by name
+ * from an fd of it; nobody lists it, and the store around it is fvm's.
+ */
+static int dbus_dir(const struct fvm_vm *vm, uid_t owner, gid_t group)
 {
 	_cleanup_close_ int run = openat(vm->dirfd, "run", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	int d;
@@ -299,7 +305,7 @@ static int dbus_dir(const struct fvm_vm *vm)
 		return -errno;
 	unlinkat(d, "relay", 0);
 	unlinkat(d, "proxy", 0);
-	if (!vm->cfg.rootless && fchown(d, vm->cfg.uid_base, vm->cfg.uid_base) < 0) {
+	if ((!vm->cfg.rootless && fchown(d, owner, group) < 0) || fchmod(d, 0711) < 0) {
 		close(d);
 		return -errno;
 	}
@@ -357,7 +363,7 @@ int dbus_start(struct fvm_vm *vm, struct gui_boot *g, struct fvm_error *err)
 	h.uid = bus.uid;
 	h.gid = bus.gid;
 	h.bus = path;
-	dir = dbus_dir(vm);
+	dir = dbus_dir(vm, bus.uid, bus.gid);
 	lfd = dir < 0 ? dir : relay_listen(dir);
 	log = helper_log(vm, "dbus.log");
 	if (lfd < 0 || log < 0 || pipe2(rp, O_CLOEXEC) < 0)

@@ -137,3 +137,23 @@ net_ok() {
 	run -0 fvm inspect dh
 	assert_eq "$(jq -c '.[0].dbus_talk' <<<"$output")" '[]'
 }
+
+@test "dbus --dbus-talk as root: a bus of another user (sudo from a desktop session) is that user's to the proxy" {
+	is_root || skip "root mode: fvm runs as root, the bus is a user's"
+	local d=$SCRATCH/user
+	mkdir -m 0700 "$d"
+	chown nobody:nogroup "$d"   # (dbus-daemon wants a user of the passwd database)
+	sed -e "s|$BUS_PATH|$d/bus|" -e "/abstract/d" "$SCRATCH/session.conf" >"$d/session.conf"
+	setpriv --reuid=nobody --regid=nogroup --clear-groups -- dbus-daemon \
+		--config-file="$d/session.conf" --nofork --nopidfile </dev/null >"$TEST_ROOT/ubus.log" 2>&1 3>&- &
+	bg_track $!
+	wait_for 10 test -S "$d/bus" || { cat "$TEST_ROOT/ubus.log" >&2; return 1; }
+	DBUS_SESSION_BUS_ADDRESS=unix:path=$d/bus setpriv --reuid=nobody --regid=nogroup --clear-groups -- \
+		dbus-test-tool echo --name=org.example.Users </dev/null >/dev/null 2>&1 3>&- &
+	bg_track $!
+	wait_for 10 env DBUS_SESSION_BUS_ADDRESS="unix:path=$d/bus" setpriv --reuid=nobody --regid=nogroup --clear-groups -- \
+		dbus-send --session --print-reply --dest=org.example.Users / org.example.Echo.Ping >/dev/null 2>&1
+	DBUS_SESSION_BUS_ADDRESS=unix:path=$d/bus run -0 --separate-stderr fvm run --rm --dbus-talk org.example.Users -- \
+		dbus-send --session --print-reply --dest=org.example.Users / org.example.Echo.Ping
+	assert_contains "$output" "method return"
+}
