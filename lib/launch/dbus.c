@@ -103,12 +103,16 @@ static size_t auth_rewrite(const char *line, size_t len, uid_t uid, char *out, s
 	return k < 0 || (size_t)k >= size ? 0 : (size_t)k;
 }
 
-/*
- * The client's bytes @buf (@*len of them) up to BEGIN, rewritten and sent
- * to @bus; what follows BEGIN stays in @buf. Return: 1 after BEGIN, 0 for
- * more, -1 to drop the connection.
+/**
+ * dbus_auth_filter() - the client's bytes @buf (@*len of them) up to
+ * BEGIN, each line rewritten (see the top of this file) with @uid and
+ * written to @bus; what follows BEGIN, or an unfinished line, stays in
+ * @buf. *@nul_seen: the leading NUL byte was passed.
+ *
+ * Return: 1 after BEGIN, 0 for more, -1 to drop the connection (no NUL
+ * first, a NUL in a line, a line over 512 bytes, a write that failed).
  */
-static int auth_filter(char *buf, size_t *len, bool *nul_seen, int bus, uid_t uid)
+int dbus_auth_filter(char *buf, size_t *len, bool *nul_seen, int bus, uid_t uid)
 {
 	size_t off = 0;
 	int done = 0;
@@ -149,7 +153,7 @@ static int pass(int from, int to, char *buf, size_t size)
 	return n < 0 || write_all(to, buf, (size_t)n) < 0 ? -1 : 0;
 }
 
-/* The client's bytes on @c: through auth_filter() until BEGIN, then as they are. Return: as pass(). */
+/* The client's bytes on @c: through dbus_auth_filter() until BEGIN, then as they are. Return: as pass(). */
 static int from_client(int c, int b, char *buf, size_t size, size_t *len, size_t *total, bool *nul,
 		       bool *authed, uid_t bus_uid)
 {
@@ -162,7 +166,7 @@ static int from_client(int c, int b, char *buf, size_t size, size_t *len, size_t
 	if (n <= 0 || (*total += (size_t)n) > AUTH_MAX)
 		return -1;   /* a client gone before BEGIN, or one that never ends it */
 	*len += (size_t)n;
-	r = auth_filter(buf, len, nul, b, bus_uid);
+	r = dbus_auth_filter(buf, len, nul, b, bus_uid);
 	if (r < 0 || (r == 1 && *len && write_all(b, buf, *len) < 0))
 		return -1;
 	if (r == 1)

@@ -218,6 +218,7 @@ int sockdir_mount(int rootfd, const char *dir, const struct sock_bind *sb, const
 int dbus_start(struct fvm_vm *vm, struct gui_boot *g, struct fvm_error *err);
 int dbus_mount(const struct fvm_vm *vm, int rootfd, struct fvm_error *err);
 size_t dbus_env(const struct gui_boot *g, char *buf, size_t size);
+int dbus_auth_filter(char *buf, size_t *len, bool *nul_seen, int bus, uid_t uid);
 
 /* sound.c */
 int sound_start(struct fvm_vm *vm, struct gui_boot *g, struct fvm_error *err);
