@@ -13,7 +13,7 @@
 
 enum {
 	O_NET = VMOPT_BASE, O_HOSTNAME, O_PUBLISH, O_HIDE, O_RO, O_SHARE, O_PRIVATE, O_COW,
-	O_PROFILE, O_MEMORY, O_CPUS, O_PIDS, O_IOW, O_CAPS, O_SECCOMP, O_HOST_LOOPBACK, O_GUI, O_DEVICE, O_DEVICE_ANY, O_NNP,
+	O_PROFILE, O_MEMORY, O_CPUS, O_PIDS, O_IOW, O_CAPS, O_SECCOMP, O_HOST_LOOPBACK, O_GUI, O_DEVICE, O_DEVICE_ANY, O_NNP, O_SOUND, O_DBUS_TALK, O_CLIPBOARD,
 };
 
 const struct option vmopt_long[] = {
@@ -37,6 +37,9 @@ const struct option vmopt_long[] = {
 	{ "device", required_argument, NULL, O_DEVICE },
 	{ "device-any", required_argument, NULL, O_DEVICE_ANY },
 	{ "no-new-privs", required_argument, NULL, O_NNP },
+	{ "sound", required_argument, NULL, O_SOUND },
+	{ "dbus-talk", required_argument, NULL, O_DBUS_TALK },
+	{ "clipboard", required_argument, NULL, O_CLIPBOARD },
 	{ 0 },
 };
 
@@ -53,6 +56,9 @@ void vmopts_free(struct vmopts *v)
 		free(v->publish[i]);
 	free(v->publish);
 	free(v->devices);
+	for (size_t i = 0; i < v->ndbus_talk; i++)
+		free(v->dbus_talk[i]);
+	free(v->dbus_talk);
 }
 
 /* own options followed by the settings options, for getopt_long */
@@ -124,18 +130,54 @@ static int add_policy(struct vmopts *v, const char *path, enum fvm_policy_kind k
  * Return: 0, 1 if @c is not a settings option, or EXIT_FVM (said why).
  */
 /* --publish: one more port, or "none" */
-static int add_publish(struct vmopts *v, const char *arg)
+/* @arg onto the NULL-terminated list @*v of @*n ("none" adds nothing: an empty list) */
+static int list_add(char ***v, size_t *n, const char *arg)
 {
-	char **nv = realloc(v->publish, (v->npublish + 2) * sizeof(char *));
+	char **nv = realloc(*v, (*n + 2) * sizeof(char *));
 
 	if (!nv)
+		return -ENOMEM;
+	*v = nv;
+	if (strcmp(arg, "none") && !(nv[*n] = strdup(arg)))
+		return -ENOMEM;
+	if (strcmp(arg, "none"))
+		(*n)++;
+	nv[*n] = NULL;
+	return 0;
+}
+
+static int add_publish(struct vmopts *v, const char *arg)
+{
+	if (list_add(&v->publish, &v->npublish, arg) < 0)   /* "none": no published port */
 		return cli_errorf("out of memory");
-	v->publish = nv;
-	if (strcmp(arg, "none"))   /* "none": no published port */
-		nv[v->npublish++] = strdup(arg);
-	nv[v->npublish] = NULL;
 	v->o.publish = v->publish;
 	v->what |= FVM_SET_PUBLISH;
+	return 0;
+}
+
+static int add_dbus_talk(struct vmopts *v, const char *arg)
+{
+	if (list_add(&v->dbus_talk, &v->ndbus_talk, arg) < 0)   /* "none": no session bus */
+		return cli_errorf("out of memory");
+	v->o.dbus_talk = v->dbus_talk;
+	v->what |= FVM_SET_DBUS;
+	return 0;
+}
+
+/* --sound and --clipboard: two words each */
+static int set_desktop(struct vmopts *v, int c, const char *arg)
+{
+	if (c == O_CLIPBOARD) {
+		if (strcmp(arg, "on") && strcmp(arg, "off"))
+			return cli_errorf("bad --clipboard '%s': use 'on' (--gui x11: what you copy on your display, the VM's programs can paste, and the other way) or 'off' (the default)", arg);
+		v->o.clipboard = !strcmp(arg, "on");
+		v->what |= FVM_SET_CLIPBOARD;
+		return 0;
+	}
+	if (strcmp(arg, "pulse") && strcmp(arg, "none"))
+		return cli_errorf("bad --sound '%s': use 'pulse' (your PulseAudio or PipeWire-pulse server's socket, and its cookie) or 'none' (the default)", arg);
+	v->o.sound = !strcmp(arg, "pulse");
+	v->what |= FVM_SET_SOUND;
 	return 0;
 }
 
@@ -248,6 +290,9 @@ int vmopts_parse(struct vmopts *v, int c, const char *arg)
 		v->what |= FVM_SET_HOSTNAME;
 		return 0;
 	case O_PUBLISH: return add_publish(v, arg);
+	case O_DBUS_TALK: return add_dbus_talk(v, arg);
+	case O_SOUND:
+	case O_CLIPBOARD: return set_desktop(v, c, arg);
 	case O_HIDE: return add_policy(v, arg, FVM_POLICY_HIDE);
 	case O_RO: return add_policy(v, arg, FVM_POLICY_RO);
 	case O_SHARE: return add_policy(v, arg, FVM_POLICY_SHARE);

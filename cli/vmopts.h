@@ -19,12 +19,14 @@ struct vmopts {
 	char **publish;
 	size_t npublish;
 	struct fvm_device *devices;
+	char **dbus_talk;
+	size_t ndbus_talk;
 };
 
 /* getopt_long entries for the settings; codes are >= VMOPT_BASE */
 #define VMOPT_BASE 1000
 extern const struct option vmopt_long[];
-#define VMOPT_COUNT 21
+#define VMOPT_COUNT 24
 
 void vmopts_init(struct vmopts *v);
 int vmopts_parse(struct vmopts *v, int c, const char *arg);
@@ -57,6 +59,16 @@ int vmopts_getopt(int argc, char **argv, const char *cmd, const char *usage, str
 	"                         clipboard); x11-host, DISPLAY itself (unsafe: every\n" \
 	"                         window and keystroke); wayland, the socket of your\n" \
 	"                         compositor (WAYLAND_DISPLAY) only; none (default)\n" \
+	"      --clipboard on|off  --gui x11: your display's clipboard (and primary\n" \
+	"                         selection) and the nested server's kept in step,\n" \
+	"                         text only; off (default): the VM cannot read yours\n" \
+	"      --sound pulse|none  your sound server (PulseAudio or PipeWire-pulse): its\n" \
+	"                         socket and cookie only; the VM can then play and\n" \
+	"                         record as any client of it can; none (default)\n" \
+	"      --dbus-talk NAME   the VM may call the service NAME (org.freedesktop.\n" \
+	"                         Notifications...) on your session bus, through a\n" \
+	"                         filtering proxy; nothing else of the bus ('none'\n" \
+	"                         clears the list; default: no session bus)\n" \
 	"      --device PATH      the host's GPU render node PATH (/dev/dri/renderD*)\n" \
 	"                         in the VM's /dev ('none' clears the list)\n" \
 	"      --device-any PATH  any character device PATH (a card node, /dev/snd/*...):\n" \

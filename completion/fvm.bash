@@ -43,7 +43,12 @@ _fvm() {
 		mapfile -t COMPREPLY < <(compgen -f -- "$cur")
 		return 0 ;;
 	--net) mapfile -t COMPREPLY < <(compgen -W "none host private" -- "$cur"); return 0 ;;
-	--profile) mapfile -t COMPREPLY < <(compgen -W "default untrusted" -- "$cur"); return 0 ;;
+	--profile) mapfile -t COMPREPLY < <(compgen -W "default untrusted browser" -- "$cur"); return 0 ;;
+	--gui) mapfile -t COMPREPLY < <(compgen -W "x11 x11-host wayland none" -- "$cur"); return 0 ;;
+	--clipboard) mapfile -t COMPREPLY < <(compgen -W "on off" -- "$cur"); return 0 ;;
+	--sound) mapfile -t COMPREPLY < <(compgen -W "pulse none" -- "$cur"); return 0 ;;
+	--dbus-talk) mapfile -t COMPREPLY < <(compgen -W "none org.freedesktop.Notifications org.freedesktop.portal.Desktop" -- "$cur"); return 0 ;;
+	--device|--device-any) mapfile -t COMPREPLY < <(compgen -f -- "${cur:-/dev/}"); return 0 ;;
 	--restart) mapfile -t COMPREPLY < <(compgen -W "no on-failure" -- "$cur"); return 0 ;;
 	esac
 	case $cmd in

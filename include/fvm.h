@@ -181,6 +181,18 @@ struct fvm_limits {
  *              capability set at most, never beyond the VM); the seccomp
  *              filter is then loaded while the program is still the VM's
  *              root. Refused with the untrusted profile.
+ * @sound:      the caller's PulseAudio (or PipeWire-pulse) native socket,
+ *              by path ($PULSE_SERVER if it is unix:PATH, else
+ *              $XDG_RUNTIME_DIR/pulse/native, read at boot), and its
+ *              cookie if it has one; nothing else of the runtime directory.
+ * @dbus_talk:  well-known names of the caller's session bus the VM may
+ *              call (at most 16): a filtered proxy (xdg-dbus-proxy
+ *              --filter --talk=NAME) on the host, behind a relay of fvm's
+ *              that speaks the bus's authentication for the VM. Empty:
+ *              no session bus at all (the default).
+ * @clipboard:  with @gui FVM_GUI_X11, keep the nested server's CLIPBOARD
+ *              and PRIMARY and the caller's display's in step, text only
+ *              (a bridge on the host, a client of both); off by default.
  */
 struct fvm_vm_opts {
 	enum fvm_net net;
@@ -199,6 +211,9 @@ struct fvm_vm_opts {
 	size_t ndevices;
 	enum fvm_cow cow;       /* copy-on-write backend (rootless) */
 	bool new_privs;         /* no_new_privs off (see below); never with @untrusted */
+	bool sound;             /* --sound pulse (see below) */
+	char *const *dbus_talk; /* NULL-terminated well-known bus names, --dbus-talk (see below) */
+	bool clipboard;         /* --clipboard on (see below) */
 };
 
 /* which fields of struct fvm_vm_opts fvm_vm_update() changes */
@@ -218,6 +233,9 @@ struct fvm_vm_opts {
 #define FVM_SET_DEVICES   (1u << 13)   /* replaces the list */
 #define FVM_SET_COW       (1u << 14)
 #define FVM_SET_NEW_PRIVS (1u << 15)
+#define FVM_SET_SOUND     (1u << 16)
+#define FVM_SET_DBUS      (1u << 17)   /* replaces the list of --dbus-talk names */
+#define FVM_SET_CLIPBOARD (1u << 18)
 
 /**
  * struct fvm_exec - a program to run inside a VM

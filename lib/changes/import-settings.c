@@ -46,6 +46,19 @@ static void sanitize_settings(struct imp *m, json_object *set)
 		json_object_object_add(set, "gui", json_object_new_string("none"));
 		warn(m, "setting not imported: --gui (the VM gets none; 'fvm config NAME --gui x11' to give it a nested display)");
 	}
+	if (json_object_object_get_ex(set, "sound", &v) && strcmp(json_object_get_string(v), "none")) {
+		json_object_object_add(set, "sound", json_object_new_string("none"));
+		warn(m, "setting not imported: --sound (the VM gets none; 'fvm config NAME --sound pulse' to give it your sound server)");
+	}
+	if (json_object_object_get_ex(set, "clipboard", &v) && json_object_get_boolean(v)) {
+		json_object_object_del(set, "clipboard");
+		warn(m, "setting not imported: --clipboard on");
+	}
+	if (json_object_object_get_ex(set, "dbus_talk", &v)) {
+		if (json_object_is_type(v, json_type_array) && json_object_array_length(v))
+			warn(m, "setting not imported: --dbus-talk names of your session bus");
+		json_object_object_del(set, "dbus_talk");
+	}
 	if (json_object_object_get_ex(set, "devices", &v)) {
 		if (json_object_is_type(v, json_type_array) && json_object_array_length(v))
 			warn(m, "setting not imported: --device nodes of the host");

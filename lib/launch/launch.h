@@ -132,17 +132,37 @@ int x11_display_number(const char *display, unsigned *ret);
 
 /* ---- gui.c, xephyr.c: --gui, the display a VM gets ---- */
 
-/* what one boot of a VM with a display carries from the host into the VM */
+/* one host socket a VM gets as a bind mount of that socket file alone */
+struct sock_bind {
+	char host[108];               /* by path on the host */
+	dev_t dev;                    /* as fvm opened it */
+	ino_t ino;
+	mode_t mode;                  /* its mode and owner, as fvm checked it */
+	uid_t uid;
+	gid_t gid;
+	int tree;                     /* the socket, a detached bind mount, or -1 */
+};
+
+#define PULSE_COOKIE_MAX 256      /* PulseAudio's cookie is 256 bytes */
+
+/* what one boot of a VM with a display or sound carries from the host into the VM */
 struct gui_boot {
 	enum fvm_gui mode;
-	char host_sock[108];          /* the X socket the VM gets, by path on the host */
-	dev_t dev;                    /* that socket, as fvm opened it */
-	ino_t ino;
+	struct sock_bind x;           /* the X (or Wayland) socket the VM gets */
 	unsigned vm_display;          /* its name in the VM: /tmp/.X11-unix/X<N> */
 	unsigned char xauth[512];     /* the VM's authority file: one cookie */
 	size_t xauth_len;
 	int sup;                      /* x11: our end of the channel to the supervisor, or -1 */
-	int tree;                     /* in the VM's first process: the socket, a detached bind */
+	int clip_sup;                 /* x11 --clipboard on: the bridge's supervisor's, or -1 */
+	/* --sound pulse (sound.c): the sound server's native socket and cookie */
+	bool sound;
+	struct sock_bind pulse;
+	unsigned char pulse_cookie[PULSE_COOKIE_MAX];
+	size_t pulse_cookie_len;
+	/* --dbus-talk (dbus.c): the relay's socket, the channel to its supervisor */
+	bool dbus;
+	struct sock_bind dbus_sock;
+	int dbus_sup;
 	/* --device (devices.c): the host's nodes, checked by the parent, and in
 	 * the VM's first process, each as a detached bind mount */
 	size_t ndev;
@@ -151,7 +171,7 @@ struct gui_boot {
 	int dev_tree[MAX_DEVICES];
 };
 
-#define GUI_BOOT_INIT { .sup = -1, .tree = -1 }
+#define GUI_BOOT_INIT { .sup = -1, .x.tree = -1, .pulse.tree = -1, .dbus_sock.tree = -1, .dbus_sup = -1, .clip_sup = -1 }
 #define GUI_READY_MS 10000   /* Xephyr is up in well under a second; this is for a loaded host */
 #define GUI_STOP_MS 3000
 
@@ -160,7 +180,23 @@ struct helper {
 	void (*exec)(const struct fvm_vm *vm, const struct helper *h);   /* never returns */
 	uid_t uid, gid;            /* root mode: who it runs as */
 	const char *display;       /* Xephyr: the host's display */
+	const char *bus;           /* the D-Bus relay: the bus's socket path */
+	const struct clip_args *clip;   /* the clipboard bridge: its two displays */
 };
+
+/* clipboard.c: the displays the clipboard bridge joins */
+struct clip_args {
+	const char *host_display;            /* DISPLAY */
+	const struct xauth_cookie *host;     /* its cookie, or NULL */
+	unsigned nested;                     /* Xephyr's display number */
+	const struct xauth_cookie *own;      /* Xephyr's cookie */
+};
+
+_Noreturn void clip_exec(const struct fvm_vm *vm, const struct helper *h);
+
+int helper_spawn(struct fvm_vm *vm, const struct helper *h, const int *fds, int nfds, int log,
+		 const char *pidfile, int *ret_chan);
+int helper_log(struct fvm_vm *vm, const char *name);
 
 
 
@@ -173,7 +209,22 @@ int gui_devices_bind(const struct fvm_vm *vm, int devfd);
 void gui_stop(struct fvm_vm *vm);
 char **gui_env_read(struct fvm_vm *vm);
 void gui_env_apply(char *const *env, enum fvm_gui mode);
-int sock_check(char *ret_path, size_t len, dev_t *ret_dev, ino_t *ret_ino, const char *path, uid_t uid);
+int sock_check(struct sock_bind *sb, const char *path, uid_t uid);
+int sock_tree_host(const struct fvm_vm *vm, struct sock_bind *sb, struct fvm_error *err);
+int sock_tree_child(const struct fvm_vm *vm, struct sock_bind *sb, struct fvm_error *err);
+int sockdir_mount(int rootfd, const char *dir, const struct sock_bind *sb, const char *name,
+		  const char *file, const void *data, size_t len, bool ro);
+
+/* dbus.c */
+int dbus_start(struct fvm_vm *vm, struct gui_boot *g, struct fvm_error *err);
+int dbus_mount(const struct fvm_vm *vm, int rootfd, struct fvm_error *err);
+size_t dbus_env(const struct gui_boot *g, char *buf, size_t size);
+int dbus_auth_filter(char *buf, size_t *len, bool *nul_seen, int bus, uid_t uid);
+
+/* sound.c */
+int sound_start(struct fvm_vm *vm, struct gui_boot *g, struct fvm_error *err);
+int sound_mount(const struct fvm_vm *vm, int rootfd, struct fvm_error *err);
+size_t sound_env(const struct gui_boot *g, char *buf, size_t size);
 
 /* xephyr.c */
 struct xauth_cookie;

@@ -181,7 +181,7 @@ static void gui_log_tail(struct fvm_vm *vm, char *buf, size_t len)
 			snprintf(buf, len, "%.200s", line);
 }
 
-/*
+/**
  * helper_spawn() - a helper @h on the host under a supervisor of its own
  * (in a session of its own), with @fds (@nfds, at most 4) as its 3.. and
  * @log as its stderr; the channel to the supervisor in *@ret_chan, which
@@ -190,7 +190,7 @@ static void gui_log_tail(struct fvm_vm *vm, char *buf, size_t len)
  *
  * Return: 0, or -errno (nothing left running).
  */
-static int helper_spawn(struct fvm_vm *vm, const struct helper *h, const int *fds, int nfds, int log,
+int helper_spawn(struct fvm_vm *vm, const struct helper *h, const int *fds, int nfds, int log,
 		 const char *pidfile, int *ret_chan)
 {
 	int ch[2] = { -1, -1 }, all[8];
@@ -245,14 +245,31 @@ static int helper_spawn(struct fvm_vm *vm, const struct helper *h, const int *fd
 	return 0;
 }
 
-/* run/NAME for a helper's stderr */
-static int helper_log(struct fvm_vm *vm, const char *name)
+/* helper_log() - run/NAME for a helper's stderr */
+int helper_log(struct fvm_vm *vm, const char *name)
 {
 	_cleanup_close_ int run = openat(vm->dirfd, "run", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 
 	if (run < 0)
 		return -errno;
 	return openat(run, name, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0600);
+}
+
+/* --clipboard on: the bridge between the nested server :@m and @display (clipboard.c) */
+static int start_clip(struct fvm_vm *vm, const char *display, const struct xauth_cookie *host, unsigned m,
+		      const struct xauth_cookie *own, struct gui_boot *g, struct fvm_error *err)
+{
+	struct clip_args a = { .host_display = display, .host = host, .nested = m, .own = own };
+	struct helper h = { .exec = clip_exec, .uid = vm->cfg.uid_base, .gid = vm->cfg.uid_base, .clip = &a };
+	_cleanup_close_ int log = helper_log(vm, "clip.log");
+	int r = log < 0 ? log : helper_spawn(vm, &h, NULL, 0, log, "clip.pid", &g->clip_sup);
+
+	if (r < 0) {
+		gui_release(g);
+		return fvm_errf(err, r, "VM '%s': --clipboard on: cannot start the clipboard bridge: %s",
+				vm->cfg.name, strerror(-r));
+	}
+	return 0;
 }
 
 /**
@@ -300,12 +317,13 @@ int start_xephyr(struct fvm_vm *vm, const char *display, const struct xauth_cook
 		goto out;
 	}
 	snprintf(sock, sizeof(sock), "/tmp/.X11-unix/X%u", m);
-	r = sock_check(g->host_sock, sizeof(g->host_sock), &g->dev, &g->ino, sock,
-		       vm->cfg.rootless ? getuid() : vm->cfg.uid_base);
+	r = sock_check(&g->x, sock, vm->cfg.rootless ? getuid() : vm->cfg.uid_base);
 	if (r < 0) {
 		gui_release(g);
 		r = fvm_errf(err, r, "VM '%s': --gui x11: the nested X server's socket %s: %s", vm->cfg.name,
 			     sock, r == -EPERM ? "not the server's own" : strerror(-r));
+	} else if (vm->cfg.clipboard) {
+		r = start_clip(vm, display, host, m, &own, g, err);
 	}
 out:
 	for (int i = 0; i < 2; i++)

@@ -172,6 +172,18 @@ static int load_extras(struct fvm_vm *vm, json_object *o, struct fvm_error *err)
 				return corrupt(vm, err, "bad entry in 'publish'");
 		}
 	}
+	if (json_object_object_get_ex(o, "dbus_talk", &x)) {
+		if (!json_object_is_type(x, json_type_array) || json_object_array_length(x) > MAX_DBUS_TALK)
+			return corrupt(vm, err, "'dbus_talk' must be an array of at most 16");
+		for (size_t i = 0; i < json_object_array_length(x); i++) {
+			const char *p = json_object_get_string(json_object_array_get_idx(x, i));
+
+			if (!p || !dbus_name_ok(p) || strv_push(&c->dbus_talk, &c->ndbus_talk, p) < 0)
+				return corrupt(vm, err, "bad entry in 'dbus_talk'");
+		}
+	}
+	if (json_object_object_get_ex(o, "clipboard", &x))
+		c->clipboard = json_object_get_boolean(x);
 	if (json_object_object_get_ex(o, "host_loopback", &x))
 		c->host_loopback = json_object_get_boolean(x);
 	if (json_object_object_get_ex(o, "devices", &x) && (r = load_devices(vm, x, err)) < 0)
@@ -181,6 +193,13 @@ static int load_extras(struct fvm_vm *vm, json_object *o, struct fvm_error *err)
 
 		if (!g || gui_parse_name(g, &c->gui) < 0)
 			return corrupt(vm, err, "'gui' must be \"none\", \"x11\", \"x11-host\" or \"wayland\"");
+	}
+	if (json_object_object_get_ex(o, "sound", &x)) {   /* configs older than it: none */
+		const char *sn = json_object_get_string(x);
+
+		if (!sn || (strcmp(sn, "none") && strcmp(sn, "pulse")))
+			return corrupt(vm, err, "'sound' must be \"none\" or \"pulse\"");
+		c->sound = !strcmp(sn, "pulse");
 	}
 	if (json_object_object_get_ex(o, "cow", &x)) {   /* configs older than it: auto */
 		const char *cw = json_object_get_string(x);
@@ -331,6 +350,15 @@ static void add_config(json_object *o, const struct vm_config *c)
 		json_object_object_add(o, "limits", lim);
 		json_object_object_add(o, "profile", json_object_new_string(c->untrusted ? "untrusted" : "default"));
 		json_object_object_add(o, "gui", json_object_new_string(gui_name(c->gui)));
+		json_object_object_add(o, "sound", json_object_new_string(c->sound ? "pulse" : "none"));
+		json_object_object_add(o, "clipboard", json_object_new_boolean(c->clipboard));
+		{
+			json_object *dt = json_object_new_array();
+
+			for (size_t i = 0; i < c->ndbus_talk; i++)
+				json_object_array_add(dt, json_object_new_string(c->dbus_talk[i]));
+			json_object_object_add(o, "dbus_talk", dt);
+		}
 		{
 			json_object *dv = json_object_new_array();
 

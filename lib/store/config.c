@@ -245,6 +245,63 @@ static int set_policies(struct vm_config *c, const struct fvm_vm_opts *o, struct
 	return 0;
 }
 
+/**
+ * dbus_name_ok() - @s is a well-known D-Bus bus name (org.example.Name:
+ * two or more elements of [A-Za-z0-9_-], none starting with a digit, at
+ * most 255 bytes), or such a name ending in ".*" (its subtree, as
+ * xdg-dbus-proxy reads it).
+ */
+bool dbus_name_ok(const char *s)
+{
+	size_t n = strlen(s), elems = 1;
+	bool start = true;
+
+	if (n > 2 && !strcmp(s + n - 2, ".*"))
+		n -= 2;
+	if (!n || n > DBUS_NAME_MAX || *s == ':')
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char ch = s[i];
+
+		if (ch == '.') {
+			if (start)
+				return false;
+			start = true;
+			elems++;
+			continue;
+		}
+		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || ch == '_' || ch == '-' ||
+		      (!start && ch >= '0' && ch <= '9')))
+			return false;
+		start = false;
+	}
+	return !start && elems >= 2;
+}
+
+static int set_dbus_talk(struct vm_config *c, char *const *names, struct fvm_error *err)
+{
+	char **v = NULL;
+	size_t n = 0;
+
+	for (size_t i = 0; names && names[i]; i++) {
+		if (i >= MAX_DBUS_TALK || !dbus_name_ok(names[i])) {
+			fvm_strv_free(v);
+			return fvm_errf(err, i >= MAX_DBUS_TALK ? -E2BIG : -EINVAL,
+					i >= MAX_DBUS_TALK ? "VM '%s': at most 16 --dbus-talk names" :
+					"VM '%s': bad --dbus-talk '%.80s': a well-known bus name such as org.freedesktop.Notifications (or a prefix, org.example.*)",
+					c->name, names[i]);
+		}
+		if (strv_push(&v, &n, names[i]) < 0) {
+			fvm_strv_free(v);
+			return -ENOMEM;
+		}
+	}
+	fvm_strv_free(c->dbus_talk);
+	c->dbus_talk = v;
+	c->ndbus_talk = n;
+	return 0;
+}
+
 static int set_publish(struct vm_config *c, char *const *publish, struct fvm_error *err)
 {
 	size_t n = 0;
@@ -349,6 +406,10 @@ int config_apply(struct vm_config *c, const struct fvm_vm_opts *o, unsigned what
 	}
 	if (what & FVM_SET_NEW_PRIVS)
 		c->new_privs = o->new_privs;
+	if (what & FVM_SET_SOUND)
+		c->sound = o->sound;
+	if (what & FVM_SET_CLIPBOARD)
+		c->clipboard = o->clipboard;
 	if (c->new_privs && c->untrusted)   /* whichever came first: never both */
 		return fvm_errf(err, -EINVAL, "VM '%s': the untrusted profile keeps no_new_privs: --no-new-privs off is refused with it (set-uid programs would raise privileges in the VM)",
 				c->name);
@@ -358,6 +419,8 @@ int config_apply(struct vm_config *c, const struct fvm_vm_opts *o, unsigned what
 		r = set_publish(c, o->publish, err);
 	if (r == 0 && (what & FVM_SET_DEVICES))
 		r = devices_set(c, o->devices, o->ndevices, err);
+	if (r == 0 && (what & FVM_SET_DBUS))
+		r = set_dbus_talk(c, o->dbus_talk, err);
 	if (r == 0)
 		r = check_limits(c, &o->limits, err);
 	if (r < 0)
@@ -373,6 +436,9 @@ int config_apply(struct vm_config *c, const struct fvm_vm_opts *o, unsigned what
 	if (c->npublish && c->net != FVM_NET_PRIVATE)
 		return fvm_errf(err, -EINVAL, "VM '%s': --publish needs --net private (clear the ports with --publish none)",
 				c->name);
+	if (c->clipboard && c->gui != FVM_GUI_X11)
+		return fvm_errf(err, -EINVAL, "VM '%s': --clipboard on is for --gui x11, the nested server (x11-host shares your clipboard anyway): give --gui x11, or --clipboard off",
+				c->name);
 	return 0;
 }
 
@@ -384,6 +450,9 @@ void config_release(struct vm_config *c)
 	fvm_strv_free(c->publish);
 	c->publish = NULL;
 	c->npublish = 0;
+	fvm_strv_free(c->dbus_talk);
+	c->dbus_talk = NULL;
+	c->ndbus_talk = 0;
 	free(c->home);
 	c->home = NULL;
 	devices_free(c->devices, c->ndevices);

@@ -56,6 +56,10 @@ struct vm_config {
 	char *home;          /* the owner's home, fixed at create (the untrusted
 			      * profile's), not the $HOME of each call */
 	enum fvm_gui gui;
+	bool sound;          /* --sound pulse: the sound server's socket (launch/sound.c) */
+	bool clipboard;      /* --clipboard on: x11's selections shared (launch/clipboard.c) */
+	char **dbus_talk;    /* --dbus-talk: bus names the VM may call (launch/dbus.c) */
+	size_t ndbus_talk;
 	struct vm_device *devices;  /* host device nodes bound into its /dev */
 	size_t ndevices;
 };
@@ -70,6 +74,9 @@ struct vm_device {
 
 #define MAX_POLICIES 64
 #define MAX_PUBLISH 32
+#define MAX_DBUS_TALK 16
+#define DBUS_NAME_MAX 255
+bool dbus_name_ok(const char *s);
 
 struct policy {
 	char *path;

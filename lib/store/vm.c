@@ -229,6 +229,8 @@ FVM_PUBLIC int fvm_vm_update(struct fvm_vm *vm, const struct fvm_vm_opts *opts, 
 	tmp.cfg.home = NULL;
 	tmp.cfg.devices = NULL;
 	tmp.cfg.ndevices = 0;
+	tmp.cfg.dbus_talk = NULL;
+	tmp.cfg.ndbus_talk = 0;
 	r = config_load(&tmp, err);
 	if (r == 0)
 		r = config_apply(&tmp.cfg, opts, what, err);

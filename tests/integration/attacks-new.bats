@@ -437,24 +437,26 @@ PY
 	assert_eq "$output" 0 "on the host"
 }
 
-@test "attack import: a manifest asking for --gui x11-host and host devices gets neither without --trust-settings" {
+@test "attack import: a manifest asking for --gui x11-host, --sound, --dbus-talk and host devices gets none of them without --trust-settings" {
 	# lib/changes/import.c dropped --net host, ports, shares, caps and
 	# seccomp from an archive's settings, and not --gui (x11-host: the
 	# host's display, every key typed on it) nor --device (any=true: any
 	# character node of the host the importer can open): they came after it
-	manifest_tar "$TEST_ROOT/m.tar" '{"gui": "x11-host", "devices": [{"path": "/dev/input/event0", "any": true}, {"path": "/dev/dri/renderD128"}]}'
+	manifest_tar "$TEST_ROOT/m.tar" '{"gui": "x11-host", "sound": "pulse", "dbus_talk": ["org.freedesktop.secrets"], "devices": [{"path": "/dev/input/event0", "any": true}, {"path": "/dev/dri/renderD128"}]}'
 	run -0 --separate-stderr fvm import --json "$TEST_ROOT/m.tar" m
 	local w
 	w=$(jq -r '.warnings | join("\n")' <<<"$output")
 	assert_contains "$w" "setting not imported: --gui"
 	assert_contains "$w" "setting not imported: --device"
+	assert_contains "$w" "setting not imported: --sound"
+	assert_contains "$w" "setting not imported: --dbus-talk"
 	run -0 fvm inspect m
-	assert_eq "$(jq -c '.[0] | [.gui, (.devices // [] | length)]' <<<"$output")" '["none",0]' "gui and devices of the imported VM"
+	assert_eq "$(jq -c '.[0] | [.gui, .sound, .dbus_talk, (.devices // [] | length)]' <<<"$output")" '["none","none",[],0]' "gui, sound, bus names and devices of the imported VM"
 	run -0 fvm rm m
 	# trusted, they are the importer's choice
 	run -0 fvm import --trust-settings "$TEST_ROOT/m.tar" m
 	run -0 fvm inspect m
-	assert_eq "$(jq -c '.[0] | [.gui, (.devices // [] | length)]' <<<"$output")" '["x11-host",2]'
+	assert_eq "$(jq -c '.[0] | [.gui, .sound, .dbus_talk, (.devices // [] | length)]' <<<"$output")" '["x11-host","pulse",["org.freedesktop.secrets"],2]'
 }
 
 @test "attack import: --trust-settings with policy paths through a host symlink: refused, nothing of the host shared" {

@@ -263,3 +263,51 @@ what_vm_sees() {
 	run -0 fvm inspect b2
 	assert_eq "$(jq -r '.[0] | "\(.profile) \(.gui) \(.net)"' <<<"$output")" "untrusted x11-host host"
 }
+
+# clip_is SEL TEXT [VM]: the selection SEL of the host display (or, with
+# VM, of that VM's nested server) holds TEXT
+clip_is() {
+	if [[ -n ${3-} ]]; then
+		[[ $(fvm run "$3" -- timeout 5 xclip -o -selection "$1" 2>/dev/null) == "$2" ]]
+	else
+		[[ $(timeout 5 xclip -o -selection "$1" 2>/dev/null) == "$2" ]]
+	fi
+}
+
+@test "gui x11 --clipboard on: what the host copies the VM pastes, and the other way, every net mode" {
+	local net vm sel
+	run -0 fvm create --gui x11 cdef
+	run -0 fvm inspect cdef
+	assert_eq "$(jq -r '.[0].clipboard' <<<"$output")" false "the default"
+	run -125 --separate-stderr fvm create --gui x11-host --clipboard on cbad
+	assert_contains "$stderr" "--clipboard on is for --gui x11"
+	for net in none host private; do
+		if [[ $net == private ]] && { ! command -v pasta >/dev/null ||
+			{ ! is_root && ! (exec 9<>/dev/net/tun) 2>/dev/null; }; }; then
+			continue
+		fi
+		vm=c$net
+		run -0 fvm create --gui x11 --clipboard on --net "$net" "$vm"
+		fvm_start "$vm"
+		for sel in clipboard primary; do
+			# the host copies: the VM's programs paste it
+			printf 'host-%s-%s-%s' "$TEST_ID" "$net" "$sel" | xclip -quiet -selection "$sel" >/dev/null 2>&1 3>&- &
+			bg_track $!
+			wait_for 30 clip_is "$sel" "host-$TEST_ID-$net-$sel" "$vm" ||
+				{ echo "--net $net: the VM does not paste the host's $sel" >&2; cat "$FVM_HOME/vms/$vm/run/clip.log" >&2; return 1; }
+			# a program of the VM copies: the host pastes it
+			fvm run "$vm" -- sh -c "printf 'vm-%s-%s-%s' $TEST_ID $net $sel | xclip -quiet -selection $sel" \
+				</dev/null >/dev/null 2>&1 3>&- &
+			bg_track $!
+			wait_for 30 clip_is "$sel" "vm-$TEST_ID-$net-$sel" ||
+				{ echo "--net $net: the host does not paste the VM's $sel" >&2; return 1; }
+		done
+		# the bridge runs outside the VM, and goes with it
+		run -0 fvm exec "$vm" -- sh -c 'ps -eo comm='
+		assert_not_contains "$output" fvm-clip "processes the VM sees"
+		read -r pid _ <"$FVM_HOME/vms/$vm/run/clip.pid"
+		run -0 kill -0 "$pid"
+		run -0 fvm stop "$vm"
+		wait_for 10 sh -c "! kill -0 $pid 2>/dev/null"
+	done
+}
