@@ -193,6 +193,24 @@ stat_field() {
 	for d in "${dirs[@]}"; do assert_not_exists "$d"; done
 }
 
+@test "limits: as root, a VM without any limit (--pids max) has no cgroup; its stats are sums from /proc" {
+	root_only
+	local vm=free-$TEST_ID pid out
+	fvm create --pids max "$vm"
+	fvm_start "$vm"
+	pid=$(init_pid "$vm")
+	for c in memory cpu pids; do
+		assert_not_contains "$(cg_dir "$pid" "$c")" "/fvm/" "init's $c cgroup"
+	done
+	assert_eq "$(find /sys/fs/cgroup -maxdepth 3 -type d -path '*/fvm/*' -name "*-$vm" 2>/dev/null)" "" "cgroups of the VM"
+	out=$(fvm stats --json "$vm")
+	jq -e '.[0] | .running and .source == "proc" and .pids >= 1 and .memory_bytes > 0 and .pids_limit == 0' <<<"$out" >/dev/null ||
+		{ echo "stats: $out" >&2; return 1; }
+	# a program joining it runs, in no cgroup of fvm's either
+	run -0 --separate-stderr fvm exec "$vm" -- cat /proc/self/cgroup
+	assert_not_contains "$output" "/fvm/"
+}
+
 @test "limits: a VM killed behind fvm's back leaves a stale cgroup that the next boot replaces" {
 	root_only
 	local vm=stale-$TEST_ID pid d
