@@ -377,14 +377,16 @@ bool proc_exiting(pid_t pid)
 	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
 	if (read_small_fileat(AT_FDCWD, path, &buf, NULL) < 0)
 		return true;
-	p = strrchr(buf, ')');
+	p = strrchr(buf, ')');   /* comm may contain spaces and parens */
 	if (!p || !p[1] || !p[2] || p[2] == 'Z' || p[2] == 'X')
 		return true;
+	p++;   /* the space before field 3, the state */
 	for (int field = 3; field < 9; field++) {
 		p = strchr(p + 1, ' ');
 		if (!p)
 			return true;
 	}
+	/* p is the space before field 9 */
 	flags = strtoul(p + 1, NULL, 10);
 	return flags & 0x4;   /* PF_EXITING, include/linux/sched.h */
 }
