@@ -10,8 +10,8 @@ source "$(dirname "$0")/lib.sh"
 
 title "Cold start: \`fvm run VM true\` on a stopped VM"
 series cold bars ms "one cold run of \`true\`"
-ratio cold fvm bwrap 0.75
-ratio cold fvm unshare 1.5
+ratio cold fvm bwrap 0.6   # issue 10
+ratio cold fvm unshare 1.2
 ratio cold fvm firejail
 ratio cold fvm systemd-nspawn
 

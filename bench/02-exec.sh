@@ -9,7 +9,7 @@ source "$(dirname "$0")/lib.sh"
 
 title "Joining a running VM: \`fvm exec VM true\`"
 series exec bars ms "one \`true\` in a running VM"
-ratio exec fvm nsenter 1.2
+ratio exec fvm nsenter 1.0   # issue 10
 ratio exec fvm "true (host)"
 
 home=$(fresh_home exec)

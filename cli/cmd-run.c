@@ -285,6 +285,7 @@ static int run_or_exec(int argc, char **argv, bool is_exec)
 	o.ex.argv = argi < argc ? argv + argi : NULL;
 	o.ex.env = o.env;
 	o.ex.join_only = is_exec;
+	o.ex.detach_stop = true;   /* fvm exits next: the VM's teardown need not hold up the caller */
 	if (!o.ex.argv && isatty(0))
 		o.ex.stdin_open = o.ex.tty = true;   /* a login shell is interactive */
 	if (o.ex.tty && !isatty(0)) {

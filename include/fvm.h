@@ -247,6 +247,15 @@ struct fvm_vm_opts {
  * @stdin_open: pass the caller's stdin (else /dev/null)
  * @tty:       allocate a pseudo-terminal inside the VM for the program
  * @join_only: fail with -ESRCH instead of booting a stopped VM
+ * @detach_stop: when the VM stops because the program was its last, return
+ *             as soon as its init has begun to exit (every reader then sees
+ *             it stopped, and whatever acts on it waits for the rest), not
+ *             once the kernel has torn its namespaces down (each overlay's
+ *             unmount syncs its upper file system); the VM's cgroup goes
+ *             with a short-lived helper once init is gone. init stays a
+ *             child of the caller until then: for a program that exits
+ *             right after (the fvm command), not one that reaps children
+ *             it did not start.
  */
 struct fvm_exec {
 	char *const *argv;
@@ -256,6 +265,7 @@ struct fvm_exec {
 	bool stdin_open;
 	bool tty;
 	bool join_only;
+	bool detach_stop;
 };
 
 /**

@@ -29,8 +29,6 @@
  * symlink followed, never blocking, the type checked on the fd. The VM is
  * locked and must be stopped, so its layers hold still.
  */
-#include <archive.h>
-#include <archive_entry.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <search.h>
@@ -43,6 +41,7 @@
 
 #include <json-c/json.h>
 
+#include "changes/archive-dl.h"
 #include "changes/changes.h"
 #include "util/util.h"
 
@@ -344,6 +343,9 @@ FVM_PUBLIC int fvm_vm_export(struct fvm_vm *vm, int fd, const struct fvm_export_
 
 	if (lock < 0)
 		return lock;
+	r = archive_dl_load(err);
+	if (r < 0)
+		return r;
 	if (vm_running(vm, NULL) == 0)
 		return fvm_errf(err, -EBUSY, "VM '%s' is running: stop it first ('fvm stop %s'), so that its changes hold still while they are exported",
 				vm->cfg.name, vm->cfg.name);

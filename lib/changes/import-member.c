@@ -8,8 +8,6 @@
  * their flags), its owner and its size against the bounds. The rules in
  * full, and the import around it: import.c.
  */
-#include <archive.h>
-#include <archive_entry.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>

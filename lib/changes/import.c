@@ -35,8 +35,6 @@
  * published ports, host loopback, --share and --cow paths, capabilities,
  * seccomp) are dropped, and reported, unless @trust_settings.
  */
-#include <archive.h>
-#include <archive_entry.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -226,8 +224,10 @@ FVM_PUBLIC int fvm_store_import(struct fvm_store *store, int fd, const struct fv
 	json_object *manifest = NULL;
 	char tmp[64] = "";
 	bool allocated = false;
-	int r;
+	int r = archive_dl_load(err);
 
+	if (r < 0)
+		return r;
 	m.vm.store = store;
 	m.vm.dirfd = -1;
 	m.expect_members = -1;

@@ -8,12 +8,11 @@
 #ifndef FVM_CHANGES_IMPORT_H
 #define FVM_CHANGES_IMPORT_H
 
-#include <archive.h>
-#include <archive_entry.h>
 #include <time.h>
 
 #include <json-c/json.h>
 
+#include "changes/archive-dl.h"
 #include "changes/changes.h"
 #include "util/util.h"
 

@@ -9,7 +9,8 @@
  *   client -> init  'p'   persist: keep running with no client (fvm start)
  *   client -> init  'q'   the client's program is done; init answers 's'
  *                         if the VM stops because of that (the client then
- *                         waits for init to be gone) or 'c' if it carries on
+ *                         waits for init's exit to begin, or for it to be
+ *                         gone) or 'c' if it carries on
  *
  * A hang-up counts as a leave without a word.
  */
@@ -147,17 +148,41 @@ int ctl_wait_ack(int fd)
 	return r;
 }
 
+/*
+ * init said 's' and exits: wait (up to 10 s) until its exit has begun,
+ * from when every reader takes the VM as stopped (vm_running()). A few
+ * instructions after its answer, unless the machine is busy: a short
+ * sleep between looks.
+ */
+static void wait_exiting(int init_pidfd, pid_t init_pid)
+{
+	struct pollfd p = { .fd = init_pidfd, .events = POLLIN };
+
+	for (int i = 0; i < 100000; i++) {
+		if (poll(&p, 1, 0) == 1 || proc_exiting(init_pid))
+			return;
+		usleep(100);
+	}
+}
+
 /**
  * ctl_leave() - tell init we are done; if the VM stops because of it,
- * wait (up to 10 s) until init is gone, so the caller sees it stopped.
+ * wait (up to 10 s) until init is gone (@wait_gone), or only until its
+ * exit has begun, so the caller sees the VM stopped either way.
+ *
+ * Return: true if the VM stops because we left.
  */
-void ctl_leave(int fd, int init_pidfd)
+bool ctl_leave(int fd, int init_pidfd, pid_t init_pid, bool wait_gone)
 {
 	struct pollfd p = { .fd = init_pidfd, .events = POLLIN };
 	char b;
 
-	if (send(fd, "q", 1, MSG_NOSIGNAL) == 1 && ctl_read(fd, &b) == 0 && b == 's' &&
-	    poll(&p, 1, 10000) == 1)
+	if (send(fd, "q", 1, MSG_NOSIGNAL) != 1 || ctl_read(fd, &b) < 0 || b != 's')
+		return false;
+	if (!wait_gone)
+		wait_exiting(init_pidfd, init_pid);
+	else if (poll(&p, 1, 10000) == 1)
 		/* we booted it, so it is our child: reap it (else ECHILD, harmless) */
 		waitid(P_PIDFD, (id_t)init_pidfd, NULL, WEXITED | WNOHANG);
+	return true;
 }

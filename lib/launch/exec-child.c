@@ -33,23 +33,6 @@ _Noreturn void exec_child_fail(int pipefd, int stage, int e)
 	_exit(stage == ST_EXEC ? (e == ENOENT ? 127 : 126) : 125);
 }
 
-/* Close every fd above 2 but @a and @b (each -1 when there is none). */
-static int close_all_but(int a, int b)
-{
-	int keep[2] = { a < b ? a : b, a < b ? b : a };
-	unsigned from = 3;
-
-	for (int i = 0; i < 2; i++) {
-		if (keep[i] < 3)
-			continue;
-		if ((unsigned)keep[i] > from &&
-		    syscall(SYS_close_range, from, (unsigned)keep[i] - 1, 0U) < 0)
-			return -errno;
-		from = (unsigned)keep[i] + 1;
-	}
-	return syscall(SYS_close_range, from, ~0U, 0U) < 0 ? -errno : 0;
-}
-
 /* Resolve "USER[:GROUP]" in the VM's own /etc/passwd and /etc/group (no NSS). */
 static void load_user(const struct join *j, int rootfd, struct vm_user *u)
 {
@@ -176,7 +159,7 @@ _Noreturn void exec_child_main(const struct join *j)
 	 * two channels to fvm goes: a store dir or a host cgroup dir left open
 	 * would be a way out of the VM's root through /proc/self/fd.
 	 */
-	r = close_all_but(j->report, j->ptysock);
+	r = close_all_except((int[]){ j->report, j->ptysock }, 2);
 	if (r < 0)
 		exec_child_fail(j->report, ST_STDIO, -r);
 	rootfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);   /* the VM's, since setns */

@@ -33,7 +33,14 @@
  * it enters the namespaces and it clones the program only on fvm's go
  * byte (v2). When the VM stops
  * because our program was its last, fvm removes the cgroup (under the
- * VM's lock, as long as nobody booted it again meanwhile).
+ * VM's lock, as long as nobody booted it again meanwhile). With
+ * fvm_exec.detach_stop (the fvm command) it returns as soon as init's
+ * exit has begun, when every reader takes the VM as stopped and whatever
+ * acts on it waits for the rest (vm_running()); the kernel's teardown of
+ * the VM's mounts (each overlay's unmount syncs the store's file system,
+ * a millisecond or two, tens under I/O load) then holds up no caller, and
+ * the cgroup, which init leaves only at its very end, goes with a
+ * detached helper (cgroup_remove_later()).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -340,6 +347,46 @@ static int run_joined(struct join *j, int *ret_status, struct fvm_error *err)
 	return cgr;
 }
 
+/* The VM stopped (init behind it is gone): its cgroup goes, under its lock,
+ * unless it was booted again meanwhile. */
+static void cgroup_remove_stopped(struct fvm_vm *vm)
+{
+	_cleanup_close_ int lock = vm_lock(vm, NULL);
+
+	if (lock >= 0 && vm_running(vm, NULL) < 0)
+		cgroup_remove(vm);
+}
+
+/*
+ * The VM is stopping and fvm_exec.detach_stop let the caller go on: its
+ * cgroup cannot go before init has left it, at the end of its teardown,
+ * so a helper waits for that and removes it (cgroup_remove_stopped()),
+ * detached (its parent exits at once: no zombie of ours), with no fd of
+ * the caller but those it needs.
+ */
+static void cgroup_remove_later(struct fvm_vm *vm, int init_pidfd)
+{
+	pid_t mid = fork();
+
+	if (mid == 0) {
+		int keep[] = { init_pidfd, vm->dirfd, vm->store->dirfd, vm->store->vmsfd };
+		int nul = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+		if (fork() != 0)
+			_exit(0);
+		if (nul < 0 || dup2(nul, 0) < 0 || dup2(nul, 1) < 0 || dup2(nul, 2) < 0 ||
+		    close_all_except(keep, ARRAY_SIZE(keep)) < 0)
+			_exit(1);
+		poll(&(struct pollfd){ .fd = init_pidfd, .events = POLLIN }, 1, 10000);
+		cgroup_remove_stopped(vm);
+		_exit(0);
+	}
+	if (mid > 0)
+		waitpid(mid, NULL, 0);
+	else
+		cgroup_remove_stopped(vm);   /* no helper: as without detach_stop */
+}
+
 /* Wait up to @ms for the process behind @pidfd to exit. */
 static void wait_exit(int pidfd, int ms)
 {
@@ -393,6 +440,7 @@ static int join_vm(struct fvm_vm *vm, const struct fvm_exec *ex, struct join *j,
 		}
 		st_pidns = st.pidns;
 		j->pidfd = pidfd_open_checked(st.pid, st.starttime);
+		j->pid = st.pid;
 		if (j->pidfd < 0 || *client < 0 || ctl_wait_ack_ns(*client, j->nsfds, &j->nns) < 0) {
 			if (j->pidfd >= 0)
 				wait_exit(j->pidfd, 10000);
@@ -436,6 +484,7 @@ FVM_PUBLIC int fvm_vm_exec(struct fvm_vm *vm, const struct fvm_exec *ex, int *re
 	struct join j = { .vm = vm, .ex = ex, .pidfd = -1, .ptysock = -1 };
 	_cleanup_close_ int client = -1;
 	uint64_t oom;
+	bool stops;
 	int r = -EAGAIN;
 
 	/* init counted us, but fvm stop may still end it before we are in:
@@ -459,13 +508,11 @@ FVM_PUBLIC int fvm_vm_exec(struct fvm_vm *vm, const struct fvm_exec *ex, int *re
 		r = fvm_errf(err, -EAGAIN, "VM '%s' keeps stopping while fvm joins it: try again",
 			     vm->cfg.name);
 	fvm_strv_free(j.gui_env);
-	ctl_leave(client, j.pidfd);
-	if (!vm->cfg.rootless && poll(&(struct pollfd){ .fd = j.pidfd, .events = POLLIN }, 1, 0) == 1) {
-		_cleanup_close_ int lock = vm_lock(vm, NULL);
-
-		if (lock >= 0 && vm_running(vm, NULL) < 0)
-			cgroup_remove(vm);
-	}
+	stops = ctl_leave(client, j.pidfd, j.pid, !ex->detach_stop);
+	if (!vm->cfg.rootless && stops && ex->detach_stop)
+		cgroup_remove_later(vm, j.pidfd);
+	else if (!vm->cfg.rootless && poll(&(struct pollfd){ .fd = j.pidfd, .events = POLLIN }, 1, 0) == 1)
+		cgroup_remove_stopped(vm);
 	close(j.pidfd);
 	return r;
 }

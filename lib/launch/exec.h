@@ -26,6 +26,7 @@ struct join {
 	struct fvm_vm *vm;
 	const struct fvm_exec *ex;
 	int pidfd;
+	pid_t pid;       /* init's, named by pidfd */
 	int report;      /* write end of the report pipe */
 	int ptysock;     /* -1 without a tty */
 	int go;          /* -1, or read end of a pipe: a byte once fvm moved us into the VM's cgroup */

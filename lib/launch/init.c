@@ -116,11 +116,12 @@ static bool idle(bool persist, int nclients)
 /*
  * Read what clients say: 'p' (fvm start): stay up without users; 'q': the
  * client's program is done and it leaves; it is told 's' if the VM stops
- * because of that (it then waits for init to be gone, so that its caller
- * sees a stopped VM) or 'c' if the VM carries on. A hang-up is a leave
+ * because of that (it then waits for init to be gone, or only for its exit
+ * to begin, so that its caller sees a stopped VM; the control socket is
+ * closed first) or 'c' if the VM carries on. A hang-up is a leave
  * without a word.
  */
-static int serve_clients(struct pollfd *cl, int n, bool *persist)
+static int serve_clients(struct pollfd *cl, int n, int lfd, bool *persist)
 {
 	for (int i = 0; i < n; i++) {
 		char b = 0;
@@ -142,6 +143,10 @@ static int serve_clients(struct pollfd *cl, int n, bool *persist)
 		if (b == 'q') {
 			bool stop = idle(*persist, n);
 
+			/* no joiner may connect to a VM that is going: its socket
+			 * goes now, not with the teardown that follows our exit */
+			if (stop && lfd >= 0)
+				close(lfd);
 			send(fd, stop ? "s" : "c", 1, MSG_NOSIGNAL);
 			close(fd);
 			if (stop)
@@ -198,7 +203,7 @@ _Noreturn void init_main(int lfd, bool persist_at_boot, const int *nsfds, size_t
 		}
 		if (fds[1].fd >= 0)
 			nclients = accept_all(lfd, cl, nclients, stopping);
-		nclients = serve_clients(cl, nclients, &persist);
+		nclients = serve_clients(cl, nclients, fds[1].fd, &persist);
 		children = reap();
 		if (stopping || (!persist && nclients == 0 && !children)) {
 			if (!others_alive())

@@ -63,7 +63,7 @@ int ctl_listen(struct fvm_vm *vm, struct fvm_error *err);
 int ctl_connect(struct fvm_vm *vm, int *ret, struct fvm_error *err);
 int ctl_wait_ack(int fd);
 int ctl_wait_ack_ns(int fd, int *fds, size_t *ret_n);
-void ctl_leave(int fd, int init_pidfd);
+bool ctl_leave(int fd, int init_pidfd, pid_t init_pid, bool wait_gone);
 
 /* ---- init.c: the VM's PID 1; never returns ---- */
 

@@ -249,10 +249,19 @@ FVM_PUBLIC int fvm_vm_update(struct fvm_vm *vm, const struct fvm_vm_opts *opts, 
 	return 0;
 }
 
-/* 0 and the state when init is alive; -ESRCH when the VM is stopped. */
+/*
+ * 0 and the state when init is alive; -ESRCH when the VM is stopped. An
+ * init on its way out (it decided to stop, and the kernel now tears down
+ * its namespaces: each overlay's unmount syncs its upper file system,
+ * milliseconds, far more under I/O load) is waited for (up to 10 s) and
+ * then counts as stopped: whoever acts on a stopped VM under its lock (a
+ * boot, commit, rm) never races its teardown, and fvm run need not wait
+ * for it before it returns (fvm_exec.detach_stop).
+ */
 int vm_running(struct fvm_vm *vm, struct vm_state *ret_st)
 {
 	struct vm_state st;
+	struct pollfd p = { .events = POLLIN };
 	int fd;
 
 	if (state_load(vm, &st) < 0)
@@ -260,6 +269,11 @@ int vm_running(struct fvm_vm *vm, struct vm_state *ret_st)
 	fd = pidfd_open_checked(st.pid, st.starttime);
 	if (fd < 0)
 		return -ESRCH;
+	p.fd = fd;
+	if (proc_exiting(st.pid) && poll(&p, 1, 10000) == 1) {
+		close(fd);
+		return -ESRCH;
+	}
 	close(fd);
 	if (ret_st)
 		*ret_st = st;

@@ -8,6 +8,8 @@
 #include <poll.h>
 #include <stdio.h>
 #include <signal.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -65,4 +67,34 @@ void recorded_wait_gone(int dirfd, const char *file, int ms, int kill_ms)
 		poll(&p, 1, kill_ms);
 	}
 	close(fd);
+}
+
+static int int_cmp(const void *a, const void *b)
+{
+	return *(const int *)a - *(const int *)b;
+}
+
+/**
+ * close_all_except() - close every fd above 2 but the @n in @keep (up to
+ * 8; -1 entries and fds 0-2 are ignored)
+ *
+ * Return: 0 or -errno.
+ */
+int close_all_except(const int *keep, size_t n)
+{
+	int k[8];
+	unsigned from = 3;
+
+	if (n > ARRAY_SIZE(k))
+		return -EINVAL;
+	memcpy(k, keep, n * sizeof(int));
+	qsort(k, n, sizeof(int), int_cmp);
+	for (size_t i = 0; i < n; i++) {
+		if (k[i] < 3 || (unsigned)k[i] < from)
+			continue;
+		if ((unsigned)k[i] > from && syscall(SYS_close_range, from, (unsigned)k[i] - 1, 0U) < 0)
+			return -errno;
+		from = (unsigned)k[i] + 1;
+	}
+	return syscall(SYS_close_range, from, ~0U, 0U) < 0 ? -errno : 0;
 }

@@ -360,6 +360,37 @@ int proc_starttime(pid_t pid, unsigned long long *ret)
 	return 0;
 }
 
+/**
+ * proc_exiting() - is process @pid on its way out? Its exit has begun
+ * (PF_EXITING in the flags, field 9 of /proc/PID/stat: from then on it runs
+ * only the kernel's teardown, such as the unmounts of its last mount
+ * namespace), or it is a zombie or gone. The caller holds a pidfd of it,
+ * checked to be unsignalled, so @pid is not another process yet.
+ */
+bool proc_exiting(pid_t pid)
+{
+	char path[64];
+	_cleanup_free_ char *buf = NULL;
+	unsigned long flags;
+	char *p;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if (read_small_fileat(AT_FDCWD, path, &buf, NULL) < 0)
+		return true;
+	p = strrchr(buf, ')');   /* comm may contain spaces and parens */
+	if (!p || !p[1] || !p[2] || p[2] == 'Z' || p[2] == 'X')
+		return true;
+	p++;   /* the space before field 3, the state */
+	for (int field = 3; field < 9; field++) {
+		p = strchr(p + 1, ' ');
+		if (!p)
+			return true;
+	}
+	/* p is the space before field 9 */
+	flags = strtoul(p + 1, NULL, 10);
+	return flags & 0x4;   /* PF_EXITING, include/linux/sched.h */
+}
+
 int fds_send(int sock, const int *fds, size_t n)
 {
 	return fds_send_byte(sock, 'F', fds, n);

@@ -71,6 +71,7 @@ int format_size(uint64_t bytes, char *buf, size_t len);
 uint64_t tree_size_at(int dirfd, const char *name);
 
 int proc_starttime(pid_t pid, unsigned long long *ret);
+bool proc_exiting(pid_t pid);
 int fds_send(int sock, const int *fds, size_t n);
 int fds_send_byte(int sock, char byte, const int *fds, size_t n);
 int fds_recv(int sock, int *fds, size_t n);
@@ -176,6 +177,7 @@ int passwd_homes(const char *buf, size_t len, int (*fn)(uid_t uid, const char *h
 
 pid_t sys_clone(unsigned long flags);
 int pidfd_open_checked(pid_t pid, unsigned long long starttime);
+int close_all_except(const int *keep, size_t n);
 void recorded_wait_gone(int dirfd, const char *file, int ms, int kill_ms);
 
 #endif

@@ -104,6 +104,21 @@ init_ns() {
 	assert_eq "$(vm_field web .state)" stopped
 }
 
+@test "run: once fvm run returns, the VM it stopped is stopped for every command at once (ls, rm without -f), and the next run sees its writes" {
+	# fvm returns before the kernel has torn the VM's mounts down: whatever
+	# comes next must see it stopped, and wait for the rest where it acts
+	local round   # not i: bats' run sets that one
+	fvm create web
+	for round in 1 2 3 4 5; do
+		run -0 --separate-stderr fvm run web -- sh -c "echo $round > /tmp/n-$TEST_ID"
+		assert_eq "$(vm_state web)" stopped "fvm ls right after run $round"
+		run -0 --separate-stderr fvm run web -- cat "/tmp/n-$TEST_ID"
+		assert_eq "$output" "$round" "the next run reads what run $round wrote"
+	done
+	run -0 --separate-stderr fvm rm web
+	assert_eq "$(vm_state web)" "" "removed"
+}
+
 @test "ps: one row per VM process, init is PID 1, host pids are real" {
 	fvm create web
 	fvm_start web
