@@ -1008,7 +1008,7 @@ struct fvm_snapshot {
 typedef int (*fvm_snapshot_fn)(const struct fvm_snapshot *s, void *userdata);
 
 /**
- * fvm_vm_snapshot() - freeze the changes of the stopped @vm as @tag
+ * fvm_vm_snapshot() - freeze the changes of @vm as @tag
  * @vm:      an open VM
  * @tag:     1 to FVM_TAG_MAX letters, digits, '.', '_' or '-' (not first);
  *           NULL: the next free "snapN"
@@ -1016,8 +1016,14 @@ typedef int (*fvm_snapshot_fn)(const struct fvm_snapshot *s, void *userdata);
  * @len:     size of @ret_tag
  * @err:     optional
  *
- * Return: 0, -EEXIST if @tag is taken, -EBUSY if the VM runs, -E2BIG at
- * FVM_STACK_MAX frozen layers, or another -errno.
+ * A stopped VM's live layer becomes a frozen layer (a rename); a running
+ * VM's is copied into one while its processes are stopped (SIGSTOP; they
+ * run on afterwards, also if the caller dies), and the VM goes on on its
+ * own layers.
+ *
+ * Return: 0, -EEXIST if @tag is taken, -E2BIG at FVM_STACK_MAX frozen
+ * layers, -ETIMEDOUT if a process of the running VM would not stop, or
+ * another -errno.
  */
 int fvm_vm_snapshot(struct fvm_vm *vm, const char *tag, char *ret_tag, size_t len,
 		    struct fvm_error *err);
@@ -1061,7 +1067,7 @@ int fvm_vm_snapshot_remove(struct fvm_vm *vm, const char *tag, struct fvm_error 
 /**
  * fvm_vm_clone() - make the VM @dst with the changes and settings of @src
  * @store: the store of both
- * @src:   a stopped VM
+ * @src:   a VM (a running one costs a copy, see fvm_vm_snapshot())
  * @dst:   a name not in use
  * @err:   optional
  *
@@ -1071,7 +1077,7 @@ int fvm_vm_snapshot_remove(struct fvm_vm *vm, const char *tag, struct fvm_error 
  * hostname if @src's was its name; no snapshots, and empty --private
  * directories.
  *
- * Return: 0, -EEXIST if @dst exists, -EBUSY if @src runs, or -errno.
+ * Return: 0, -EEXIST if @dst exists, or -errno.
  */
 int fvm_vm_clone(struct fvm_store *store, const char *src, const char *dst, struct fvm_error *err);
 

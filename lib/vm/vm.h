@@ -2,7 +2,8 @@
 /*
  * vm/vm.h - the VM part: a VM's life once it exists (lifecycle.c), its
  * processes (procs.c), resource use (stats.c), its service (service.c) and
- * the service's log (log.c). Uses every part before it.
+ * the service's log (log.c), its snapshots (snapshot-running.c: of a
+ * running one, its processes stopped by freeze.c). Uses every part before it.
  */
 #ifndef FVM_VM_H
 #define FVM_VM_H
@@ -12,5 +13,21 @@
 /* ---- log.c: the service's log in the store, bounded and rotated ---- */
 
 int log_pump(int vmdirfd, int in);
+
+/* ---- freeze.c: a running VM's processes stopped, and continued whatever happens ---- */
+
+/* the helper process that stopped them, and fvm's pipes to it */
+struct vm_freeze {
+	pid_t helper;
+	int cmd, reply;
+};
+
+int vm_freeze(struct fvm_vm *vm, struct vm_freeze *z, struct fvm_error *err);
+int vm_freeze_again(struct fvm_vm *vm, struct vm_freeze *z, struct fvm_error *err);
+void vm_thaw(struct vm_freeze *z);
+
+/* ---- snapshot-running.c: snapshot and clone of a running VM ---- */
+
+int live_copy(struct fvm_vm *vm, bool *ret_copied, struct fvm_error *err);
 
 #endif

@@ -5,7 +5,7 @@
 # VM's changes as a stack of frozen layers (lib/snapshot.c, stackview.c,
 # clone.c). Each change kind across layers shows in diff and commits as
 # the VM sees it; restore gives back exactly the old state; a clone is
-# independent of its source; hostile tags and running VMs are refused;
+# independent of its source; hostile tags and a running VM's rename are refused;
 # the stack is bounded; a kill before any file system call of each
 # operation leaves the old or the new state.
 
@@ -150,7 +150,7 @@ has_diff() {
 	[[ -n $(fvm diff "$1" "$2" 2>/dev/null) ]]
 }
 
-@test "snapshot, clone and rename of a running VM are refused; the VM goes on unchanged" {
+@test "rename of a running VM is refused; the VM goes on unchanged (snapshot and clone of one: snapshot-running.bats)" {
 	fvm create v
 	fvm_start v
 	# the VM writes all the time meanwhile
@@ -158,15 +158,11 @@ has_diff() {
 		</dev/null >/dev/null 2>&1 3>&- &
 	bg_track $!
 	wait_for 10 has_diff v "$SCRATCH"
-	for cmd in "snapshot v s" "clone v v2" "rename v v2"; do
-		run --separate-stderr fvm $cmd
-		assert_status 125
-		assert_contains "$stderr" "is running: stop it with 'fvm stop v'"
-	done
+	run --separate-stderr fvm rename v v2
+	assert_status 125
+	assert_contains "$stderr" "is running: stop it with 'fvm stop v'"
 	assert_not_exists "$FVM_HOME/vms/v2"
 	assert_not_exists "$FVM_HOME/layers"
-	run fvm snapshots --json v
-	assert_eq "$(jq length <<<"$output")" 0
 	fvm stop v
 	run fvm snapshot v s
 	assert_status 0
