@@ -824,6 +824,22 @@ int fvm_vm_copy_out(struct fvm_vm *vm, const char *vm_path, const char *host_pat
 		    struct fvm_error *err);
 
 /**
+ * fvm_vm_open_file() - open the regular file @vm_path of @vm for reading
+ * @vm:      an open VM, running or not
+ * @vm_path: absolute path in the VM, looked up in the VM's view as for
+ *           fvm_vm_copy_out(), through no symlink
+ * @ret_fd:  the file's fd (O_RDONLY, close-on-exec), the caller's to close
+ * @err:     optional
+ *
+ * The file was written by the VM: bound what is read from it.
+ *
+ * Return: 0, -ENOENT if the VM has no such file, -ELOOP for a symlink in
+ * @vm_path or at its end, -EINVAL for no regular file, -ENOTSUP for a
+ * path with no copy-on-write layer, or another -errno.
+ */
+int fvm_vm_open_file(struct fvm_vm *vm, const char *vm_path, int *ret_fd, struct fvm_error *err);
+
+/**
  * fvm_vm_copy_in() - copy @host_path into the stopped @vm at @vm_path, like cp -R
  * @vm:        an open, stopped VM (locked meanwhile)
  * @host_path: a file, directory or symlink of the host (a symlink at its
