@@ -1037,8 +1037,11 @@ typedef int (*fvm_snapshot_fn)(const struct fvm_snapshot *s, void *userdata);
  * run on afterwards, also if the caller dies), and the VM goes on on its
  * own layers.
  *
+ * At FVM_STACK_MAX frozen layers, those of a stopped VM with live changes
+ * are made fewer first: the lowest two are merged into one.
+ *
  * Return: 0, -EEXIST if @tag is taken, -E2BIG at FVM_STACK_MAX frozen
- * layers, -ETIMEDOUT if a process of the running VM would not stop, or
+ * layers that cannot be merged (a running VM, two uid ranges), -ETIMEDOUT if a process of the running VM would not stop, or
  * another -errno.
  */
 int fvm_vm_snapshot(struct fvm_vm *vm, const char *tag, char *ret_tag, size_t len,

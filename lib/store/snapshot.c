@@ -24,8 +24,9 @@
  *                 names.
  *
  * The stack is bounded by STACK_MAX (overlayfs allows 500 lowers; a
- * lookup walks them all): a snapshot beyond it is refused, naming the
- * ways out. A running VM cannot give up its live layers (overlayfs cannot
+ * lookup walks them all): at the bound the two lowest layers of a stopped
+ * VM are merged first (vm/flatten.c); a snapshot that still does not fit
+ * is refused, naming the ways out. A running VM cannot give up its live layers (overlayfs cannot
  * swap the upper of a mounted overlay, and its processes would go on
  * writing into a "frozen" layer): its snapshot is a copy of them, made
  * while its processes are stopped (vm/snapshot-running.c), which
@@ -400,6 +401,8 @@ int lifecycle_recover(struct fvm_vm *vm, struct fvm_error *err)
 	/* a running VM's snapshot copy that a kill cut short (snapshot_adopt_copy) */
 	if (faccessat(vm->dirfd, LIVE_COPY, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
 		rm_rf_at(vm->dirfd, LIVE_COPY);
+	if (faccessat(vm->dirfd, FLAT_DIR, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+		rm_rf_at(vm->dirfd, FLAT_DIR);   /* and a flattening (vm/flatten.c) */
 	if (r == -ENOENT)
 		return 0;
 	if (r < 0)
@@ -534,7 +537,7 @@ int snapshot_tag_pick(struct fvm_vm *vm, const char *tag, char *buf, size_t len,
 
 static int stack_full(struct fvm_vm *vm, struct fvm_error *err)
 {
-	return fvm_errf(err, -E2BIG, "VM '%s' stands on %d frozen layers, the most fvm stacks (it does not flatten them): go back to an older snapshot with 'fvm restore %s TAG', or 'fvm commit %s' (its changes to the host) or 'fvm discard %s' (dropped) to start from the host again",
+	return fvm_errf(err, -E2BIG, "VM '%s' stands on %d frozen layers, the most fvm stacks (it flattens the lowest two only of a stopped VM, when one VM wrote both): go back to an older snapshot with 'fvm restore %s TAG', or 'fvm commit %s' (its changes to the host) or 'fvm discard %s' (dropped) to start from the host again",
 			vm->cfg.name, STACK_MAX, vm->cfg.name, vm->cfg.name, vm->cfg.name);
 }
 
@@ -551,6 +554,28 @@ int stack_room(struct fvm_vm *vm, struct fvm_error *err)
 }
 
 /**
+ * layer_adopt() - move STORE/vms/NAME/@dir, a finished layer, into the
+ * store's frozen layers under a new id, in @ret_id (one rename(2), synced);
+ * the caller holds the store's lock.
+ */
+int layer_adopt(struct fvm_vm *vm, const char *dir, char *ret_id, struct fvm_error *err)
+{
+	_cleanup_close_ int pool = pool_open(vm->store, true);
+	int r;
+
+	if (pool < 0)
+		return fvm_errf(err, pool, "cannot make %s/layers: %s", vm->store->path, strerror(-pool));
+	r = new_id(ret_id);
+	if (r < 0)
+		return fvm_errf(err, r, "cannot name a new layer: %s", strerror(-r));
+	if (renameat(vm->dirfd, dir, pool, ret_id) < 0)
+		return fvm_errf(err, -errno, "VM '%s': cannot move %s/%s to %s/layers/%s: %s", vm->cfg.name,
+				vm->dir, dir, vm->store->path, ret_id, strerror(errno));
+	fsync(pool);
+	return 0;
+}
+
+/**
  * snapshot_adopt_copy() - make the copy of @vm's live layers in
  * STORE/vms/NAME/LIVE_COPY a frozen layer (one rename(2), the step that
  * commits) and, with @tag, record the snapshot @tag of @vm's stack and
@@ -564,7 +589,6 @@ int stack_room(struct fvm_vm *vm, struct fvm_error *err)
 int snapshot_adopt_copy(struct fvm_vm *vm, const char *tag, bool copied, struct layer_stack *ret,
 			struct fvm_error *err)
 {
-	_cleanup_close_ int pool = -1;
 	json_object *t, *a;
 	int r = stack_load(vm, ret, err);
 
@@ -572,18 +596,10 @@ int snapshot_adopt_copy(struct fvm_vm *vm, const char *tag, bool copied, struct 
 		goto record;
 	if (ret->n >= STACK_MAX)
 		return stack_full(vm, err);
-	pool = pool_open(vm->store, true);
-	if (pool < 0)
-		return fvm_errf(err, pool, "cannot make %s/layers: %s", vm->store->path, strerror(-pool));
-	r = new_id(ret->v[ret->n].id);
+	r = layer_adopt(vm, LIVE_COPY, ret->v[ret->n].id, err);
 	if (r < 0)
-		return fvm_errf(err, r, "cannot name a new layer: %s", strerror(-r));
-	ret->v[ret->n].base = vm->cfg.rootless ? 0 : vm->cfg.uid_base;
-	if (renameat(vm->dirfd, LIVE_COPY, pool, ret->v[ret->n].id) < 0)
-		return fvm_errf(err, -errno, "VM '%s': cannot move %s/%s to %s/layers/%s: %s", vm->cfg.name,
-				vm->dir, LIVE_COPY, vm->store->path, ret->v[ret->n].id, strerror(errno));
-	ret->n++;
-	fsync(pool);
+		return r;
+	ret->v[ret->n++].base = vm->cfg.rootless ? 0 : vm->cfg.uid_base;
 record:
 	if (r < 0 || !tag)
 		return r;

@@ -276,6 +276,7 @@ int stack_freeze(struct fvm_vm *vm, const char *tag, struct fvm_error *err);
 int snapshot_lock(struct fvm_vm *vm, const char *what, bool *ret_running, struct fvm_error *err);
 int snapshot_tag_pick(struct fvm_vm *vm, const char *tag, char *buf, size_t len, struct fvm_error *err);
 int stack_room(struct fvm_vm *vm, struct fvm_error *err);
+int layer_adopt(struct fvm_vm *vm, const char *dir, char *ret_id, struct fvm_error *err);
 int snapshot_adopt_copy(struct fvm_vm *vm, const char *tag, bool copied, struct layer_stack *ret,
 			struct fvm_error *err);
 
@@ -283,6 +284,8 @@ int snapshot_adopt_copy(struct fvm_vm *vm, const char *tag, bool copied, struct 
 
 /* where a running VM's live layers are copied to, in its directory */
 #define LIVE_COPY ".live-copy"
+/* where the two lowest frozen layers of a full stack are merged (vm/flatten.c) */
+#define FLAT_DIR ".flatten"
 
 struct layer_copy_progress {
 	uint64_t bytes;    /* of file data copied so far */

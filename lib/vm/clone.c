@@ -128,7 +128,7 @@ static int clone_stack(struct fvm_vm *vm, bool running, struct layer_stack *ret,
 
 	if (running)
 		r = live_copy(vm, &copied, err);
-	else if (!live_layers_empty(vm))
+	else if (!live_layers_empty(vm) && (r = stack_make_room(vm, err)) == 0)
 		r = stack_freeze(vm, NULL, err);
 	if (r < 0)
 		return r;

@@ -123,6 +123,8 @@ FVM_PUBLIC int fvm_vm_snapshot(struct fvm_vm *vm, const char *tag, char *ret_tag
 	if (lock < 0)
 		return lock;
 	r = snapshot_tag_pick(vm, tag, t, sizeof(t), err);
+	if (r == 0 && !running && !live_layers_empty(vm))
+		r = stack_make_room(vm, err);
 	if (r == 0)
 		r = running ? snapshot_running(vm, t, err) : stack_freeze(vm, t, err);
 	if (r < 0 && running)

@@ -26,6 +26,10 @@ int vm_freeze(struct fvm_vm *vm, struct vm_freeze *z, struct fvm_error *err);
 int vm_freeze_again(struct fvm_vm *vm, struct vm_freeze *z, struct fvm_error *err);
 void vm_thaw(struct vm_freeze *z);
 
+/* ---- flatten.c: a full stack's two lowest layers merged into one ---- */
+
+int stack_make_room(struct fvm_vm *vm, struct fvm_error *err);
+
 /* ---- snapshot-running.c: snapshot and clone of a running VM ---- */
 
 int live_copy(struct fvm_vm *vm, bool *ret_copied, struct fvm_error *err);

@@ -96,13 +96,19 @@ complete_words() {
 		_fvm; printf "%s\n" "${COMPREPLY[@]}"' _ "$COMPLETION" "$@"
 }
 
+# assert_commands_offered COMPLETE: COMPLETE (complete_words, zsh_complete)
+# offers every command of `fvm --help` after "fvm "
+assert_commands_offered() {
+	local c out
+	out=$("$1" fvm "") || { echo "$1 failed: $out" >&2; return 1; }
+	for c in $(fvm_commands); do
+		assert_contains "$out" "$c" "command $c offered by $1"
+	done
+}
+
 @test "completion: commands, each command's options (from its --help) and VM names" {
 	[[ -f $COMPLETION ]] || { echo "no completion installed (FVM_TEST_DESTDIR=${FVM_TEST_DESTDIR-})" >&2; return 1; }
-	run -0 complete_words fvm ""
-	local c
-	for c in $(fvm_commands); do
-		assert_contains "$output" "$c" "command $c offered"
-	done
+	assert_commands_offered complete_words
 	run -0 complete_words fvm st
 	assert_eq "$(sort <<<"$output" | tr '\n' ' ')" "start stats stop "
 	run -0 complete_words fvm run --me
@@ -139,11 +145,7 @@ zsh_complete() {
 @test "completion: zsh loads _fvm and completes commands, options (from --help), option values and VM names" {
 	command -v zsh >/dev/null || skip "zsh is not installed"
 	[[ -f $ZSH_COMPLETION ]] || { echo "no zsh completion installed (FVM_TEST_DESTDIR=${FVM_TEST_DESTDIR-})" >&2; return 1; }
-	run -0 zsh_complete fvm ""
-	local c
-	for c in $(fvm_commands); do
-		assert_contains "$output" "$c" "command $c offered"
-	done
+	assert_commands_offered zsh_complete
 	run -0 zsh_complete fvm run --me
 	assert_contains "$output" "--memory"
 	assert_contains "$output" "--net"
