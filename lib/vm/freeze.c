@@ -15,7 +15,9 @@
  * writes no file, so it keeps running and answering. A process already
  * stopped (job control, a debugger) is left as it is and not continued.
  * Stopping is repeated until a scan of /proc finds no process of the VM
- * it has not stopped and every one of them is stopped; vm_freeze_again()
+ * it has not stopped and every one of them is stopped, or waits in the
+ * vfork() of a child that is (dash runs commands by vfork: its SIGSTOP
+ * stays pending until the child execs, which it cannot while stopped); vm_freeze_again()
  * scans once more after the copy, so a process that came in meanwhile
  * (a join that got past the VM's lock before the freeze) makes the
  * caller copy again.
@@ -47,7 +49,7 @@
 #include "util/util.h"
 #include "vm/vm.h"
 
-#define FREEZE_WAIT_MS 10000   /* for stopped processes to show as stopped */
+#define FREEZE_WAIT_MS 30000   /* for stopped processes to show as stopped */
 
 struct stopped {
 	pid_t pid;
@@ -60,6 +62,15 @@ struct freezer {
 	pid_t init;
 	struct stopped *v;
 	size_t n;
+	pid_t stuck;    /* the process that did not stop in time */
+	char stuck_state;
+};
+
+/* the helper's answer to fvm */
+struct answer {
+	int r;          /* processes newly stopped, or -errno */
+	pid_t stuck;    /* -ETIMEDOUT: which process, and its state letter */
+	char state;
 };
 
 /* The state letter of @pid in /proc/PID/stat and its start time; 0 if gone. */
@@ -152,8 +163,27 @@ static int stop_scan(struct freezer *f)
 	return r < 0 ? r : added;
 }
 
-/* Wait until every process we stopped shows as stopped (or is gone). */
-static int wait_stopped(const struct freezer *f)
+/*
+ * Is @pid waiting in clone() (state D)? That is a vfork(): it waits for its
+ * child to exec or exit, which cannot happen while the child is stopped
+ * (and if the child gets to run first, a later scan stops it and the
+ * parent's pending SIGSTOP takes it as the clone returns). It is held.
+ */
+static bool in_clone(pid_t pid)
+{
+	char p[64];
+	_cleanup_free_ char *buf = NULL;
+	long nr;
+
+	snprintf(p, sizeof(p), "/proc/%d/syscall", (int)pid);
+	if (read_small_fileat(AT_FDCWD, p, &buf, NULL) < 0)
+		return false;
+	nr = strtol(buf, NULL, 10);
+	return nr == SYS_clone || nr == SYS_vfork || nr == SYS_clone3;
+}
+
+/* Wait until every process we stopped shows as stopped (or is gone, or held in a vfork). */
+static int wait_stopped(struct freezer *f)
 {
 	struct timespec t0, now, nap = { 0, 1000000 };
 
@@ -162,13 +192,17 @@ static int wait_stopped(const struct freezer *f)
 		unsigned long long start;
 		char st = proc_state(f->v[i].pid, &start);
 
-		if (!st || start != f->v[i].start || st == 'T' || st == 't' || st == 'Z' || st == 'X') {
+		if (!st || start != f->v[i].start || st == 'T' || st == 't' || st == 'Z' || st == 'X' ||
+		    (st == 'D' && in_clone(f->v[i].pid))) {
 			i++;
 			continue;
 		}
 		clock_gettime(CLOCK_MONOTONIC, &now);
-		if ((now.tv_sec - t0.tv_sec) * 1000 + (now.tv_nsec - t0.tv_nsec) / 1000000 > FREEZE_WAIT_MS)
+		if ((now.tv_sec - t0.tv_sec) * 1000 + (now.tv_nsec - t0.tv_nsec) / 1000000 > FREEZE_WAIT_MS) {
+			f->stuck = f->v[i].pid;
+			f->stuck_state = st;
 			return -ETIMEDOUT;
+		}
 		nanosleep(&nap, NULL);
 	}
 	return 0;
@@ -196,14 +230,17 @@ _Noreturn static void helper(struct freezer *f, int cmd, int reply)
 {
 	static const int quiet[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGTSTP, SIGTTIN, SIGTTOU, SIGPIPE };
 	char c;
-	int r;
 
 	for (size_t i = 0; i < sizeof(quiet) / sizeof(quiet[0]); i++)
 		signal(quiet[i], SIG_IGN);
 	prctl(PR_SET_NAME, "fvm-freeze");
 	do {
-		r = stop_all(f);
-		if (write_all(reply, &r, sizeof(r)) < 0)
+		struct answer a = { 0 };
+
+		a.r = stop_all(f);
+		a.stuck = f->stuck;
+		a.state = f->stuck_state;
+		if (write_all(reply, &a, sizeof(a)) < 0)
 			break;
 	} while (read_all(cmd, &c, 1) == 1);
 	/* end of file: fvm thaws, exited or was killed */
@@ -214,14 +251,17 @@ _Noreturn static void helper(struct freezer *f, int cmd, int reply)
 
 static int answer(struct vm_freeze *z, struct fvm_vm *vm, struct fvm_error *err)
 {
-	int r;
+	struct answer a;
 
-	if (read_all(z->reply, &r, sizeof(r)) != sizeof(r))
+	if (read_all(z->reply, &a, sizeof(a)) != sizeof(a))
 		return fvm_errf(err, -EIO, "VM '%s': the process stopping its processes died", vm->cfg.name);
-	if (r < 0)
-		return fvm_errf(err, r, "VM '%s': cannot stop its processes to copy its layer%s: %s", vm->cfg.name,
-				r == -ETIMEDOUT ? " (one did not stop within 10 s)" : "", strerror(-r));
-	return r;
+	if (a.r == -ETIMEDOUT)
+		return fvm_errf(err, a.r, "VM '%s': cannot stop its processes to copy its layer: host pid %d did not stop within %d s (state %c); they run on: try again, or stop the VM",
+				vm->cfg.name, (int)a.stuck, FREEZE_WAIT_MS / 1000, a.state ? a.state : '?');
+	if (a.r < 0)
+		return fvm_errf(err, a.r, "VM '%s': cannot stop its processes to copy its layer: %s", vm->cfg.name,
+				strerror(-a.r));
+	return a.r;
 }
 
 /**

@@ -13,16 +13,20 @@ load helpers
 
 # The writer: for i = 0, 1, ...: a.i, then b.i, then the counter c (via
 # a rename, so c is always whole). In any instant's state: every b.i has
-# its a.i, at most one a.i lacks its b.i, the a's are 0..N, and c is N or
-# N-1 (c is written after b.N).
+# its a.i, at most one a.i lacks its b.i, the a's are 0..N, every file is
+# whole but the newest a and the newest b (the shell may have created one
+# and not yet written it: empty), and c is N or N-1 (c is written after b.N).
 WRITER='i=0; while :; do echo $i >"$1/a.$i"; echo $i >"$1/b.$i"; echo $i >"$1/c.tmp"; mv "$1/c.tmp" "$1/c"; i=$((i+1)); done'
 
 # check_pairs DIR: the writer's files in DIR (seen in a VM) are one instant's.
 CHECK='cd "$1" || exit 9
 na=$(ls | grep -c "^a\.") nb=$(ls | grep -c "^b\.")
 for f in b.*; do [ -e "a.${f#b.}" ] || { echo "torn: $f without a.${f#b.}"; exit 1; }; done
+whole() {  # FILE I N: FILE holds I, or is the newest (N - 1) and empty
+	[ "$(cat "$1")" = "$2" ] || { [ "$2" -eq $(($3 - 1)) ] && [ ! -s "$1" ]; } || { echo "$1 not whole"; exit 1; }
+}
 i=0; while [ $i -lt "$na" ]; do [ -e "a.$i" ] || { echo "a.$i missing below a.$na"; exit 1; }
-	[ "$(cat "a.$i")" = "$i" ] || { echo "a.$i not whole"; exit 1; }; i=$((i+1)); done
+	whole "a.$i" $i "$na"; [ $i -ge "$nb" ] || whole "b.$i" $i "$nb"; i=$((i+1)); done
 [ $((na - nb)) -le 1 ] && [ $((na - nb)) -ge 0 ] || { echo "a: $na b: $nb"; exit 1; }
 c=$(cat c 2>/dev/null || echo -1)
 [ "$c" -ge $((nb - 2)) ] && [ "$c" -le $((nb - 1)) ] || { echo "c $c with $nb pairs"; exit 1; }
