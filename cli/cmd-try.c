@@ -14,13 +14,15 @@
 #include <unistd.h>
 
 #include "changes-print.h"
+#include "try-diff.h"
 #include "vmopts.h"
 
 static const char usage[] =
 	"Usage: fvm try [OPTIONS] [--] COMMAND [ARG...]\n"
 	"\n"
 	"Run COMMAND in a new throwaway VM that sees this machine as it is, show what\n"
-	"it changed, then ask: commit all, pick some, discard, or keep the VM for later.\n"
+	"it changed, then ask: commit all, pick some, discard, or keep the VM for later;\n"
+	"'v N' at the question shows a unified diff of change N (host vs VM, escaped).\n"
 	"Without a terminal, the changes are discarded unless --commit or --keep.\n"
 	"\n"
 	"Options:\n"
@@ -173,15 +175,34 @@ static int try_parse(int argc, char **argv, struct try_opts *t)
 	return 0;
 }
 
-/* Ask what to do, on a terminal; only an explicit 'd' drops the changes. */
-static void try_ask(struct try_opts *t, const char *name)
+/* "v N": the diff of change N. */
+static void view(struct fvm_vm *vm, const struct list *l, const char *arg)
 {
-	char line[16];
+	char *end;
+	unsigned long i = strtoul(arg, &end, 10);
+
+	if (end == arg || (*end && *end != '\n') || i < 1 || i > l->n) {
+		fprintf(stderr, "fvm: 'v N' shows the diff of change N, a number from 1 to %zu\n", l->n);
+		return;
+	}
+	try_show_diff(vm, l->paths[i - 1]);
+}
+
+/* Ask what to do, on a terminal; only an explicit 'd' drops the changes. */
+static void try_ask(struct try_opts *t, struct fvm_vm *vm, const struct list *l, const char *name)
+{
+	char line[64];
 
 	if (t->action || t->keep || !isatty(0))
 		return;
-	fprintf(stderr, "[c]ommit all, [p]ick, [d]iscard, [k]eep the VM as '%s'? ", name);
-	t->action = fgets(line, sizeof(line), stdin) ? line[0] | 0x20 : 'k';
+	for (;;) {
+		fprintf(stderr, "[c]ommit all, [p]ick, [d]iscard, [k]eep the VM as '%s', [v] N: diff of change N? ",
+			name);
+		t->action = fgets(line, sizeof(line), stdin) ? line[0] | 0x20 : 'k';
+		if (t->action != 'v')
+			break;
+		view(vm, l, line + 1);
+	}
 	t->keep = t->action != 'c' && t->action != 'p' && t->action != 'd';
 }
 
@@ -273,7 +294,7 @@ int cmd_try(int argc, char **argv)
 	if (!l.n && !t.json)
 		fprintf(stderr, "fvm: none\n");
 	if (l.n)
-		try_ask(&t, name);
+		try_ask(&t, vm, &l, name);
 	if (l.n && !t.keep && (t.action == 'c' || t.action == 'p') && (r = try_commit(vm, &t, &l, report)))
 		status = r;
 	else if (l.n && !t.keep && !t.json)   /* what a commit took is no longer in the VM */

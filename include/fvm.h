@@ -852,6 +852,22 @@ int fvm_vm_copy_out(struct fvm_vm *vm, const char *vm_path, const char *host_pat
 		    struct fvm_error *err);
 
 /**
+ * fvm_vm_open_file() - open the regular file @vm_path of @vm for reading
+ * @vm:      an open VM, running or not
+ * @vm_path: absolute path in the VM, looked up in the VM's view as for
+ *           fvm_vm_copy_out(), through no symlink
+ * @ret_fd:  the file's fd (O_RDONLY, close-on-exec), the caller's to close
+ * @err:     optional
+ *
+ * The file was written by the VM: bound what is read from it.
+ *
+ * Return: 0, -ENOENT if the VM has no such file, -ELOOP for a symlink in
+ * @vm_path or at its end, -EINVAL for no regular file, -ENOTSUP for a
+ * path with no copy-on-write layer, or another -errno.
+ */
+int fvm_vm_open_file(struct fvm_vm *vm, const char *vm_path, int *ret_fd, struct fvm_error *err);
+
+/**
  * fvm_vm_copy_in() - copy @host_path into the stopped @vm at @vm_path, like cp -R
  * @vm:        an open, stopped VM (locked meanwhile)
  * @host_path: a file, directory or symlink of the host (a symlink at its
@@ -1036,7 +1052,7 @@ struct fvm_snapshot {
 typedef int (*fvm_snapshot_fn)(const struct fvm_snapshot *s, void *userdata);
 
 /**
- * fvm_vm_snapshot() - freeze the changes of the stopped @vm as @tag
+ * fvm_vm_snapshot() - freeze the changes of @vm as @tag
  * @vm:      an open VM
  * @tag:     1 to FVM_TAG_MAX letters, digits, '.', '_' or '-' (not first);
  *           NULL: the next free "snapN"
@@ -1044,8 +1060,17 @@ typedef int (*fvm_snapshot_fn)(const struct fvm_snapshot *s, void *userdata);
  * @len:     size of @ret_tag
  * @err:     optional
  *
- * Return: 0, -EEXIST if @tag is taken, -EBUSY if the VM runs, -E2BIG at
- * FVM_STACK_MAX frozen layers, or another -errno.
+ * A stopped VM's live layer becomes a frozen layer (a rename); a running
+ * VM's is copied into one while its processes are stopped (SIGSTOP; they
+ * run on afterwards, also if the caller dies), and the VM goes on on its
+ * own layers.
+ *
+ * At FVM_STACK_MAX frozen layers, those of a stopped VM with live changes
+ * are made fewer first: the lowest two are merged into one.
+ *
+ * Return: 0, -EEXIST if @tag is taken, -E2BIG at FVM_STACK_MAX frozen
+ * layers that cannot be merged (a running VM, two uid ranges), -ETIMEDOUT if a process of the running VM would not stop, or
+ * another -errno.
  */
 int fvm_vm_snapshot(struct fvm_vm *vm, const char *tag, char *ret_tag, size_t len,
 		    struct fvm_error *err);
@@ -1089,7 +1114,7 @@ int fvm_vm_snapshot_remove(struct fvm_vm *vm, const char *tag, struct fvm_error 
 /**
  * fvm_vm_clone() - make the VM @dst with the changes and settings of @src
  * @store: the store of both
- * @src:   a stopped VM
+ * @src:   a VM (a running one costs a copy, see fvm_vm_snapshot())
  * @dst:   a name not in use
  * @err:   optional
  *
@@ -1099,7 +1124,7 @@ int fvm_vm_snapshot_remove(struct fvm_vm *vm, const char *tag, struct fvm_error 
  * hostname if @src's was its name; no snapshots, and empty --private
  * directories.
  *
- * Return: 0, -EEXIST if @dst exists, -EBUSY if @src runs, or -errno.
+ * Return: 0, -EEXIST if @dst exists, or -errno.
  */
 int fvm_vm_clone(struct fvm_store *store, const char *src, const char *dst, struct fvm_error *err);
 

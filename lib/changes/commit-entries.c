@@ -81,30 +81,6 @@ int commit_moved(struct commit *c, const char *path)
 			n > 300 ? "..." : "", n > 300 ? path + n - 300 : path);
 }
 
-static int copy_data(int from, int to, uint64_t size)
-{
-	uint64_t left = size;
-
-	while (left > 0) {
-		ssize_t n = copy_file_range(from, NULL, to, NULL, left > (1u << 30) ? (1u << 30) : left, 0);
-
-		if (n < 0 && (errno == EXDEV || errno == EINVAL || errno == ENOSYS || errno == EOPNOTSUPP)) {
-			char buf[65536];
-
-			while ((n = read(from, buf, sizeof(buf))) > 0)
-				if (write_all(to, buf, (size_t)n) < 0)
-					return -errno;
-			return n < 0 ? -errno : 0;
-		}
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			break;   /* the file shrank under us: what we have is it */
-		left -= (uint64_t)n;
-	}
-	return 0;
-}
-
 static void copy_xattrs(const struct commit *c, int from, int to)
 {
 	char names[8192];
@@ -258,7 +234,7 @@ static int make_file(struct commit *c, int in, int dfd, const char *name, const 
 		return commit_fail(c, -errno, "cannot create a temporary file for", path);
 	/* the VM may still write the content (it is what it wrote); the type,
 	 * owner and mode are those checked */
-	r = copy_data(in, out, x->stx_size);
+	r = copy_fd_data(in, out, x->stx_size);
 	if (r < 0)
 		return commit_fail(c, r, "cannot write", path);
 	c->pr.bytes_done += x->stx_size;

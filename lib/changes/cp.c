@@ -17,6 +17,9 @@
  * followed if it is a symlink, and every file lands by temporary file and
  * rename, so an existing name is replaced, never written through.
  *
+ * fvm_vm_open_file() looks a file up the same way and gives an fd of it
+ * (fvm try shows a change's content from it).
+ *
  * Out of the VM: the merged view is read (running or not: a file the VM
  * writes meanwhile may be copied half-written, and never more of it than
  * its size when looked up); what lands on the host is the caller's, with
@@ -402,6 +405,24 @@ static int view_error(struct cp *c, const char *vm_path, int r)
 	return fvm_errf(c->err, r, "VM '%s': %s: %s", c->vm->cfg.name, vm_path, strerror(-r));
 }
 
+/* @vm_path of @vm located in its view: @l at its parent, its name in @base. */
+static int cp_locate(struct cp *c, struct fvm_vm *vm, const char *vm_path, struct vloc *l, char *base,
+		     size_t blen, struct fvm_error *err)
+{
+	const char *rel = NULL;
+	int r;
+
+	err->msg[0] = '\0';
+	r = cp_open(c, vm, vm_path, &rel, err);
+	if (r == 0)
+		r = view_parent(c, rel, l, base, blen);
+	if (r == 0)
+		r = view_lookup(c, l, base);
+	if (r < 0 && !err->msg[0])
+		r = view_error(c, vm_path, r);
+	return r;
+}
+
 /**
  * fvm_vm_copy_out() - copy @vm_path of @vm to @host_path (see fvm.h)
  */
@@ -410,22 +431,13 @@ FVM_PUBLIC int fvm_vm_copy_out(struct fvm_vm *vm, const char *vm_path, const cha
 {
 	struct cp c = { 0 };
 	struct vloc l = { .up = -1, .low = -1 };
-	const char *rel = NULL;
 	char base[NAME_MAX + 1], name[NAME_MAX + 1];
 	_cleanup_close_ int dfd = -1;
 	struct fvm_error local = { 0 };
 	int r;
 
 	err = err ? err : &local;
-	err->msg[0] = '\0';
-	r = cp_open(&c, vm, vm_path, &rel, err);
-
-	if (r == 0)
-		r = view_parent(&c, rel, &l, base, sizeof(base));
-	if (r == 0)
-		r = view_lookup(&c, &l, base);
-	if (r < 0 && !err->msg[0])
-		r = view_error(&c, vm_path, r);
+	r = cp_locate(&c, vm, vm_path, &l, base, sizeof(base), err);
 	if (r == 0) {
 		dfd = host_target(host_path, base, name, sizeof(name), err);
 		r = dfd < 0 ? dfd : out_entry(&c, &l, base, dfd, name, 0);
@@ -587,6 +599,35 @@ FVM_PUBLIC int fvm_vm_copy_in(struct fvm_vm *vm, const char *host_path, const ch
 			r = fvm_errf(err, r, "VM '%s': cannot copy %s to %s: %s%s", vm->cfg.name, host_path, vm_path,
 				     strerror(-r), r == -ENOTDIR ? " (something on the way in the VM is no directory, or a symlink)" :
 				     r == -ENOTSUP ? " (fvm cp copies files, directories and symlinks)" : "");
+	}
+	vloc_free(&l);
+	xfer_layers_free(&c.xl);
+	return r;
+}
+
+/**
+ * fvm_vm_open_file() - a read-only fd of the regular file @vm_path of @vm (see fvm.h)
+ */
+FVM_PUBLIC int fvm_vm_open_file(struct fvm_vm *vm, const char *vm_path, int *ret_fd, struct fvm_error *err)
+{
+	struct cp c = { 0 };
+	struct vloc l = { .up = -1, .low = -1 };
+	char base[NAME_MAX + 1];
+	struct fvm_error local = { 0 };
+	int r;
+
+	err = err ? err : &local;
+	r = cp_locate(&c, vm, vm_path, &l, base, sizeof(base), err);
+	if (r == 0 && !S_ISREG(l.st.st_mode))
+		r = fvm_errf(err, S_ISLNK(l.st.st_mode) ? -ELOOP : -EINVAL, "VM '%s': %s is no regular file",
+			     vm->cfg.name, vm_path);
+	if (r == 0) {
+		int fd = open_entry(l.in_up ? l.up : l.low, base, S_IFREG, NULL);
+
+		if (fd >= 0)
+			*ret_fd = fd;
+		else
+			r = view_error(&c, vm_path, fd);
 	}
 	vloc_free(&l);
 	xfer_layers_free(&c.xl);

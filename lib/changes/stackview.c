@@ -43,6 +43,7 @@
 struct farm {
 	const char *opaque_xattr;   /* trusted.overlay.opaque or user.overlay.opaque */
 	bool rootless;
+	bool layer;                 /* a frozen layer (layers_flatten()), not a view */
 	int depth;
 };
 
@@ -69,12 +70,13 @@ static long long btime_of(int fd)
 	return (long long)x.stx_ctime.tv_sec * 1000000000LL + x.stx_ctime.tv_nsec;
 }
 
-static void set_taken(int fd, long long t)
+static void set_taken(const struct farm *f, int fd, long long t)
 {
 	char b[32];
 	int n = snprintf(b, sizeof(b), "%lld", t);
 
-	fsetxattr(fd, TAKEN_XATTR, b, (size_t)n, 0);
+	if (!f->layer)   /* a view's only: a layer's directory has its own birth time */
+		fsetxattr(fd, TAKEN_XATTR, b, (size_t)n, 0);
 }
 
 /**
@@ -123,13 +125,15 @@ static void copy_dir_meta(const struct farm *f, int from, int to)
 		const char *k = names + i;
 		ssize_t vn;
 
-		if (strncmp(k, "user.", 5) || !strncmp(k, "user.overlay.", 13) || !strcmp(k, TAKEN_XATTR))
+		/* a layer keeps every xattr, overlayfs' too; a view the user's */
+		if ((!f->layer && (strncmp(k, "user.", 5) || !strncmp(k, "user.overlay.", 13))) ||
+		    !strcmp(k, TAKEN_XATTR))
 			continue;
 		vn = fgetxattr(from, k, val, sizeof(val));
 		if (vn >= 0)
 			fsetxattr(to, k, val, (size_t)vn, 0);
 	}
-	set_taken(to, btime_of(from));
+	set_taken(f, to, btime_of(from));
 }
 
 static int merge_dir(struct farm *f, int dst, int src);
@@ -178,7 +182,7 @@ static int merge_entry(struct farm *f, int dst, int src, const char *name)
 	if (r == 0 && is_opaque(f, sd)) {
 		/* emptied in the lower layer: that is when the host's entries went */
 		r = set_opaque(f, dd);
-		set_taken(dd, btime_of(sd));
+		set_taken(f, dd, btime_of(sd));
 	}
 	return r;
 }
@@ -283,5 +287,35 @@ int stack_farm(struct fvm_vm *vm, char *ret_name, size_t len, struct fvm_error *
 				r == -ELOOP ? " (directories nested deeper than 256 levels)" : "", strerror(-r));
 	}
 	snprintf(ret_name, len, "%s", name);
+	return 0;
+}
+
+/**
+ * layers_flatten() - the frozen layers @lower and @upper of @vm's store
+ * merged into one in the empty directory @dst (ESC/upper per mount), as
+ * overlayfs shows @upper over @lower: the same rules as the view
+ * (whiteouts and opaque directories of @upper hide @lower's entries, a
+ * directory over a whiteout or a file becomes opaque), every xattr kept,
+ * files hard-linked (frozen layers are never written: sharing inodes is
+ * safe), so it costs one link per entry, no copy. Both layers must be
+ * owned in one uid range. Return: 0, or -errno with @err filled.
+ */
+int layers_flatten(struct fvm_vm *vm, const char *lower, const char *upper, int dst, struct fvm_error *err)
+{
+	struct farm f = { .opaque_xattr = vm->cfg.rootless ? "user.overlay.opaque" : "trusted.overlay.opaque",
+			  .rootless = vm->cfg.rootless, .layer = true };
+	_cleanup_close_ int pool = pool_open(vm->store, false);
+	const char *ids[] = { upper, lower };
+	int r = pool < 0 ? pool : 0;
+
+	for (size_t i = 0; r == 0 && i < 2; i++) {
+		_cleanup_close_ int l = openat(pool, ids[i], O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+		r = l < 0 ? -errno : merge_layers(&f, dst, l);
+	}
+	if (r < 0)
+		return fvm_errf(err, r, "VM '%s': cannot merge its frozen layers %s and %s into one%s: %s",
+				vm->cfg.name, lower, upper,
+				r == -ELOOP ? " (directories nested deeper than 256 levels)" : "", strerror(-r));
 	return 0;
 }

@@ -24,12 +24,14 @@
  *                 names.
  *
  * The stack is bounded by STACK_MAX (overlayfs allows 500 lowers; a
- * lookup walks them all): a snapshot beyond it is refused, naming the
- * ways out. A running VM is not snapshotted: overlayfs cannot swap the
- * upper of a mounted overlay, and freezing it while in use would let the
- * VM's processes go on writing into the "frozen" layer, so the only
- * consistent snapshot of a running VM would be a copy; fvm refuses and
- * says to stop it (fvm stop takes about as long as the snapshot is cheap).
+ * lookup walks them all): at the bound the two lowest layers of a stopped
+ * VM are merged first (vm/flatten.c); a snapshot that still does not fit
+ * is refused, naming the ways out. A running VM cannot give up its live layers (overlayfs cannot
+ * swap the upper of a mounted overlay, and its processes would go on
+ * writing into a "frozen" layer): its snapshot is a copy of them, made
+ * while its processes are stopped (vm/snapshot-running.c), which
+ * snapshot_adopt_copy() makes a frozen layer on top of its stack, the
+ * VM's own stack unchanged.
  *
  * Crash safety. Each operation writes its intent to
  * STORE/vms/NAME/lifecycle.json (atomically, synced) before its one
@@ -296,18 +298,44 @@ static int snapshot_file(const char *tag, char *buf, size_t len)
 	return snprintf(buf, len, "snapshots/%s.json", tag) >= (int)len ? -ENAMETOOLONG : 0;
 }
 
+/* snapshots/TAG.json: @tag (a JSON string) took the stack @a at @created. */
+static int snapshot_record(struct fvm_vm *vm, json_object *tag, long long created, json_object *a,
+			   struct fvm_error *err)
+{
+	json_object *o = json_object_new_object();
+	_cleanup_close_ int sd = -1;
+	char f[TAG_MAX + 32];
+	int r = 0;
+
+	json_object_object_add(o, "tag", json_object_get(tag));
+	json_object_object_add(o, "created", json_object_new_int64(created));
+	json_object_object_add(o, "layers", json_object_get(a));
+	if (mkdirat(vm->dirfd, "snapshots", 0700) < 0 && errno != EEXIST)
+		r = -errno;
+	if (r == 0 && (sd = openat(vm->dirfd, "snapshots", O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+				   O_CLOEXEC)) < 0)
+		r = -errno;
+	if (r == 0 && (r = snapshot_file(json_object_get_string(tag), f, sizeof(f))) == 0)
+		r = json_save_at(sd, f + strlen("snapshots/"), o);
+	json_object_put(o);
+	if (r < 0)
+		return fvm_errf(err, r, "VM '%s': cannot record its snapshot in %s/snapshots: %s",
+				vm->cfg.name, vm->dir, strerror(-r));
+	return 0;
+}
+
 /* Roll a snapshot forward: its layer is in the store. Idempotent. */
 static int snapshot_finish(struct fvm_vm *vm, json_object *j, struct fvm_error *err)
 {
-	json_object *a = NULL, *tag = NULL, *id = NULL;
+	json_object *a = NULL, *tag = NULL, *id = NULL, *cr = NULL;
 	struct layer_stack s;
 	_cleanup_close_ int pool = pool_open(vm->store, false);
-	char f[TAG_MAX + 32];
 	int r;
 
 	json_object_object_get_ex(j, "layers", &a);
 	json_object_object_get_ex(j, "tag", &tag);
 	json_object_object_get_ex(j, "id", &id);
+	json_object_object_get_ex(j, "created", &cr);
 	r = stack_from_json(a, &s);
 	if (r < 0)
 		return fvm_errf(err, r, "VM '%s': its %s/%s is damaged: move it away", vm->cfg.name,
@@ -331,27 +359,8 @@ static int snapshot_finish(struct fvm_vm *vm, json_object *j, struct fvm_error *
 		fvm_strv_free(mnts);
 	}
 	r = stack_save(vm, &s, err);
-	if (r == 0 && tag && json_object_is_type(tag, json_type_string)) {
-		json_object *o = json_object_new_object(), *cr = NULL;
-		_cleanup_close_ int sd = -1;
-
-		json_object_object_get_ex(j, "created", &cr);
-		json_object_object_add(o, "tag", json_object_get(tag));
-		json_object_object_add(o, "created", json_object_new_int64(cr ? json_object_get_int64(cr) : 0));
-		json_object_object_add(o, "layers", json_object_get(a));
-
-		if (mkdirat(vm->dirfd, "snapshots", 0700) < 0 && errno != EEXIST)
-			r = -errno;
-		if (r == 0 && (sd = openat(vm->dirfd, "snapshots", O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-					   O_CLOEXEC)) < 0)
-			r = -errno;
-		if (r == 0 && (r = snapshot_file(json_object_get_string(tag), f, sizeof(f))) == 0)
-			r = json_save_at(sd, f + strlen("snapshots/"), o);
-		json_object_put(o);
-		if (r < 0)
-			return fvm_errf(err, r, "VM '%s': cannot record its snapshot in %s/snapshots: %s",
-					vm->cfg.name, vm->dir, strerror(-r));
-	}
+	if (r == 0 && tag && json_object_is_type(tag, json_type_string))
+		r = snapshot_record(vm, tag, cr ? json_object_get_int64(cr) : 0, a, err);
 	return r;
 }
 
@@ -389,6 +398,11 @@ int lifecycle_recover(struct fvm_vm *vm, struct fvm_error *err)
 	const char *what;
 	int r = json_load_at(vm->dirfd, JOURNAL, &j);
 
+	/* a running VM's snapshot copy that a kill cut short (snapshot_adopt_copy) */
+	if (faccessat(vm->dirfd, LIVE_COPY, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+		rm_rf_at(vm->dirfd, LIVE_COPY);
+	if (faccessat(vm->dirfd, FLAT_DIR, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+		rm_rf_at(vm->dirfd, FLAT_DIR);   /* and a flattening (vm/flatten.c) */
 	if (r == -ENOENT)
 		return 0;
 	if (r < 0)
@@ -470,7 +484,136 @@ static int new_id(char *buf)
 }
 
 /**
- * stack_freeze() - snapshot the stopped @vm (caller holds its lock): its
+ * snapshot_lock() - lock @vm for a snapshot operation and finish what a
+ * crash cut short; a running VM is refused unless @ret_running, which
+ * then says whether it runs. Return: the lock's fd or -errno.
+ */
+int snapshot_lock(struct fvm_vm *vm, const char *what, bool *ret_running, struct fvm_error *err)
+{
+	int lock = vm_lock(vm, err), r;
+	bool running;
+
+	if (lock < 0)
+		return lock;
+	r = lifecycle_recover(vm, err);
+	running = r == 0 && vm_running(vm, NULL) == 0;
+	if (running && !ret_running)
+		r = fvm_errf(err, -EBUSY, "VM '%s' is running: stop it with 'fvm stop %s' to %s it",
+			     vm->cfg.name, vm->cfg.name, what);
+	if (r < 0) {
+		close(lock);
+		return r;
+	}
+	if (ret_running)
+		*ret_running = running;
+	return lock;
+}
+
+/**
+ * snapshot_tag_pick() - @tag checked and free, or (NULL) the next free
+ * "snapN", into @buf of @len bytes.
+ */
+int snapshot_tag_pick(struct fvm_vm *vm, const char *tag, char *buf, size_t len, struct fvm_error *err)
+{
+	char f[TAG_MAX + 32];
+	int r = tag ? tag_check(vm, tag, err) : 0;
+
+	if (r < 0)
+		return r;
+	if (!tag) {
+		for (unsigned i = 1;; i++) {
+			snprintf(buf, len, "snap%u", i);
+			snapshot_file(buf, f, sizeof(f));
+			if (faccessat(vm->dirfd, f, F_OK, AT_SYMLINK_NOFOLLOW) < 0)
+				return 0;
+		}
+	}
+	snprintf(buf, len, "%s", tag);
+	if (snapshot_file(tag, f, sizeof(f)) == 0 && faccessat(vm->dirfd, f, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+		return fvm_errf(err, -EEXIST, "VM '%s' has a snapshot '%s' already: pick another tag, or remove it with 'fvm snapshot --rm %s %s'",
+				vm->cfg.name, tag, vm->cfg.name, tag);
+	return 0;
+}
+
+static int stack_full(struct fvm_vm *vm, struct fvm_error *err)
+{
+	return fvm_errf(err, -E2BIG, "VM '%s' stands on %d frozen layers, the most fvm stacks (it flattens the lowest two only of a stopped VM, when one VM wrote both): go back to an older snapshot with 'fvm restore %s TAG', or 'fvm commit %s' (its changes to the host) or 'fvm discard %s' (dropped) to start from the host again",
+			vm->cfg.name, STACK_MAX, vm->cfg.name, vm->cfg.name, vm->cfg.name);
+}
+
+/**
+ * stack_room() - 0 if one more frozen layer fits on @vm's stack, else a
+ * -E2BIG that names the ways out.
+ */
+int stack_room(struct fvm_vm *vm, struct fvm_error *err)
+{
+	struct layer_stack s;
+	int r = stack_load(vm, &s, err);
+
+	return r < 0 ? r : s.n >= STACK_MAX ? stack_full(vm, err) : 0;
+}
+
+/**
+ * layer_adopt() - move STORE/vms/NAME/@dir, a finished layer, into the
+ * store's frozen layers under a new id, in @ret_id (one rename(2), synced);
+ * the caller holds the store's lock.
+ */
+int layer_adopt(struct fvm_vm *vm, const char *dir, char *ret_id, struct fvm_error *err)
+{
+	_cleanup_close_ int pool = pool_open(vm->store, true);
+	int r;
+
+	if (pool < 0)
+		return fvm_errf(err, pool, "cannot make %s/layers: %s", vm->store->path, strerror(-pool));
+	r = new_id(ret_id);
+	if (r < 0)
+		return fvm_errf(err, r, "cannot name a new layer: %s", strerror(-r));
+	if (renameat(vm->dirfd, dir, pool, ret_id) < 0)
+		return fvm_errf(err, -errno, "VM '%s': cannot move %s/%s to %s/layers/%s: %s", vm->cfg.name,
+				vm->dir, dir, vm->store->path, ret_id, strerror(errno));
+	fsync(pool);
+	return 0;
+}
+
+/**
+ * snapshot_adopt_copy() - make the copy of @vm's live layers in
+ * STORE/vms/NAME/LIVE_COPY a frozen layer (one rename(2), the step that
+ * commits) and, with @tag, record the snapshot @tag of @vm's stack and
+ * that layer; NULL @tag: only the layer, for a clone. @vm's own stack
+ * stays as it is: it runs on its live layers. Without @copied (the VM had
+ * no live changes) no layer is added. *@ret is the new stack. The caller
+ * holds the VM's and the store's locks (layers_gc() must not take the
+ * layer before a snapshot or a clone names it). A kill after the rename
+ * leaves a layer nothing names, which layers_gc() removes.
+ */
+int snapshot_adopt_copy(struct fvm_vm *vm, const char *tag, bool copied, struct layer_stack *ret,
+			struct fvm_error *err)
+{
+	json_object *t, *a;
+	int r = stack_load(vm, ret, err);
+
+	if (r < 0 || !copied)
+		goto record;
+	if (ret->n >= STACK_MAX)
+		return stack_full(vm, err);
+	r = layer_adopt(vm, LIVE_COPY, ret->v[ret->n].id, err);
+	if (r < 0)
+		return r;
+	ret->v[ret->n++].base = vm->cfg.rootless ? 0 : vm->cfg.uid_base;
+record:
+	if (r < 0 || !tag)
+		return r;
+	t = json_object_new_string(tag);
+	a = stack_to_json(ret);
+	r = snapshot_record(vm, t, (long long)time(NULL), a, err);
+	json_object_put(t);
+	json_object_put(a);
+	return r;
+}
+
+/**
+ * stack_freeze() - snapshot the stopped @vm (caller holds its lock; a
+ * @tag is free, snapshot_tag_pick()): its
  * live layers become a frozen layer on top of its stack; with @tag, a
  * snapshot records the new stack. Takes the store's lock.
  */
@@ -478,17 +621,12 @@ int stack_freeze(struct fvm_vm *vm, const char *tag, struct fvm_error *err)
 {
 	_cleanup_close_ int lock = -1, pool = -1;
 	struct layer_stack s;
-	char f[TAG_MAX + 32];
 	json_object *j;
 	struct timespec now;
 	int r = stack_load(vm, &s, err);
 
 	if (r < 0)
 		return r;
-	if (tag && snapshot_file(tag, f, sizeof(f)) == 0 &&
-	    faccessat(vm->dirfd, f, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
-		return fvm_errf(err, -EEXIST, "VM '%s' has a snapshot '%s' already: pick another tag, or remove it with 'fvm snapshot --rm %s %s'",
-				vm->cfg.name, tag, vm->cfg.name, tag);
 	clock_gettime(CLOCK_REALTIME, &now);
 	j = json_object_new_object();
 	json_object_object_add(j, "op", json_object_new_string("snapshot"));
@@ -498,8 +636,7 @@ int stack_freeze(struct fvm_vm *vm, const char *tag, struct fvm_error *err)
 	if (!live_layers_empty(vm)) {
 		if (s.n >= STACK_MAX) {
 			json_object_put(j);
-			return fvm_errf(err, -E2BIG, "VM '%s' stands on %d frozen layers, the most fvm stacks (it does not flatten them): go back to an older snapshot with 'fvm restore %s TAG', or 'fvm commit %s' (its changes to the host) or 'fvm discard %s' (dropped) to start from the host again",
-					vm->cfg.name, STACK_MAX, vm->cfg.name, vm->cfg.name, vm->cfg.name);
+			return stack_full(vm, err);
 		}
 		r = new_id(s.v[s.n].id);
 		s.v[s.n++].base = vm->cfg.rootless ? 0 : vm->cfg.uid_base;
@@ -528,59 +665,6 @@ int stack_freeze(struct fvm_vm *vm, const char *tag, struct fvm_error *err)
 	if (r == 0)
 		r = lifecycle_recover(vm, err);   /* the roll forward, as after a crash */
 	json_object_put(j);
-	return r;
-}
-
-/* Open @name for the public calls: locked, recovered, stopped. */
-static int prologue(struct fvm_vm *vm, const char *what, struct fvm_error *err)
-{
-	int lock = vm_lock(vm, err), r;
-
-	if (lock < 0)
-		return lock;
-	r = lifecycle_recover(vm, err);
-	if (r == 0 && vm_running(vm, NULL) == 0)
-		r = fvm_errf(err, -EBUSY, "VM '%s' is running: stop it with 'fvm stop %s' to %s it (overlayfs cannot freeze a layer in use without copying it)",
-			     vm->cfg.name, vm->cfg.name, what);
-	if (r < 0) {
-		close(lock);
-		return r;
-	}
-	return lock;
-}
-
-/* The next free "snapN" */
-static void auto_tag(struct fvm_vm *vm, char *buf, size_t len)
-{
-	for (unsigned i = 1;; i++) {
-		char f[TAG_MAX + 32];
-
-		snprintf(buf, len, "snap%u", i);
-		snapshot_file(buf, f, sizeof(f));
-		if (faccessat(vm->dirfd, f, F_OK, AT_SYMLINK_NOFOLLOW) < 0)
-			return;
-	}
-}
-
-FVM_PUBLIC int fvm_vm_snapshot(struct fvm_vm *vm, const char *tag, char *ret_tag, size_t len,
-			       struct fvm_error *err)
-{
-	char t[TAG_MAX + 1];
-	_cleanup_close_ int lock = -1;
-	int r = tag ? tag_check(vm, tag, err) : 0;
-
-	if (r < 0)
-		return r;
-	lock = prologue(vm, "snapshot", err);
-	if (lock < 0)
-		return lock;
-	if (tag)
-		snprintf(t, sizeof(t), "%s", tag);
-	else
-		auto_tag(vm, t, sizeof(t));
-	r = stack_freeze(vm, t, err);
-	if (r == 0 && ret_tag && len)
-		snprintf(ret_tag, len, "%s", t);
 	return r;
 }
 
@@ -623,7 +707,7 @@ FVM_PUBLIC int fvm_vm_restore(struct fvm_vm *vm, const char *tag, struct fvm_err
 
 	if (r < 0)
 		return r;
-	lock = prologue(vm, "restore", err);
+	lock = snapshot_lock(vm, "restore", NULL, err);
 	if (lock < 0)
 		return lock;
 	r = snapshot_load(vm, tag, &s, NULL, err);

@@ -282,6 +282,28 @@ int pool_open(struct fvm_store *store, bool create);
 int lifecycle_recover(struct fvm_vm *vm, struct fvm_error *err);
 void layers_gc(struct fvm_store *store);
 int stack_freeze(struct fvm_vm *vm, const char *tag, struct fvm_error *err);
+int snapshot_lock(struct fvm_vm *vm, const char *what, bool *ret_running, struct fvm_error *err);
+int snapshot_tag_pick(struct fvm_vm *vm, const char *tag, char *buf, size_t len, struct fvm_error *err);
+int stack_room(struct fvm_vm *vm, struct fvm_error *err);
+int layer_adopt(struct fvm_vm *vm, const char *dir, char *ret_id, struct fvm_error *err);
+int snapshot_adopt_copy(struct fvm_vm *vm, const char *tag, bool copied, struct layer_stack *ret,
+			struct fvm_error *err);
+
+/* ---- layer-copy.c: a copy of a running VM's live layers ---- */
+
+/* where a running VM's live layers are copied to, in its directory */
+#define LIVE_COPY ".live-copy"
+/* where the two lowest frozen layers of a full stack are merged (vm/flatten.c) */
+#define FLAT_DIR ".flatten"
+
+struct layer_copy_progress {
+	uint64_t bytes;    /* of file data copied so far */
+	uint64_t entries;  /* entries copied so far */
+	void (*fn)(uint64_t bytes, uint64_t entries, void *userdata);
+	void *userdata;
+};
+
+int layers_copy_live(struct fvm_vm *vm, int dst, struct layer_copy_progress *p, struct fvm_error *err);
 int stack_discard(struct fvm_vm *vm, char *const *paths, struct fvm_error *err);
 bool live_layers_empty(struct fvm_vm *vm);
 void stack_after_commit(struct fvm_vm *vm);

@@ -53,6 +53,35 @@ int write_all(int fd, const void *buf, size_t len)
 	return 0;
 }
 
+/**
+ * copy_fd_data() - copy @size bytes of @from to @to (both at their offsets):
+ * copy_file_range where the file systems allow, read/write where not. A
+ * file that shrinks meanwhile is copied as far as it goes.
+ */
+int copy_fd_data(int from, int to, uint64_t size)
+{
+	uint64_t left = size;
+
+	while (left > 0) {
+		ssize_t n = copy_file_range(from, NULL, to, NULL, left > (1u << 30) ? (1u << 30) : left, 0);
+
+		if (n < 0 && (errno == EXDEV || errno == EINVAL || errno == ENOSYS || errno == EOPNOTSUPP)) {
+			char buf[65536];
+
+			while ((n = read(from, buf, sizeof(buf))) > 0)
+				if (write_all(to, buf, (size_t)n) < 0)
+					return -errno;
+			return n < 0 ? -errno : 0;
+		}
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			break;   /* the file shrank under us: what we have is it */
+		left -= (uint64_t)n;
+	}
+	return 0;
+}
+
 ssize_t read_all(int fd, void *buf, size_t len)
 {
 	size_t got = 0;

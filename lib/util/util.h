@@ -63,6 +63,7 @@ int rm_rf_at(int dirfd, const char *name);
 int mkdirat_p(int dirfd, const char *path, mode_t mode);
 int write_all(int fd, const void *buf, size_t len);
 ssize_t read_all(int fd, void *buf, size_t len);
+int copy_fd_data(int from, int to, uint64_t size);
 
 char *caller_home(void);
 int strv_push(char ***strv, size_t *n, const char *s);

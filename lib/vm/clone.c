@@ -6,7 +6,9 @@
  * Clone. The source's live layers are frozen first (snapshot.c, as a
  * snapshot without a tag), so that source and clone stand on the same
  * frozen layers and each gets an empty upper of its own: nothing either
- * writes from then on reaches the other, and no file is copied. The
+ * writes from then on reaches the other, and no file is copied. Of a
+ * running source they are copied instead, its processes stopped
+ * (snapshot-running.c), and only the clone stands on the copy. The
  * clone is built like a new VM (vm.c): under a temporary name in
  * STORE/vms, with the source's settings, its own name, creation time,
  * hostname (when the source's was its name) and, as root, its own uid
@@ -35,8 +37,9 @@
 #include <json-c/json.h>
 
 #include "store/store.h"
+#include "vm/vm.h"
 
-/* Open @name, lock it, finish what was cut short, and check it is stopped. */
+/* Open @name, lock it, finish what was cut short, and check it is stopped (rename). */
 static int open_stopped(struct fvm_store *store, const char *name, const char *what,
 			struct fvm_vm **ret, int *ret_lock, struct fvm_error *err)
 {
@@ -71,17 +74,14 @@ static int name_free(struct fvm_store *store, const char *name, struct fvm_error
 	return r;
 }
 
-/* The clone's directory @tmp: @src's settings as @dst's, and @src's stack. */
-static int clone_fill(struct fvm_vm *src, const char *dst, const char *tmp, uid_t *ret_base,
-		      struct fvm_error *err)
+/* The clone's directory @tmp: @src's settings as @dst's, and the stack @s. */
+static int clone_fill(struct fvm_vm *src, const char *dst, const char *tmp, const struct layer_stack *s,
+		      uid_t *ret_base, struct fvm_error *err)
 {
 	struct fvm_store *store = src->store;
 	struct fvm_vm d = { .store = store };
-	struct layer_stack s;
-	int r = stack_load(src, &s, err);
+	int r;
 
-	if (r < 0)
-		return r;
 	d.dirfd = fcntl(src->dirfd, F_DUPFD_CLOEXEC, 3);
 	snprintf(d.cfg.name, sizeof(d.cfg.name), "%s", src->cfg.name);
 	r = d.dirfd < 0 ? -errno : config_load(&d, err);   /* a copy of its own */
@@ -104,7 +104,7 @@ static int clone_fill(struct fvm_vm *src, const char *dst, const char *tmp, uid_
 	}
 	r = config_save(&d, err);
 	if (r == 0)
-		r = stack_save(&d, &s, err);
+		r = stack_save(&d, s, err);
 	if (r == 0)
 		*ret_base = d.cfg.uid_base;
 	else if (!store->rootless)
@@ -117,26 +117,50 @@ out:
 	return r;
 }
 
+/* @src's changes as a stack of frozen layers: the live layers frozen
+ * (stopped), or copied while its processes are stopped (running); the
+ * store's lock is taken and left in *@slock. */
+static int clone_stack(struct fvm_vm *vm, bool running, struct layer_stack *ret, int *slock,
+		       struct fvm_error *err)
+{
+	bool copied = false;
+	int r = 0;
+
+	if (running)
+		r = live_copy(vm, &copied, err);
+	else if (!live_layers_empty(vm) && (r = stack_make_room(vm, err)) == 0)
+		r = stack_freeze(vm, NULL, err);
+	if (r < 0)
+		return r;
+	*slock = store_lock(vm->store, err);
+	if (*slock < 0)
+		r = *slock;
+	else if (running)
+		r = snapshot_adopt_copy(vm, NULL, copied, ret, err);
+	else
+		r = stack_load(vm, ret, err);
+	if (r < 0 && running)
+		rm_rf_at(vm->dirfd, LIVE_COPY);
+	return r;
+}
+
 FVM_PUBLIC int fvm_vm_clone(struct fvm_store *store, const char *src, const char *dst,
 			    struct fvm_error *err)
 {
 	struct fvm_vm *vm = NULL;
 	_cleanup_close_ int lock = -1, slock = -1;
 	char tmp[FVM_NAME_MAX + 32];
+	struct layer_stack s;
+	bool running = false;
 	uid_t base = 0;
 	int r = name_free(store, dst, err);
 
+	if (r == 0)
+		r = fvm_vm_open(store, src, &vm, err);
 	if (r < 0)
 		return r;
-	r = open_stopped(store, src, "clone", &vm, &lock, err);
-	if (r < 0)
-		return r;
-	/* its live changes become a frozen layer both stand on */
-	if (!live_layers_empty(vm))
-		r = stack_freeze(vm, NULL, err);
-	slock = r < 0 ? -1 : store_lock(store, err);
-	if (r == 0 && slock < 0)
-		r = slock;
+	lock = snapshot_lock(vm, "clone", &running, err);
+	r = lock < 0 ? lock : clone_stack(vm, running, &s, &slock, err);
 	if (r == 0)
 		r = name_free(store, dst, err);
 	snprintf(tmp, sizeof(tmp), ".new.%s.%d", dst, (int)getpid());
@@ -145,7 +169,7 @@ FVM_PUBLIC int fvm_vm_clone(struct fvm_store *store, const char *src, const char
 		if (mkdirat(store->vmsfd, tmp, 0700) < 0)
 			r = fvm_errf(err, -errno, "cannot create %s/vms/%s: %s", store->path, tmp, strerror(errno));
 		else
-			r = clone_fill(vm, dst, tmp, &base, err);
+			r = clone_fill(vm, dst, tmp, &s, &base, err);
 		if (r == 0 && renameat2(store->vmsfd, tmp, store->vmsfd, dst, RENAME_NOREPLACE) < 0)
 			r = fvm_errf(err, -errno, "cannot create %s/vms/%s: %s", store->path, dst, strerror(errno));
 		if (r < 0) {
@@ -154,6 +178,10 @@ FVM_PUBLIC int fvm_vm_clone(struct fvm_store *store, const char *src, const char
 			rm_rf_at(store->vmsfd, tmp);
 		}
 	}
+	if (slock >= 0)
+		close(TAKE_FD(slock));
+	if (r < 0 && running)
+		layers_gc(store);   /* the copy's layer, if it was made */
 	fvm_vm_free(vm);
 	return r;
 }

@@ -4,7 +4,7 @@
 # docs.bats - the man pages and the completion keep up with the command:
 # every command of `fvm --help` has a page, every long option of every
 # `fvm CMD --help` is in that page, every field `fvm inspect` prints is in
-# fvm-inspect(1), and the bash completion offers the commands, a command's
+# fvm-inspect(1), and the bash and zsh completions offer the commands, a command's
 # options and the VM names. Commands are read from `fvm --help`, so a new
 # command is covered when it is added.
 
@@ -17,10 +17,13 @@ DOC=${FVM_TEST_DOC:-$BATS_TEST_DIRNAME/../../doc}
 README=$DOC/README.md
 [[ -f $README ]] || README=$BATS_TEST_DIRNAME/../../README.md
 COMPLETION=
+ZSH_COMPLETION=
 if [[ -n ${FVM_TEST_DESTDIR-} ]]; then
 	COMPLETION=$(find "$FVM_TEST_DESTDIR" -path '*/share/bash-completion/completions/fvm' -type f 2>/dev/null | head -1)
+	ZSH_COMPLETION=$(find "$FVM_TEST_DESTDIR" -path '*/share/zsh/site-functions/_fvm' -type f 2>/dev/null | head -1)
 else
 	COMPLETION=$BATS_TEST_DIRNAME/../../completion/fvm.bash
+	ZSH_COMPLETION=$BATS_TEST_DIRNAME/../../completion/_fvm
 fi
 
 fvm_commands() {
@@ -93,13 +96,19 @@ complete_words() {
 		_fvm; printf "%s\n" "${COMPREPLY[@]}"' _ "$COMPLETION" "$@"
 }
 
+# assert_commands_offered COMPLETE: COMPLETE (complete_words, zsh_complete)
+# offers every command of `fvm --help` after "fvm "
+assert_commands_offered() {
+	local c out
+	out=$("$1" fvm "") || { echo "$1 failed: $out" >&2; return 1; }
+	for c in $(fvm_commands); do
+		assert_contains "$out" "$c" "command $c offered by $1"
+	done
+}
+
 @test "completion: commands, each command's options (from its --help) and VM names" {
 	[[ -f $COMPLETION ]] || { echo "no completion installed (FVM_TEST_DESTDIR=${FVM_TEST_DESTDIR-})" >&2; return 1; }
-	run -0 complete_words fvm ""
-	local c
-	for c in $(fvm_commands); do
-		assert_contains "$output" "$c" "command $c offered"
-	done
+	assert_commands_offered complete_words
 	run -0 complete_words fvm st
 	assert_eq "$(sort <<<"$output" | tr '\n' ' ')" "start stats stop "
 	run -0 complete_words fvm run --me
@@ -116,9 +125,51 @@ complete_words() {
 	assert_not_contains "$output" "--memory"
 }
 
+# zsh_complete WORDS...: what the zsh completion offers for WORDS (the last
+# may be ""), each on a line: compinit loads _fvm from its directory and
+# registers it for fvm; then _fvm runs with compadd and _files recording
+# what they are given (zsh filters by the prefix itself, so every
+# candidate is listed; _files prints "<files>").
+zsh_complete() {
+	HOME=$TEST_ROOT ZDOTDIR=$TEST_ROOT FVM_BIN=$FVM zsh -f -c '
+		dir=$1; shift
+		fpath=($dir $fpath)
+		autoload -Uz compinit && compinit -u -D
+		[[ $_comps[fvm] == _fvm ]] || { print "compinit did not register _fvm for fvm: $_comps[fvm]"; exit 1; }
+		compadd() { [[ $1 == -a ]] && { print -l -- ${(P)2}; return }; [[ $1 == -- ]] && shift; print -l -- "$@" }
+		_files() { print "<files>" }
+		words=("$@"); CURRENT=$#
+		autoload -Uz _fvm && _fvm' _ "$(dirname "$ZSH_COMPLETION")" "$@"
+}
+
+@test "completion: zsh loads _fvm and completes commands, options (from --help), option values and VM names" {
+	command -v zsh >/dev/null || skip "zsh is not installed"
+	[[ -f $ZSH_COMPLETION ]] || { echo "no zsh completion installed (FVM_TEST_DESTDIR=${FVM_TEST_DESTDIR-})" >&2; return 1; }
+	assert_commands_offered zsh_complete
+	run -0 zsh_complete fvm run --me
+	assert_contains "$output" "--memory"
+	assert_contains "$output" "--net"
+	run -0 zsh_complete fvm commit --
+	assert_contains "$output" "--dry-run"
+	assert_not_contains "$output" "--memory"
+	run -0 zsh_complete fvm run --net ""
+	assert_eq "$output" $'none\nhost\nprivate'
+	fvm create web 2>/dev/null
+	fvm create worker 2>/dev/null
+	run -0 zsh_complete fvm stop w
+	assert_eq "$(sort <<<"$output" | tr '\n' ' ')" "web worker "
+	run -0 zsh_complete fvm create n
+	assert_eq "$output" ""
+	# after "--", the VM's command: files only
+	run -0 zsh_complete fvm run web -- --me
+	assert_eq "$output" "<files>"
+}
+
 @test "completion: installed by meson install where bash-completion looks for it, as 'fvm'" {
 	[[ -n ${FVM_TEST_DESTDIR-} ]] || skip "not run by scripts/test: no install to look at"
 	[[ $COMPLETION == */share/bash-completion/completions/fvm ]] ||
 		{ echo "completion not found in $FVM_TEST_DESTDIR" >&2; return 1; }
 	bash -n "$COMPLETION"
+	[[ $ZSH_COMPLETION == */share/zsh/site-functions/_fvm ]] ||
+		{ echo "zsh completion not found in $FVM_TEST_DESTDIR" >&2; return 1; }
 }
