@@ -44,6 +44,7 @@ _fvm() {
 		return 0 ;;
 	--net) mapfile -t COMPREPLY < <(compgen -W "none host private" -- "$cur"); return 0 ;;
 	--profile) mapfile -t COMPREPLY < <(compgen -W "default untrusted" -- "$cur"); return 0 ;;
+	--ids) mapfile -t COMPREPLY < <(compgen -W "single sub auto" -- "$cur"); return 0 ;;
 	--restart) mapfile -t COMPREPLY < <(compgen -W "no on-failure" -- "$cur"); return 0 ;;
 	esac
 	case $cmd in

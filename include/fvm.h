@@ -103,6 +103,28 @@ enum fvm_cow {
 	FVM_COW_FUSE = 2,
 };
 
+/**
+ * enum fvm_ids - which ids a rootless VM has (fixed at create)
+ * @FVM_IDS_SINGLE: one: the user's uid (gid) is the VM's root, nothing
+ *                  else is mapped (the default): a program of the VM
+ *                  cannot become another user (apt's _apt, su)
+ * @FVM_IDS_SUB:    65,536, as rootless podman: VM id 0 is the user's,
+ *                  VM ids 1..65535 the first of the user's subordinate
+ *                  ids in /etc/subuid and /etc/subgid, mapped with the
+ *                  distribution's newuidmap and newgidmap (package
+ *                  uidmap); creating fails where they are missing
+ * @FVM_IDS_AUTO:   sub where the user has such ranges and newuidmap
+ *                  works, else single; decided at create
+ *
+ * As root a VM always has its own range of 65,536 host ids: the setting
+ * is for rootless VMs.
+ */
+enum fvm_ids {
+	FVM_IDS_SINGLE = 0,
+	FVM_IDS_SUB = 1,
+	FVM_IDS_AUTO = 2,
+};
+
 /* what a VM sees at a path; the most specific path wins */
 enum fvm_policy_kind {
 	FVM_POLICY_COW = 0,      /* default: the host's, copy-on-write */
@@ -181,6 +203,9 @@ struct fvm_limits {
  *              capability set at most, never beyond the VM); the seccomp
  *              filter is then loaded while the program is still the VM's
  *              root. Refused with the untrusted profile.
+ * @ids:        rootless: one id, or the user's subordinate ids too
+ *              (enum fvm_ids); fixed at create (fvm_vm_update() refuses
+ *              FVM_SET_IDS); ignored as root
  */
 struct fvm_vm_opts {
 	enum fvm_net net;
@@ -199,6 +224,7 @@ struct fvm_vm_opts {
 	size_t ndevices;
 	enum fvm_cow cow;       /* copy-on-write backend (rootless) */
 	bool new_privs;         /* no_new_privs off (see below); never with @untrusted */
+	enum fvm_ids ids;       /* rootless: the VM's ids; fixed at create */
 };
 
 /* which fields of struct fvm_vm_opts fvm_vm_update() changes */
@@ -218,6 +244,7 @@ struct fvm_vm_opts {
 #define FVM_SET_DEVICES   (1u << 13)   /* replaces the list */
 #define FVM_SET_COW       (1u << 14)
 #define FVM_SET_NEW_PRIVS (1u << 15)
+#define FVM_SET_IDS       (1u << 16)   /* fvm_vm_create() only: fvm_vm_update() refuses it */
 
 /**
  * struct fvm_exec - a program to run inside a VM
@@ -530,7 +557,10 @@ int fvm_vm_changes_size(struct fvm_vm *vm, uint64_t *ret_bytes, struct fvm_error
  *  - "net": "none", "host" or "private"; "hostname": string;
  *  - "mode": "root" or "rootless"; root mode: "uid_base", "uid_count":
  *    integers, the host uids the VM's ids map to; rootless: "owner":
- *    integer, the host uid the VM belongs to;
+ *    integer, the host uid the VM belongs to, and "ids": "single" or
+ *    "sub" (enum fvm_ids, as decided at create), with "sub": "subuid",
+ *    "subgid": integers, the host ids of the VM's ids 1.. (an addition:
+ *    schema_version stays 1);
  *  - "path": string, the VM's directory in the store;
  *  - "cow": "auto", "kernel" or "fuse", the copy-on-write backend asked
  *    for (enum fvm_cow);

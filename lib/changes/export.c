@@ -101,7 +101,8 @@ static int put_manifest(struct exp *x, size_t nchanges, size_t members)
 	if (read_small_fileat(x->vm->dirfd, "config.json", &cfg, NULL) == 0)
 		set = json_tokener_parse(cfg);
 	if (set && json_object_is_type(set, json_type_object)) {
-		static const char *const identity[] = { "name", "created", "mode", "owner", "uid_base", "uid_count", "home" };
+		static const char *const identity[] = { "name", "created", "mode", "owner", "uid_base", "uid_count", "home",
+							"ids", "subuid", "subgid" };
 
 		for (size_t i = 0; i < ARRAY_SIZE(identity); i++)
 			json_object_object_del(set, identity[i]);
