@@ -118,6 +118,20 @@ enum fvm_cow {
  *
  * As root a VM always has its own range of 65,536 host ids: the setting
  * is for rootless VMs.
+ *
+ * Files such a VM gives its ids 1..65535 belong on the host to the user's
+ * subordinate ids, which the user cannot read or remove. So, for a VM
+ * with @FVM_IDS_SUB, fvm_vm_diff(), fvm_vm_commit(), fvm_vm_discard(),
+ * fvm_vm_remove(), fvm_vm_export(), fvm_vm_copy_in(), fvm_vm_copy_out(),
+ * fvm_vm_changes_size(), fvm_vm_snapshot(), fvm_vm_restore(),
+ * fvm_vm_snapshot_remove() and fvm_vm_clone() first move the calling
+ * process, once and for good, into a user namespace of its own that maps
+ * the user's uid and gid and those ranges each to itself (written by
+ * newuidmap and newgidmap): ids read as on the host, files it makes stay
+ * the user's, and it gains capabilities over the user's ids only. The
+ * caller must be single-threaded then; a later boot from that process
+ * writes the new VM's maps itself. Booting does its own layer work in a
+ * child, and leaves the caller where it is.
  */
 enum fvm_ids {
 	FVM_IDS_SINGLE = 0,

@@ -348,7 +348,9 @@ FVM_PUBLIC int fvm_vm_export(struct fvm_vm *vm, int fd, const struct fvm_export_
 	if (vm_running(vm, NULL) == 0)
 		return fvm_errf(err, -EBUSY, "VM '%s' is running: stop it first ('fvm stop %s'), so that its changes hold still while they are exported",
 				vm->cfg.name, vm->cfg.name);
-	r = changes_collect(vm, NULL, &cs, err);
+	r = vm_ids_enter(vm, err);   /* --ids sub: the layer's files of the VM's other ids */
+	if (r == 0)
+		r = changes_collect(vm, NULL, &cs, err);
 	if (r < 0)
 		return r;
 	if (cs.n)

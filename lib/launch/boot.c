@@ -464,7 +464,8 @@ out:
 
 /*
  * Before any overlay uses the layers: a snapshot or restore cut short is
- * finished, a commit made while the VM ran leaves them.
+ * finished, a commit made while the VM ran leaves them (--ids sub: in a
+ * child that can reach the files of the VM's other ids, vm_ids_run).
  */
 static int layers_ready(struct fvm_vm *vm, struct fvm_error *err)
 {
@@ -497,7 +498,7 @@ int vm_boot(struct fvm_vm *vm, bool persist, struct vm_state *ret_st, int *ret_c
 
 	r = prepare_run_dir(vm, err);
 	if (r == 0)
-		r = layers_ready(vm, err);
+		r = vm_ids_run(vm, layers_ready, err);
 	if (r < 0)
 		return r;
 	r = vm_stores_record(vm, err);   /* before their whiteouts are made */

@@ -538,7 +538,9 @@ static int prologue(struct fvm_vm *vm, const char *what, struct fvm_error *err)
 
 	if (lock < 0)
 		return lock;
-	r = lifecycle_recover(vm, err);
+	r = vm_ids_enter(vm, err);   /* --ids sub: the layers' files of its other ids */
+	if (r == 0)
+		r = lifecycle_recover(vm, err);
 	if (r == 0 && vm_running(vm, NULL) == 0)
 		r = fvm_errf(err, -EBUSY, "VM '%s' is running: stop it with 'fvm stop %s' to %s it (overlayfs cannot freeze a layer in use without copying it)",
 			     vm->cfg.name, vm->cfg.name, what);
@@ -653,7 +655,9 @@ FVM_PUBLIC int fvm_vm_snapshot_remove(struct fvm_vm *vm, const char *tag, struct
 	lock = vm_lock(vm, err);
 	if (lock < 0)
 		return lock;
-	r = lifecycle_recover(vm, err);
+	r = vm_ids_enter(vm, err);   /* --ids sub: the frozen layer's files of its other ids */
+	if (r == 0)
+		r = lifecycle_recover(vm, err);
 	if (r == 0)
 		r = snapshot_load(vm, tag, &s, NULL, err);
 	if (r < 0)
