@@ -216,13 +216,12 @@ static int run_helper(int i, pid_t pid, const unsigned *args, size_t nargs, char
 	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -EPERM;
 }
 
-/**
- * subid_map() - write @pid's uid and gid maps with newuidmap and
- * newgidmap: @own (the user's uid; gid @own_g) to @base, and the
- * subordinate range @cfg recorded to @base + 1 onwards. @base is 0 for
- * a VM's user namespace, the user's own id for subid_enter()'s identity
- * map (@base then names the first id of each side: id N maps to N).
- * Return: 0, or -errno with @err filled with the helper's message.
+/*
+ * Write @pid's uid and gid maps with newuidmap and newgidmap: the user's
+ * @own (gid @own_g) and the subordinate ranges @cfg recorded. For a VM's
+ * user namespace @own is its 0 and the range its 1..65535; @identity (the
+ * namespace of subid_enter) maps each id to itself. Return: 0, or -errno
+ * with @err filled with the helper's message.
  */
 static int subid_map(pid_t pid, const struct vm_config *cfg, uid_t own, gid_t own_g, bool identity,
 		     struct fvm_error *err)

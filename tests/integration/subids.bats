@@ -226,3 +226,37 @@ make_repo() {
 	assert_eq "$(echo "$output" | jq -r '.[0].ids')" single
 	run -0 as_nobody rm a
 }
+
+@test "--ids sub: a range under 65536 ids, or a newuidmap that is not set-uid: create fails naming the file and the fix" {
+	is_root || skip "needs a private mount namespace with another /etc/subuid and newuidmap: the root run tests it as uid $NOBODY"
+	local home=$TEST_ROOT/nhome
+	mkdir -p "$home/store"
+	chown -R "$NOBODY:$NOBODY" "$home"
+	echo "nobody:300000:1000" >"$TEST_ROOT/subuid.small"
+	echo "$NOBODY:300000:65536" >"$TEST_ROOT/subuid.ok"
+	cp /usr/bin/newuidmap "$TEST_ROOT/newuidmap.plain"
+	chmod 0755 "$TEST_ROOT/newuidmap.plain"
+	# ns_create SUBUID NEWUIDMAP: fvm create --ids sub as uid 65534, in a
+	# private mount namespace where /etc/subuid and /etc/subgid are SUBUID
+	# and /usr/bin/newuidmap is NEWUIDMAP (the host's files stay as they are)
+	ns_create() {
+		unshare --mount --propagation private -- bash -c '
+			set -e
+			mount --bind "$1" /etc/subuid
+			mount --bind "$1" /etc/subgid
+			mount --bind "$2" /usr/bin/newuidmap
+			exec setpriv --reuid "$3" --regid "$3" --clear-groups \
+				env -C / HOME="$4" FVM_HOME="$4/store" timeout 60 "$5" create --ids sub v' _ \
+			"$1" "$2" "$NOBODY" "$home" "$FVM"
+	}
+	run -125 --separate-stderr ns_create "$TEST_ROOT/subuid.small" /usr/bin/newuidmap
+	assert_contains "$stderr" "/etc/subuid gives user nobody ($NOBODY) 1000 subordinate ids, fewer than the 65536"
+	assert_contains "$stderr" "usermod --add-subuids"
+	run -125 --separate-stderr ns_create "$TEST_ROOT/subuid.ok" "$TEST_ROOT/newuidmap.plain"
+	assert_contains "$stderr" "/usr/bin/newuidmap is not a set-uid root program"
+	assert_contains "$stderr" "package uidmap"
+	assert_not_exists "$home/store/vms/v"
+	# the same files with the real newuidmap: the VM is made, with that range
+	run -0 ns_create "$TEST_ROOT/subuid.ok" /usr/bin/newuidmap
+	assert_eq "$(jq -r '.ids, .subuid' "$home/store/vms/v/config.json")" $'sub\n300000'
+}
