@@ -106,6 +106,8 @@ struct vm_state {
 #define NEWUIDMAP_BIN "/usr/bin/newuidmap"
 #define NEWGIDMAP_BIN "/usr/bin/newgidmap"
 
+int subid_find(char *buf, const char *name, unsigned id, unsigned *ret_start,
+	       unsigned long long *ret_best);
 int subid_resolve(uid_t uid, uid_t *ret_uid, gid_t *ret_gid, struct fvm_error *err);
 int subid_write_maps(pid_t pid, const struct vm_config *cfg, uid_t own, gid_t own_g,
 		     struct fvm_error *err);

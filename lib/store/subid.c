@@ -85,13 +85,46 @@ static bool entry_of(const char *l, const char *name, unsigned id, unsigned long
 	if (!((name && strlen(name) == n && !strncmp(l, name, n)) ||
 	      (strlen(idtxt) == n && !strncmp(l, idtxt, n))))
 		return false;
+	/* decimal digits only (strtoull would take a sign or blanks) */
+	if (c[1] < '0' || c[1] > '9')
+		return false;
 	errno = 0;
 	*start = strtoull(c + 1, &end, 10);
-	if (errno || end == c + 1 || *end != ':')
+	if (errno || *end != ':' || end[1] < '0' || end[1] > '9')
 		return false;
 	c = end + 1;
 	*count = strtoull(c, &end, 10);
-	return !errno && end != c && !*end && *start + *count <= 0xffffffffull;
+	return !errno && !*end && *start <= 0xffffffffull && *count <= 0xffffffffull &&
+	       *start + *count <= 0xffffffffull;
+}
+
+/**
+ * subid_find() - the first entry of user @name (or decimal uid @id) in
+ * the text @buf of /etc/subuid or /etc/subgid ("OWNER:START:COUNT"
+ * lines) with at least SUBID_NEED ids; malformed lines, a start of 0 and
+ * ranges past 2^32 are passed over
+ * Return: 0 with *@ret_start, else -ERANGE (*@ret_best: the most ids an
+ * entry of the user gives) or -ENOENT (no entry). @buf is changed.
+ */
+int subid_find(char *buf, const char *name, unsigned id, unsigned *ret_start,
+	       unsigned long long *ret_best)
+{
+	unsigned long long best = 0;
+	char *line, *save = NULL;
+
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		unsigned long long start, count;
+
+		if (!entry_of(line, name, id, &start, &count) || start == 0)
+			continue;
+		if (count >= SUBID_NEED) {
+			*ret_start = (unsigned)start;
+			return 0;
+		}
+		best = count > best ? count : best;
+	}
+	*ret_best = best;
+	return best ? -ERANGE : -ENOENT;
 }
 
 /* The first range of @id (or @name) in /etc/@file of at least SUBID_NEED ids. */
@@ -101,28 +134,19 @@ static int lookup(const char *file, const char *name, unsigned id, unsigned *ret
 	_cleanup_close_ int etc = host_path_open("/etc", O_RDONLY | O_DIRECTORY);
 	_cleanup_free_ char *buf = NULL;
 	unsigned long long best = 0;
-	char *line, *save = NULL;
 	int r = etc < 0 ? etc : read_small_fileat(etc, file, &buf, NULL);
 
 	if (r < 0)
 		return fvm_errf(err, r, "cannot read /etc/%s: %s; as root, give user %s (%u) 65536 subordinate ids: usermod --add-sub%cids 100000-165535 %s (or create the VM with --ids single)",
 				file, strerror(-r), name ? name : "?", id, file[3], name ? name : "USER");
-	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		unsigned long long start, count;
-
-		if (!entry_of(line, name, id, &start, &count))
-			continue;
-		if (count >= SUBID_NEED && start > 0) {
-			*ret = (unsigned)start;
-			return 0;
-		}
-		best = count > best ? count : best;
-	}
-	if (best)
+	r = subid_find(buf, name, id, ret, &best);
+	if (r == -ERANGE)
 		return fvm_errf(err, -ERANGE, "/etc/%s gives user %s (%u) %llu subordinate ids, fewer than the %u a VM with --ids sub needs; as root: usermod --add-sub%cids START-END %s with 65536 free ids (or create the VM with --ids single)",
 				file, name ? name : "?", id, best, SUBID_NEED, file[3], name ? name : "USER");
-	return fvm_errf(err, -ENOENT, "/etc/%s has no entry for user %s (%u); as root, give it 65536 subordinate ids: usermod --add-sub%cids 100000-165535 %s (with a free range), or create the VM with --ids single",
-			file, name ? name : "?", id, file[3], name ? name : "USER");
+	if (r < 0)
+		return fvm_errf(err, -ENOENT, "/etc/%s has no entry for user %s (%u); as root, give it 65536 subordinate ids: usermod --add-sub%cids 100000-165535 %s (with a free range), or create the VM with --ids single",
+				file, name ? name : "?", id, file[3], name ? name : "USER");
+	return 0;
 }
 
 /* Is the helper @i there, and able to map ids (set-uid root, or file capabilities)? */
@@ -155,6 +179,10 @@ int subid_resolve(uid_t uid, uid_t *ret_uid, gid_t *ret_gid, struct fvm_error *e
 
 	if (r == 0)
 		r = lookup(files[1], name, (unsigned)uid, &sg, err);
+	/* the user's own id is the VM's 0: never one of its 1..65535 too */
+	if (r == 0 && uid >= su && uid - su < UID_RANGE)
+		r = fvm_errf(err, -ERANGE, "/etc/subuid gives user %s (%u) a range %u-%u that holds its own uid; as root, give it a range of 65536 other ids (usermod --del-subuids, --add-subuids), or create the VM with --ids single",
+			     name ? name : "?", (unsigned)uid, su, su + UID_RANGE - 1);
 	if (r == 0)
 		r = helper_check(0, err);
 	if (r == 0)
