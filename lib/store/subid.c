@@ -214,6 +214,13 @@ static int run_helper(int i, pid_t pid, const unsigned *args, size_t nargs, char
 	if (pipe2(p, O_CLOEXEC) < 0)
 		return -errno;
 	c = fork();
+	if (c < 0) {
+		int e = errno;
+
+		close(p[0]);
+		close(p[1]);
+		return -e;
+	}
 	if (c == 0) {
 		int nul = open("/dev/null", O_RDONLY | O_CLOEXEC);
 
@@ -225,7 +232,7 @@ static int run_helper(int i, pid_t pid, const unsigned *args, size_t nargs, char
 		_exit(127);
 	}
 	close(p[1]);
-	while (c > 0 && (size_t)got < len - 1 && (k = read(p[0], msg + got, len - 1 - (size_t)got)) != 0) {
+	while ((size_t)got < len - 1 && (k = read(p[0], msg + got, len - 1 - (size_t)got)) != 0) {
 		if (k < 0 && errno == EINTR)
 			continue;
 		if (k < 0)
@@ -236,8 +243,6 @@ static int run_helper(int i, pid_t pid, const unsigned *args, size_t nargs, char
 	if (got && msg[got - 1] == '\n')
 		msg[got - 1] = '\0';
 	close(p[0]);
-	if (c < 0)
-		return -errno;
 	while (waitpid(c, &status, 0) < 0)
 		if (errno != EINTR)
 			return -errno;
