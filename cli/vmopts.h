@@ -54,8 +54,8 @@ int vmopts_getopt(int argc, char **argv, const char *cmd, const char *usage, str
 	"      --ids single|sub|auto  rootless, fixed at create: single (default), your\n" \
 	"                         uid is the VM's root and nothing else is mapped;\n" \
 	"                         sub, also your 65536 subordinate ids of /etc/subuid\n" \
-	"                         and /etc/subgid (newuidmap), so apt's _apt, su and\n" \
-	"                         chown work; auto, sub where you have them\n" \
+	"                         and /etc/subgid (newuidmap), so apt's _apt, setpriv\n" \
+	"                         and chown work; auto, sub where you have them\n" \
 	"      --gui x11|x11-host|wayland|none  show windows on your display: x11, a\n" \
 	"                         nested X server of the VM's own in one window on\n" \
 	"                         DISPLAY (it cannot see your other windows, keys or\n" \
