@@ -117,8 +117,9 @@ make_repo() {
 	assert_not_contains "$output" "unsandboxed" "apt's download ran as _apt"
 	assert_not_contains "$output" "setgroups"
 	assert_contains "$output" "_apt 700"
-	run -0 fvm run v -- sh -c "apt-get $a install -y --no-download -o Dir::Cache::archives=$SCRATCH/repo fvm-hello >/dev/null 2>&1; dpkg -s fvm-hello | sed -n 2p"
-	assert_eq "$output" "Status: install ok installed"
+	run -0 fvm run v -- sh -c "apt-get $a install -y --no-download -o Dir::Cache::archives=$SCRATCH/repo fvm-hello 2>&1 | tail -5; dpkg -s fvm-hello | sed -n 2p"
+	assert_contains "$output" "Setting up fvm-hello (1.0)"
+	assert_contains "$output" "Status: install ok installed"
 	# the host's package database is untouched
 	run ! dpkg -s fvm-hello
 	# the same with one id: apt cannot drop to _apt (what --ids sub is for)
