@@ -48,13 +48,13 @@ foreign_owned() {
 	assert_eq "$(vm_field v .ids)" sub
 	assert_eq "$(vm_field v .subuid)" "$SUBUID"
 	assert_eq "$(vm_field v .subgid)" "$SUBGID"
-	run -0 fvm run v -- sh -c 'cat /proc/self/uid_map; echo; cat /proc/self/gid_map'
+	run -0 --separate-stderr fvm run v -- sh -c 'cat /proc/self/uid_map; echo; cat /proc/self/gid_map'
 	assert_eq "$(echo "$output" | awk '{ print $1, $2, $3 }')" \
 		"0 $(id -u) 1"$'\n'"1 $SUBUID 65535"$'\n'"  "$'\n'"0 $(id -g) 1"$'\n'"1 $SUBGID 65535" "uid_map, gid_map"
 	# the default is today's single id
 	run -0 fvm create d
 	assert_eq "$(vm_field d .ids)" single
-	run -0 fvm run d -- cat /proc/self/uid_map
+	run -0 --separate-stderr fvm run d -- cat /proc/self/uid_map
 	assert_eq "$(echo "$output" | awk '{ print $1, $2, $3 }')" "0 $(id -u) 1"
 	# auto: sub where the user has a range
 	run -0 fvm create --ids auto a
@@ -74,7 +74,7 @@ foreign_owned() {
 @test "--ids sub: chown to other ids and setpriv to another user work inside" {
 	sub_only
 	fvm create --ids sub v
-	run -0 fvm run v -- sh -c "
+	run -0 --separate-stderr fvm run v -- sh -c "
 		cd $SCRATCH && echo hi > f && chown 42:42 f && stat -c '%u:%g' f
 		setpriv --reuid 42 --regid 42 --clear-groups id -u
 		setpriv --reuid _apt --regid nogroup --init-groups id -un
@@ -167,10 +167,10 @@ make_repo() {
 	run -0 fvm snapshot v s1
 	fvm run v -- sh -c "echo two > $SCRATCH/k/l/m"
 	run -0 fvm clone v w
-	run -0 fvm run w -- sh -c "cat $SCRATCH/k/l/m; stat -c %u $SCRATCH/k/l/m"
+	run -0 --separate-stderr fvm run w -- sh -c "cat $SCRATCH/k/l/m; stat -c %u $SCRATCH/k/l/m"
 	assert_eq "$output" $'two\n44'
 	run -0 fvm restore v s1
-	run -0 fvm run v -- cat "$SCRATCH/k/l/m"
+	run -0 --separate-stderr fvm run v -- cat "$SCRATCH/k/l/m"
 	assert_eq "$output" one
 	assert_eq "$(foreign_owned "$FVM_HOME")" ""
 	run -0 fvm rm v
