@@ -330,7 +330,9 @@ enum fvm_change_kind {
  *           'c'/'b' device, '-' (deleted)
  * @size:    bytes of the VM's entry
  * @mode, @uid, @gid: the VM's entry; owners as host ids (root mode maps
- *           the VM's uid range back)
+ *           the VM's uid range back; rootless, the layer's own: the
+ *           user's, or with FVM_IDS_SUB one of the user's subordinate
+ *           ids, while fvm_vm_commit() lands every entry as the user's)
  * @mode_changed, @owner_changed: against the host's entry
  * @conflict: the host changed this path after the VM first wrote it;
  *           @conflict_why says how. Commit refuses it unless forced.
