@@ -13,7 +13,7 @@
 
 enum {
 	O_NET = VMOPT_BASE, O_HOSTNAME, O_PUBLISH, O_HIDE, O_RO, O_SHARE, O_PRIVATE, O_COW,
-	O_PROFILE, O_MEMORY, O_CPUS, O_PIDS, O_IOW, O_CAPS, O_SECCOMP, O_HOST_LOOPBACK, O_GUI, O_DEVICE, O_DEVICE_ANY, O_NNP, O_SOUND, O_DBUS_TALK, O_CLIPBOARD,
+	O_PROFILE, O_MEMORY, O_CPUS, O_PIDS, O_IOW, O_CAPS, O_SECCOMP, O_HOST_LOOPBACK, O_GUI, O_DEVICE, O_DEVICE_ANY, O_NNP, O_SOUND, O_DBUS_TALK, O_CLIPBOARD, O_IDS,
 };
 
 const struct option vmopt_long[] = {
@@ -40,6 +40,7 @@ const struct option vmopt_long[] = {
 	{ "sound", required_argument, NULL, O_SOUND },
 	{ "dbus-talk", required_argument, NULL, O_DBUS_TALK },
 	{ "clipboard", required_argument, NULL, O_CLIPBOARD },
+	{ "ids", required_argument, NULL, O_IDS },
 	{ 0 },
 };
 
@@ -305,6 +306,12 @@ int vmopts_parse(struct vmopts *v, int c, const char *arg)
 			return 0;
 		}
 		return add_policy(v, arg, FVM_POLICY_COW);
+	case O_IDS:
+		if (strcmp(arg, "single") && strcmp(arg, "sub") && strcmp(arg, "auto"))
+			return cli_errorf("bad --ids '%s': use 'single' (your uid is the VM's root, nothing else; the default), 'sub' (your subordinate ids from /etc/subuid too, 65536 in all) or 'auto' (sub where you have them)", arg);
+		v->o.ids = !strcmp(arg, "sub") ? FVM_IDS_SUB : !strcmp(arg, "auto") ? FVM_IDS_AUTO : FVM_IDS_SINGLE;
+		v->what |= FVM_SET_IDS;
+		return 0;
 	case O_HOST_LOOPBACK:
 		if (strcmp(arg, "on") && strcmp(arg, "off"))
 			return cli_errorf("bad --host-loopback '%s': use 'on' (the host's 127.0.0.1 services at the VM's gateway, --net private) or 'off'", arg);

@@ -3,7 +3,7 @@
  * vmopts.h - the VM settings options shared by create, run, try and config
  * (--net, --hostname, --publish, --hide/--ro/--share/--private/--cow,
  * --memory, --cpus, --pids, --io-weight, --caps, --seccomp, --no-new-privs,
- * --profile, --gui, --device).
+ * --profile, --gui, --device, --ids).
  */
 #ifndef FVM_CLI_VMOPTS_H
 #define FVM_CLI_VMOPTS_H
@@ -26,7 +26,7 @@ struct vmopts {
 /* getopt_long entries for the settings; codes are >= VMOPT_BASE */
 #define VMOPT_BASE 1000
 extern const struct option vmopt_long[];
-#define VMOPT_COUNT 24
+#define VMOPT_COUNT 25
 
 void vmopts_init(struct vmopts *v);
 int vmopts_parse(struct vmopts *v, int c, const char *arg);
@@ -53,6 +53,11 @@ int vmopts_getopt(int argc, char **argv, const char *cmd, const char *usage, str
 	"                         the whole host, fuse-overlayfs where the kernel's\n" \
 	"                         overlayfs refuses; kernel: the host's system tree\n" \
 	"                         read-only; fuse: fuse-overlayfs for every tree\n" \
+	"      --ids single|sub|auto  rootless, fixed at create: single (default), your\n" \
+	"                         uid is the VM's root and nothing else is mapped;\n" \
+	"                         sub, also your 65536 subordinate ids of /etc/subuid\n" \
+	"                         and /etc/subgid (newuidmap), so apt's _apt, setpriv\n" \
+	"                         and chown work; auto, sub where you have them\n" \
 	"      --gui x11|x11-host|wayland|none  show windows on your display: x11, a\n" \
 	"                         nested X server of the VM's own in one window on\n" \
 	"                         DISPLAY (it cannot see your other windows, keys or\n" \

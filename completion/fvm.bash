@@ -49,6 +49,7 @@ _fvm() {
 	--sound) mapfile -t COMPREPLY < <(compgen -W "pulse none" -- "$cur"); return 0 ;;
 	--dbus-talk) mapfile -t COMPREPLY < <(compgen -W "none org.freedesktop.Notifications org.freedesktop.portal.Desktop" -- "$cur"); return 0 ;;
 	--device|--device-any) mapfile -t COMPREPLY < <(compgen -f -- "${cur:-/dev/}"); return 0 ;;
+	--ids) mapfile -t COMPREPLY < <(compgen -W "single sub auto" -- "$cur"); return 0 ;;
 	--restart) mapfile -t COMPREPLY < <(compgen -W "no on-failure" -- "$cur"); return 0 ;;
 	esac
 	case $cmd in

@@ -103,6 +103,42 @@ enum fvm_cow {
 	FVM_COW_FUSE = 2,
 };
 
+/**
+ * enum fvm_ids - which ids a rootless VM has (fixed at create)
+ * @FVM_IDS_SINGLE: one: the user's uid (gid) is the VM's root, nothing
+ *                  else is mapped (the default): a program of the VM
+ *                  cannot become another user (apt's _apt, su)
+ * @FVM_IDS_SUB:    65,536, as rootless podman: VM id 0 is the user's,
+ *                  VM ids 1..65535 the first of the user's subordinate
+ *                  ids in /etc/subuid and /etc/subgid, mapped with the
+ *                  distribution's newuidmap and newgidmap (package
+ *                  uidmap); creating fails where they are missing
+ * @FVM_IDS_AUTO:   sub where the user has such ranges and newuidmap
+ *                  works, else single; decided at create
+ *
+ * As root a VM always has its own range of 65,536 host ids: the setting
+ * is for rootless VMs.
+ *
+ * Files such a VM gives its ids 1..65535 belong on the host to the user's
+ * subordinate ids, which the user cannot read or remove. So, for a VM
+ * with @FVM_IDS_SUB, fvm_vm_diff(), fvm_vm_commit(), fvm_vm_discard(),
+ * fvm_vm_remove(), fvm_vm_export(), fvm_vm_copy_in(), fvm_vm_copy_out(),
+ * fvm_vm_changes_size(), fvm_vm_snapshot(), fvm_vm_restore(),
+ * fvm_vm_snapshot_remove() and fvm_vm_clone() first move the calling
+ * process, once and for good, into a user namespace of its own that maps
+ * the user's uid and gid and those ranges each to itself (written by
+ * newuidmap and newgidmap): ids read as on the host, files it makes stay
+ * the user's, and it gains capabilities over the user's ids only. The
+ * caller must be single-threaded then; a later boot from that process
+ * writes the new VM's maps itself. Booting does its own layer work in a
+ * child, and leaves the caller where it is.
+ */
+enum fvm_ids {
+	FVM_IDS_SINGLE = 0,
+	FVM_IDS_SUB = 1,
+	FVM_IDS_AUTO = 2,
+};
+
 /* what a VM sees at a path; the most specific path wins */
 enum fvm_policy_kind {
 	FVM_POLICY_COW = 0,      /* default: the host's, copy-on-write */
@@ -193,6 +229,9 @@ struct fvm_limits {
  * @clipboard:  with @gui FVM_GUI_X11, keep the nested server's CLIPBOARD
  *              and PRIMARY and the caller's display's in step, text only
  *              (a bridge on the host, a client of both); off by default.
+ * @ids:        rootless: one id, or the user's subordinate ids too
+ *              (enum fvm_ids); fixed at create (fvm_vm_update() refuses
+ *              FVM_SET_IDS); ignored as root
  */
 struct fvm_vm_opts {
 	enum fvm_net net;
@@ -214,6 +253,7 @@ struct fvm_vm_opts {
 	bool sound;             /* --sound pulse (see below) */
 	char *const *dbus_talk; /* NULL-terminated well-known bus names, --dbus-talk (see below) */
 	bool clipboard;         /* --clipboard on (see below) */
+	enum fvm_ids ids;       /* rootless: the VM's ids; fixed at create */
 };
 
 /* which fields of struct fvm_vm_opts fvm_vm_update() changes */
@@ -236,6 +276,7 @@ struct fvm_vm_opts {
 #define FVM_SET_SOUND     (1u << 16)
 #define FVM_SET_DBUS      (1u << 17)   /* replaces the list of --dbus-talk names */
 #define FVM_SET_CLIPBOARD (1u << 18)
+#define FVM_SET_IDS       (1u << 19)   /* fvm_vm_create() only: fvm_vm_update() refuses it */
 
 /**
  * struct fvm_exec - a program to run inside a VM
@@ -317,7 +358,9 @@ enum fvm_change_kind {
  *           'c'/'b' device, '-' (deleted)
  * @size:    bytes of the VM's entry
  * @mode, @uid, @gid: the VM's entry; owners as host ids (root mode maps
- *           the VM's uid range back)
+ *           the VM's uid range back; rootless, the layer's own: the
+ *           user's, or with FVM_IDS_SUB one of the user's subordinate
+ *           ids, while fvm_vm_commit() lands every entry as the user's)
  * @mode_changed, @owner_changed: against the host's entry
  * @conflict: the host changed this path after the VM first wrote it;
  *           @conflict_why says how. Commit refuses it unless forced.
@@ -558,7 +601,10 @@ int fvm_vm_changes_size(struct fvm_vm *vm, uint64_t *ret_bytes, struct fvm_error
  *  - "net": "none", "host" or "private"; "hostname": string;
  *  - "mode": "root" or "rootless"; root mode: "uid_base", "uid_count":
  *    integers, the host uids the VM's ids map to; rootless: "owner":
- *    integer, the host uid the VM belongs to;
+ *    integer, the host uid the VM belongs to, and "ids": "single" or
+ *    "sub" (enum fvm_ids, as decided at create), with "sub": "subuid",
+ *    "subgid": integers, the host ids of the VM's ids 1.. (an addition:
+ *    schema_version stays 1);
  *  - "path": string, the VM's directory in the store;
  *  - "cow": "auto", "kernel" or "fuse", the copy-on-write backend asked
  *    for (enum fvm_cow);

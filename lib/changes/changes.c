@@ -574,10 +574,14 @@ static int path_cmp(const void *a, const void *b)
 FVM_PUBLIC int fvm_vm_diff(struct fvm_vm *vm, char *const *paths, fvm_change_fn fn, void *userdata,
 		struct fvm_error *err)
 {
-	struct changeset cs;
-	int r = changes_collect(vm, paths, &cs, err);
+	struct changeset cs = { 0 };
+	int r = vm_ids_enter(vm, err);   /* --ids sub: the layer's files of the VM's other ids */
 
-	if (r == 0 && cs.n)
+	if (r == 0)
+		r = changes_collect(vm, paths, &cs, err);
+	if (r < 0)
+		return r;
+	if (cs.n)
 		qsort(cs.v, cs.n, sizeof(*cs.v), path_cmp);
 	for (size_t i = 0; r == 0 && i < cs.n; i++)
 		r = fn(&cs.v[i].pub, userdata);

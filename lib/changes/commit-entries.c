@@ -127,6 +127,10 @@ int commit_set_meta(const struct commit *c, int dfd, const char *name, const str
 		/* the plan refused set-id files; whatever happened since, none lands */
 		if (S_ISREG(x->stx_mode) && !c->o->allow_setid)
 			mode &= ~(mode_t)(S_ISUID | S_ISGID);
+		/* rootless, what lands is the user's: an entry of another VM id
+		 * (--ids sub) never becomes set-id as the user */
+		if (cfg->rootless && (x->stx_uid != c->vm->store->uid || x->stx_gid != c->vm->store->gid))
+			mode &= ~(mode_t)(S_ISUID | S_ISGID);
 		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
 		if (chmod(proc, mode) < 0)
 			return -errno;

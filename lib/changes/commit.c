@@ -398,7 +398,9 @@ FVM_PUBLIC int fvm_vm_commit(struct fvm_vm *vm, const struct fvm_commit_opts *op
 
 	if (lock < 0)
 		return lock;
-	r = lifecycle_recover(vm, err);   /* a snapshot or restore cut short (store/snapshot.c) */
+	r = vm_ids_enter(vm, err);   /* --ids sub: the layer's files of the VM's other ids */
+	if (r == 0)
+		r = lifecycle_recover(vm, err);   /* a snapshot or restore cut short (store/snapshot.c) */
 	if (r < 0)
 		return r;
 	c.running = vm_running(vm, NULL) == 0;

@@ -376,8 +376,10 @@ static int cp_open(struct cp *c, struct fvm_vm *vm, const char *vm_path, const c
 		   struct fvm_error *err)
 {
 	char *const paths[] = { (char *)vm_path, NULL };
-	int r = check_paths(vm, paths, err);
+	int r = vm_ids_enter(vm, err);   /* --ids sub: the layer's files of the VM's other ids */
 
+	if (r == 0)
+		r = check_paths(vm, paths, err);
 	c->vm = vm;
 	c->err = err;
 	c->xattr_opaque = vm->cfg.rootless ? "user.overlay.opaque" : "trusted.overlay.opaque";

@@ -57,7 +57,9 @@ FVM_PUBLIC int fvm_vm_discard(struct fvm_vm *vm, char *const *paths, struct fvm_
 
 	if (lock < 0)
 		return lock;
-	r = check_paths(vm, paths, err);
+	r = vm_ids_enter(vm, err);   /* --ids sub: the layer's files of the VM's other ids */
+	if (r == 0)
+		r = check_paths(vm, paths, err);
 	if (r == 0)
 		r = stack_discard(vm, paths, err);   /* the frozen layers (store/snapshot.c) */
 	if (r == 0)

@@ -100,7 +100,8 @@ static int put_manifest(struct exp *x, size_t nchanges, size_t members)
 	if (read_small_fileat(x->vm->dirfd, "config.json", &cfg, NULL) == 0)
 		set = json_tokener_parse(cfg);
 	if (set && json_object_is_type(set, json_type_object)) {
-		static const char *const identity[] = { "name", "created", "mode", "owner", "uid_base", "uid_count", "home" };
+		static const char *const identity[] = { "name", "created", "mode", "owner", "uid_base", "uid_count", "home",
+							"ids", "subuid", "subgid" };
 
 		for (size_t i = 0; i < ARRAY_SIZE(identity); i++)
 			json_object_object_del(set, identity[i]);
@@ -349,7 +350,9 @@ FVM_PUBLIC int fvm_vm_export(struct fvm_vm *vm, int fd, const struct fvm_export_
 	if (vm_running(vm, NULL) == 0)
 		return fvm_errf(err, -EBUSY, "VM '%s' is running: stop it first ('fvm stop %s'), so that its changes hold still while they are exported",
 				vm->cfg.name, vm->cfg.name);
-	r = changes_collect(vm, NULL, &cs, err);
+	r = vm_ids_enter(vm, err);   /* --ids sub: the layer's files of the VM's other ids */
+	if (r == 0)
+		r = changes_collect(vm, NULL, &cs, err);
 	if (r < 0)
 		return r;
 	if (cs.n)

@@ -131,6 +131,10 @@ int import_write_config(struct imp *m, json_object *manifest, time_t now)
 		if (home)
 			json_object_object_add(set, "home", json_object_new_string(home));
 	}
+	/* ids are the importer's (single: owners are dropped), never the archive's */
+	json_object_object_del(set, "ids");
+	json_object_object_del(set, "subuid");
+	json_object_object_del(set, "subgid");
 	if (m->store->rootless) {
 		json_object_object_add(set, "owner", json_object_new_int64(m->store->uid));
 	} else {

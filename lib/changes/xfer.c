@@ -244,8 +244,15 @@ int xfer_member_path(const char *name, char *buf, size_t len)
 
 unsigned xfer_id_to_vm(const struct vm_config *cfg, const struct fvm_store *st, unsigned id, bool gid)
 {
+	unsigned sub = gid ? cfg->subgid : cfg->subuid;
+
+	if (cfg->rootless && id == (gid ? st->gid : st->uid))
+		return 0;
+	/* --ids sub: the user's subordinate ids are the VM's 1..65535 */
+	if (cfg->rootless && cfg->ids == FVM_IDS_SUB && id >= sub && id - sub < UID_RANGE - 1)
+		return id - sub + 1;
 	if (cfg->rootless)
-		return id == (gid ? st->gid : st->uid) ? 0 : 65534;
+		return 65534;
 	if (id >= cfg->uid_base && id - cfg->uid_base < cfg->uid_count)
 		return id - cfg->uid_base;
 	return 65534;   /* an id the VM does not have: nobody */

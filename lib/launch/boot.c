@@ -416,10 +416,9 @@ static int boot_parent(struct fvm_vm *vm, pid_t pid, int sock, const struct host
 		return fvm_errf(err, -ENOMEM, "out of memory");
 	for (size_t i = 0; i < n; i++)
 		fds[i] = -1;
-	r = idmap_write(pid, &vm->cfg, vm->store->uid, vm->store->gid);
+	r = idmap_write(pid, &vm->cfg, vm->store->uid, vm->store->gid, err);
 	if (r < 0)
-		return fvm_errf(err, r, "VM '%s': cannot write the id maps of its user namespace: %s",
-				vm->cfg.name, strerror(-r));
+		return r;
 	if (!vm->cfg.rootless) {
 		char p[64];
 
@@ -463,6 +462,20 @@ out:
 	return r;
 }
 
+/*
+ * Before any overlay uses the layers: a snapshot or restore cut short is
+ * finished, a commit made while the VM ran leaves them (--ids sub: in a
+ * child that can reach the files of the VM's other ids, vm_ids_run).
+ */
+static int layers_ready(struct fvm_vm *vm, struct fvm_error *err)
+{
+	int r = lifecycle_recover(vm, err);
+
+	if (r == 0)
+		commit_prune_recorded(vm);
+	return r;
+}
+
 /**
  * vm_boot() - start @vm's init; the caller holds the VM lock
  * @persist: keep running without users (fvm start) instead of stopping
@@ -485,10 +498,9 @@ int vm_boot(struct fvm_vm *vm, bool persist, struct vm_state *ret_st, int *ret_c
 
 	r = prepare_run_dir(vm, err);
 	if (r == 0)
-		r = lifecycle_recover(vm, err);   /* a snapshot or restore cut short */
+		r = vm_ids_run(vm, layers_ready, err);
 	if (r < 0)
 		return r;
-	commit_prune_recorded(vm);   /* before any overlay uses the layers */
 	r = vm_stores_record(vm, err);   /* before their whiteouts are made */
 	if (r < 0)
 		return r;

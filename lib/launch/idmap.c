@@ -11,8 +11,12 @@
  * process on the host is using (which catches VMs made before the
  * registry), and recorded in the VM's config.
  *
- * Rootless: the caller's uid and gid map to 0 in the VM; nothing else is
- * mapped, so host files of other owners show as the overflow id (nobody).
+ * Rootless (--ids single): the caller's uid and gid map to 0 in the VM;
+ * nothing else is mapped, so host files of other owners show as the
+ * overflow id (nobody). Rootless with --ids sub: 0 is the caller's, ids
+ * 1..65535 the caller's subordinate ids, written by the distribution's
+ * newuidmap and newgidmap (store/subid.c); setgroups stays allowed, as
+ * newgidmap leaves it for a range /etc/subgid grants.
  *
  * Shares (root mode): a --share is not idmapped with the VM's own user
  * namespace (that would make the VM's root the host's root on the shared
@@ -52,25 +56,32 @@ static int write_proc(pid_t pid, const char *file, const char *text)
  *
  * Called from the parent user namespace (the host), as the kernel requires.
  */
-int idmap_write(pid_t pid, const struct vm_config *cfg, uid_t caller_uid, gid_t caller_gid)
+int idmap_write(pid_t pid, const struct vm_config *cfg, uid_t caller_uid, gid_t caller_gid,
+		struct fvm_error *err)
 {
 	char uids[64], gids[64];
 	int r;
 
+	if (cfg->rootless && cfg->ids == FVM_IDS_SUB)
+		return subid_write_maps(pid, cfg, caller_uid, caller_gid, err);
 	if (cfg->rootless) {
 		snprintf(uids, sizeof(uids), "0 %u 1\n", (unsigned)caller_uid);
 		snprintf(gids, sizeof(gids), "0 %u 1\n", (unsigned)caller_gid);
 		r = write_proc(pid, "setgroups", "deny");
 		if (r < 0)
-			return r;
+			goto fail;
 	} else {
 		snprintf(uids, sizeof(uids), "0 %u %u\n", (unsigned)cfg->uid_base, cfg->uid_count);
 		snprintf(gids, sizeof(gids), "0 %u %u\n", (unsigned)cfg->uid_base, cfg->uid_count);
 	}
 	r = write_proc(pid, "uid_map", uids);
-	if (r < 0)
-		return r;
-	return write_proc(pid, "gid_map", gids);
+	if (r == 0)
+		r = write_proc(pid, "gid_map", gids);
+	if (r == 0)
+		return 0;
+fail:
+	return fvm_errf(err, r, "VM '%s': cannot write the id maps of its user namespace: %s",
+			cfg->name, strerror(-r));
 }
 
 /* Write @pid's maps (@count ids each way) and open its user namespace. */

@@ -34,7 +34,8 @@ int root_setup(struct fvm_vm *vm, const struct host_mount *mounts, const int *ov
 
 /* ---- idmap.c ---- */
 
-int idmap_write(pid_t pid, const struct vm_config *cfg, uid_t caller_uid, gid_t caller_gid);
+int idmap_write(pid_t pid, const struct vm_config *cfg, uid_t caller_uid, gid_t caller_gid,
+		struct fvm_error *err);
 int idmap_userns_open(uid_t disk_uid, gid_t disk_gid, uid_t kuid, gid_t kgid);
 
 /* ---- ns.c: which namespaces a VM has, and entering them ---- */

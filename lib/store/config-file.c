@@ -236,6 +236,34 @@ static int load_extras(struct fvm_vm *vm, json_object *o, struct fvm_error *err)
 	return load_home(vm, o, err);
 }
 
+/* Rootless: "ids" (configs older than it: single) and, for sub, the ranges. */
+static int load_ids(struct fvm_vm *vm, json_object *o, struct fvm_error *err)
+{
+	struct vm_config *c = &vm->cfg;
+	json_object *x;
+	long long v;
+	const char *s;
+
+	c->ids = FVM_IDS_SINGLE;
+	if (!json_object_object_get_ex(o, "ids", &x))
+		return 0;
+	s = json_object_get_string(x);
+	if (s && !strcmp(s, "single"))
+		return 0;
+	if (!s || strcmp(s, "sub"))
+		return corrupt(vm, err, "'ids' must be \"single\" or \"sub\"");
+	c->ids = FVM_IDS_SUB;
+	/* a range of 65,536 ids that wraps nothing and is not the owner's own id */
+	if (!get_int(o, "subuid", 1, UINT32_MAX - UID_RANGE, &v) ||
+	    (c->owner >= v && c->owner - v < UID_RANGE))
+		return corrupt(vm, err, "bad 'subuid'");
+	c->subuid = (uid_t)v;
+	if (!get_int(o, "subgid", 1, UINT32_MAX - UID_RANGE, &v))
+		return corrupt(vm, err, "bad 'subgid'");
+	c->subgid = (gid_t)v;
+	return 0;
+}
+
 /**
  * config_load() - read and check STORE/vms/NAME/config.json into vm->cfg
  *
@@ -301,6 +329,9 @@ int config_load(struct fvm_vm *vm, struct fvm_error *err)
 		if (!get_int(o, "owner", 0, UINT32_MAX - 1, &v))
 			return corrupt(vm, err, "bad 'owner'");
 		c->owner = (uid_t)v;
+		r = load_ids(vm, o, err);
+		if (r < 0)
+			return r;
 	} else {
 		if (!get_int(o, "uid_base", UID_REGION_BASE,
 			     UID_REGION_BASE + (long long)UID_RANGE * (UID_REGION_SLOTS - 1), &v) ||
@@ -380,6 +411,11 @@ static void add_config(json_object *o, const struct vm_config *c)
 								 c->cow == FVM_COW_KERNEL ? "kernel" : "auto"));
 	if (c->rootless) {
 		json_object_object_add(o, "owner", json_object_new_int64(c->owner));
+		json_object_object_add(o, "ids", json_object_new_string(c->ids == FVM_IDS_SUB ? "sub" : "single"));
+		if (c->ids == FVM_IDS_SUB) {
+			json_object_object_add(o, "subuid", json_object_new_int64(c->subuid));
+			json_object_object_add(o, "subgid", json_object_new_int64(c->subgid));
+		}
 	} else {
 		json_object_object_add(o, "uid_base", json_object_new_int64(c->uid_base));
 		json_object_object_add(o, "uid_count", json_object_new_int64(c->uid_count));

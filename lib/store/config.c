@@ -404,6 +404,11 @@ int config_apply(struct vm_config *c, const struct fvm_vm_opts *o, unsigned what
 					c->name);
 		c->cow = o->cow;
 	}
+	if (what & FVM_SET_IDS) {
+		if ((unsigned)o->ids > FVM_IDS_AUTO)
+			return fvm_errf(err, -EINVAL, "unknown id mapping (--ids)");
+		c->ids = c->rootless ? o->ids : FVM_IDS_SINGLE;   /* vm.c resolves auto */
+	}
 	if (what & FVM_SET_NEW_PRIVS)
 		c->new_privs = o->new_privs;
 	if (what & FVM_SET_SOUND)

@@ -495,7 +495,9 @@ int snapshot_lock(struct fvm_vm *vm, const char *what, bool *ret_running, struct
 
 	if (lock < 0)
 		return lock;
-	r = lifecycle_recover(vm, err);
+	r = vm_ids_enter(vm, err);   /* --ids sub: the layers' files of its other ids */
+	if (r == 0)
+		r = lifecycle_recover(vm, err);
 	running = r == 0 && vm_running(vm, NULL) == 0;
 	if (running && !ret_running)
 		r = fvm_errf(err, -EBUSY, "VM '%s' is running: stop it with 'fvm stop %s' to %s it",
@@ -737,7 +739,9 @@ FVM_PUBLIC int fvm_vm_snapshot_remove(struct fvm_vm *vm, const char *tag, struct
 	lock = vm_lock(vm, err);
 	if (lock < 0)
 		return lock;
-	r = lifecycle_recover(vm, err);
+	r = vm_ids_enter(vm, err);   /* --ids sub: the frozen layer's files of its other ids */
+	if (r == 0)
+		r = lifecycle_recover(vm, err);
 	if (r == 0)
 		r = snapshot_load(vm, tag, &s, NULL, err);
 	if (r < 0)

@@ -41,6 +41,9 @@ struct vm_config {
 	uid_t uid_base;     /* root mode: host uid of root in the VM */
 	unsigned uid_count;
 	uid_t owner;        /* rootless: the user the VM belongs to */
+	enum fvm_ids ids;   /* rootless: single or sub (auto is resolved at create) */
+	uid_t subuid;       /* --ids sub: the first of the owner's subordinate uids */
+	gid_t subgid;       /* and gids (subid.c) */
 	bool all_caps;      /* hardening switched off, one by one */
 	bool no_seccomp;
 	bool allow_userns;  /* the filter lets it make user namespaces */
@@ -104,6 +107,22 @@ struct vm_state {
 					* init is not dumpable, so from the host
 					* only its booter (or root) may look */
 };
+
+/* ---- subid.c: a rootless VM's subordinate ids (--ids sub) ---- */
+
+#define NEWUIDMAP_BIN "/usr/bin/newuidmap"
+#define NEWGIDMAP_BIN "/usr/bin/newgidmap"
+
+int subid_find(char *buf, const char *name, unsigned id, unsigned *ret_start,
+	       unsigned long long *ret_best);
+int subid_resolve(uid_t uid, uid_t *ret_uid, gid_t *ret_gid, struct fvm_error *err);
+int subid_write_maps(pid_t pid, const struct vm_config *cfg, uid_t own, gid_t own_g,
+		     struct fvm_error *err);
+bool subid_entered(void);
+int subid_enter(const struct vm_config *cfg, struct fvm_error *err);
+int vm_ids_enter(struct fvm_vm *vm, struct fvm_error *err);
+int vm_ids_run(struct fvm_vm *vm, int (*fn)(struct fvm_vm *vm, struct fvm_error *err),
+	       struct fvm_error *err);
 
 /* ---- config.c ---- */
 

@@ -111,6 +111,16 @@ FVM_PUBLIC int fvm_vm_create(struct fvm_store *store, const char *name, const st
 		snprintf(vm->cfg.hostname, sizeof(vm->cfg.hostname), "%s", name);
 		vm->cfg.limits.pids = config_pids(&vm->cfg, 0);
 	}
+	if (vm->cfg.ids != FVM_IDS_SINGLE) {   /* rootless, sub or auto */
+		struct fvm_error e = { 0 };
+
+		r = subid_resolve(store->uid, &vm->cfg.subuid, &vm->cfg.subgid, &e);
+		if (r < 0 && vm->cfg.ids == FVM_IDS_SUB) {
+			fvm_errf(err, r, "VM '%s': --ids sub: %s", name, e.msg);
+			goto fail;
+		}
+		vm->cfg.ids = r < 0 ? FVM_IDS_SINGLE : FVM_IDS_SUB;
+	}
 	if (!store->rootless) {
 		vm->cfg.uid_count = UID_RANGE;
 		r = idmap_allocate(store, name, &vm->cfg.uid_base, err);
@@ -216,6 +226,9 @@ FVM_PUBLIC int fvm_vm_update(struct fvm_vm *vm, const struct fvm_vm_opts *opts, 
 
 	if (lock < 0)
 		return lock;
+	if (what & FVM_SET_IDS)
+		return fvm_errf(err, -EINVAL, "VM '%s': its ids (--ids) are fixed when it is created: create another VM (fvm create --ids ...) and move its changes there",
+				vm->cfg.name);
 	if ((what & FVM_SET_HOSTNAME) && opts->hostname && (r = hostname_check(opts->hostname, err)) < 0)
 		return r;
 	if (vm_running(vm, NULL) == 0)

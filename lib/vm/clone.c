@@ -49,7 +49,9 @@ static int open_stopped(struct fvm_store *store, const char *name, const char *w
 	if (r < 0)
 		return r;
 	lock = vm_lock(vm, err);
-	r = lock < 0 ? lock : lifecycle_recover(vm, err);
+	r = lock < 0 ? lock : vm_ids_enter(vm, err);   /* --ids sub: its layers' other ids */
+	if (r == 0)
+		r = lifecycle_recover(vm, err);
 	if (r == 0 && vm_running(vm, NULL) == 0)
 		r = fvm_errf(err, -EBUSY, "VM '%s' is running: stop it with 'fvm stop %s' to %s it",
 			     name, name, what);

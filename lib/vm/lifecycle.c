@@ -119,6 +119,9 @@ FVM_PUBLIC int fvm_vm_remove(struct fvm_vm *vm, bool force, struct fvm_error *er
 	} else {
 		vm_clear_runtime(vm);   /* a VM found stopped may still have its empty cgroup */
 	}
+	r = vm_ids_enter(vm, err);   /* --ids sub: files of its other ids go too */
+	if (r < 0)
+		return r;
 	snprintf(gone, sizeof(gone), ".rm.%s.%d", vm->cfg.name, (int)getpid());
 	if (renameat(vm->store->vmsfd, vm->cfg.name, vm->store->vmsfd, gone) < 0)
 		return fvm_errf(err, -errno, "VM '%s': cannot remove %s: %s", vm->cfg.name, vm->dir,
@@ -137,8 +140,10 @@ FVM_PUBLIC int fvm_vm_remove(struct fvm_vm *vm, bool force, struct fvm_error *er
 
 FVM_PUBLIC int fvm_vm_changes_size(struct fvm_vm *vm, uint64_t *ret_bytes, struct fvm_error *err)
 {
-	*ret_bytes = tree_size_at(vm->dirfd, "layers");
-	return 0;
+	int r = vm_ids_enter(vm, err);   /* --ids sub: directories of its other ids */
+
+	*ret_bytes = r < 0 ? 0 : tree_size_at(vm->dirfd, "layers");
+	return r;
 }
 
 FVM_PUBLIC int fvm_vm_inspect_json(struct fvm_vm *vm, char **ret_json, struct fvm_error *err)

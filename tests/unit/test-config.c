@@ -41,6 +41,24 @@ static void test_pids(void)
 	tap_ok(config_pids(&root, 100) == 100, "an explicit limit is kept");
 }
 
+static void test_ids(void)
+{
+	struct vm_config c = fresh(true);
+	struct fvm_vm_opts o = { .ids = FVM_IDS_SUB };
+	struct fvm_error e = { 0 };
+
+	tap_ok(config_apply(&c, &o, FVM_SET_IDS, &e) == 0 && c.ids == FVM_IDS_SUB, "rootless: --ids sub is kept");
+	o.ids = FVM_IDS_AUTO;
+	tap_ok(config_apply(&c, &o, FVM_SET_IDS, &e) == 0 && c.ids == FVM_IDS_AUTO,
+	       "rootless: --ids auto is kept for create to resolve");
+	o.ids = (enum fvm_ids)7;
+	tap_ok(config_apply(&c, &o, FVM_SET_IDS, &e) == -EINVAL, "an unknown --ids value is refused");
+	c = fresh(false);
+	o.ids = FVM_IDS_SUB;
+	tap_ok(config_apply(&c, &o, FVM_SET_IDS, &e) == 0 && c.ids == FVM_IDS_SINGLE,
+	       "root mode: --ids is ignored (every VM has a range of its own)");
+}
+
 static void test_limits(void)
 {
 	struct vm_config c;
@@ -189,8 +207,9 @@ static void test_effective(void)
 
 int main(void)
 {
-	tap_plan(4 + 6 + 9 + 12 + 6);
+	tap_plan(4 + 4 + 6 + 9 + 12 + 6);
 	test_pids();
+	test_ids();
 	test_limits();
 	test_publish();
 	test_policies();
