@@ -25,6 +25,16 @@
  *    would be owned, and squash_to_root shows every host file as the VM's
  *    root's, so apt and dpkg can replace them (copy-up reads them with the
  *    user's rights on the host: what the user cannot read stays unreadable).
+ *  - static_nlink: a directory's link count is 1, as the kernel's overlay
+ *    gives a merged directory. Without it fuse-overlayfs answers each
+ *    lookup of a directory by reading that directory whole (to count its
+ *    subdirectories), and its lower crosses the host's mounts (it walks
+ *    paths in the host's mount namespace; rootless nothing else can see
+ *    below "/"): the VM's boot, looking up "proc" to mount its own /proc
+ *    there, made it list the host's live /proc, where a process being
+ *    reaped shows as DT_UNKNOWN and is gone by its stat, which failed the
+ *    whole listing and so the lookup (ENOENT: "cannot mount /proc").
+ *    Now a lookup reads the one name asked for, in each layer.
  *  - The daemon lives as long as the VM's mount: when the VM's last
  *    process is gone, its mount namespace and the FUSE superblock go, the
  *    connection ends and the daemon exits. A daemon that dies first leaves
@@ -241,7 +251,7 @@ _Noreturn static void daemon_exec(int uns, int lower, int upper, int work, int f
 {
 	static char *const envp[] = { "PATH=/usr/bin:/bin", "LC_ALL=C", NULL };
 	char *argv[] = { "fuse-overlayfs", "-f", "-o",
-			 "lowerdir=/proc/self/fd/3,upperdir=/proc/self/fd/4,workdir=/proc/self/fd/5,squash_to_root",
+			 "lowerdir=/proc/self/fd/3,upperdir=/proc/self/fd/4,workdir=/proc/self/fd/5,squash_to_root,static_nlink",
 			 "/dev/fd/6", NULL };
 	int src[] = { lower, upper, work, fuse, lock }, e;
 
