@@ -25,6 +25,16 @@
  *    would be owned, and squash_to_root shows every host file as the VM's
  *    root's, so apt and dpkg can replace them (copy-up reads them with the
  *    user's rights on the host: what the user cannot read stays unreadable).
+ *  - static_nlink: a directory's link count is 1, as the kernel's overlay
+ *    gives a merged directory. Without it fuse-overlayfs answers each
+ *    lookup of a directory by reading that directory whole (to count its
+ *    subdirectories), and its lower crosses the host's mounts (it walks
+ *    paths in the host's mount namespace; rootless nothing else can see
+ *    below "/"): the VM's boot, looking up "proc" to mount its own /proc
+ *    there, made it list the host's live /proc, where a process being
+ *    reaped shows as DT_UNKNOWN and is gone by its stat, which failed the
+ *    whole listing and so the lookup (ENOENT: "cannot mount /proc").
+ *    Now a lookup reads the one name asked for, in each layer.
  *  - The daemon lives as long as the VM's mount: when the VM's last
  *    process is gone, its mount namespace and the FUSE superblock go, the
  *    connection ends and the daemon exits. A daemon that dies first leaves
@@ -123,9 +133,15 @@ static void seed_entry(int up, int low, const char *name)
 	struct timespec ts[2];
 	int fd;
 
-	if (fstatat(low, name, &st, AT_SYMLINK_NOFOLLOW) < 0 || fstatat(up, name, &ust, AT_SYMLINK_NOFOLLOW) == 0 ||
+	/* the lower's type first: most entries (apt's cached .debs: thousands
+	 * on some hosts, looked at on every boot) are files with content,
+	 * which are never seeded, and cost no more than this one stat */
+	if (fstatat(low, name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+	    !((S_ISREG(st.st_mode) && st.st_size == 0) || S_ISDIR(st.st_mode)))
+		return;   /* gone, or never seeded */
+	if (fstatat(up, name, &ust, AT_SYMLINK_NOFOLLOW) == 0 ||
 	    faccessat(low, name, S_ISDIR(st.st_mode) ? R_OK | X_OK : R_OK, AT_EACCESS | AT_SYMLINK_NOFOLLOW) == 0)
-		return;   /* gone, the VM's already, or readable */
+		return;   /* the VM's already, or readable */
 	ts[0] = st.st_atim;
 	ts[1] = st.st_mtim;
 	if (S_ISREG(st.st_mode) && st.st_size == 0) {
@@ -241,7 +257,7 @@ _Noreturn static void daemon_exec(int uns, int lower, int upper, int work, int f
 {
 	static char *const envp[] = { "PATH=/usr/bin:/bin", "LC_ALL=C", NULL };
 	char *argv[] = { "fuse-overlayfs", "-f", "-o",
-			 "lowerdir=/proc/self/fd/3,upperdir=/proc/self/fd/4,workdir=/proc/self/fd/5,squash_to_root",
+			 "lowerdir=/proc/self/fd/3,upperdir=/proc/self/fd/4,workdir=/proc/self/fd/5,squash_to_root,static_nlink",
 			 "/dev/fd/6", NULL };
 	int src[] = { lower, upper, work, fuse, lock }, e;
 
