@@ -15,6 +15,11 @@
  * INCR), and hands it over. Only text, only when asked: the VM's programs
  * read what you copy on the host, and you paste what they copy; they see
  * nothing else of the host display (no window, no keystroke).
+ *
+ * Start. The bridge loads libxcb itself (xcb-dl.h: no other fvm process
+ * has it), connects to both displays, and then writes a byte on fd 3, the
+ * pipe fvm start waits on (start_clip()); a bridge that cannot load xcb or
+ * connect says why in run/clip.log and exits, and fvm start fails with it.
  */
 #include <errno.h>
 #include <poll.h>
@@ -24,10 +29,9 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <unistd.h>
-#include <xcb/xcb.h>
-#include <xcb/xfixes.h>
 
 #include "launch/launch.h"
+#include "launch/xcb-dl.h"
 
 #define CLIP_MAX (1u << 20)      /* bytes of one selection's text */
 #define CLIP_WAIT_MS 2000        /* an owner's answer */
@@ -185,15 +189,22 @@ static int handle(struct side *k, struct side *o, xcb_generic_event_t *ev)
 _Noreturn void clip_exec(const struct fvm_vm *vm, const struct helper *h)
 {
 	struct side s[2] = { 0 };
-	char nested[16];
+	char nested[16], msg[300];
 
 	prctl(PR_SET_NAME, "fvm-clip");
 	snprintf(nested, sizeof(nested), ":%u", h->clip->nested);
+	if (xcb_dl_load(msg, sizeof(msg)) < 0) {
+		dprintf(2, "fvm: clipboard: %s\n", msg);
+		_exit(1);
+	}
 	if (side_open(&s[0], h->clip->host_display, h->clip->host) < 0 ||
 	    side_open(&s[1], nested, h->clip->own) < 0) {
 		dprintf(2, "fvm: clipboard: cannot connect to %s and %s (XFixes)\n", h->clip->host_display, nested);
 		_exit(1);
 	}
+	if (write(3, "\n", 1) != 1)   /* ready: fvm start goes on */
+		_exit(1);
+	close(3);
 	for (;;) {
 		struct pollfd p[2] = {
 			{ .fd = xcb_get_file_descriptor(s[0].c), .events = POLLIN },

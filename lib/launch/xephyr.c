@@ -166,15 +166,15 @@ static int read_display(int fd, unsigned *ret)
 	return sscanf(buf, "%u", ret) == 1 ? 0 : -EPIPE;
 }
 
-/* Xephyr's last words in run/gui.log, for the error message */
-static void gui_log_tail(struct fvm_vm *vm, char *buf, size_t len)
+/* A helper's last words in @path (run/gui.log: Xephyr's), for the error message */
+static void gui_log_tail(struct fvm_vm *vm, const char *path, char *buf, size_t len)
 {
 	_cleanup_free_ char *log = NULL;
 	char *line, *save = NULL;
 	size_t n = 0;
 
 	snprintf(buf, len, "it exited without a message");
-	if (read_small_fileat(vm->dirfd, "run/gui.log", &log, &n) < 0)
+	if (read_small_fileat(vm->dirfd, path, &log, &n) < 0)
 		return;
 	for (line = strtok_r(log, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
 		if (*line && strncmp(line, "(EE)", 4) && !strstr(line, "Fatal server error"))
@@ -255,19 +255,35 @@ int helper_log(struct fvm_vm *vm, const char *name)
 	return openat(run, name, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0600);
 }
 
-/* --clipboard on: the bridge between the nested server :@m and @display (clipboard.c) */
+/* --clipboard on: the bridge between the nested server :@m and @display
+ * (clipboard.c), up: connected to both, or its reason in the error */
 static int start_clip(struct fvm_vm *vm, const char *display, const struct xauth_cookie *host, unsigned m,
 		      const struct xauth_cookie *own, struct gui_boot *g, struct fvm_error *err)
 {
 	struct clip_args a = { .host_display = display, .host = host, .nested = m, .own = own };
 	struct helper h = { .exec = clip_exec, .uid = vm->cfg.uid_base, .gid = vm->cfg.uid_base, .clip = &a };
 	_cleanup_close_ int log = helper_log(vm, "clip.log");
-	int r = log < 0 ? log : helper_spawn(vm, &h, NULL, 0, log, "clip.pid", &g->clip_sup);
+	int rd[2] = { -1, -1 }, r;
+	struct pollfd p;
+	char msg[256], c;
 
-	if (r < 0) {
+	if (log < 0 || pipe2(rd, O_CLOEXEC) < 0) {
+		r = log < 0 ? log : -errno;
 		gui_release(g);
 		return fvm_errf(err, r, "VM '%s': --clipboard on: cannot start the clipboard bridge: %s",
 				vm->cfg.name, strerror(-r));
+	}
+	r = helper_spawn(vm, &h, &rd[1], 1, log, "clip.pid", &g->clip_sup);
+	close(rd[1]);
+	p = (struct pollfd){ .fd = rd[0], .events = POLLIN };
+	if (r == 0)
+		r = poll(&p, 1, GUI_READY_MS) != 1 ? -ETIMEDOUT : read(rd[0], &c, 1) == 1 ? 0 : -EPIPE;
+	close(rd[0]);
+	if (r < 0) {
+		gui_release(g);
+		gui_log_tail(vm, "run/clip.log", msg, sizeof(msg));
+		return fvm_errf(err, r, "VM '%s': --clipboard on: the clipboard bridge did not start: %s (see %s/run/clip.log)",
+				vm->cfg.name, r == -ETIMEDOUT ? "no answer in 10 s" : msg, vm->dir);
 	}
 	return 0;
 }
@@ -311,7 +327,7 @@ int start_xephyr(struct fvm_vm *vm, const char *display, const struct xauth_cook
 		r = read_display(dfd[0], &m);
 	if (r < 0) {
 		gui_release(g);
-		gui_log_tail(vm, msg, sizeof(msg));
+		gui_log_tail(vm, "run/gui.log", msg, sizeof(msg));
 		r = fvm_errf(err, r, "VM '%s': --gui x11: the nested X server (Xephyr) did not start on display %s: %s (see %s/run/gui.log)",
 			     vm->cfg.name, display, r == -ETIMEDOUT ? "no answer in 10 s" : msg, vm->dir);
 		goto out;

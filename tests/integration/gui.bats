@@ -311,3 +311,29 @@ clip_is() {
 		wait_for 10 sh -c "! kill -0 $pid 2>/dev/null"
 	done
 }
+
+# Only the bridge loads libxcb (lib/launch/xcb-dl.h): hidden (an empty file
+# bound over it in a mount namespace of the test's own), fvm still runs,
+# and the VM with --clipboard on does not start, saying which package.
+@test "gui x11 --clipboard on: without libxcb-xfixes the VM does not start, and names the package" {
+	is_root || skip "hiding a host library takes a mount namespace of root's"
+	local lib rc=0
+	lib=$(ldconfig -p | awk '$1 == "libxcb-xfixes.so.0" { print $NF; exit }')
+	assert_ne "$lib" "" "libxcb-xfixes.so.0 in ld.so's cache"
+	: >"$TEST_ROOT/empty.so"
+	run -0 fvm create --gui x11 --clipboard on cnolib
+	timeout -k 5 60 unshare -m --propagation private sh -c \
+		'mount --bind "$1" "$2" && "$3" --version && exec "$3" start cnolib' sh \
+		"$TEST_ROOT/empty.so" "$lib" "$FVM" </dev/null >"$TEST_ROOT/nolib.out" 2>"$TEST_ROOT/nolib.err" || rc=$?
+	assert_ne "$rc" 0 "fvm start's status without libxcb-xfixes"
+	run cat "$TEST_ROOT/nolib.out"
+	assert_contains "$output" "fvm " "fvm --version runs without libxcb-xfixes"
+	run cat "$TEST_ROOT/nolib.err"
+	assert_contains "$output" "VM 'cnolib': --clipboard on: the clipboard bridge did not start"
+	assert_contains "$output" "libxcb-xfixes.so.0"
+	assert_contains "$output" "install Debian's libxcb1 and libxcb-xfixes0"
+	assert_state cnolib stopped
+	# the same VM, the library back: it starts
+	fvm_start cnolib
+	run -0 fvm stop cnolib
+}
