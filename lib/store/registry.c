@@ -10,7 +10,9 @@
  * file, one "BASE<TAB>STORE<TAB>NAME" line per VM, at
  * /var/lib/fvm-idmap/ranges ($FVM_UID_REGISTRY names another, for tests),
  * in a root-owned directory no one else may write; changes are made under
- * an flock of "lock" beside it and land by write-to-temp, fsync, rename.
+ * an flock of "ranges.lock" beside it (the file's own name and ".lock":
+ * a registry kept in a store's directory must not take the store's
+ * "lock") and land by write-to-temp, fsync, rename.
  * It must survive reboots: configs record their uid_base for good. A range
  * is added when a VM is created and released by fvm rm (or a failed
  * create); a VM made before the registry existed is not in it, and its
@@ -77,7 +79,7 @@ int registry_open(int *ret_dirfd, struct reg_entry **ret, size_t *ret_n, struct 
 {
 	_cleanup_close_ int dir = -1, lock = -1;
 	_cleanup_free_ char *buf = NULL;
-	char file[NAME_MAX + 1];
+	char file[NAME_MAX + 1], lockname[NAME_MAX + 6];
 	struct reg_entry *v = NULL;
 	size_t n = 0;
 	char *line, *save = NULL;
@@ -86,7 +88,9 @@ int registry_open(int *ret_dirfd, struct reg_entry **ret, size_t *ret_n, struct 
 	dir = registry_dir(file, sizeof(file), err);
 	if (dir < 0)
 		return dir;
-	lock = openat(dir, "lock", O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (snprintf(lockname, sizeof(lockname), "%s.lock", file) >= (int)sizeof(lockname))
+		return fvm_errf(err, -ENAMETOOLONG, "the uid range registry's name %s is too long", registry_path());
+	lock = openat(dir, lockname, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (lock < 0)
 		return fvm_errf(err, -errno, "cannot open the lock of the uid range registry %s: %s",
 				registry_path(), strerror(errno));

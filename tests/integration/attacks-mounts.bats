@@ -241,9 +241,9 @@ unix_listener() {
 
 # ---- 3. uid ranges are the machine's, not a store's ----
 
-# registry_has BASE STORE NAME: the uid range registry records that VM
+# registry_has BASE STORE NAME [FILE]: the uid range registry (FILE) records that VM
 registry_has() {
-	grep -qxF "$1"$'\t'"$2"$'\t'"$3" "${FVM_UID_REGISTRY:-/var/lib/fvm-idmap/ranges}"
+	grep -qxF "$1"$'\t'"$2"$'\t'"$3" "${4:-${FVM_UID_REGISTRY:-/var/lib/fvm-idmap/ranges}}"
 }
 
 @test "uid ranges: VMs of two stores get different ranges, and fvm rm gives a range back" {
@@ -275,6 +275,15 @@ registry_has() {
 	registry_has "$base" "$FVM_HOME" a
 	fvm rm a
 	run ! registry_has "$base" "$FVM_HOME" a
+}
+
+@test "uid ranges: a registry kept in the store's own directory has a lock of its own (no deadlock with the store's)" {
+	is_root || skip "uid ranges are root mode's"
+	# before: both locks were the store's "lock" file, and create waited on itself forever
+	FVM_UID_REGISTRY=$FVM_HOME/ranges run -0 timeout 120 "$FVM" create a
+	registry_has "$(FVM_UID_REGISTRY=$FVM_HOME/ranges vm_field a .uid_base)" "$FVM_HOME" a "$FVM_HOME/ranges"
+	[[ -e $FVM_HOME/ranges.lock ]]
+	FVM_UID_REGISTRY=$FVM_HOME/ranges run -0 timeout 120 "$FVM" rm a
 }
 
 # ---- 4. what a VM can read: no store of the machine, no host secret under untrusted ----
