@@ -49,6 +49,14 @@ int json_object_at(int dirfd, const char *file, struct json_object **ret)
 	return 0;
 }
 
+/* json_save_at() - @o as @name below @dirfd, replaced atomically and synced */
+int json_save_at(int dirfd, const char *name, struct json_object *o)
+{
+	const char *t = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
+
+	return write_fileat_atomic(dirfd, name, t, strlen(t), 0600, true);
+}
+
 static bool get_int(json_object *o, const char *key, long long min, long long max,
 		    long long *ret)
 {

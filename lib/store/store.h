@@ -155,6 +155,7 @@ int state_load(struct fvm_vm *vm, struct vm_state *ret);
 int state_save(struct fvm_vm *vm, const struct vm_state *st);
 struct json_object;
 int json_object_at(int dirfd, const char *file, struct json_object **ret);
+int json_save_at(int dirfd, const char *name, struct json_object *o);
 void json_putp(struct json_object **o);
 #define _cleanup_json_ _cleanup_(json_putp)
 char *config_to_json(struct fvm_vm *vm, const struct vm_state *st, bool running,
@@ -277,7 +278,8 @@ bool fuseovl_seed_unused(int dfd, const char *name);
 void fuseovl_drop_marks(int dfd, const char *name);
 void fuseovl_inspect(const struct fvm_vm *vm, struct json_object *layers);
 
-/* ---- snapshot.c, rename.c: a VM's stack of frozen layers, snapshots, renames ---- */
+/* ---- stack.c, layer-gc.c, snapshot.c, snapshot-journal.c, stack-discard.c,
+ * rename.c: a VM's stack of frozen layers, snapshots, renames ---- */
 
 /* Frozen layers a VM may stack under its upper: far below overlayfs'
  * limit of 500 lowers, and few enough that a lookup stays cheap. */
@@ -295,9 +297,21 @@ struct layer_stack {
 	size_t n;
 };
 
+/* the journal of a snapshot or restore, in the VM's directory */
+#define LIFECYCLE_JOURNAL "lifecycle.json"
+
+bool layer_id_ok(const char *s);
+int layer_new_id(char *buf);
+struct json_object *stack_to_json(const struct layer_stack *s);
+int stack_from_json(struct json_object *a, struct layer_stack *ret);
 int stack_load(struct fvm_vm *vm, struct layer_stack *ret, struct fvm_error *err);
 int stack_save(struct fvm_vm *vm, const struct layer_stack *s, struct fvm_error *err);
+int stack_full(struct fvm_vm *vm, struct fvm_error *err);
 int pool_open(struct fvm_store *store, bool create);
+int snapshot_file(const char *tag, char *buf, size_t len);
+int snapshot_record(struct fvm_vm *vm, struct json_object *tag, long long created, struct json_object *a,
+		    struct fvm_error *err);
+int journal_begin(struct fvm_vm *vm, struct json_object *j, struct fvm_error *err);
 int lifecycle_recover(struct fvm_vm *vm, struct fvm_error *err);
 void layers_gc(struct fvm_store *store);
 int stack_freeze(struct fvm_vm *vm, const char *tag, struct fvm_error *err);
