@@ -179,6 +179,12 @@ int xfer_lower(struct xfer_layers *xl, size_t i);
  * -ENOTDIR where the layer has a non-directory or a whiteout on the way. */
 int xfer_upper_dir(struct xfer_layers *xl, size_t i, const char *rel, struct fvm_error *err);
 
+/* ---- cp-put.c: where fvm cp lands an entry ---- */
+
+int put_file(int sfd, const struct stat *st, int dfd, const char *name, int uid, int gid, mode_t keep);
+int put_symlink(int sdfd, const char *sname, int dfd, const char *name, int uid, int gid);
+int put_dir(int dfd, const char *name, bool *made);
+
 /* bounds on an archive member's name */
 #define XFER_PATH_MAX 4000
 #define XFER_DEPTH_MAX 256
