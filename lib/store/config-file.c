@@ -132,6 +132,65 @@ static int load_devices(struct fvm_vm *vm, json_object *x, struct fvm_error *err
 	return 0;
 }
 
+/* "policies": the paths the VM's own policies name */
+static int load_policies(struct fvm_vm *vm, json_object *o, struct fvm_error *err)
+{
+	struct vm_config *c = &vm->cfg;
+	json_object *pol, *e;
+
+	if (!json_object_object_get_ex(o, "policies", &pol))
+		return 0;
+	if (!json_object_is_type(pol, json_type_array) || json_object_array_length(pol) > MAX_POLICIES)
+		return corrupt(vm, err, "'policies' must be an array of at most 64");
+	for (size_t i = 0; i < json_object_array_length(pol); i++) {
+		const char *path, *mode;
+		enum fvm_policy_kind k;
+		struct policy *nv;
+
+		e = json_object_array_get_idx(pol, i);
+		path = get_str(e, "path");
+		mode = get_str(e, "mode");
+		if (!path || *path != '/' || strlen(path) >= 4096 || strstr(path, "/../") ||
+		    !mode || policy_parse_name(mode, &k) < 0)
+			return corrupt(vm, err, "bad entry in 'policies'");
+		nv = realloc(c->policies, (c->npolicies + 1) * sizeof(*nv));
+		if (!nv)
+			return -ENOMEM;
+		c->policies = nv;
+		nv[c->npolicies].path = strdup(path);
+		nv[c->npolicies++].kind = k;
+	}
+	return 0;
+}
+
+/* "limits": memory, cpus, pids, io weight (pids' default set before) */
+static int load_limits(struct fvm_vm *vm, json_object *o, struct fvm_error *err)
+{
+	struct vm_config *c = &vm->cfg;
+	json_object *lim, *x;
+	long long v;
+
+	if (!json_object_object_get_ex(o, "limits", &lim))
+		return 0;
+	if (!json_object_is_type(lim, json_type_object))
+		return corrupt(vm, err, "'limits' must be an object");
+	if (json_object_object_get_ex(lim, "memory", &x) && get_int(lim, "memory", 0, 1LL << 50, &v))
+		c->limits.memory = (uint64_t)v;
+	if (json_object_object_get_ex(lim, "cpus_milli", &x) && get_int(lim, "cpus_milli", 0, 1024000, &v))
+		c->limits.cpus_milli = (unsigned)v;
+	/* "max": none; 0 (configs older than the default): the default */
+	if (json_object_object_get_ex(lim, "pids", &x) && json_object_is_type(x, json_type_string)) {
+		if (strcmp(json_object_get_string(x), "max"))
+			return corrupt(vm, err, "'limits.pids' must be a number or \"max\"");
+		c->limits.pids = 0;
+	} else if (get_int(lim, "pids", 0, 4194304, &v)) {
+		c->limits.pids = config_pids(c, (unsigned)v);
+	}
+	if (json_object_object_get_ex(lim, "io_weight", &x) && get_int(lim, "io_weight", 0, 10000, &v))
+		c->limits.io_weight = (unsigned)v;
+	return 0;
+}
+
 /*
  * Policies, published ports, limits and profile: absent in configs older
  * than them; present, they go through the same checks as on create, except
@@ -140,32 +199,11 @@ static int load_devices(struct fvm_vm *vm, json_object *x, struct fvm_error *err
 static int load_extras(struct fvm_vm *vm, json_object *o, struct fvm_error *err)
 {
 	struct vm_config *c = &vm->cfg;
-	json_object *pol, *pub, *lim, *e, *x;
-	long long v;
+	json_object *pub, *e, *x;
 	int r;
 
-	if (json_object_object_get_ex(o, "policies", &pol)) {
-		if (!json_object_is_type(pol, json_type_array) || json_object_array_length(pol) > MAX_POLICIES)
-			return corrupt(vm, err, "'policies' must be an array of at most 64");
-		for (size_t i = 0; i < json_object_array_length(pol); i++) {
-			const char *path, *mode;
-			enum fvm_policy_kind k;
-			struct policy *nv;
-
-			e = json_object_array_get_idx(pol, i);
-			path = get_str(e, "path");
-			mode = get_str(e, "mode");
-			if (!path || *path != '/' || strlen(path) >= 4096 || strstr(path, "/../") ||
-			    !mode || policy_parse_name(mode, &k) < 0)
-				return corrupt(vm, err, "bad entry in 'policies'");
-			nv = realloc(c->policies, (c->npolicies + 1) * sizeof(*nv));
-			if (!nv)
-				return -ENOMEM;
-			c->policies = nv;
-			nv[c->npolicies].path = strdup(path);
-			nv[c->npolicies++].kind = k;
-		}
-	}
+	if ((r = load_policies(vm, o, err)) < 0)
+		return r;
 	if (json_object_object_get_ex(o, "publish", &pub)) {
 		if (!json_object_is_type(pub, json_type_array) || json_object_array_length(pub) > MAX_PUBLISH)
 			return corrupt(vm, err, "'publish' must be an array of at most 32");
@@ -220,24 +258,8 @@ static int load_extras(struct fvm_vm *vm, json_object *o, struct fvm_error *err)
 			return corrupt(vm, err, "'cow' must be \"auto\", \"kernel\" or \"fuse\"");
 	}
 	c->limits.pids = config_pids(c, 0);   /* configs older than limits */
-	if (json_object_object_get_ex(o, "limits", &lim)) {
-		if (!json_object_is_type(lim, json_type_object))
-			return corrupt(vm, err, "'limits' must be an object");
-		if (json_object_object_get_ex(lim, "memory", &x) && get_int(lim, "memory", 0, 1LL << 50, &v))
-			c->limits.memory = (uint64_t)v;
-		if (json_object_object_get_ex(lim, "cpus_milli", &x) && get_int(lim, "cpus_milli", 0, 1024000, &v))
-			c->limits.cpus_milli = (unsigned)v;
-		/* "max": none; 0 (configs older than the default): the default */
-		if (json_object_object_get_ex(lim, "pids", &x) && json_object_is_type(x, json_type_string)) {
-			if (strcmp(json_object_get_string(x), "max"))
-				return corrupt(vm, err, "'limits.pids' must be a number or \"max\"");
-			c->limits.pids = 0;
-		} else if (get_int(lim, "pids", 0, 4194304, &v)) {
-			c->limits.pids = config_pids(c, (unsigned)v);
-		}
-		if (json_object_object_get_ex(lim, "io_weight", &x) && get_int(lim, "io_weight", 0, 10000, &v))
-			c->limits.io_weight = (unsigned)v;
-	}
+	if ((r = load_limits(vm, o, err)) < 0)
+		return r;
 	e = NULL;
 	if (json_object_object_get_ex(o, "profile", &e))
 		c->untrusted = !strcmp(json_object_get_string(e), "untrusted");
