@@ -400,7 +400,7 @@ FVM_PUBLIC int fvm_vm_commit(struct fvm_vm *vm, const struct fvm_commit_opts *op
 		return lock;
 	r = vm_ids_enter(vm, err);   /* --ids sub: the layer's files of the VM's other ids */
 	if (r == 0)
-		r = lifecycle_recover(vm, err);   /* a snapshot or restore cut short (store/snapshot.c) */
+		r = lifecycle_recover(vm, err);   /* a snapshot or restore cut short (store/snapshot-journal.c) */
 	if (r < 0)
 		return r;
 	c.running = vm_running(vm, NULL) == 0;
@@ -456,7 +456,7 @@ FVM_PUBLIC int fvm_vm_commit(struct fvm_vm *vm, const struct fvm_commit_opts *op
 	free(c.byname);
 	changes_free(&c.cs);
 	if (r == 0 && !c.o->dry_run && !c.o->paths && !c.running)
-		stack_after_commit(vm);   /* all of it landed: off its frozen layers (store/snapshot.c) */
+		stack_after_commit(vm);   /* all of it landed: off its frozen layers (store/stack-discard.c) */
 	return r;
 }
 

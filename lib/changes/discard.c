@@ -61,7 +61,7 @@ FVM_PUBLIC int fvm_vm_discard(struct fvm_vm *vm, char *const *paths, struct fvm_
 	if (r == 0)
 		r = check_paths(vm, paths, err);
 	if (r == 0)
-		r = stack_discard(vm, paths, err);   /* the frozen layers (store/snapshot.c) */
+		r = stack_discard(vm, paths, err);   /* the frozen layers (store/stack-discard.c) */
 	if (r == 0)
 		r = layers_open(vm, &cs, err);
 	for (size_t i = 0; r == 0 && i < cs.nlayers; i++) {

@@ -43,6 +43,11 @@
  * rolled forward. So a kill at any step leaves the old or the new state.
  * layers_gc() runs under the store's lock, as do the steps that add a
  * layer to the store, so it never takes a layer a journal is about to name.
+ *
+ * Files: stack.c (stack.json, layer ids, the pool, adoption), layer-gc.c,
+ * snapshot-journal.c (the journal, lifecycle_recover()), stack-discard.c
+ * (discard and commit on a stack), this one (snapshot, restore, list,
+ * remove).
  */
 #include <errno.h>
 #include <fcntl.h>

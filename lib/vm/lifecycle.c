@@ -128,7 +128,7 @@ FVM_PUBLIC int fvm_vm_remove(struct fvm_vm *vm, bool force, struct fvm_error *er
 				strerror(errno));
 	r = rm_rf_at(vm->store->vmsfd, gone);
 	if (r == 0)
-		layers_gc(vm->store);   /* the frozen layers only it stood on (store/snapshot.c) */
+		layers_gc(vm->store);   /* the frozen layers only it stood on (store/layer-gc.c) */
 	if (r < 0)
 		return fvm_errf(err, r, "VM '%s' is removed, but %s/vms/%s could not all be deleted: %s",
 				vm->cfg.name, vm->store->path, gone, strerror(-r));
