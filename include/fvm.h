@@ -30,6 +30,10 @@
  *  - fvm_vm_diff() and fvm_vm_commit() compare contents through static
  *    64 KiB buffers (one comparison at a time per process), and
  *    fvm_vm_commit() builds its paths in a static PATH_MAX buffer;
+ *  - for a rootless VM with FVM_IDS_SUB, the calls that touch its layers
+ *    from the host move the calling process, once and for good, into a
+ *    user namespace of its own (see enum fvm_ids): the caller must be
+ *    single-threaded then;
  *  - the environment is read, never written in the caller: FVM_HOME,
  *    XDG_DATA_HOME and HOME (fvm_store_open() with NULL), HOME (the
  *    policies for the owner's home at boot, diff and inspect, and hence
