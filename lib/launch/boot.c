@@ -8,8 +8,9 @@
  * It waits on a socketpair while the parent, still on the host, writes
  * its uid/gid maps and, as root, makes the idmapped overlays (which needs
  * the host's privileges) and sends their fds over. The child (boot-child.c)
- * then builds its root (mount.c), sets the hostname, brings up loopback and answers
- * "ready" or an error message, and becomes init (init.c). The VM's cgroup
+ * then builds its root (mount.c), sets the hostname, brings up loopback
+ * and answers "ready" or an error message, and becomes init (init.c).
+ * Once init exists, every failure goes one way (boot_abort). The VM's cgroup
  * (cgroup.c) is made with its limits before the clone; the child moves
  * itself in as its first act (v1; on v2 the parent moves it before
  * sending the fds), so every process of the VM is born inside. If fvm dies
