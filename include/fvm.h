@@ -19,8 +19,8 @@
  * calling them concurrently is undefined:
  *  - fvm_vm_start() and fvm_vm_exec() (when they boot the VM) raise the
  *    caller's soft RLIMIT_NOFILE to its hard limit while booting, and
- *    put it back before they return, from a static copy (one boot at a
- *    time per process);
+ *    put it back before they return (the limit is the process's, so
+ *    one boot at a time per process; the saved value is each call's own);
  *  - fvm_vm_exec() blocks SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1,
  *    SIGUSR2, SIGWINCH, SIGCHLD and SIGCONT with sigprocmask() while the
  *    program runs and forwards them to it (through a signalfd), ignores

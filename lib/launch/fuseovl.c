@@ -5,7 +5,7 @@
  * mounts below it: they are locked in a user namespace).
  *
  * Theory of operation. The mount and its daemon are split across the two
- * sides of the boot (boot.c):
+ * sides of the boot (boot.c, boot-child.c):
  *
  *  - The VM's first process, in the VM's user and mount namespaces, opens
  *    /dev/fuse and makes the FUSE mount itself with the fd-based mount API

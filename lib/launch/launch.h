@@ -2,7 +2,7 @@
 /*
  * launch/launch.h - the launching part: from a stopped VM to a program
  * running in it. Building the VM's tree (after store/mount-plan.c) (mount.c) with idmapped mounts (idmap.c), the clone that makes
- * init and its namespaces (boot.c, ns.c), init itself (init.c), its
+ * init and its namespaces (boot.c, boot-child.c, ns.c), init itself (init.c), its
  * control socket (ctl.c), the VM's runtime state (runtime.c), and joining
  * a running VM with a program and its terminal (exec.c, pty.c, relay.c).
  * Uses policy, changes (the recorded-commit prune before the layers are

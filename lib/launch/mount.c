@@ -43,7 +43,7 @@
  * Failing closed. Rootless, the base of the VM's tree is the host's, read-
  * only (rootless_base): where an overlay is missing, the VM would see the
  * host's live tree. So an overlay that cannot be made stops the boot for
- * a tree the user can write (boot.c overlay_required), a mount the user
+ * a tree the user can write (boot-child.c overlay_required), a mount the user
  * cannot list gets an empty cover, and host paths are opened following no
  * symlink (hostpath.c). As root a missing overlay leaves the mount point
  * showing the directory below it through the root overlay: copy-on-write,

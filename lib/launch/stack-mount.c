@@ -109,7 +109,7 @@ int stack_config_lowers(struct fvm_vm *vm, const char *mountpoint, int fs, int l
 	if (r == 0 && s.n) {
 		/* by path: rootless this runs in the VM's mount namespace, and
 		 * overlayfs wants layers on its mounts, not on those of an fd
-		 * opened before (boot.c reopens the VM's directory likewise) */
+		 * opened before (boot-child.c reopens the VM's directory likewise) */
 		_cleanup_free_ char *p = path_join(vm->store->path, "layers");
 
 		pool = p ? open(p, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) : -1;
