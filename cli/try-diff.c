@@ -33,15 +33,23 @@ static int showable(int fd, const char *side, const char *path)
 {
 	struct stat st;
 	char b[512];
+	const char *why = "not readable";
 
-	if (fd >= 0 && fstat(fd, &st) == 0 && (S_ISREG(st.st_mode) || S_ISCHR(st.st_mode)) &&
-	    st.st_size <= SHOW_MAX)
-		return fd;   /* (a character device: /dev/null for a missing side) */
-	fprintf(stderr, "fvm: the %s's %s is %s: not shown\n", side, cli_escape(path, b, sizeof(b)),
-		fd < 0 ? "not readable" : S_ISREG(st.st_mode) ? "over 1 MiB" : "no regular file");
+	if (fd >= 0 && fstat(fd, &st) == 0) {
+		if (S_ISREG(st.st_mode) && st.st_size <= SHOW_MAX)
+			return fd;
+		why = S_ISREG(st.st_mode) ? "over 1 MiB" : "no regular file";
+	}
+	fprintf(stderr, "fvm: the %s's %s is %s: not shown\n", side, cli_escape(path, b, sizeof(b)), why);
 	if (fd >= 0)
 		close(fd);
 	return -1;
+}
+
+/* a side that does not have the file reads as empty */
+static int empty_side(void)
+{
+	return open("/dev/null", O_RDONLY | O_CLOEXEC);
 }
 
 static int open_host(const char *path)
@@ -49,7 +57,7 @@ static int open_host(const char *path)
 	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 
 	if (fd < 0 && errno == ENOENT)
-		fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		return empty_side();
 	return showable(fd, "host", path);
 }
 
@@ -59,8 +67,8 @@ static int open_vm(struct fvm_vm *vm, const char *path)
 	int fd = -1, r = fvm_vm_open_file(vm, path, &fd, &e);
 
 	if (r == -ENOENT)
-		fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	else if (r < 0) {
+		return empty_side();
+	if (r < 0) {
 		cli_fail(&e);
 		return -1;
 	}
