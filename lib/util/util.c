@@ -357,6 +357,41 @@ uint64_t tree_size_at(int dfd, const char *name)
 }
 
 /**
+ * proc_stat() - the state letter (field 3), flags (field 9) and start time
+ * (field 22) of @pid from /proc/PID/stat; the name before them, between
+ * parentheses, may hold ')', spaces and newlines, so fields are counted
+ * from the last ')'. Each @ret_* may be NULL and is set only on success.
+ *
+ * Return: 0, or -errno (-ENOENT: gone; -EINVAL: no such fields).
+ */
+int proc_stat(pid_t pid, char *ret_state, unsigned long *ret_flags, unsigned long long *ret_start)
+{
+	char path[64], state;
+	_cleanup_free_ char *buf = NULL;
+	unsigned long flags;
+	unsigned long long start;
+	const char *p;
+	int r;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	r = read_small_fileat(AT_FDCWD, path, &buf, NULL);
+	if (r < 0)
+		return r;
+	p = strrchr(buf, ')');
+	if (!p || p[1] != ' ' ||
+	    sscanf(p + 2, "%c %*d %*d %*d %*d %*d %lu %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d %*d %llu",
+		   &state, &flags, &start) != 3)
+		return -EINVAL;
+	if (ret_state)
+		*ret_state = state;
+	if (ret_flags)
+		*ret_flags = flags;
+	if (ret_start)
+		*ret_start = start;
+	return 0;
+}
+
+/**
  * proc_starttime() - a process's start time (field 22 of /proc/PID/stat),
  * which together with the pid names one process across pid reuse.
  *
@@ -365,27 +400,15 @@ uint64_t tree_size_at(int dfd, const char *name)
  */
 int proc_starttime(pid_t pid, unsigned long long *ret)
 {
-	char path[64];
-	_cleanup_free_ char *buf = NULL;
-	char *p;
-	int r;
+	unsigned long long start;
+	char state;
+	int r = proc_stat(pid, &state, NULL, &start);
 
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	r = read_small_fileat(AT_FDCWD, path, &buf, NULL);
 	if (r < 0)
 		return r;
-	p = strrchr(buf, ')');   /* comm may contain spaces and parens */
-	if (!p || !p[1] || !p[2])
-		return -EINVAL;
-	p++;
-	if (p[1] == 'Z' || p[1] == 'X')
+	if (state == 'Z' || state == 'X')
 		return -ESRCH;
-	for (int field = 3; field < 22; field++) {
-		p = strchr(p + 1, ' ');
-		if (!p)
-			return -EINVAL;
-	}
-	*ret = strtoull(p + 1, NULL, 10);
+	*ret = start;
 	return 0;
 }
 
@@ -398,25 +421,11 @@ int proc_starttime(pid_t pid, unsigned long long *ret)
  */
 bool proc_exiting(pid_t pid)
 {
-	char path[64];
-	_cleanup_free_ char *buf = NULL;
 	unsigned long flags;
-	char *p;
+	char state;
 
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	if (read_small_fileat(AT_FDCWD, path, &buf, NULL) < 0)
+	if (proc_stat(pid, &state, &flags, NULL) < 0 || state == 'Z' || state == 'X')
 		return true;
-	p = strrchr(buf, ')');   /* comm may contain spaces and parens */
-	if (!p || !p[1] || !p[2] || p[2] == 'Z' || p[2] == 'X')
-		return true;
-	p++;   /* the space before field 3, the state */
-	for (int field = 3; field < 9; field++) {
-		p = strchr(p + 1, ' ');
-		if (!p)
-			return true;
-	}
-	/* p is the space before field 9 */
-	flags = strtoul(p + 1, NULL, 10);
 	return flags & 0x4;   /* PF_EXITING, include/linux/sched.h */
 }
 

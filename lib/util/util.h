@@ -71,6 +71,7 @@ char *path_join(const char *a, const char *b);
 int format_size(uint64_t bytes, char *buf, size_t len);
 uint64_t tree_size_at(int dirfd, const char *name);
 
+int proc_stat(pid_t pid, char *ret_state, unsigned long *ret_flags, unsigned long long *ret_start);
 int proc_starttime(pid_t pid, unsigned long long *ret);
 bool proc_exiting(pid_t pid);
 int fds_send(int sock, const int *fds, size_t n);

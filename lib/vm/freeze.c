@@ -76,20 +76,9 @@ struct answer {
 /* The state letter of @pid in /proc/PID/stat and its start time; 0 if gone. */
 static char proc_state(pid_t pid, unsigned long long *ret_start)
 {
-	char p[64], *s, *e;
-	_cleanup_free_ char *buf = NULL;
-	char st;
+	char st = 0;
 
-	snprintf(p, sizeof(p), "/proc/%d/stat", (int)pid);
-	if (read_small_fileat(AT_FDCWD, p, &buf, NULL) < 0 || !(e = strrchr(buf, ')')) || e[1] != ' ')
-		return 0;
-	st = e[2];
-	s = e + 3;
-	for (int field = 4; field < 22 && s; field++)
-		s = strchr(s + 1, ' ');   /* to field 22, starttime */
-	if (ret_start)
-		*ret_start = s ? strtoull(s + 1, NULL, 10) : 0;
-	return st;
+	return proc_stat(pid, &st, NULL, ret_start) < 0 ? 0 : st;
 }
 
 static bool is_ours(const struct freezer *f, pid_t pid, unsigned long long start)

@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * test-process.c - proc_exiting(), which tells vm_running() that a VM's
+ * test-process.c - proc_stat(), the fields of /proc/PID/stat read past a
+ * hostile name; proc_exiting(), which tells vm_running() that a VM's
  * init is on its way out (PF_EXITING, a zombie, gone) rather than running,
  * and close_all_except(), which leaves exactly the fds it is given.
  */
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -15,9 +17,36 @@
 int main(void)
 {
 	int p[2], keep[3], kept = 1;
+	unsigned long long start = 0, start2 = 1;
+	unsigned long flags;
+	char state = 0, b;
 	pid_t child;
 
-	tap_plan(6);
+	tap_plan(9);
+	if (pipe(p) < 0)
+		return 1;
+	child = fork();
+	if (child == 0) {
+		/* a name that looks like the end of the name, a zombie's state and fields */
+		prctl(PR_SET_NAME, ") Z 1 2 3 4");
+		if (write(p[1], "x", 1) != 1)
+			_exit(1);
+		pause();
+		_exit(0);
+	}
+	close(p[1]);
+	if (read(p[0], &b, 1) != 1)
+		return 1;
+	close(p[0]);
+	tap_ok(proc_stat(child, &state, &flags, &start) == 0 && state == 'S' && !(flags & 0x4),
+	       "proc_stat: a child named ') Z 1 2 3 4' reads as sleeping, not exiting");
+	tap_ok(proc_starttime(child, &start2) == 0 && start2 == start && start > 0,
+	       "proc_stat and proc_starttime agree on its start time");
+	kill(child, SIGSTOP);
+	waitid(P_PID, (id_t)child, NULL, WSTOPPED | WNOWAIT);
+	tap_ok(proc_stat(child, &state, NULL, NULL) == 0 && state == 'T', "proc_stat: a stopped child reads as stopped");
+	kill(child, SIGKILL);
+	waitpid(child, NULL, 0);
 	tap_ok(!proc_exiting(getpid()), "a running process is not exiting");
 	child = fork();
 	if (child == 0) {
