@@ -347,11 +347,15 @@ static int run_joined(struct join *j, int *ret_status, struct fvm_error *err)
 	return cgr;
 }
 
-/* The VM stopped (init behind it is gone): its cgroup goes, under its lock,
- * unless it was booted again meanwhile. */
+/*
+ * The VM stopped (init behind it is gone): its cgroup goes, under its lock,
+ * unless it was booted again meanwhile, or removed or renamed: the cgroup
+ * of its name may then be another VM's, made for a boot whose first
+ * process is not in it yet (rm and rename removed this VM's own).
+ */
 static void cgroup_remove_stopped(struct fvm_vm *vm)
 {
-	_cleanup_close_ int lock = vm_lock(vm, NULL);
+	_cleanup_close_ int lock = vm_lock_named(vm, NULL);
 
 	if (lock >= 0 && vm_running(vm, NULL) < 0)
 		cgroup_remove(vm);
