@@ -33,7 +33,8 @@
  * it enters the namespaces and it clones the program only on fvm's go
  * byte (v2). When the VM stops
  * because our program was its last, fvm removes the cgroup (under the
- * VM's lock, as long as nobody booted it again meanwhile). With
+ * VM's lock, as long as nobody booted it again, removed or renamed it
+ * meanwhile: another VM may have its name, and so its cgroup's). With
  * fvm_exec.detach_stop (the fvm command) it returns as soon as init's
  * exit has begun, when every reader takes the VM as stopped and whatever
  * acts on it waits for the rest (vm_running()); the kernel's teardown of
