@@ -13,9 +13,12 @@
  *    trailing newline) and exits; init is left to the engine's subreaper.
  *  - S joins the namespaces given by path (while it still has the host's
  *    privilege), unshares the user namespace (waits for its maps), then
- *    the others and the pid namespace, forks init and exits: init is PID
- *    1 of a pid namespace owned by the container's user namespace, so it
- *    may mount /proc.
+ *    the others and the pid namespace, forks init, sends 'P' and exits:
+ *    init is PID 1 of a pid namespace owned by the container's user
+ *    namespace, so it may mount /proc. S and init share one socket, so
+ *    nothing but a rule orders their messages: init sends nothing before
+ *    S has sent 'P' (fork_init()), so R knows init's pid before it reads
+ *    anything of init's ('H': the hooks' state names it; 'E': R kills it).
  *  - init sets the hostname, connects the console socket, builds the root
  *    (rootfs.c), lets R run the hooks, runs createContainer hooks,
  *    pivot_roots, finishes the root, finds args[0], makes the pty, says
@@ -172,6 +175,41 @@ static int join_by_path(const struct oci_spec *s, struct oci_err *e)
 	return 0;
 }
 
+/*
+ * S, its namespaces made: fork init and tell R its pid ('P'); never
+ * returns. init waits on a pipe for S's byte, written once 'P' is in the
+ * socket: without it init could send 'H' first (CI saw it once, under ASan
+ * and load), and R ran the prestart hooks with a state of pid 0. If S
+ * dies before its byte, init reads EOF and exits, and R sees EOF too.
+ */
+static void __attribute__((noreturn)) fork_init(struct create *c)
+{
+	struct oci_err e = { "" };
+	int sock = c->sock[1], order[2];
+	char b;
+	if (pipe2(order, O_CLOEXEC) < 0) {
+		oci_fail(&e, -errno, "pipe: %m");
+		child_fail(sock, &e);
+	}
+	pid_t init = fork();
+	if (init < 0) {
+		oci_fail(&e, -errno, "fork: %m");
+		child_fail(sock, &e);
+	}
+	if (init == 0) {
+		close(order[1]);
+		if (read(order[0], &b, 1) != 1)
+			_exit(1);
+		close(order[0]);
+		run_init(c);
+	}
+	close(order[0]);
+	int v = init;
+	if (sync_send(sock, 'P', &v, sizeof(v)) < 0 || write(order[1], "p", 1) != 1)
+		_exit(1);
+	_exit(0);
+}
+
 /* S: namespaces, then init; never returns */
 static void __attribute__((noreturn)) run_stage(struct create *c)
 {
@@ -204,16 +242,7 @@ static void __attribute__((noreturn)) run_stage(struct create *c)
 		oci_fail(&e, -errno, "linux.namespaces: unshare: %m");
 		child_fail(sock, &e);
 	}
-	pid_t init = fork();
-	if (init < 0) {
-		oci_fail(&e, -errno, "fork: %m");
-		child_fail(sock, &e);
-	}
-	if (init == 0)
-		run_init(c);
-	int v = init;
-	sync_send(sock, 'P', &v, sizeof(v));
-	_exit(0);
+	fork_init(c);
 }
 
 static int write_map(pid_t pid, const char *what, const struct oci_idmap *m, size_t n,
@@ -325,6 +354,8 @@ static int serve(struct create *c, pid_t stage, struct oci_err *e)
 			sync_send(c->sock[0], 'u', NULL, 0);
 			break;
 		case 'P':
+			if (n != sizeof(int))
+				return oci_fail(e, -EPROTO, "container %s: bad message from init", c->id);
 			memcpy(&c->st.pid, buf, sizeof(int));
 			c->st.starttime = proc_starttime(c->st.pid, NULL);
 			break;

@@ -33,7 +33,8 @@
  * it enters the namespaces and it clones the program only on fvm's go
  * byte (v2). When the VM stops
  * because our program was its last, fvm removes the cgroup (under the
- * VM's lock, as long as nobody booted it again meanwhile). With
+ * VM's lock, as long as nobody booted it again, removed or renamed it
+ * meanwhile: another VM may have its name, and so its cgroup's). With
  * fvm_exec.detach_stop (the fvm command) it returns as soon as init's
  * exit has begun, when every reader takes the VM as stopped and whatever
  * acts on it waits for the rest (vm_running()); the kernel's teardown of
@@ -347,11 +348,15 @@ static int run_joined(struct join *j, int *ret_status, struct fvm_error *err)
 	return cgr;
 }
 
-/* The VM stopped (init behind it is gone): its cgroup goes, under its lock,
- * unless it was booted again meanwhile. */
+/*
+ * The VM stopped (init behind it is gone): its cgroup goes, under its lock,
+ * unless it was booted again meanwhile, or removed or renamed: the cgroup
+ * of its name may then be another VM's, made for a boot whose first
+ * process is not in it yet (rm and rename removed this VM's own).
+ */
 static void cgroup_remove_stopped(struct fvm_vm *vm)
 {
-	_cleanup_close_ int lock = vm_lock(vm, NULL);
+	_cleanup_close_ int lock = vm_lock_named(vm, NULL);
 
 	if (lock >= 0 && vm_running(vm, NULL) < 0)
 		cgroup_remove(vm);

@@ -174,9 +174,9 @@ FVM_PUBLIC int fvm_store_list(struct fvm_store *store, char ***ret_names, struct
 	return 0;
 }
 
-static int lock_at(int dirfd, const char *what, struct fvm_error *err)
+static int lock_at(int dirfd, const char *what, bool create, struct fvm_error *err)
 {
-	int fd = openat(dirfd, "lock", O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	int fd = openat(dirfd, "lock", O_RDWR | O_CLOEXEC | O_NOFOLLOW | (create ? O_CREAT : 0), 0600);
 
 	if (fd < 0)
 		return fvm_errf(err, -errno, "cannot open the lock of %s: %s", what, strerror(errno));
@@ -194,13 +194,42 @@ static int lock_at(int dirfd, const char *what, struct fvm_error *err)
 /* Store-wide lock; returns the fd to close to unlock. */
 int store_lock(struct fvm_store *store, struct fvm_error *err)
 {
-	return lock_at(store->dirfd, store->path, err);
+	return lock_at(store->dirfd, store->path, true, err);
 }
 
 /* Per-VM lock; returns the fd to close to unlock. */
 int vm_lock(struct fvm_vm *vm, struct fvm_error *err)
 {
-	return lock_at(vm->dirfd, vm->dir, err);
+	return lock_at(vm->dirfd, vm->dir, true, err);
+}
+
+/**
+ * vm_lock_named() - vm_lock(), for a @vm opened a while ago: and its
+ * directory is still the store's vms/NAME
+ *
+ * rm and rename move a VM's directory only under its lock, so while the
+ * caller holds it the answer holds too, and no other VM of that name (whose
+ * cgroup would have the same name) can exist. The lock is not made if it
+ * is missing: rm may be deleting the directory (renamed away), and a lock
+ * made there fails its rmdir. Return: the fd to close to unlock, -ESTALE
+ * if the directory was removed or renamed meanwhile (a new VM may have the
+ * name), or -errno.
+ */
+int vm_lock_named(struct fvm_vm *vm, struct fvm_error *err)
+{
+	struct stat here, named;
+	int fd = lock_at(vm->dirfd, vm->dir, false, err);
+
+	if (fd == -ENOENT)
+		return fvm_errf(err, -ESTALE, "VM '%s' was removed meanwhile", vm->cfg.name);
+	if (fd < 0)
+		return fd;
+	if (fstat(vm->dirfd, &here) == 0 &&
+	    fstatat(vm->store->vmsfd, vm->cfg.name, &named, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    here.st_dev == named.st_dev && here.st_ino == named.st_ino)
+		return fd;
+	close(fd);
+	return fvm_errf(err, -ESTALE, "VM '%s' was removed or renamed meanwhile", vm->cfg.name);
 }
 
 /*

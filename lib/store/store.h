@@ -165,6 +165,7 @@ char *config_to_json(struct fvm_vm *vm, const struct vm_state *st, bool running,
 
 int store_lock(struct fvm_store *store, struct fvm_error *err);
 int vm_lock(struct fvm_vm *vm, struct fvm_error *err);
+int vm_lock_named(struct fvm_vm *vm, struct fvm_error *err);
 
 /* ---- vm.c ---- */
 

@@ -25,7 +25,9 @@
  * name (and hostname, if it was the name) and the uid range registry
  * follow, and the record goes. rename_finish(), run by fvm_vm_open()
  * before the config is read, completes a rename cut short after the
- * directory moved and forgets one cut short before.
+ * directory moved and forgets one cut short before. The stopped VM's
+ * cgroup, named by its name, goes first: the helper that removes the
+ * cgroup of a VM a run stopped leaves a renamed VM's alone (exec.c).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -36,6 +38,7 @@
 
 #include <json-c/json.h>
 
+#include "policy/policy.h"
 #include "store/store.h"
 #include "vm/vm.h"
 
@@ -201,6 +204,7 @@ FVM_PUBLIC int fvm_vm_rename(struct fvm_store *store, const char *old, const cha
 	r = open_stopped(store, old, "rename", &vm, &lock, err);
 	if (r < 0)
 		return r;
+	cgroup_remove(vm);   /* stopped, under its lock; see the theory above */
 	slock = store_lock(store, err);
 	r = slock < 0 ? slock : name_free(store, new, err);
 	snprintf(rec, sizeof(rec), "{\"from\":\"%s\",\"to\":\"%s\"}", old, new);   /* names are checked: no quotes */

@@ -169,7 +169,7 @@ stat_field() {
 	assert_fvm_error
 }
 
-@test "limits: no cgroup is left after fvm stop, after a run's VM stops by itself, or after rm -f" {
+@test "limits: no cgroup is left after fvm stop, after a run's VM stops by itself (and is renamed at once), or after rm -f" {
 	root_only
 	local vm=gone-$TEST_ID pid dirs=() d
 	fvm create --memory 64M "$vm"
@@ -187,6 +187,12 @@ stat_field() {
 	run -0 --separate-stderr fvm run "$vm" -- true
 	assert_state "$vm" stopped
 	for d in "${dirs[@]}"; do wait_for 10 test ! -e "$d" || { echo "cgroup $d left after the run" >&2; return 1; }; done
+	# renamed right after such a run: the cgroup named by its old name goes
+	# (the helper leaves a renamed VM's alone, rename removes it)
+	run -0 --separate-stderr fvm run "$vm" -- true
+	fvm rename "$vm" "renamed-$TEST_ID"
+	for d in "${dirs[@]}"; do wait_for 10 test ! -e "$d" || { echo "cgroup $d left after the rename" >&2; return 1; }; done
+	fvm rename "renamed-$TEST_ID" "$vm"
 	# rm -f of a running VM
 	fvm_start "$vm"
 	fvm rm -f "$vm"
@@ -223,6 +229,79 @@ stat_field() {
 	run -0 --separate-stderr fvm run "$vm" -- cat /proc/self/cgroup
 	assert_contains "$output" "$(basename "$d")"
 	wait_for 10 test ! -e "$d" || { echo "cgroup $d left after the run" >&2; return 1; }   # removed again once the run's VM stopped (see above)
+}
+
+# fvm_opener FILE: HELPER= the pid of a process named fvm with FILE open
+fvm_opener() {
+	local f p
+	HELPER=
+	for f in $(find /proc/[0-9]*/fd -maxdepth 1 -lname "$1" 2>/dev/null); do
+		p=${f#/proc/}
+		p=${p%%/*}
+		[[ $(cat "/proc/$p/comm" 2>/dev/null) == fvm ]] && HELPER=$p && return 0
+	done
+	return 1
+}
+
+proc_stopped() {
+	[[ $(awk '{print $3}' "/proc/$1/stat" 2>/dev/null) == T ]]
+}
+
+# fvm run returns before its VM's teardown ends; a helper it leaves waits
+# for init's end, then removes the VM's cgroup under the VM's lock. If the
+# VM was removed meanwhile and another of the same name made and booted,
+# the cgroup of that name is the new VM's: removed between its making and
+# its first process, the new boot fails. The helper is held here where it
+# waits for the lock (the test holds it, then stops the helper), while the
+# VM is removed and made again; the new VM's cgroup without a process in
+# it (its init killed behind fvm's back: the cgroup stays, as above)
+# stands for that instant. The helper must leave it alone.
+@test "limits: a run's cgroup helper leaves alone the cgroup of a new VM of the same name" {
+	root_only
+	local vm=again-$TEST_ID lockf pid d run_pid l w
+	fvm create --memory 64M "$vm"
+	mkfifo "$TEST_ROOT/in"
+	fvm run -i "$vm" -- cat <"$TEST_ROOT/in" >/dev/null 2>"$TEST_ROOT/run.err" 3>&- &
+	run_pid=$!
+	bg_track "$run_pid"
+	exec {w}>"$TEST_ROOT/in"
+	assert_state "$vm" running
+	lockf=$(realpath "$FVM_HOME/vms/$vm/lock")
+	exec {l}<>"$lockf"
+	flock -x "$l"
+	exec {w}>&-   # cat ends: the VM stops, fvm run returns, its helper waits for our lock
+	wait "$run_pid" || { cat "$TEST_ROOT/run.err" >&2; return 1; }
+	wait_for 10 fvm_opener "$lockf" || { echo "no helper of fvm run waits for $lockf" >&2; return 1; }
+	kill -STOP "$HELPER"
+	host_cleanup_add "kill -CONT $HELPER"
+	wait_for 5 proc_stopped "$HELPER"
+	exec {l}>&-
+	fvm rm "$vm"
+	fvm create --memory 64M "$vm"
+	fvm_start "$vm"
+	pid=$(init_pid "$vm")
+	d=$(cg_dir "$pid" memory)
+	kill -KILL "$pid"
+	wait_for 5 pid_dead "$pid"
+	assert_exists "$d"
+	kill -CONT "$HELPER"
+	wait_for 10 pid_dead "$HELPER"
+	[[ -e $d ]] || { echo "the helper of the removed VM removed the new VM's cgroup $d" >&2; return 1; }
+	run -0 --separate-stderr fvm run "$vm" -- true   # the next boot replaces it
+	wait_for 10 test ! -e "$d" || { echo "cgroup $d left after the run" >&2; return 1; }
+}
+
+# The same race as it happens: no step waits for the last one's helper.
+# rm must not fail either: a helper that made the VM's lock file anew in
+# the directory rm was deleting made it fail (Directory not empty).
+@test "limits: rm, create and run of one name in a tight loop: every boot has its cgroup" {
+	root_only
+	local vm=loop-$TEST_ID round
+	for round in {1..20}; do   # a list: bats' run leaves a global i (bats_version_lt)
+		fvm create --memory 64M "$vm"
+		run -0 --separate-stderr fvm run "$vm" -- sh -c 'grep -q "/fvm/" /proc/self/cgroup'
+		fvm rm "$vm"
+	done
 }
 
 @test "limits: rootless, --memory is refused with a clear message (create, run, config); without limits a VM runs and has stats" {
