@@ -167,8 +167,8 @@ static void seed_entry(int up, int low, const char *name)
  * the lower's entries (an entry added, removed or renamed changes the
  * directory's mtime and ctime) and the upper's (the VM's own changes, or
  * a new upper after a discard or a snapshot: another inode). Kept in the
- * layer's directory next to upper/ (the VM never reaches it), one key per
- * seed_dirs entry. Not seen: a lower file that turns empty and unreadable
+ * layer's directory next to upper/ (FUSEOVL_SEED_KEYS: the VM never
+ * reaches it; a snapshot drops it with work/), one key per seed_dirs entry. Not seen: a lower file that turns empty and unreadable
  * in place; it is seeded when its directory next changes.
  */
 struct seed_key {
@@ -233,7 +233,7 @@ static void seed_dir(int upper, int lower, const char *rel, struct seed_key *key
 static void seed_unreadable(int layer, int upper, int lower)
 {
 	struct seed_key keys[ARRAY_SIZE(seed_dirs)], old[ARRAY_SIZE(seed_dirs)];
-	_cleanup_close_ int fd = openat(layer, "seeded", O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	_cleanup_close_ int fd = openat(layer, FUSEOVL_SEED_KEYS, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 
 	if (fd < 0 || read_all(fd, keys, sizeof(keys)) != (ssize_t)sizeof(keys))
 		memset(keys, 0, sizeof(keys));   /* never seeded, or torn: all again */
@@ -243,7 +243,7 @@ static void seed_unreadable(int layer, int upper, int lower)
 	if (!memcmp(old, keys, sizeof(keys)))
 		return;
 	close(fd);
-	fd = openat(layer, "seeded", O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+	fd = openat(layer, FUSEOVL_SEED_KEYS, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd >= 0)
 		(void)write_all(fd, keys, sizeof(keys));
 }
