@@ -161,21 +161,104 @@ static void seed_entry(int up, int low, const char *name)
 	}
 }
 
-/* best effort: what is not seeded stays unreadable in the VM, as on the host */
-static void seed_unreadable(int upper, int lower)
-{
-	for (size_t i = 0; i < ARRAY_SIZE(seed_dirs); i++) {
-		_cleanup_close_ int up = upper_dir(upper, lower, seed_dirs[i]);
-		_cleanup_close_ int low = up < 0 ? -1 : open_beneath(lower, seed_dirs[i], O_RDONLY | O_DIRECTORY);
-		char **names = NULL;
-		size_t n = 0;
+/*
+ * What seeding a directory depends on, so that a boot lists it (apt's
+ * archives hold thousands of .debs) only when that can seed something new:
+ * the lower's entries (an entry added, removed or renamed changes the
+ * directory's mtime and ctime) and the upper's (the VM's own changes, or
+ * a new upper after a discard or a snapshot: another inode). Kept in the
+ * layer's directory next to upper/ (FUSEOVL_SEED_KEYS: the VM never
+ * reaches it; a snapshot drops it with work/), one key per seed_dirs entry. Not seen: a lower file that turns empty and unreadable
+ * in place; it is seeded when its directory next changes.
+ */
+struct seed_key {
+	uint64_t low[6], up[3];
+};
 
-		if (low < 0 || dir_names(low, &names, &n) < 0)
-			continue;
-		for (size_t k = 0; k < n; k++)
-			seed_entry(up, low, names[k]);
-		fvm_strv_free(names);
+static bool lower_key(int low, struct seed_key *k)
+{
+	struct stat st;
+
+	if (fstat(low, &st) < 0)
+		return false;
+	k->low[0] = st.st_dev;
+	k->low[1] = st.st_ino;
+	k->low[2] = (uint64_t)st.st_mtim.tv_sec;
+	k->low[3] = (uint64_t)st.st_mtim.tv_nsec;
+	k->low[4] = (uint64_t)st.st_ctim.tv_sec;
+	k->low[5] = (uint64_t)st.st_ctim.tv_nsec;
+	return true;
+}
+
+static bool upper_key(int up, struct seed_key *k)
+{
+	struct stat st;
+
+	if (fstat(up, &st) < 0)
+		return false;
+	k->up[0] = st.st_ino;
+	k->up[1] = (uint64_t)st.st_mtim.tv_sec;
+	k->up[2] = (uint64_t)st.st_mtim.tv_nsec;
+	return true;
+}
+
+/* one seed directory: seeded unless its key is @*key; *@key is then the new one */
+static void seed_dir(int upper, int lower, const char *rel, struct seed_key *key)
+{
+	_cleanup_close_ int up = upper_dir(upper, lower, rel);
+	_cleanup_close_ int low = up < 0 ? -1 : open_beneath(lower, rel, O_RDONLY | O_DIRECTORY);
+	struct seed_key now = { 0 };
+	char **names = NULL;
+	size_t n = 0;
+
+	if (low < 0 || !lower_key(low, &now) || !upper_key(up, &now)) {
+		memset(key, 0, sizeof(*key));
+		return;
 	}
+	if (!memcmp(&now, key, sizeof(now)))
+		return;   /* nothing changed since it was seeded */
+	if (dir_names(low, &names, &n) < 0) {
+		memset(key, 0, sizeof(*key));
+		return;
+	}
+	for (size_t k = 0; k < n; k++)
+		seed_entry(up, low, names[k]);
+	fvm_strv_free(names);
+	*key = now;
+	if (!upper_key(up, key))
+		memset(key, 0, sizeof(*key));
+}
+
+/* best effort: what is not seeded stays unreadable in the VM, as on the host */
+static void seed_unreadable(int layer, int upper, int lower)
+{
+	struct seed_key keys[ARRAY_SIZE(seed_dirs)], old[ARRAY_SIZE(seed_dirs)];
+	_cleanup_close_ int fd = openat(layer, FUSEOVL_SEED_KEYS, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+
+	if (fd < 0 || read_all(fd, keys, sizeof(keys)) != (ssize_t)sizeof(keys))
+		memset(keys, 0, sizeof(keys));   /* never seeded, or torn: all again */
+	memcpy(old, keys, sizeof(old));
+	for (size_t i = 0; i < ARRAY_SIZE(seed_dirs); i++)
+		seed_dir(upper, lower, seed_dirs[i], &keys[i]);
+	if (!memcmp(old, keys, sizeof(keys)))
+		return;
+	close(fd);
+	fd = openat(layer, FUSEOVL_SEED_KEYS, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd >= 0)
+		(void)write_all(fd, keys, sizeof(keys));
+}
+
+/* The directory of @target's layer (layers/ESCAPED), opened O_RDONLY, or -errno. */
+static int layer_dir(struct fvm_vm *vm, const char *target)
+{
+	char esc[256], rel[300];
+	int fd, r = layer_escape(target, esc, sizeof(esc));
+
+	if (r < 0)
+		return r;
+	snprintf(rel, sizeof(rel), "layers/%s", esc);
+	fd = openat(vm->dirfd, rel, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
 }
 
 /* A detached FUSE mount served through @fuse, made in our user namespace. */
@@ -237,8 +320,12 @@ int fuseovl_mount(struct fvm_vm *vm, const struct host_mount *all, size_t n, siz
 	r = layer_hide_all(vm, all, n, hm, upper, lower, err);
 	if (r < 0)
 		return r;
-	if (!strcmp(hm->target, "/"))
-		seed_unreadable(upper, lower);
+	if (!strcmp(hm->target, "/")) {
+		_cleanup_close_ int layer = layer_dir(vm, hm->target);
+
+		if (layer >= 0)
+			seed_unreadable(layer, upper, lower);
+	}
 	fuse = open("/dev/fuse", O_RDWR | O_CLOEXEC);
 	if (fuse < 0)
 		return fuse_open_error(vm, hm->target, -errno, err);
@@ -310,14 +397,11 @@ static void record(struct fvm_vm *vm, pid_t daemon, const char *target)
  */
 static int layer_lock(struct fvm_vm *vm, const char *target, struct fvm_error *err)
 {
-	char esc[256], rel[300];
-	int fd, r = layer_escape(target, esc, sizeof(esc));
+	int fd = layer_dir(vm, target), r;
 
-	snprintf(rel, sizeof(rel), "layers/%s", esc);
-	fd = r < 0 ? r : openat(vm->dirfd, rel, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
-		return fvm_errf(err, r < 0 ? r : -errno, "VM '%s': cannot open its layer of %s: %s",
-				vm->cfg.name, target, strerror(r < 0 ? -r : errno));
+		return fvm_errf(err, fd, "VM '%s': cannot open its layer of %s: %s", vm->cfg.name, target,
+				strerror(-fd));
 	for (int i = 0; flock(fd, LOCK_EX | LOCK_NB) < 0; i++) {
 		if (errno != EWOULDBLOCK || i >= 1000) {
 			r = errno == EWOULDBLOCK ? -EBUSY : -errno;

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <json-c/json.h>
 
@@ -77,8 +78,10 @@ static int snapshot_finish(struct fvm_vm *vm, json_object *j, struct fvm_error *
 				_cleanup_close_ int m = openat(l, mnts[i], O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
 							      O_CLOEXEC);
 
-				if (m >= 0)
+				if (m >= 0) {
 					rm_rf_at(m, "work");
+					unlinkat(m, FUSEOVL_SEED_KEYS, 0);   /* a live layer's (launch/fuseovl.c) */
+				}
 			}
 		fvm_strv_free(mnts);
 	}

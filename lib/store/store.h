@@ -272,6 +272,8 @@ struct json_object *service_json(struct fvm_vm *vm);
 #define FUSEOVL_XATTR_PREFIX "user.fuseoverlayfs."
 /* fvm's mark on a directory it made in the layer for the VM (launch/fuseovl.c) */
 #define FUSEOVL_SEED_XATTR "user.fvm.seed"
+/* next to a layer's upper/: what its seed directories were when last seeded */
+#define FUSEOVL_SEED_KEYS "seeded"
 
 bool fuseovl_marker(const char *name);
 void fuseovl_unmark(int dirfd);

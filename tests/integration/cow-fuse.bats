@@ -173,6 +173,24 @@ teardown() {
 		[[ $(grep -c "^Package: $pkg$" /var/lib/dpkg/status) == 0 ]]
 }
 
+@test "cow: rootless, dpkg's lock is the VM's on every boot; a layer that lost it gets it again" {
+	rootless_only
+	local lock=/var/lib/dpkg/lock up
+	[[ -e $lock && ! -r $lock ]] || skip "$lock is missing or readable by uid $(id -u) here: fvm seeds nothing"
+	fvm create web
+	run -0 --separate-stderr fvm run web -- cat "$lock"
+	assert_eq "$output" "" "the VM's empty copy of the host's unreadable $lock"
+	up=$(layer_upper web /var/lib/dpkg)
+	assert_exists "$up/lock"
+	run -0 --separate-stderr fvm run web -- cat "$lock"
+	# a boot lists the seed directories only when they changed since (fuseovl.c):
+	# a layer's directory that lost the copy (a discard, a new upper) has
+	rm "$up/lock"
+	run -0 --separate-stderr fvm run web -- cat "$lock"
+	assert_eq "$output" "" "seeded again after the layer lost it"
+	assert_exists "$up/lock"
+}
+
 @test "cow: rootless, a write to a file of root's (ls -l shows root) is copied up, the host's stays" {
 	rootless_only
 	local f=/etc/debian_version sum
