@@ -8,12 +8,13 @@
 # stops and removes them all. Host memory per idle VM is the drop of the
 # kernel's own accounting (/proc/meminfo, kernel memory included) between
 # "N VMs created, none running" and "all N running", divided by N.
-# N is 1000, or 50 with --quick.
+# N is 1000, or 50 with --quick, or $FVM_BENCH_DENSITY_VMS.
 # shellcheck source-path=SCRIPTDIR
 source "$(dirname "$0")/lib.sh"
 
 n=1000
 ((QUICK)) && n=50
+n=${FVM_BENCH_DENSITY_VMS:-$n}
 
 title "Density: $n idle VMs started one after the other"
 series start trace ms "\`fvm start VMi\` while i VMs already run" "VM index i"
@@ -52,7 +53,7 @@ read -ra before <<<"$(snap)"
 log "starting $n VMs"
 failed=0 first_err=''
 total_kib=$(meminfo MemTotal)
-every=$((n / 20))
+every=$((n >= 20 ? n / 20 : 1))
 t0=$(now_ms)
 for ((i = 0; i < n; i++)); do
 	((i % every == 0)) && sample mem fvm "$i" "$((total_kib - $(meminfo MemAvailable)))"

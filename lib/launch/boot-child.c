@@ -150,61 +150,62 @@ static int rootless_tree(struct fvm_vm *vm, const struct host_mount *mounts, siz
 	return r;
 }
 
+/* @fd moved above every fd init keeps (fd_high(): 64 and up), close-on-exec */
+static int fd_high(int fd)
+{
+	int high = fcntl(fd, F_DUPFD_CLOEXEC, 64);
+
+	if (high < 0)
+		_exit(1);
+	close(fd);
+	return high;
+}
+
+/* As root: become the static init (init-static.c) from its memfd @exe
+ * (fd 5, close-on-exec), with the control socket as fd 3 and the boot's
+ * socket as fd 4. Returns only if the exec failed. */
+static void exec_static_init(const struct boot *b, int exe)
+{
+	char *argv[] = { "fvm-init", b->persist ? "p" : "-", NULL };
+	char *envp[] = { NULL };
+
+	execveat(exe, "", argv, envp, AT_EMPTY_PATH);
+	close(exe);
+}
+
 /*
- * Booted and said so on @sock: wait for the parent's word, get out of the
- * VM's reach, keep only the control socket (fd 3) and the namespace fds
- * (4..), and be init.
+ * Booted and said so on the boot's socket: keep only the control socket
+ * (fd 3), the namespace fds (4..) and the boot's socket (after them), let
+ * go of the caller's terminal or pipes, and be init: as root the static
+ * init from its memfd (init-static.c), which finishes the handshake
+ * (init_handshake()) itself; else, or if that exec fails, this process.
  */
 _Noreturn static void become_init(const struct boot *b, int *nsfds, size_t nns)
 {
-	int sock = b->sp[1];
+	int lfd = fd_high(b->lfd), sock = fd_high(b->sp[1]);
+	int exe = b->init_exe >= 0 ? fd_high(b->init_exe) : -1;
+	int nul = open("/dev/null", O_RDWR | O_CLOEXEC);
 
-	/*
-	 * Booted. Stop dying with the parent only once it has recorded us
-	 * (it answers 'g' after saving the state, then waits for our 'c'):
-	 * clearing earlier could leave an init no state names if fvm is
-	 * killed now; clearing later lets an fvm that exits at once (start)
-	 * take the new VM with it.
-	 */
-	{
-		char c;
-
-		if (read(sock, &c, 1) != 1 || c != 'g')
-			_exit(1);
-		/* from now on VM programs may run: out of their reach (see init.c) */
-		if (prctl(PR_SET_DUMPABLE, 0) < 0 || harden_init_caps() < 0)
-			_exit(1);
-		prctl(PR_SET_PDEATHSIG, 0);
-		if (write(sock, "c", 1) != 1)
-			_exit(1);
-	}
-	/* the namespace fds out of the way (of 0-3), above them all */
-	for (size_t i = 0; i < nns; i++) {
-		int high = fcntl(nsfds[i], F_DUPFD_CLOEXEC, 64);
-
-		if (high < 0)
-			_exit(1);
-		close(nsfds[i]);
-		nsfds[i] = high;
-	}
-	/* init keeps only the control socket (fd 3) and the namespace fds
-	 * (4..), and lets go of the caller's terminal or pipes */
-	{
-		int nul = open("/dev/null", O_RDWR | O_CLOEXEC);
-
-		if (nul < 0 || dup2(nul, 0) < 0 || dup2(nul, 1) < 0 || dup2(nul, 2) < 0)
-			_exit(1);
-	}
-	if (dup2(b->lfd, 3) < 0)
+	for (size_t i = 0; i < nns; i++)
+		nsfds[i] = fd_high(nsfds[i]);
+	if (nul < 0 || dup2(nul, 0) < 0 || dup2(nul, 1) < 0 || dup2(nul, 2) < 0 || dup2(lfd, 3) < 0)
 		_exit(1);
 	for (size_t i = 0; i < nns; i++) {
 		if (dup3(nsfds[i], 4 + (int)i, O_CLOEXEC) < 0)
 			_exit(1);
 		nsfds[i] = 4 + (int)i;
 	}
+	if (dup2(sock, 4 + (int)nns) < 0 || (exe >= 0 && dup3(exe, 5 + (int)nns, O_CLOEXEC) < 0))
+		_exit(1);
+	sock = 4 + (int)nns;
 	if (b->nofile.rlim_cur)
 		setrlimit(RLIMIT_NOFILE, &b->nofile);
-	syscall(SYS_close_range, 4U + (unsigned)nns, ~0U, 0U);
+	syscall(SYS_close_range, 5U + (unsigned)nns + (exe >= 0), ~0U, 0U);
+	if (exe >= 0)
+		exec_static_init(b, 5 + (int)nns);
+	if (init_handshake(sock) < 0)
+		_exit(1);
+	close(sock);
 	init_main(3, b->persist, nsfds, nns);
 }
 

@@ -22,7 +22,9 @@
  * knows when the VM's last user is gone (see init.c).
  *
  * init is out of the VM's reach: not dumpable, no capability but CAP_KILL
- * (see init.c). Rootless it stays dumpable until the parent has recorded
+ * (see init.c). As root the first process then executes the static init
+ * (init-static.c) from a sealed memfd made here (init_exe_open()), which
+ * finishes the boot's handshake; rootless it stays the forked fvm. Rootless it stays dumpable until the parent has recorded
  * it, since the parent, as the same uid, needs to look into it until then;
  * no VM program exists before that.
  *
@@ -35,8 +37,10 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -44,6 +48,13 @@
 #include "changes/changes.h"
 #include "launch/launch.h"
 #include "launch/boot.h"
+
+#ifndef MFD_EXEC
+#define MFD_EXEC 0x0010U
+#endif
+#ifndef F_SEAL_EXEC
+#define F_SEAL_EXEC 0x0020
+#endif
 
 /* a bound on the host mounts a VM gets (each costs an fd while booting) */
 #define MAX_MOUNTS 65536
@@ -66,6 +77,37 @@ static int send_fds(int sock, const int *fds, size_t n)
 		}
 	}
 	return 0;
+}
+
+/**
+ * init_exe_open() - the static init (init-static.c) as a sealed memfd of
+ * the host's root, mode 0111: the VM's first process executes it as root
+ * mode's init. Not readable by the VM's root, whose uids do not map the
+ * host's root: so the kernel keeps the new init not dumpable and its
+ * memory tied to the host's user namespace (see init-static.c). Sealed:
+ * never written again, nor its mode changed.
+ *
+ * Return: the fd (close-on-exec), or -1 where there is none (a machine
+ * without the static init: the forked fvm stays init).
+ */
+int init_exe_open(void)
+{
+	const unsigned seals = F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE;
+	int fd;
+
+	if (!fvm_init_exe_len)
+		return -1;
+	fd = memfd_create("fvm-init", MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_EXEC);
+	if (fd < 0 && errno == EINVAL)   /* before Linux 6.3: no MFD_EXEC, exec allowed */
+		fd = memfd_create("fvm-init", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (fd < 0)
+		return -1;
+	if (write_all(fd, fvm_init_exe, fvm_init_exe_len) < 0 || fchmod(fd, 0111) < 0 ||
+	    (fcntl(fd, F_ADD_SEALS, seals | F_SEAL_EXEC) < 0 && fcntl(fd, F_ADD_SEALS, seals) < 0)) {
+		close(fd);
+		return -1;
+	}
+	return fd;
 }
 
 static int prepare_run_dir(struct fvm_vm *vm, struct fvm_error *err)
@@ -208,6 +250,9 @@ static int boot_channels(struct boot *b, bool want_client, struct fvm_error *err
 	}
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, b->sp) < 0)
 		return fvm_errf(err, -errno, "cannot create a socket pair: %s", strerror(errno));
+	/* root: init is the static one, made here by the host's root (see init_exe_open) */
+	if (!vm->cfg.rootless)
+		b->init_exe = init_exe_open();
 	return 0;
 }
 
@@ -307,6 +352,8 @@ static void boot_free(struct boot *b)
 	cgroup_release(&b->cg);
 	if (b->lfd >= 0)
 		close(b->lfd);
+	if (b->init_exe >= 0)
+		close(b->init_exe);
 	if (b->client >= 0)
 		close(b->client);
 }
@@ -320,7 +367,7 @@ int vm_boot(struct fvm_vm *vm, bool persist, struct vm_state *ret_st, int *ret_c
 	    struct fvm_error *err)
 {
 	struct boot b = { .vm = vm, .persist = persist, .sp = { -1, -1 }, .lfd = -1, .client = -1,
-			  .cg = VM_CGROUP_INIT, .gui = GUI_BOOT_INIT, .pid = -1 };
+			  .cg = VM_CGROUP_INIT, .gui = GUI_BOOT_INIT, .init_exe = -1, .pid = -1 };
 	int r = boot_prepare(&b, err);
 
 	if (r < 0) {

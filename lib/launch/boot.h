@@ -33,6 +33,7 @@ struct boot {
 	struct vm_cgroup cg;
 	struct gui_boot gui;
 	struct rlimit nofile;   /* the caller's open-file limit (rlim_cur 0: not saved) */
+	int init_exe;           /* as root: the static init's sealed memfd (init_exe_open()), or -1 */
 	pid_t pid;              /* init, once cloned */
 };
 

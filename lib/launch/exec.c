@@ -7,11 +7,17 @@
  * connection to its control socket (init counts it: the VM stays up while
  * we run), then drop the lock, so many programs can join one VM at once.
  *
- * fvm forks an intermediate process, which enters every namespace of the
- * VM with one setns on init's pidfd (rootless, where init is not dumpable
- * and so not ours to setns through: with the namespace fds init sent with
- * its answer, user namespace first) and clones the program's process.
- * That process holds host fds (the store, cgroup dirs) and sits in the
+ * As root, fvm enters the VM's pid namespace for its children only (setns
+ * on init's pidfd), forks the program's process there (on v1 stepping
+ * into the VM's cgroup for the fork, see fork_in_vm()) and goes back to
+ * its own; that process enters the VM's other namespaces with one setns
+ * on the pidfd. Rootless, fvm may not join a pid namespace (that needs
+ * CAP_SYS_ADMIN in its own user namespace), so it forks an intermediate
+ * process, which enters every namespace of the VM with the namespace fds
+ * init sent with its answer (init is not dumpable, so not ours to setns
+ * through), user namespace first, and clones the program's process; so
+ * does root where fvm moves the process into a v2 cgroup by pid.
+ * The program's process holds host fds (the store, cgroup dirs) and sits in the
  * VM's mount namespace, where the VM owns every file: so before it looks
  * up any path there it closes every fd but its stdio and its two channels
  * to fvm, and from then on it reaches files only from an fd of the VM's
@@ -26,12 +32,15 @@
  * killed with SIGKILL takes its program, and a VM it booted, along. fvm
  * stays on the host, forwards signals to it, relays the pty or the pipes, and
  * returns its exit status (128+N if killed by signal N). A failure before
- * exec comes back through a close-on-exec pipe as (stage, errno).
+ * exec comes back through a close-on-exec pipe as (stage, errno). Leaving
+ * a VM that `fvm start` started (its state says so) is hanging up on
+ * init; any other VM may stop because we leave, and init says whether.
  *
- * The program must be in the VM's cgroup (cgroup.c) before it runs: the
- * intermediate process moves itself in first (v1), or fvm moves it while
- * it enters the namespaces and it clones the program only on fvm's go
- * byte (v2). When the VM stops
+ * The program must be in the VM's cgroup (cgroup.c) before it runs, and
+ * born there, so that --pids counts it: fvm itself steps in for the fork
+ * (root, v1), the intermediate process moves itself in first (rootless
+ * has no cgroup), or fvm moves that process while it enters the
+ * namespaces and it clones the program only on fvm's go byte (v2). When the VM stops
  * because our program was its last, fvm removes the cgroup (under the
  * VM's lock, as long as nobody booted it again, removed or renamed it
  * meanwhile: another VM may have its name, and so its cgroup's). With
@@ -208,6 +217,59 @@ _Noreturn static void enter_main(const struct join *j)
 }
 
 /*
+ * Root, the program's process forked straight into the VM's pid namespace
+ * and cgroup (fork_in_vm()): it enters the VM's other namespaces itself
+ * and goes on as the program. No intermediate process, no report of its
+ * pid.
+ */
+_Noreturn static void direct_main(const struct join *j)
+{
+	prctl(PR_SET_DUMPABLE, 0);   /* the VM must not reach our fds before exec */
+	if (setns(j->pidfd, VM_NS_FLAGS(j->vm->cfg.net)) < 0)
+		exec_child_fail(j->report, errno == ESRCH ? ST_GONE : ST_SETNS, errno);
+	exec_child_main(j);
+}
+
+/*
+ * Root: fork the program's process in the VM's pid namespace and cgroup.
+ * fvm joins the pid namespace for its children only (setns on init's
+ * pidfd: root holds CAP_SYS_ADMIN over it) and goes back to its own right
+ * after the fork; on v1 it steps into the VM's cgroup for the fork (the
+ * fast way, cgroup_enter_self()), so the child is born there, counted
+ * against --pids like any fork inside the VM, and steps back out. This
+ * saves the intermediate process a rootless join needs (enter_main()).
+ *
+ * Return: as fork(); on failure, errno: EAGAIN at the VM's process limit,
+ * ENOMEM when its pid namespace lost its init, or why fvm could not step
+ * in or back out (then no child is left).
+ */
+static pid_t fork_in_vm(const struct join *j, const struct vm_cgroup *cg)
+{
+	_cleanup_close_ int own = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
+	pid_t pid = -1;
+	int e = 0;
+
+	if (own < 0 || setns(j->pidfd, CLONE_NEWPID) < 0)
+		return -1;
+	if (cgroup_enter_self(cg) < 0 && cgroup_needed(j->vm))
+		e = errno;
+	else if ((pid = fork()) == 0)
+		return 0;
+	else if (pid < 0)
+		e = errno;
+	if ((cgroup_leave_self(cg) < 0 || setns(own, CLONE_NEWPID) < 0) && !e) {
+		/* never expected; a child of ours must not hold a VM's slot, nor
+		 * a later one of ours be born inside the VM: fail, child gone */
+		e = errno;
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		setns(own, CLONE_NEWPID);
+	}
+	errno = e;
+	return e ? -1 : pid;
+}
+
+/*
  * The program's process @pid exists: wait for its exec (or its report of
  * why not), relay its pty or pipes and forward signals, then collect its
  * exit status.
@@ -222,6 +284,8 @@ static int attend_program(const struct join *j, pid_t pid, int rep_fd, int ptyso
 		master = -1;
 	if (read_all(rep_fd, &rep, sizeof(rep)) == sizeof(rep)) {
 		wait_status(pid);
+		if (rep.stage == ST_GONE)
+			return -EAGAIN;   /* nothing ran: the caller joins again */
 		return report_error(j, &rep, err);
 	}
 	if (master >= 0)
@@ -259,6 +323,8 @@ static int open_channels(struct join *j, struct vm_cgroup *cg, struct relay *rl,
 					j->vm->cfg.name, strerror(-r));
 	}
 	j->relay = rl;
+	/* root, and no go pipe (v1, or no cgroup): fvm forks the program in the VM */
+	j->direct = !j->vm->cfg.rootless && *go_r < 0 && cgroup_open_back(cg) == 0;
 	if (pipe2(rep_pipe, O_CLOEXEC) < 0)
 		return fvm_errf(err, -errno, "cannot prepare to join VM '%s': %s", j->vm->cfg.name,
 				strerror(errno));
@@ -277,7 +343,7 @@ static int run_joined(struct join *j, int *ret_status, struct fvm_error *err)
 	_cleanup_close_ int sfd = -1, go_r = -1, go_w = -1;
 	_cleanup_(cgroup_release) struct vm_cgroup cg = VM_CGROUP_INIT;
 	_cleanup_(relay_release) struct relay rl = RELAY_INIT;
-	int rep_pipe[2], ps[2] = { -1, -1 }, cgr = 0;
+	int rep_pipe[2], ps[2] = { -1, -1 }, cgr = 0, fork_err;
 	char cwd[PATH_MAX];
 	struct exec_report rep;
 	sigset_t mask, old;
@@ -297,7 +363,7 @@ static int run_joined(struct join *j, int *ret_status, struct fvm_error *err)
 		sigaddset(&mask, fwd[i]);
 	sigprocmask(SIG_BLOCK, &mask, &old);
 	sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
-	mid = fork();
+	mid = j->direct ? fork_in_vm(j, &cg) : fork();
 	if (mid == 0) {
 		sigprocmask(SIG_SETMASK, &old, NULL);
 		close(rep_pipe[0]);
@@ -308,24 +374,36 @@ static int run_joined(struct join *j, int *ret_status, struct fvm_error *err)
 		j->go = go_r;
 		if (go_w >= 0)
 			close(go_w);
+		if (j->direct)
+			direct_main(j);
 		enter_main(j);
 	}
+	fork_err = errno;
 	close(rep_pipe[1]);
 	if (ps[1] >= 0)
 		close(ps[1]);
 	relay_started(&rl);
-	if (mid > 0 && go_w >= 0) {
-		cgr = cgroup_enter(j->vm, &cg, mid, err);
-		if (cgr == 0 && write(go_w, "g", 1) != 1)
-			cgr = fvm_errf(err, -EIO, "VM '%s': cannot start a process inside it: %s",
-				       j->vm->cfg.name, strerror(errno));
-		close(TAKE_FD(go_w));   /* on failure, M reads EOF and exits */
+	if (j->direct) {
+		/* the program's own process: nothing in between to wait for */
+		rep = (struct exec_report){ ST_PID, (int)mid };
+		if (mid < 0)   /* ENOMEM: the VM's pid namespace lost its init */
+			rep = (struct exec_report){ fork_err == ENOMEM || init_gone(j->pidfd) ? ST_GONE : ST_SETNS,
+						    fork_err };
+		n = sizeof(rep);
+	} else {
+		if (mid > 0 && go_w >= 0) {
+			cgr = cgroup_enter(j->vm, &cg, mid, err);
+			if (cgr == 0 && write(go_w, "g", 1) != 1)
+				cgr = fvm_errf(err, -EIO, "VM '%s': cannot start a process inside it: %s",
+					       j->vm->cfg.name, strerror(errno));
+			close(TAKE_FD(go_w));   /* on failure, M reads EOF and exits */
+		}
+		n = mid < 0 ? -1 : read_all(rep_pipe[0], &rep, sizeof(rep));
+		if (mid > 0)
+			waitpid(mid, NULL, 0);
 	}
-	n = mid < 0 ? -1 : read_all(rep_pipe[0], &rep, sizeof(rep));
-	if (mid > 0)
-		waitpid(mid, NULL, 0);
 	if (n != sizeof(rep) || rep.stage != ST_PID) {
-		int e = mid < 0 ? errno : EIO;
+		int e = mid < 0 ? fork_err : EIO;
 
 		close(rep_pipe[0]);
 		if (ps[0] >= 0)
@@ -444,6 +522,7 @@ static int join_vm(struct fvm_vm *vm, const struct fvm_exec *ex, struct join *j,
 			*client = -1;   /* init is on its way out: wait below */
 		}
 		st_pidns = st.pidns;
+		j->persist = st.persist;
 		j->pidfd = pidfd_open_checked(st.pid, st.starttime);
 		j->pid = st.pid;
 		if (j->pidfd < 0 || *client < 0 || ctl_wait_ack_ns(*client, j->nsfds, &j->nns) < 0) {
@@ -513,7 +592,9 @@ FVM_PUBLIC int fvm_vm_exec(struct fvm_vm *vm, const struct fvm_exec *ex, int *re
 		r = fvm_errf(err, -EAGAIN, "VM '%s' keeps stopping while fvm joins it: try again",
 			     vm->cfg.name);
 	fvm_strv_free(j.gui_env);
-	stops = ctl_leave(client, j.pidfd, j.pid, !ex->detach_stop);
+	/* a started VM stays up whoever leaves: hanging up says it all, with
+	 * no round trip to init (ctl.c) */
+	stops = !j.persist && ctl_leave(client, j.pidfd, j.pid, !ex->detach_stop);
 	if (!vm->cfg.rootless && stops && ex->detach_stop)
 		cgroup_remove_later(vm, j.pidfd);
 	else if (!vm->cfg.rootless && poll(&(struct pollfd){ .fd = j.pidfd, .events = POLLIN }, 1, 0) == 1)

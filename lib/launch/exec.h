@@ -27,9 +27,11 @@ struct join {
 	const struct fvm_exec *ex;
 	int pidfd;
 	pid_t pid;       /* init's, named by pidfd */
+	bool persist;    /* its state says fvm start: our leaving never stops it */
 	int report;      /* write end of the report pipe */
 	int ptysock;     /* -1 without a tty */
 	int go;          /* -1, or read end of a pipe: a byte once fvm moved us into the VM's cgroup */
+	bool direct;     /* root: fvm forks the program in the VM's pid namespace (exec.c) */
 	const struct vm_cgroup *cg;
 	const char *caller_cwd;
 	const struct relay *relay;   /* pipes in place of the caller's terminals */

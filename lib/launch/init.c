@@ -19,6 +19,10 @@
  * capabilities) and it keeps no capability but CAP_KILL (to pass signals
  * on to every uid of the VM).
  *
+ * Two builds of this file: in libfvm, where a rootless VM's init is the
+ * forked fvm that booted it, and in the static init (init-static.c) that
+ * a VM booted as root executes instead, a few pages in place of fvm's.
+ *
  * A VM that was not started with `fvm start` stops when it has no client
  * connection, no child and no other process in its /proc. The last check
  * covers the instant between a client's exit and the kernel re-parenting
@@ -44,6 +48,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "policy/policy.h"
 #include "launch/launch.h"
 
 #define MAX_CLIENTS 1024
@@ -156,6 +161,29 @@ static int serve_clients(struct pollfd *cl, int n, int lfd, bool *persist)
 		}
 	}
 	return n;
+}
+
+/**
+ * init_handshake() - the end of the boot, in the process that is init:
+ * wait for the parent's 'g' (it has recorded us), get out of the VM's
+ * reach (not dumpable, CAP_KILL alone), stop dying with the parent, and
+ * say 'c' on the boot's socket @sock. Stopping dying with the parent
+ * earlier could leave an init no state names if fvm is killed now; later
+ * would let an fvm that exits at once (start) take the new VM with it.
+ * No VM program runs before our 'c'.
+ *
+ * Return: 0, or -1 (the boot failed: the caller exits).
+ */
+int init_handshake(int sock)
+{
+	char c;
+
+	if (read(sock, &c, 1) != 1 || c != 'g')
+		return -1;
+	if (prctl(PR_SET_DUMPABLE, 0) < 0 || harden_init_caps() < 0)
+		return -1;
+	prctl(PR_SET_PDEATHSIG, 0);
+	return write(sock, "c", 1) == 1 ? 0 : -1;
 }
 
 /**

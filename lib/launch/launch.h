@@ -69,6 +69,11 @@ bool ctl_leave(int fd, int init_pidfd, pid_t init_pid, bool wait_gone);
 /* ---- init.c: the VM's PID 1; never returns ---- */
 
 _Noreturn void init_main(int listen_fd, bool persist, const int *nsfds, size_t nns);
+int init_handshake(int sock);
+int init_exe_open(void);
+/* init-static.c, as init-exe.c (generated) holds it: the static init's ELF image */
+extern const unsigned char fvm_init_exe[];
+extern const size_t fvm_init_exe_len;
 
 /* ---- runtime.c ---- */
 

@@ -11,8 +11,10 @@
  * a v1 or hybrid host (v1 controllers mounted one per directory under
  * /sys/fs/cgroup, perhaps beside a v2 tree without controllers, which is
  * of no use for limits) it is made under the root of each of the memory,
- * cpu, cpuacct, pids and blkio hierarchies; co-mounted ones (cpu,cpuacct)
- * are made once. Which flavour a host has is found anew by each call (one
+ * cpu, cpuacct, pids and blkio hierarchies (co-mounted ones, cpu,cpuacct,
+ * are made once), or of the pids one alone for a VM whose only limit is
+ * its process count, as the default VM's is (v1_wanted()); a joiner
+ * enters those it was made in. Which flavour a host has is found anew by each call (one
  * statfs, a few opens) and hidden behind struct cg_ops, as in crun.
  *
  * Life of a VM's cgroup: vm_boot() makes it and writes the limits before
@@ -195,6 +197,8 @@ int cg_mkdir(int root, const char *rel)
 
 /* ---- the VM's cgroup ---------------------------------------------------- */
 
+#define ALL_CTRLS ((1u << CG_NCTRL) - 1)
+
 static bool has_limits(const struct fvm_limits *l)
 {
 	return l->memory || l->cpus_milli || l->pids || l->io_weight;
@@ -207,7 +211,9 @@ void cgroup_release(struct vm_cgroup *cg)
 			close(cg->root[i]);
 		if (cg->self[i] >= 0)
 			close(cg->self[i]);
-		cg->root[i] = cg->self[i] = -1;
+		if (cg->back[i] >= 0)
+			close(cg->back[i]);
+		cg->root[i] = cg->self[i] = cg->back[i] = -1;
 	}
 	cg->ops = NULL;
 }
@@ -253,6 +259,72 @@ int cgroup_enter_self(const struct vm_cgroup *cg)
 	return 0;
 }
 
+/* v1: the path of our own cgroup in hierarchy @ctrl, from a line of
+ * /proc/self/cgroup ("ID:CTRL,CTRL:/PATH") in @line; false if not it */
+static bool own_cgroup_line(const char *line, const char *ctrl, char *path, size_t len)
+{
+	const char *c = strchr(line, ':'), *p = c ? strchr(c + 1, ':') : NULL;
+	size_t k = strlen(ctrl);
+
+	if (!p)
+		return false;
+	for (c++; c < p; c += strcspn(c, ",:") + 1)
+		if (!strncmp(c, ctrl, k) && (c[k] == ',' || c[k] == ':')) {
+			snprintf(path, len, "%.*s", (int)strcspn(p + 1, "\n"), p + 1);
+			return true;
+		}
+	return false;
+}
+
+/**
+ * cgroup_open_back() - v1: open the caller's own cgroup's "tasks" file in
+ * each hierarchy where cgroup_prepare_self() opened the VM's, so that a
+ * single-threaded caller can step into the VM's cgroup for a fork
+ * (cgroup_enter_self(): its child is born there, counted against the
+ * VM's limits) and back out (cgroup_leave_self()).
+ *
+ * Return: 0 (also without a cgroup: nothing to step into), or -errno,
+ * -EOPNOTSUPP on v2, where this is not done.
+ */
+int cgroup_open_back(struct vm_cgroup *cg)
+{
+	_cleanup_free_ char *own = NULL;
+	int r;
+
+	if (!cg->ops)
+		return 0;
+	if (cg->ops != &v1_ops)
+		return -EOPNOTSUPP;
+	r = read_small_fileat(AT_FDCWD, "/proc/self/cgroup", &own, NULL);
+	for (int i = 0; r == 0 && i < CG_NCTRL; i++) {
+		char path[300], p[400];
+		bool found = false;
+
+		if (cg->self[i] < 0)
+			continue;
+		for (const char *l = own; l && *l && !found; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL)
+			found = own_cgroup_line(l, v1_names[i], path, sizeof(path));
+		if (!found)
+			return -ENOENT;
+		snprintf(p, sizeof(p), CG_MOUNT "/%s%s/tasks", v1_names[i], path);
+		cg->back[i] = open(p, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+		if (cg->back[i] < 0)
+			r = -errno;
+	}
+	return r;
+}
+
+/* v1: step back into our own cgroup (cgroup_open_back()). Return: 0 or -errno. */
+int cgroup_leave_self(const struct vm_cgroup *cg)
+{
+	int r = 0;
+
+	for (int i = 0; i < CG_NCTRL; i++)
+		if (cg->back[i] >= 0 && write(cg->back[i], "0", 1) != 1 && r == 0)
+			r = -errno;
+	return r;
+}
+
 /* A store's VMs are told apart from another store's by its device and inode. */
 static int cg_name(struct fvm_vm *vm, char *buf, size_t len)
 {
@@ -282,8 +354,24 @@ static int open_root(const char *path)
 	return fd;
 }
 
-/* Find the host's cgroup flavour and its roots. -ENOENT: no cgroups to use. */
-static int cg_open(struct fvm_vm *vm, struct vm_cgroup *cg)
+/*
+ * v1: the hierarchies the cgroup of a VM with limits @l is made in. A VM
+ * limited in its process count alone (the default) gets the pids one
+ * only: a memory cgroup costs the idle VM about 100 KiB of kernel memory
+ * and its boot a few more directories, for accounting that /proc gives
+ * too (fvm_vm_stats()). Any other limit gets every hierarchy, and so the
+ * cgroup's accounting of memory, CPU time and I/O.
+ */
+static unsigned v1_wanted(const struct fvm_limits *l)
+{
+	if (l->pids && !l->memory && !l->cpus_milli && !l->io_weight)
+		return 1u << CG_PIDS;
+	return ALL_CTRLS;
+}
+
+/* Find the host's cgroup flavour and its roots (v1: those in @want, a
+ * mask of 1 << enum cg_ctrl). -ENOENT: no cgroups to use. */
+static int cg_open(struct fvm_vm *vm, struct vm_cgroup *cg, unsigned want)
 {
 	struct stat seen[CG_NCTRL];
 	struct statfs sf;
@@ -306,6 +394,8 @@ static int cg_open(struct fvm_vm *vm, struct vm_cgroup *cg)
 	for (int i = 0; i < CG_NCTRL; i++) {
 		char p[64];
 
+		if (!(want & (1u << i)))
+			continue;
 		snprintf(p, sizeof(p), CG_MOUNT "/%s", v1_names[i]);
 		cg->root[i] = open_root(p);
 		if (cg->root[i] < 0 || fstat(cg->root[i], &seen[i]) < 0)
@@ -368,7 +458,7 @@ int cgroup_setup(struct fvm_vm *vm, struct vm_cgroup *ret, struct fvm_error *err
 	r = cgroup_check(&vm->cfg, err);
 	if (r < 0 || vm->cfg.rootless || !limited)
 		return r;
-	r = cg_open(vm, ret);
+	r = cg_open(vm, ret, v1_wanted(&vm->cfg.limits));
 	if (r < 0) {
 		cgroup_release(ret);
 		return limited ? fvm_errf(err, r, "VM '%s': resource limits need cgroups, and %s has none this host lets fvm use: %s",
@@ -397,6 +487,36 @@ int cgroup_setup(struct fvm_vm *vm, struct vm_cgroup *ret, struct fvm_error *err
 	return 0;
 }
 
+/*
+ * v1: keep the roots of the hierarchies the VM's cgroup was made in
+ * (v1_wanted() at its boot); *@ret_first: the first root there is.
+ * Return: 0, or -errno if the cgroup is in none (gone).
+ */
+static int cg_keep_made(struct vm_cgroup *cg, int *ret_first)
+{
+	int r = -ENOENT;
+
+	*ret_first = 0;
+	while (*ret_first < CG_NCTRL - 1 && cg->root[*ret_first] < 0)
+		++*ret_first;
+	if (cg->ops != &v1_ops)
+		return faccessat(cg->root[0], cg->rel, F_OK, AT_SYMLINK_NOFOLLOW) < 0 ? -errno : 0;
+	for (int i = CG_NCTRL - 1; i >= 0; i--) {
+		if (cg->root[i] < 0)
+			continue;
+		if (faccessat(cg->root[i], cg->rel, F_OK, AT_SYMLINK_NOFOLLOW) == 0) {
+			*ret_first = i;
+			r = 0;
+			continue;
+		}
+		if (errno != ENOENT && r == -ENOENT)
+			r = -errno;
+		close(cg->root[i]);
+		cg->root[i] = -1;
+	}
+	return r;
+}
+
 /**
  * cgroup_join() - open the cgroup of running @vm, for a process joining it
  *
@@ -411,11 +531,9 @@ int cgroup_join(struct fvm_vm *vm, struct vm_cgroup *ret, struct fvm_error *err)
 	*ret = (struct vm_cgroup)VM_CGROUP_INIT;
 	if (vm->cfg.rootless || !limited)
 		return 0;
-	r = cg_open(vm, ret);
-	while (r == 0 && first < CG_NCTRL && ret->root[first] < 0)
-		first++;
-	if (r == 0 && first < CG_NCTRL && faccessat(ret->root[first], ret->rel, F_OK, AT_SYMLINK_NOFOLLOW) < 0)
-		r = -errno;
+	r = cg_open(vm, ret, ALL_CTRLS);
+	if (r == 0)
+		r = cg_keep_made(ret, &first);
 	if (r < 0) {
 		char p[300];
 
@@ -439,14 +557,16 @@ int cgroup_join(struct fvm_vm *vm, struct vm_cgroup *ret, struct fvm_error *err)
 int cgroup_enter(struct fvm_vm *vm, struct vm_cgroup *cg, pid_t pid, struct fvm_error *err)
 {
 	char p[300];
-	int r;
+	int ctrl = 0, r;
 
 	if (!cg->ops)
 		return 0;
 	r = cg->ops->enter(cg, pid);
+	while (r < 0 && ctrl < CG_NCTRL - 1 && cg->root[ctrl] < 0)
+		ctrl++;   /* the first hierarchy it is in, for the message */
 	if (r < 0 && has_limits(&vm->cfg.limits))
 		return fvm_errf(err, r, "VM '%s': cannot move a process into its cgroup %s: %s",
-				vm->cfg.name, cg_path(cg, CG_MEMORY, "cgroup.procs", p, sizeof(p)),
+				vm->cfg.name, cg_path(cg, ctrl, "cgroup.procs", p, sizeof(p)),
 				strerror(-r));
 	return 0;
 }
@@ -461,7 +581,7 @@ void cgroup_remove(struct fvm_vm *vm)
 
 	if (vm->cfg.rootless)
 		return;
-	if (cg_open(vm, &cg) == 0)
+	if (cg_open(vm, &cg, ALL_CTRLS) == 0)
 		cg.ops->destroy(&cg);
 	cgroup_release(&cg);
 }

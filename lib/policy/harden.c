@@ -183,7 +183,9 @@ int harden_caps(const struct vm_config *cfg)
 /**
  * harden_init_caps() - what the VM's init keeps of its capabilities: only
  * CAP_KILL (it passes signals on to every uid of the VM), effective and
- * permitted; init never execs, so nothing regains the rest. With the
+ * permitted; called by init_handshake() in the program that stays init
+ * (after the exec of the static init, as root), which never execs again,
+ * so nothing regains the rest. With the
  * bounding set of harden_caps(), a rootless VM then has no process left
  * with CAP_SYS_ADMIN, --caps all included.
  *

@@ -31,6 +31,8 @@ struct cg_ops;
  * @rel:   the VM's cgroup below each root: "fvm/HASH-NAME"
  * @self:  v1: the VM's cgroup's "tasks" file per controller, open for a
  *         forked child to move itself in (cgroup_enter_self())
+ * @back:  v1: the caller's own cgroup's "tasks" file per controller where
+ *         @self is open, to step back out (cgroup_leave_self())
  */
 struct vm_cgroup {
 	const struct cg_ops *ops;
@@ -38,9 +40,11 @@ struct vm_cgroup {
 	bool alias[CG_NCTRL];
 	char rel[128];
 	int self[CG_NCTRL];
+	int back[CG_NCTRL];
 };
 
-#define VM_CGROUP_INIT { .ops = NULL, .root = { -1, -1, -1, -1, -1 }, .self = { -1, -1, -1, -1, -1 } }
+#define VM_CGROUP_INIT { .ops = NULL, .root = { -1, -1, -1, -1, -1 }, .self = { -1, -1, -1, -1, -1 }, \
+			 .back = { -1, -1, -1, -1, -1 } }
 
 int cgroup_check(const struct vm_config *c, struct fvm_error *err);
 int cgroup_setup(struct fvm_vm *vm, struct vm_cgroup *ret, struct fvm_error *err);
@@ -48,6 +52,8 @@ int cgroup_join(struct fvm_vm *vm, struct vm_cgroup *ret, struct fvm_error *err)
 int cgroup_enter(struct fvm_vm *vm, struct vm_cgroup *cg, pid_t pid, struct fvm_error *err);
 int cgroup_prepare_self(struct vm_cgroup *cg);
 int cgroup_enter_self(const struct vm_cgroup *cg);
+int cgroup_open_back(struct vm_cgroup *cg);
+int cgroup_leave_self(const struct vm_cgroup *cg);
 bool cgroup_needed(const struct fvm_vm *vm);
 void cgroup_release(struct vm_cgroup *cg);
 void cgroup_remove(struct fvm_vm *vm);

@@ -56,10 +56,13 @@ static int proc_stats(struct fvm_vm *vm, struct fvm_stats *ret, struct fvm_error
 /**
  * fvm_vm_stats() - resource use and limits of @vm
  *
- * From the VM's cgroup where it has one (root mode, a VM with limits):
+ * From the VM's cgroup where it has one with memory accounting (root
+ * mode, a VM with a limit beyond its process count; on a v1 host the
+ * default VM's cgroup is in the pids hierarchy alone, see cgroup.c):
  * memory charged to the VM (page cache included), CPU time of every
  * process it ever had, I/O that reached block devices. Without one
- * (rootless, or a VM without any limit), the sums over its
+ * (rootless, a VM without any limit, or one limited in its process
+ * count alone on a v1 host), the sums over its
  * live processes in /proc: resident memory (shared pages counted per
  * process), their CPU time, their I/O. A stopped VM has zero use and the
  * limits of its config.

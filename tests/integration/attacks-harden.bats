@@ -85,6 +85,8 @@ print(out[0], subprocess.run(["echo", "spawned"], capture_output=True, text=True
 	assert_eq "$output" errno=EACCES "open init's /proc/1/mem"
 	run -0 --separate-stderr fvm exec open -- "$PROBE" open /proc/1/environ r
 	assert_eq "$output" errno=EACCES "open init's /proc/1/environ"
+	run -0 --separate-stderr fvm exec open -- "$PROBE" open /proc/1/exe r
+	assert_eq "$output" errno=EACCES "open init's /proc/1/exe (as root, the static init's memfd)"
 	run --separate-stderr fvm exec open -- ls /proc/1/fd
 	assert_ne "$status" 0 "ls init's /proc/1/fd (output: $output)"
 	# init keeps CAP_KILL only, so a rootless VM has no process with CAP_SYS_ADMIN
@@ -96,6 +98,29 @@ CapEff:	0000000000000020" "init's capabilities"
 	assert_ne "$output" 1 "a joined program's pid"
 	run -0 --separate-stderr fvm ps open
 	grep -qE '^open +1 ' <<<"$output" || { echo "fvm ps shows no init: $output" >&2; return 1; }
+}
+
+@test "harden: as root, init is the static one, from a sealed memfd of the host's root that the VM cannot read (mode 0111)" {
+	is_root || skip "rootless, the forked fvm is init"
+	[[ $(uname -m) == x86_64 ]] || skip "the static init is built for x86-64 only"
+	local pid exe
+	fvm create web
+	fvm_start web
+	pid=$(init_pid web)
+	exe=$(readlink "/proc/$pid/exe")
+	assert_eq "$exe" "/memfd:fvm-init (deleted)" "init's executable"
+	assert_eq "$(stat -L -c '%a %u %g' "/proc/$pid/exe")" "111 0 0" "the memfd's mode and owner"
+	assert_eq "$(tr '\0' ' ' <"/proc/$pid/cmdline")" "fvm-init p " "init's command line"
+	# not writable while it runs, and sealed besides: not even by the host's root
+	run "$PROBE" open "/proc/$pid/exe" w x
+	assert_match "$output" "^errno=(ETXTBSY|EPERM)\$" "write init's memfd, as the host's root"
+	# a few pages, not a copy of fvm: its whole resident set is under 100 KiB
+	(($(awk '/^Rss:/ { print $2 }' "/proc/$pid/smaps_rollup") < 100)) ||
+		{ cat "/proc/$pid/smaps_rollup" >&2; return 1; }
+	run -0 --separate-stderr fvm exec web -- "$PROBE" getpid
+	assert_ne "$output" 1 "a joined program's pid"
+	fvm stop web
+	assert_state web stopped
 }
 
 @test "harden: a running VM is joined and listed by later fvm commands (init not dumpable)" {

@@ -3,7 +3,8 @@
 #
 # limits.bats - resource limits (--memory, --cpus, --pids, --io-weight) and
 # fvm stats. Root mode: every VM has a cgroup (fvm/HASH-NAME under each v1
-# controller, or under the v2 root) holding its limits, and none is left
+# controller, the pids one alone for a VM limited in its process count
+# only, or under the v2 root) holding its limits, and none is left
 # once it stops. Rootless: limits are refused with a clear message, and a
 # VM without them runs and has stats from /proc. No test times anything:
 # the limits are checked in the cgroup files and by what the kernel does
@@ -215,6 +216,30 @@ stat_field() {
 	# a program joining it runs, in no cgroup of fvm's either
 	run -0 --separate-stderr fvm exec "$vm" -- cat /proc/self/cgroup
 	assert_not_contains "$output" "/fvm/"
+}
+
+@test "limits: as root on v1, a VM whose only limit is its process count has a pids cgroup alone; joiners go there, stats from /proc" {
+	root_only
+	cgroup_v2 && skip "v1 hierarchies only: on v2 a VM's cgroup is one directory"
+	local vm=pidsonly-$TEST_ID pid out c
+	fvm create "$vm"
+	fvm_start "$vm"
+	pid=$(init_pid "$vm")
+	assert_match "$(cg_dir "$pid" pids)" "/fvm/[0-9a-f]{16}-$vm\$" "init's pids cgroup"
+	assert_eq "$(cat "$(cg_dir "$pid" pids)/pids.max")" 2048 "the default pids.max"
+	for c in memory cpu cpuacct blkio; do
+		assert_not_contains "$(cg_dir "$pid" "$c")" "/fvm/" "init's $c cgroup"
+	done
+	assert_eq "$(find /sys/fs/cgroup -maxdepth 3 -type d -path '*/fvm/*' -name "*-$vm" 2>/dev/null)" \
+		"$(cg_dir "$pid" pids)" "the VM's cgroups"
+	run -0 --separate-stderr fvm exec "$vm" -- cat /proc/self/cgroup
+	assert_eq "$(grep -v -e '::/$' -e 'name=' <<<"$output" | sort)" \
+		"$(grep -v -e '::/$' -e 'name=' "/proc/$pid/cgroup" | sort)" "the joined program's cgroups"
+	out=$(fvm stats --json "$vm")
+	jq -e '.[0] | .running and .source == "proc" and .pids >= 1 and .memory_bytes > 0 and .pids_limit == 2048' <<<"$out" >/dev/null ||
+		{ echo "stats: $out" >&2; return 1; }
+	fvm stop "$vm"
+	assert_eq "$(find /sys/fs/cgroup -maxdepth 3 -type d -path '*/fvm/*' -name "*-$vm" 2>/dev/null)" "" "cgroups after stop"
 }
 
 @test "limits: a VM killed behind fvm's back leaves a stale cgroup that the next boot replaces" {
