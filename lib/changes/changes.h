@@ -9,9 +9,24 @@
 
 #include <fcntl.h>
 #include <limits.h>
+#include <string.h>
 #include <sys/stat.h>
 
 #include "store/store.h"
+
+/*
+ * xattr_is_users() - whether xattr @k is the user's own data, which commit
+ * puts on the host and export and import carry: user.* but not the
+ * layer's own marks (the kernel overlay's user.overlay.*, fuse-overlayfs's
+ * user.fuseoverlayfs.*, fvm's user.fvm.*), which mean something only in a
+ * layer and must never reach a host file or an archive.
+ */
+static inline bool xattr_is_users(const char *k)
+{
+	return !strncmp(k, "user.", 5) && strncmp(k, "user.overlay.", 13) &&
+	       strncmp(k, FUSEOVL_XATTR_PREFIX, sizeof(FUSEOVL_XATTR_PREFIX) - 1) &&
+	       strncmp(k, "user.fvm.", 9);
+}
 
 struct json_object;
 

@@ -91,7 +91,7 @@ static void copy_xattrs(const struct commit *c, int from, int to)
 		char val[65536];
 		ssize_t v;
 
-		if (!(strncmp(k, "user.", 5) == 0 && strncmp(k, "user.overlay.", 13)) &&
+		if (!xattr_is_users(k) &&
 		    !(c->o->allow_setid && !strcmp(k, "security.capability")))
 			continue;
 		v = fgetxattr(from, k, val, sizeof(val));

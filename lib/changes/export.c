@@ -141,7 +141,7 @@ static void put_xattrs(int fd, struct archive_entry *e)
 		const char *name = list + k;
 		ssize_t vn;
 
-		if (strncmp(name, "user.", 5) || !strncmp(name, "user.overlay.", 13))
+		if (!xattr_is_users(name))
 			continue;
 		vn = fgetxattr(fd, name, val, sizeof(val));
 		if (vn >= 0)

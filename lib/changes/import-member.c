@@ -112,9 +112,9 @@ static int set_meta(struct imp *m, int dfd, const char *name, struct archive_ent
 		_cleanup_close_ int fd = -1;
 		char proc[64];
 
-		if (strncmp(xn, "user.", 5) || !strncmp(xn, "user.overlay.", 13) || ++nx > XFER_XATTRS_MAX ||
+		if (!xattr_is_users(xn) || ++nx > XFER_XATTRS_MAX ||
 		    xs > 65536 || (t != AE_IFREG && t != AE_IFDIR)) {
-			warn(m, "extended attributes other than user.* (and overlay's own) are not imported");
+			warn(m, "extended attributes other than user.* (and the layer's own marks) are not imported");
 			continue;
 		}
 		fd = openat(dfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);

@@ -232,9 +232,46 @@ teardown() {
 	assert_eq "$(getfattr --only-values -n user.fuseoverlayfs.opaque "$up" 2>/dev/null || python3 -c "import os,sys; print(os.getxattr(sys.argv[1], 'user.fuseoverlayfs.opaque').decode())" "$up")" y "opaque xattr"
 	run -0 --separate-stderr fvm diff web "$d"
 	assert_eq "$output" $'R  '"$d/sub/"$'\nD  '"$d/sub/a"$'\nA  '"$d/sub/c" "diff of an opaque directory"
+	# the layer's marks are the layer's: neither an archive nor the host gets them
+	fvm export web -o "$SCRATCH/web.tar"
+	run -0 python3 -c 'import sys, tarfile
+for m in tarfile.open(sys.argv[1]):
+    for k in m.pax_headers:
+        print(m.name, k)' "$SCRATCH/web.tar"
+	assert_not_contains "$output" "fuseoverlayfs"
 	fvm commit -y web "$d"
 	assert_eq "$(ls -A "$d/sub")" c "the host's directory after commit: no marks"
 	assert_eq "$(cat "$d/sub/c")" vm2
+}
+
+# the names of the xattrs of each path given
+list_xattrs() {
+	python3 -c 'import os, sys; print(*(x for p in sys.argv[1:] for x in os.listxattr(p, follow_symlinks=False)))' "$@"
+}
+
+@test "cow: rootless, fuse-overlayfs's marks (user.fuseoverlayfs.*) reach neither the host by commit nor an export" {
+	rootless_only
+	local d=$SCRATCH/marks up
+	mkdir -p "$d"
+	echo host >"$d/f"
+	fvm create --cow fuse web
+	run -0 --separate-stderr fvm run web -- sh -c 'echo vm >>"$1" && python3 -c "import os, sys; os.setxattr(sys.argv[1], \"user.mine\", b\"kept\")" "$1"' sh "$d/f"
+	up=$(layer_upper web "$d")
+	run -0 list_xattrs "$up/f"
+	assert_contains "$output" "user.fuseoverlayfs." "fuse-overlayfs marks its copy-up (else this test shows nothing)"
+	assert_contains "$output" "user.mine"
+	fvm export web -o "$SCRATCH/web.tar"
+	run -0 python3 -c 'import sys, tarfile
+for m in tarfile.open(sys.argv[1]):
+    for k in m.pax_headers:
+        print(m.name, k)' "$SCRATCH/web.tar"
+	assert_not_contains "$output" "fuseoverlayfs"
+	assert_contains "$output" "user.mine"
+	fvm commit -y web "$d"
+	assert_eq "$(cat "$d/f")" $'host\nvm'
+	run -0 list_xattrs "$d/f"
+	assert_not_contains "$output" "fuseoverlayfs"
+	assert_contains "$output" "user.mine" "the user's own xattr is committed"
 }
 
 # ---- the daemon ----------------------------------------------------------------
