@@ -1102,12 +1102,31 @@ struct fvm_snapshot {
 typedef int (*fvm_snapshot_fn)(const struct fvm_snapshot *s, void *userdata);
 
 /**
+ * struct fvm_snapshot_opts - what fvm_vm_snapshot() and fvm_vm_clone() report
+ * @on_progress: called as the work that costs per file moves: the copy of
+ *            a running VM's live layers, or the merge of the lowest two
+ *            frozen layers at FVM_STACK_MAX (a link per entry); at most
+ *            every 64 entries, after a large file and once at the end of
+ *            each, with @entries_done (entries made) and @bytes_done (file
+ *            content copied, or linked by the merge); the totals are 0
+ *            (not known beforehand) and @applying false. A snapshot or
+ *            clone of a stopped VM below the bound is one rename and
+ *            calls it never. May be NULL.
+ * @userdata: passed to @on_progress
+ */
+struct fvm_snapshot_opts {
+	void (*on_progress)(const struct fvm_progress *p, void *userdata);
+	void *userdata;
+};
+
+/**
  * fvm_vm_snapshot() - freeze the changes of @vm as @tag
  * @vm:      an open VM
  * @tag:     1 to FVM_TAG_MAX letters, digits, '.', '_' or '-' (not first);
  *           NULL: the next free "snapN"
  * @ret_tag: the tag used (may be NULL)
  * @len:     size of @ret_tag
+ * @opts:    progress (struct fvm_snapshot_opts); NULL: none
  * @err:     optional
  *
  * A stopped VM's live layer becomes a frozen layer (a rename); a running
@@ -1123,7 +1142,7 @@ typedef int (*fvm_snapshot_fn)(const struct fvm_snapshot *s, void *userdata);
  * another -errno.
  */
 int fvm_vm_snapshot(struct fvm_vm *vm, const char *tag, char *ret_tag, size_t len,
-		    struct fvm_error *err);
+		    const struct fvm_snapshot_opts *opts, struct fvm_error *err);
 
 /**
  * fvm_vm_snapshots() - call @fn for each snapshot of @vm, oldest first
@@ -1166,6 +1185,7 @@ int fvm_vm_snapshot_remove(struct fvm_vm *vm, const char *tag, struct fvm_error 
  * @store: the store of both
  * @src:   a VM (a running one costs a copy, see fvm_vm_snapshot())
  * @dst:   a name not in use
+ * @opts:  progress (struct fvm_snapshot_opts); NULL: none
  * @err:   optional
  *
  * @src's upper is frozen (as a snapshot without a tag) and both stand on
@@ -1176,7 +1196,8 @@ int fvm_vm_snapshot_remove(struct fvm_vm *vm, const char *tag, struct fvm_error 
  *
  * Return: 0, -EEXIST if @dst exists, or -errno.
  */
-int fvm_vm_clone(struct fvm_store *store, const char *src, const char *dst, struct fvm_error *err);
+int fvm_vm_clone(struct fvm_store *store, const char *src, const char *dst,
+		 const struct fvm_snapshot_opts *opts, struct fvm_error *err);
 
 /**
  * fvm_vm_rename() - rename the stopped VM @old to @new

@@ -438,3 +438,20 @@ require_strace() {
 	require_strace
 	crash_loop setup_v "rename v w" check_rename
 }
+
+@test "progress: the merge at the stack's bound shows a moving line on a terminal (entries, bytes)" {
+	local lines
+	fvm create v
+	fvm run v -- sh -c 'mkdir "$1/many" && cd "$1/many" && seq 1 40000 | xargs touch && head -c 1M /dev/zero >big' _ "$SCRATCH"
+	for i in $(seq 1 16); do
+		fvm snapshot v "s$i" >/dev/null
+		fvm run v -- sh -c 'echo $2 >"$1/f$2"' _ "$SCRATCH" "$i"
+	done
+	assert_eq "$(jq '.layers | length' "$FVM_HOME/vms/v/stack.json")" 16
+	run -0 script -qec "$FVM snapshot v s17 >/dev/null" "$TEST_ROOT/typescript"
+	lines=$(tr '\r' '\n' <"$TEST_ROOT/typescript" | grep -a "fvm: taking a snapshot: [0-9]* entries" | sort -u || true)
+	(($(wc -l <<<"$lines") >= 2)) || { echo "no moving line: $lines | $(tr '\r' '\n' <"$TEST_ROOT/typescript" | head -3)" >&2; return 1; }
+	assert_contains "$lines" "1.0 MiB" "the bytes of the files linked"
+	assert_eq "$(jq '.layers | length' "$FVM_HOME/vms/v/stack.json")" 16
+	assert_eq "$(fvm run v -- sh -c 'ls "$1/many" | wc -l; cat "$1/f16"' _ "$SCRATCH")" $'40001\n16'
+}
