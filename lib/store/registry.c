@@ -17,6 +17,12 @@
  * is added when a VM is created and released by fvm rm (or a failed
  * create); a VM made before the registry existed is not in it, and its
  * range is known only within its own store and while it runs.
+ * A removed VM's frozen layers may still back its clones (or their
+ * snapshots), and their files keep its ids: then fvm rm does not release
+ * its range but renames its record to REGISTRY_HELD (no VM name can be
+ * that), and layers_gc() drops such a record once no stack, snapshot or
+ * journal of the store names a layer of that range: until then no new
+ * VM of any store gets ids that own the clones' lower files.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -190,6 +196,74 @@ int registry_release(const char *store_path, const char *name, uid_t base,
 		v[k++] = v[i];
 	}
 	r = k == n ? 0 : registry_save(dir, v, k, err);
+	registry_free(v, k);
+	close(dir);
+	return r;
+}
+
+/**
+ * registry_rename() - the record of VM @from of @store now names @to (a
+ * rename, or REGISTRY_HELD when @from is removed)
+ *
+ * Return: 0 (also when it was not recorded), or -errno.
+ */
+int registry_rename(const char *store, const char *from, const char *to, struct fvm_error *err)
+{
+	struct reg_entry *v = NULL;
+	size_t n = 0;
+	int dir = -1, r = 0;
+	bool changed = false;
+	_cleanup_close_ int lock = registry_open(&dir, &v, &n, err);
+
+	if (lock < 0)
+		return lock;
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(v[i].store, store) && !strcmp(v[i].name, from)) {
+			char *s = strdup(to);
+
+			if (!s) {
+				r = -ENOMEM;
+				break;
+			}
+			free(v[i].name);
+			v[i].name = s;
+			changed = true;
+		}
+	if (r == 0 && changed)
+		r = registry_save(dir, v, n, err);
+	registry_free(v, n);
+	close(dir);
+	return r;
+}
+
+/**
+ * registry_release_held() - drop the REGISTRY_HELD records of @store_path
+ * whose range no frozen layer of it uses any more: none of @bases (@n)
+ *
+ * Return: 0, or -errno.
+ */
+int registry_release_held(const char *store_path, const unsigned *bases, size_t n, struct fvm_error *err)
+{
+	struct reg_entry *v = NULL;
+	size_t nv = 0, k = 0;
+	int dir = -1, r;
+	_cleanup_close_ int lock = registry_open(&dir, &v, &nv, err);
+
+	if (lock < 0)
+		return lock;
+	for (size_t i = 0; i < nv; i++) {
+		bool used = strcmp(v[i].name, REGISTRY_HELD) || strcmp(v[i].store, store_path);
+
+		for (size_t j = 0; !used && j < n; j++)
+			used = v[i].base == bases[j];
+		if (!used) {
+			free(v[i].store);
+			free(v[i].name);
+			continue;
+		}
+		v[k++] = v[i];
+	}
+	r = k == nv ? 0 : registry_save(dir, v, k, err);
 	registry_free(v, k);
 	close(dir);
 	return r;

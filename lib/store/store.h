@@ -190,6 +190,12 @@ void registry_free(struct reg_entry *v, size_t n);
 int registry_release(const char *store_path, const char *name, uid_t base,
 		     struct fvm_error *err);
 int registry_stores(char ***ret, struct fvm_error *err);
+int registry_rename(const char *store, const char *from, const char *to, struct fvm_error *err);
+int registry_release_held(const char *store_path, const unsigned *bases, size_t n, struct fvm_error *err);
+
+/* the registry's name for the range of a removed VM whose frozen layers
+ * still back other VMs of its store (not a valid VM name) */
+#define REGISTRY_HELD ".layers"
 
 /* ---- view.c ---- */
 
