@@ -172,13 +172,9 @@ void registry_free(struct reg_entry *v, size_t n)
 	free(v);
 }
 
-/**
- * registry_release() - drop the range of VM @name of @store_path
- *
- * Return: 0 (also when it was not recorded), or -errno.
- */
-int registry_release(const char *store_path, const char *name, uid_t base,
-		     struct fvm_error *err)
+/* Drop the records @drop picks (given @ctx), under the registry's lock. */
+static int registry_drop(bool (*drop)(const struct reg_entry *e, const void *ctx), const void *ctx,
+			 struct fvm_error *err)
 {
 	struct reg_entry *v = NULL;
 	size_t n = 0, k = 0;
@@ -188,7 +184,7 @@ int registry_release(const char *store_path, const char *name, uid_t base,
 	if (lock < 0)
 		return lock;
 	for (size_t i = 0; i < n; i++) {
-		if (v[i].base == base && !strcmp(v[i].store, store_path) && !strcmp(v[i].name, name)) {
+		if (drop(&v[i], ctx)) {
 			free(v[i].store);
 			free(v[i].name);
 			continue;
@@ -199,6 +195,26 @@ int registry_release(const char *store_path, const char *name, uid_t base,
 	registry_free(v, k);
 	close(dir);
 	return r;
+}
+
+static bool is_vm(const struct reg_entry *e, const void *ctx)
+{
+	const struct reg_entry *vm = ctx;
+
+	return e->base == vm->base && !strcmp(e->store, vm->store) && !strcmp(e->name, vm->name);
+}
+
+/**
+ * registry_release() - drop the range of VM @name of @store_path
+ *
+ * Return: 0 (also when it was not recorded), or -errno.
+ */
+int registry_release(const char *store_path, const char *name, uid_t base,
+		     struct fvm_error *err)
+{
+	const struct reg_entry vm = { .base = base, .store = (char *)store_path, .name = (char *)name };
+
+	return registry_drop(is_vm, &vm, err);
 }
 
 /**
@@ -236,6 +252,25 @@ int registry_rename(const char *store, const char *from, const char *to, struct 
 	return r;
 }
 
+struct held {
+	const char *store;
+	const unsigned *bases;
+	size_t n;
+};
+
+/* a REGISTRY_HELD record of the store whose range no layer named uses */
+static bool held_unused(const struct reg_entry *e, const void *ctx)
+{
+	const struct held *h = ctx;
+
+	if (strcmp(e->name, REGISTRY_HELD) || strcmp(e->store, h->store))
+		return false;
+	for (size_t j = 0; j < h->n; j++)
+		if (e->base == h->bases[j])
+			return false;
+	return true;
+}
+
 /**
  * registry_release_held() - drop the REGISTRY_HELD records of @store_path
  * whose range no frozen layer of it uses any more: none of @bases (@n)
@@ -244,29 +279,9 @@ int registry_rename(const char *store, const char *from, const char *to, struct 
  */
 int registry_release_held(const char *store_path, const unsigned *bases, size_t n, struct fvm_error *err)
 {
-	struct reg_entry *v = NULL;
-	size_t nv = 0, k = 0;
-	int dir = -1, r;
-	_cleanup_close_ int lock = registry_open(&dir, &v, &nv, err);
+	const struct held h = { store_path, bases, n };
 
-	if (lock < 0)
-		return lock;
-	for (size_t i = 0; i < nv; i++) {
-		bool used = strcmp(v[i].name, REGISTRY_HELD) || strcmp(v[i].store, store_path);
-
-		for (size_t j = 0; !used && j < n; j++)
-			used = v[i].base == bases[j];
-		if (!used) {
-			free(v[i].store);
-			free(v[i].name);
-			continue;
-		}
-		v[k++] = v[i];
-	}
-	r = k == nv ? 0 : registry_save(dir, v, k, err);
-	registry_free(v, k);
-	close(dir);
-	return r;
+	return registry_drop(held_unused, &h, err);
 }
 
 /**
