@@ -17,12 +17,13 @@ static const char usage[] =
 	"\n"
 	"List the VMs: name, state (running or stopped), disk used by their changes,\n"
 	"when they were created, and their service ('fvm start NAME -- COMMAND'): its\n"
-	"state (running, restarting, exited, failed, stopped, dead) and command. A\n"
-	"note on stderr names each VM whose copies the host has changed since.\n"
+	"state (running, restarting, exited, failed, stopped, dead), the user it runs\n"
+	"as if not root, and command. A note on stderr names each VM whose copies the\n"
+	"host has changed since.\n"
 	"\n"
 	"Options:\n"
 	"      --json    one JSON array of {name, state, changes_bytes, created,\n"
-	"                service: null or {state, command}, host_changed: how many\n"
+	"                service: null or {state, command, user}, host_changed: how many\n"
 	"                of its files the host changed since the VM copied them}\n"
 	"  -q, --quiet   names only\n"
 	"  -h, --help    show this help\n"
@@ -36,10 +37,11 @@ static json_object *service_json(const struct fvm_service_status *svc)
 		return NULL;
 	json_object_object_add(o, "state", json_object_new_string(svc->state));
 	json_object_object_add(o, "command", json_object_new_string(svc->command));
+	json_object_object_add(o, "user", json_object_new_string(svc->user[0] ? svc->user : "root"));
 	return o;
 }
 
-/* "running: nginx -g daemon off;" cut to fit, or "-" */
+/* "running: nginx -g daemon off;" ("running as www-data: ..." for a user) cut to fit, or "-" */
 static void print_service(const struct fvm_service_status *svc)
 {
 	char cmd[41];
@@ -49,7 +51,12 @@ static void print_service(const struct fvm_service_status *svc)
 		return;
 	}
 	snprintf(cmd, sizeof(cmd), "%.40s", svc->command);
-	printf("%s: ", svc->state);
+	printf("%s", svc->state);
+	if (svc->user[0]) {
+		fputs(" as ", stdout);
+		cli_put_escaped(stdout, svc->user);
+	}
+	fputs(": ", stdout);
 	cli_put_escaped(stdout, cmd);
 	puts(strlen(svc->command) >= sizeof(cmd) ? "..." : "");
 }

@@ -7,6 +7,7 @@
 #include <json-c/json.h>
 
 #include "common.h"
+#include "progress.h"
 
 static const char snapshot_usage[] =
 	"Usage: fvm snapshot NAME [TAG]\n"
@@ -21,6 +22,7 @@ static const char snapshot_usage[] =
 	"one first (hard links, no copy; a running VM is refused there).\n"
 	"A running VM costs a copy: its processes are stopped while its layer is\n"
 	"copied (the snapshot holds one instant), then run on (see fvm-snapshot(1)).\n"
+	"On a terminal, the copy and the merge show a progress line (entries, bytes).\n"
 	"TAG: 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit.\n"
 	"\n"
 	"Options:\n"
@@ -119,10 +121,18 @@ int cmd_snapshot(int argc, char **argv)
 			else
 				fprintf(stderr, "fvm: removed snapshot '%s' of VM '%s'\n", argv[i], argv[optind]);
 		}
-	} else if (fvm_vm_snapshot(vm, optind + 1 < argc ? argv[optind + 1] : NULL, tag, sizeof(tag), &e) < 0) {
-		status = cli_fail(&e);
 	} else {
-		printf("%s\n", tag);
+		struct cli_progress line;
+		struct fvm_snapshot_opts o = { .on_progress = cli_progress_copy, .userdata = &line };
+		int r;
+
+		cli_progress_init(&line, "taking a snapshot");
+		r = fvm_vm_snapshot(vm, optind + 1 < argc ? argv[optind + 1] : NULL, tag, sizeof(tag), &o, &e);
+		cli_progress_end(&line);
+		if (r < 0)
+			status = cli_fail(&e);
+		else
+			printf("%s\n", tag);
 	}
 	fvm_vm_free(vm);
 	fvm_store_free(s);

@@ -10,14 +10,14 @@
 
 static const char usage[] =
 	"Usage: fvm start NAME...\n"
-	"       fvm start [--restart no|on-failure[:N]] NAME -- COMMAND [ARG...]\n"
+	"       fvm start [--restart no|on-failure[:N]] [-u USER[:GROUP]] NAME -- COMMAND [ARG...]\n"
 	"\n"
 	"Start each VM: its init stays up, with no process in it, until 'fvm stop'.\n"
 	"Programs then join it with 'fvm exec' or 'fvm run'. Starting a running VM\n"
 	"keeps it running after its current programs exit.\n"
 	"\n"
 	"With COMMAND (after '--'), start the VM and run COMMAND in it as its service:\n"
-	"as root, stdin /dev/null, stdout and stderr into the VM's log ('fvm logs\n"
+	"as root (or --user), stdin /dev/null, stdout and stderr into the VM's log ('fvm logs\n"
 	"NAME'), kept in the store, out of the VM's reach: 1 MiB, then rotated (one\n"
 	"older file kept). A supervisor process on the host runs it; it ends with\n"
 	"the VM. 'fvm ls' and 'fvm inspect' show the service and its state.\n"
@@ -28,6 +28,10 @@ static const char usage[] =
 	"                         killed) starts again after 1, 2, 4... up to 30 s,\n"
 	"                         at most N times in a row (default 5; a run of\n"
 	"                         10 s or more resets the count), then 'failed'\n"
+	"  -u, --user USER[:GROUP]  run the service as this user of the VM, a name\n"
+	"                         or a number, looked up in the VM's own /etc/passwd\n"
+	"                         and /etc/group (as 'fvm run --user'); an unknown one\n"
+	"                         is refused; as root only (a rootless VM has root)\n"
 	"  -h, --help             show this help\n"
 	"See fvm-start(1).\n";
 
@@ -80,20 +84,25 @@ int cmd_start(int argc, char **argv)
 {
 	static const struct option lopts[] = {
 		{ "restart", required_argument, NULL, 'r' },
+		{ "user", required_argument, NULL, 'u' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	struct fvm_service_opts so = { .restart = FVM_RESTART_NO };
-	bool restart_given = false;
+	bool restart_given = false, user_given = false;
 	int c, dash = -1;
 
-	while ((c = getopt_long(argc, argv, "+:h", lopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:hu:", lopts, NULL)) != -1) {
 		switch (c) {
 		case 'h': return cli_help(usage);
 		case 'r':
 			if (parse_restart(optarg, &so))
 				return EXIT_FVM;
 			restart_given = true;
+			break;
+		case 'u':
+			so.user = optarg;
+			user_given = true;
 			break;
 		default: return cli_bad_option("start", c, argv);
 		}
@@ -108,6 +117,8 @@ int cmd_start(int argc, char **argv)
 	if (dash < 0) {
 		if (restart_given)
 			return cli_usage_error("start", "--restart is for a service: fvm start --restart on-failure NAME -- COMMAND [ARG...]");
+		if (user_given)
+			return cli_usage_error("start", "--user is for a service: fvm start --user USER NAME -- COMMAND [ARG...]");
 		return cli_each_vm(argc, argv, optind, start_one, NULL);
 	}
 	if (dash != optind + 1)

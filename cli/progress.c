@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * progress.c - one line on stderr that moves with long work (commit,
- * discard, diff of a large layer): entries and bytes done of all, and a
+ * discard, diff of a large layer, export, import, the copy of a running
+ * VM's layer for a snapshot or clone, a merge at the stack's bound): entries and bytes done of all, and a
  * bar when the total is known. Only when stderr is a terminal that can
  * redraw a line (not TERM=dumb); coloured unless NO_COLOR is set
  * (https://no-color.org). Nothing is shown for work that ends within
@@ -68,6 +69,9 @@ void cli_progress_update(struct cli_progress *p, const char *unit, size_t done, 
 		cli_size(bytes, true, b1, sizeof(b1));
 		cli_size(bytes_total, true, b2, sizeof(b2));
 		fprintf(stderr, ", %s/%s", b1, b2);
+	} else if (bytes) {
+		cli_size(bytes, true, b1, sizeof(b1));
+		fprintf(stderr, ", %s", b1);
 	}
 	if (total) {
 		/* an entry costs about what copying a block does: weigh both */
@@ -79,6 +83,15 @@ void cli_progress_update(struct cli_progress *p, const char *unit, size_t done, 
 		fprintf(stderr, " %s[%-20s]%s %3u%%", p->color ? "\033[32m" : "", bar, p->color ? "\033[0m" : "", pct);
 	}
 	fflush(stderr);
+}
+
+/**
+ * cli_progress_copy() - a struct fvm_snapshot_opts on_progress: entries and
+ * bytes of work whose total is not known (@userdata: a struct cli_progress)
+ */
+void cli_progress_copy(const struct fvm_progress *pr, void *userdata)
+{
+	cli_progress_update(userdata, "entries", pr->entries_done, 0, pr->bytes_done, 0);
 }
 
 /**

@@ -301,6 +301,10 @@ struct fvm_vm_opts {
  *             child of the caller until then: for a program that exits
  *             right after (the fvm command), not one that reaps children
  *             it did not start.
+ * @dry_run:   do all a run does up to the program (join, @user resolved in
+ *             the VM and become, @cwd entered), then end with status 0
+ *             instead of running @argv: a check that @user and @cwd work
+ *             (fvm start --user checks its service's user so)
  */
 struct fvm_exec {
 	char *const *argv;
@@ -311,6 +315,7 @@ struct fvm_exec {
 	bool tty;
 	bool join_only;
 	bool detach_stop;
+	bool dry_run;
 };
 
 /**
@@ -616,7 +621,8 @@ int fvm_vm_changes_size(struct fvm_vm *vm, uint64_t *ret_bytes, struct fvm_error
  *    (see struct fvm_service_status); "restart": "no" or "on-failure";
  *    "max_restarts", "restarts": integers; "last_status": integer or
  *    null; "supervisor_pid": integer, or null when not active; "since":
- *    integer, Unix time (an addition: schema_version stays 1);
+ *    integer, Unix time; "user": string, the VM user it runs as ("root",
+ *    or USER[:GROUP] as given) (additions: schema_version stays 1);
  *  - "layers": array of {"mount": string, the host mount point; "upper":
  *    string, the host directory holding the VM's changes to it; while the
  *    VM runs, "backend": "kernel" or "fuse", what that tree got at boot}.
@@ -946,6 +952,7 @@ enum fvm_restart {
 
 #define FVM_SERVICE_RESTARTS_DEFAULT 5u   /* restarts in a row before "failed" */
 #define FVM_SERVICE_RESTARTS_MAX 1000u
+#define FVM_SERVICE_USER_MAX 128          /* bytes of a service's "USER[:GROUP]" */
 
 /**
  * struct fvm_service_opts - a VM's service (fvm_vm_service_start())
@@ -956,11 +963,15 @@ enum fvm_restart {
  *                after 1, 2, 4 ... up to 30 s; a run of 10 s or more
  *                resets the count) before the service is "failed"; 0: the
  *                default, FVM_SERVICE_RESTARTS_DEFAULT
+ * @user:         the VM's user it runs as, "USER[:GROUP]" or "UID[:GID]" as
+ *                for struct fvm_exec (at most FVM_SERVICE_USER_MAX bytes);
+ *                NULL: root
  */
 struct fvm_service_opts {
 	char *const *argv;
 	enum fvm_restart restart;
 	unsigned max_restarts;
+	const char *user;
 };
 
 /**
@@ -976,6 +987,8 @@ struct fvm_service_opts {
  * @last_status:  exit status of its last run (128 + N: signal N); -1: none
  * @supervisor_pid: host pid of its supervisor while active, else 0
  * @since:        when @state began, Unix time
+ * @user:         the user it runs as, as given (struct fvm_service_opts);
+ *                "" for root
  */
 struct fvm_service_status {
 	bool defined;
@@ -987,6 +1000,7 @@ struct fvm_service_status {
 	int last_status;
 	pid_t supervisor_pid;
 	time_t since;
+	char user[FVM_SERVICE_USER_MAX + 1];
 };
 
 /**
@@ -996,14 +1010,20 @@ struct fvm_service_status {
  * @opts: the command and its restart policy
  * @err:  optional
  *
- * The command runs as root in the VM, stdin /dev/null, its stdout and
+ * The command runs as @opts->user (root if NULL) in the VM, stdin /dev/null, its stdout and
  * stderr into the VM's service log (fvm_vm_logs()), which lives in the
  * store, out of the VM's sight: the command holds a pipe, never the file.
  * The log is bounded: 1 MiB, then it is rotated (one older file kept).
  * The supervisor ends when the VM stops. Returns once the supervisor runs.
  *
- * Return: 0, -EINVAL for a bad command, -EBUSY when a service of @vm is
- * active, or another -errno with @err filled.
+ * The user is looked up before the supervisor starts, by a dry run
+ * (struct fvm_exec) in the VM: the VM's own /etc/passwd and /etc/group,
+ * parsed (no NSS), read from inside the VM; a rootless VM has root only.
+ * If it fails, no service starts (and a VM this call booted is stopped).
+ *
+ * Return: 0, -EINVAL for a bad command or user, -ESRCH for a user the VM
+ * does not have, -EBUSY when a service of @vm is active, or another
+ * -errno with @err filled.
  */
 int fvm_vm_service_start(struct fvm_vm *vm, const struct fvm_service_opts *opts,
 			 struct fvm_error *err);
@@ -1102,12 +1122,31 @@ struct fvm_snapshot {
 typedef int (*fvm_snapshot_fn)(const struct fvm_snapshot *s, void *userdata);
 
 /**
+ * struct fvm_snapshot_opts - what fvm_vm_snapshot() and fvm_vm_clone() report
+ * @on_progress: called as the work that costs per file moves: the copy of
+ *            a running VM's live layers, or the merge of the lowest two
+ *            frozen layers at FVM_STACK_MAX (a link per entry); at most
+ *            every 64 entries, after a large file and once at the end of
+ *            each, with @entries_done (entries made) and @bytes_done (file
+ *            content copied, or linked by the merge); the totals are 0
+ *            (not known beforehand) and @applying false. A snapshot or
+ *            clone of a stopped VM below the bound is one rename and
+ *            calls it never. May be NULL.
+ * @userdata: passed to @on_progress
+ */
+struct fvm_snapshot_opts {
+	void (*on_progress)(const struct fvm_progress *p, void *userdata);
+	void *userdata;
+};
+
+/**
  * fvm_vm_snapshot() - freeze the changes of @vm as @tag
  * @vm:      an open VM
  * @tag:     1 to FVM_TAG_MAX letters, digits, '.', '_' or '-' (not first);
  *           NULL: the next free "snapN"
  * @ret_tag: the tag used (may be NULL)
  * @len:     size of @ret_tag
+ * @opts:    progress (struct fvm_snapshot_opts); NULL: none
  * @err:     optional
  *
  * A stopped VM's live layer becomes a frozen layer (a rename); a running
@@ -1123,7 +1162,7 @@ typedef int (*fvm_snapshot_fn)(const struct fvm_snapshot *s, void *userdata);
  * another -errno.
  */
 int fvm_vm_snapshot(struct fvm_vm *vm, const char *tag, char *ret_tag, size_t len,
-		    struct fvm_error *err);
+		    const struct fvm_snapshot_opts *opts, struct fvm_error *err);
 
 /**
  * fvm_vm_snapshots() - call @fn for each snapshot of @vm, oldest first
@@ -1166,6 +1205,7 @@ int fvm_vm_snapshot_remove(struct fvm_vm *vm, const char *tag, struct fvm_error 
  * @store: the store of both
  * @src:   a VM (a running one costs a copy, see fvm_vm_snapshot())
  * @dst:   a name not in use
+ * @opts:  progress (struct fvm_snapshot_opts); NULL: none
  * @err:   optional
  *
  * @src's upper is frozen (as a snapshot without a tag) and both stand on
@@ -1176,7 +1216,8 @@ int fvm_vm_snapshot_remove(struct fvm_vm *vm, const char *tag, struct fvm_error 
  *
  * Return: 0, -EEXIST if @dst exists, or -errno.
  */
-int fvm_vm_clone(struct fvm_store *store, const char *src, const char *dst, struct fvm_error *err);
+int fvm_vm_clone(struct fvm_store *store, const char *src, const char *dst,
+		 const struct fvm_snapshot_opts *opts, struct fvm_error *err);
 
 /**
  * fvm_vm_rename() - rename the stopped VM @old to @new

@@ -216,7 +216,8 @@ struct json_object *xfer_host_base(void);
 /* ---- stackview.c: the merged view of a stack that diff and commit read ---- */
 
 int stack_farm(struct fvm_vm *vm, char *ret_name, size_t len, struct fvm_error *err);
-int layers_flatten(struct fvm_vm *vm, const char *lower, const char *upper, int dst, struct fvm_error *err);
+int layers_flatten(struct fvm_vm *vm, const char *lower, const char *upper, int dst,
+		   struct layer_copy_progress *p, struct fvm_error *err);
 long long farm_taken(int dfd, const char *name);
 
 #endif

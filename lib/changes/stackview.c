@@ -45,6 +45,7 @@ struct farm {
 	bool rootless;
 	bool layer;                 /* a frozen layer (layers_flatten()), not a view */
 	int depth;
+	struct layer_copy_progress *p;   /* layers_flatten()'s, may be NULL */
 };
 
 static bool is_opaque(const struct farm *f, int fd)
@@ -150,10 +151,15 @@ static int merge_entry(struct farm *f, int dst, int src, const char *name)
 	if (fstatat(dst, name, &ds, AT_SYMLINK_NOFOLLOW) < 0) {
 		if (errno != ENOENT)
 			return -errno;
-		if (!S_ISDIR(ss.st_mode))
-			return linkat(src, name, dst, name, 0) < 0 ? -errno : 0;
+		if (!S_ISDIR(ss.st_mode)) {
+			if (linkat(src, name, dst, name, 0) < 0)
+				return -errno;
+			layer_progress_tick(f->p, S_ISREG(ss.st_mode) ? (uint64_t)ss.st_size : 0);
+			return 0;
+		}
 		if (mkdirat(dst, name, 0700) < 0)
 			return -errno;
+		layer_progress_tick(f->p, 0);
 		dd = openat(dst, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		sd = openat(src, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (dd < 0 || sd < 0)
@@ -292,7 +298,8 @@ int stack_farm(struct fvm_vm *vm, char *ret_name, size_t len, struct fvm_error *
 
 /**
  * layers_flatten() - the frozen layers @lower and @upper of @vm's store
- * merged into one in the empty directory @dst (ESC/upper per mount), as
+ * merged into one in the empty directory @dst (ESC/upper per mount); @p
+ * (may be NULL) counts the entries made and the bytes of the files linked; as
  * overlayfs shows @upper over @lower: the same rules as the view
  * (whiteouts and opaque directories of @upper hide @lower's entries, a
  * directory over a whiteout or a file becomes opaque), every xattr kept,
@@ -300,10 +307,11 @@ int stack_farm(struct fvm_vm *vm, char *ret_name, size_t len, struct fvm_error *
  * safe), so it costs one link per entry, no copy. Both layers must be
  * owned in one uid range. Return: 0, or -errno with @err filled.
  */
-int layers_flatten(struct fvm_vm *vm, const char *lower, const char *upper, int dst, struct fvm_error *err)
+int layers_flatten(struct fvm_vm *vm, const char *lower, const char *upper, int dst,
+		   struct layer_copy_progress *p, struct fvm_error *err)
 {
 	struct farm f = { .opaque_xattr = vm->cfg.rootless ? "user.overlay.opaque" : "trusted.overlay.opaque",
-			  .rootless = vm->cfg.rootless, .layer = true };
+			  .rootless = vm->cfg.rootless, .layer = true, .p = p };
 	_cleanup_close_ int pool = pool_open(vm->store, false);
 	const char *ids[] = { upper, lower };
 	int r = pool < 0 ? pool : 0;
@@ -317,5 +325,6 @@ int layers_flatten(struct fvm_vm *vm, const char *lower, const char *upper, int 
 		return fvm_errf(err, r, "VM '%s': cannot merge its frozen layers %s and %s into one%s: %s",
 				vm->cfg.name, lower, upper,
 				r == -ELOOP ? " (directories nested deeper than 256 levels)" : "", strerror(-r));
+	layer_progress_end(p);
 	return 0;
 }

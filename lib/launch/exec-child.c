@@ -174,6 +174,8 @@ _Noreturn void exec_child_main(const struct join *j)
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != 0)
 		_exit(125);
 	enter_cwd(j, rootfd);
+	if (j->ex->dry_run)
+		_exit(0);   /* the user and the directory work: nothing is run */
 	setup_stdio(j, rootfd);
 	syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC);   /* rootfd and the channels too */
 	r = harden_finish(&j->vm->cfg);

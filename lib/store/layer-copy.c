@@ -51,15 +51,24 @@ struct lcopy {
 	struct layer_copy_progress *p;
 };
 
-static void tick(struct lcopy *c, uint64_t bytes)
+/**
+ * layer_progress_tick() - one entry (of @bytes of file data) made: counted
+ * in @p (may be NULL), reported every 64 entries and after a large file
+ */
+void layer_progress_tick(struct layer_copy_progress *p, uint64_t bytes)
 {
-	struct layer_copy_progress *p = c->p;
-
 	if (!p)
 		return;
 	p->bytes += bytes;
 	p->entries++;
 	if (p->fn && (p->entries % 64 == 0 || bytes >= (8u << 20)))
+		p->fn(p->bytes, p->entries, p->userdata);
+}
+
+/** layer_progress_end() - the work @p (may be NULL) counts is done: report it */
+void layer_progress_end(struct layer_copy_progress *p)
+{
+	if (p && p->fn)
 		p->fn(p->bytes, p->entries, p->userdata);
 }
 
@@ -143,7 +152,7 @@ static int copy_file(struct lcopy *c, int src, int dst, const char *name, const 
 		v[c->nlinks].ino = ist.st_ino;
 		c->nlinks++;
 	}
-	tick(c, (uint64_t)ist.st_size);
+	layer_progress_tick(c->p, (uint64_t)ist.st_size);
 	return r;
 }
 
@@ -171,7 +180,7 @@ static int copy_special(struct lcopy *c, int src, int dst, const char *name, con
 	if (!S_ISLNK(st->st_mode) && fchmodat(dst, name, st->st_mode & 07777, 0) < 0)
 		return -errno;
 	utimensat(dst, name, ts, AT_SYMLINK_NOFOLLOW);
-	tick(c, 0);
+	layer_progress_tick(c->p, 0);
 	return 0;
 }
 
@@ -196,7 +205,7 @@ static int copy_subdir(struct lcopy *c, int src, int dst, const char *name)
 	c->path[plen] = '\0';
 	if (r == 0)
 		r = copy_meta(c, s, d, &st);   /* last: its times, a read-only mode */
-	tick(c, 0);
+	layer_progress_tick(c->p, 0);
 	return r;
 }
 
@@ -282,7 +291,7 @@ int layers_copy_live(struct fvm_vm *vm, int dst, struct layer_copy_progress *p, 
 		free(c.links[i].path);
 	free(c.links);
 	fvm_strv_free(mnts);
-	if (r == 0 && p && p->fn)
-		p->fn(p->bytes, p->entries, p->userdata);
+	if (r == 0)
+		layer_progress_end(p);
 	return r;
 }

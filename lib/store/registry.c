@@ -17,6 +17,12 @@
  * is added when a VM is created and released by fvm rm (or a failed
  * create); a VM made before the registry existed is not in it, and its
  * range is known only within its own store and while it runs.
+ * A removed VM's frozen layers may still back its clones (or their
+ * snapshots), and their files keep its ids: then fvm rm does not release
+ * its range but renames its record to REGISTRY_HELD (no VM name can be
+ * that), and layers_gc() drops such a record once no stack, snapshot or
+ * journal of the store names a layer of that range: until then no new
+ * VM of any store gets ids that own the clones' lower files.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -166,13 +172,9 @@ void registry_free(struct reg_entry *v, size_t n)
 	free(v);
 }
 
-/**
- * registry_release() - drop the range of VM @name of @store_path
- *
- * Return: 0 (also when it was not recorded), or -errno.
- */
-int registry_release(const char *store_path, const char *name, uid_t base,
-		     struct fvm_error *err)
+/* Drop the records @drop picks (given @ctx), under the registry's lock. */
+static int registry_drop(bool (*drop)(const struct reg_entry *e, const void *ctx), const void *ctx,
+			 struct fvm_error *err)
 {
 	struct reg_entry *v = NULL;
 	size_t n = 0, k = 0;
@@ -182,7 +184,7 @@ int registry_release(const char *store_path, const char *name, uid_t base,
 	if (lock < 0)
 		return lock;
 	for (size_t i = 0; i < n; i++) {
-		if (v[i].base == base && !strcmp(v[i].store, store_path) && !strcmp(v[i].name, name)) {
+		if (drop(&v[i], ctx)) {
 			free(v[i].store);
 			free(v[i].name);
 			continue;
@@ -193,6 +195,93 @@ int registry_release(const char *store_path, const char *name, uid_t base,
 	registry_free(v, k);
 	close(dir);
 	return r;
+}
+
+static bool is_vm(const struct reg_entry *e, const void *ctx)
+{
+	const struct reg_entry *vm = ctx;
+
+	return e->base == vm->base && !strcmp(e->store, vm->store) && !strcmp(e->name, vm->name);
+}
+
+/**
+ * registry_release() - drop the range of VM @name of @store_path
+ *
+ * Return: 0 (also when it was not recorded), or -errno.
+ */
+int registry_release(const char *store_path, const char *name, uid_t base,
+		     struct fvm_error *err)
+{
+	const struct reg_entry vm = { .base = base, .store = (char *)store_path, .name = (char *)name };
+
+	return registry_drop(is_vm, &vm, err);
+}
+
+/**
+ * registry_rename() - the record of VM @from of @store now names @to (a
+ * rename, or REGISTRY_HELD when @from is removed)
+ *
+ * Return: 0 (also when it was not recorded), or -errno.
+ */
+int registry_rename(const char *store, const char *from, const char *to, struct fvm_error *err)
+{
+	struct reg_entry *v = NULL;
+	size_t n = 0;
+	int dir = -1, r = 0;
+	bool changed = false;
+	_cleanup_close_ int lock = registry_open(&dir, &v, &n, err);
+
+	if (lock < 0)
+		return lock;
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(v[i].store, store) && !strcmp(v[i].name, from)) {
+			char *s = strdup(to);
+
+			if (!s) {
+				r = -ENOMEM;
+				break;
+			}
+			free(v[i].name);
+			v[i].name = s;
+			changed = true;
+		}
+	if (r == 0 && changed)
+		r = registry_save(dir, v, n, err);
+	registry_free(v, n);
+	close(dir);
+	return r;
+}
+
+struct held {
+	const char *store;
+	const unsigned *bases;
+	size_t n;
+};
+
+/* a REGISTRY_HELD record of the store whose range no layer named uses */
+static bool held_unused(const struct reg_entry *e, const void *ctx)
+{
+	const struct held *h = ctx;
+
+	if (strcmp(e->name, REGISTRY_HELD) || strcmp(e->store, h->store))
+		return false;
+	for (size_t j = 0; j < h->n; j++)
+		if (e->base == h->bases[j])
+			return false;
+	return true;
+}
+
+/**
+ * registry_release_held() - drop the REGISTRY_HELD records of @store_path
+ * whose range no frozen layer of it uses any more: none of @bases (@n)
+ *
+ * Return: 0, or -errno.
+ */
+int registry_release_held(const char *store_path, const unsigned *bases, size_t n, struct fvm_error *err)
+{
+	const struct held h = { store_path, bases, n };
+
+	return registry_drop(held_unused, &h, err);
 }
 
 /**

@@ -19,36 +19,6 @@
 
 #include "store/store.h"
 
-/* Root mode: the registry's record of @from of @store now names @to. */
-static int registry_rename(const char *store, const char *from, const char *to, struct fvm_error *err)
-{
-	struct reg_entry *v = NULL;
-	size_t n = 0;
-	int dir = -1, r = 0;
-	bool changed = false;
-	_cleanup_close_ int lock = registry_open(&dir, &v, &n, err);
-
-	if (lock < 0)
-		return lock;
-	for (size_t i = 0; i < n; i++)
-		if (!strcmp(v[i].store, store) && !strcmp(v[i].name, from)) {
-			char *s = strdup(to);
-
-			if (!s) {
-				r = -ENOMEM;
-				break;
-			}
-			free(v[i].name);
-			v[i].name = s;
-			changed = true;
-		}
-	if (r == 0 && changed)
-		r = registry_save(dir, v, n, err);
-	registry_free(v, n);
-	close(dir);
-	return r;
-}
-
 /* config.json of @dirfd says @to where it said @from (name; hostname if it was the name). */
 static int config_rename(int dirfd, const char *from, const char *to)
 {

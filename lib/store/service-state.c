@@ -36,7 +36,7 @@ static bool get_u64(json_object *o, const char *key, uint64_t max, uint64_t *ret
 /* service.json into @ret; the command as one line, spaces between. */
 static int svc_parse(json_object *o, struct fvm_service_status *ret, unsigned long long *ret_start)
 {
-	json_object *argv, *state, *restart, *last;
+	json_object *argv, *state, *restart, *last, *user;
 	uint64_t max, n, pid, start, since;
 	size_t used = 0;
 
@@ -59,6 +59,12 @@ static int svc_parse(json_object *o, struct fvm_service_status *ret, unsigned lo
 		ret->last_status = json_object_get_int(last) & 0xffff;
 	ret->supervisor_pid = (pid_t)pid;
 	ret->since = (time_t)since;
+	if (json_object_object_get_ex(o, "user", &user)) {
+		if (!json_object_is_type(user, json_type_string) ||
+		    (size_t)json_object_get_string_len(user) >= sizeof(ret->user))
+			return -EBADMSG;
+		snprintf(ret->user, sizeof(ret->user), "%s", json_object_get_string(user));
+	}
 	for (size_t i = 0; i < json_object_array_length(argv) && i < SVC_ARGS_MAX; i++) {
 		json_object *a = json_object_array_get_idx(argv, i);
 
@@ -124,6 +130,7 @@ json_object *service_json(struct fvm_vm *vm)
 		return NULL;
 	json_object_object_add(o, "command", json_object_new_string(st.command));
 	json_object_object_add(o, "state", json_object_new_string(st.state));
+	json_object_object_add(o, "user", json_object_new_string(st.user[0] ? st.user : "root"));
 	json_object_object_add(o, "restart", json_object_new_string(st.restart == FVM_RESTART_ON_FAILURE ? "on-failure" : "no"));
 	json_object_object_add(o, "max_restarts", json_object_new_int64(st.max_restarts));
 	json_object_object_add(o, "restarts", json_object_new_int64(st.restarts));

@@ -191,6 +191,12 @@ void registry_free(struct reg_entry *v, size_t n);
 int registry_release(const char *store_path, const char *name, uid_t base,
 		     struct fvm_error *err);
 int registry_stores(char ***ret, struct fvm_error *err);
+int registry_rename(const char *store, const char *from, const char *to, struct fvm_error *err);
+int registry_release_held(const char *store_path, const unsigned *bases, size_t n, struct fvm_error *err);
+
+/* the registry's name for the range of a removed VM whose frozen layers
+ * still back other VMs of its store (not a valid VM name) */
+#define REGISTRY_HELD ".layers"
 
 /* ---- view.c ---- */
 
@@ -332,12 +338,17 @@ int snapshot_adopt_copy(struct fvm_vm *vm, const char *tag, bool copied, struct 
 /* where the two lowest frozen layers of a full stack are merged (vm/flatten.c) */
 #define FLAT_DIR ".flatten"
 
+/* how far a copy of live layers (layer-copy.c) or a merge of two frozen
+ * layers (changes/stackview.c, layers_flatten()) is; fn may be NULL */
 struct layer_copy_progress {
-	uint64_t bytes;    /* of file data copied so far */
-	uint64_t entries;  /* entries copied so far */
+	uint64_t bytes;    /* of file data copied (or linked) so far */
+	uint64_t entries;  /* entries made so far */
 	void (*fn)(uint64_t bytes, uint64_t entries, void *userdata);
 	void *userdata;
 };
+
+void layer_progress_tick(struct layer_copy_progress *p, uint64_t bytes);
+void layer_progress_end(struct layer_copy_progress *p);
 
 int layers_copy_live(struct fvm_vm *vm, int dst, struct layer_copy_progress *p, struct fvm_error *err);
 int stack_discard(struct fvm_vm *vm, char *const *paths, struct fvm_error *err);

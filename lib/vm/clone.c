@@ -125,15 +125,15 @@ out:
 /* @src's changes as a stack of frozen layers: the live layers frozen
  * (stopped), or copied while its processes are stopped (running); the
  * store's lock is taken and left in *@slock. */
-static int clone_stack(struct fvm_vm *vm, bool running, struct layer_stack *ret, int *slock,
-		       struct fvm_error *err)
+static int clone_stack(struct fvm_vm *vm, bool running, struct layer_copy_progress *p, struct layer_stack *ret,
+		       int *slock, struct fvm_error *err)
 {
 	bool copied = false;
 	int r = 0;
 
 	if (running)
-		r = live_copy(vm, &copied, err);
-	else if (!live_layers_empty(vm) && (r = stack_make_room(vm, err)) == 0)
+		r = live_copy(vm, p, &copied, err);
+	else if (!live_layers_empty(vm) && (r = stack_make_room(vm, p, err)) == 0)
 		r = stack_freeze(vm, NULL, err);
 	if (r < 0)
 		return r;
@@ -150,11 +150,12 @@ static int clone_stack(struct fvm_vm *vm, bool running, struct layer_stack *ret,
 }
 
 FVM_PUBLIC int fvm_vm_clone(struct fvm_store *store, const char *src, const char *dst,
-			    struct fvm_error *err)
+			    const struct fvm_snapshot_opts *opts, struct fvm_error *err)
 {
 	struct fvm_vm *vm = NULL;
 	_cleanup_close_ int lock = -1, slock = -1;
 	char tmp[FVM_NAME_MAX + 32];
+	struct layer_copy_progress p;
 	struct layer_stack s;
 	bool running = false;
 	uid_t base = 0;
@@ -164,8 +165,9 @@ FVM_PUBLIC int fvm_vm_clone(struct fvm_store *store, const char *src, const char
 		r = fvm_vm_open(store, src, &vm, err);
 	if (r < 0)
 		return r;
+	snapshot_progress(&p, opts);
 	lock = snapshot_lock(vm, "clone", &running, err);
-	r = lock < 0 ? lock : clone_stack(vm, running, &s, &slock, err);
+	r = lock < 0 ? lock : clone_stack(vm, running, &p, &s, &slock, err);
 	if (r == 0)
 		r = name_free(store, dst, err);
 	snprintf(tmp, sizeof(tmp), ".new.%s.%d", dst, (int)getpid());

@@ -33,7 +33,8 @@
 #include "vm/vm.h"
 
 /* The merged layer in FLAT_DIR, synced. */
-static int flatten_build(struct fvm_vm *vm, const struct layer_stack *s, struct fvm_error *err)
+static int flatten_build(struct fvm_vm *vm, const struct layer_stack *s, struct layer_copy_progress *p,
+			 struct fvm_error *err)
 {
 	_cleanup_close_ int fd = -1;
 	int r;
@@ -43,7 +44,7 @@ static int flatten_build(struct fvm_vm *vm, const struct layer_stack *s, struct 
 	    (fd = openat(vm->dirfd, FLAT_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
 		return fvm_errf(err, -errno, "VM '%s': cannot make %s/%s: %s", vm->cfg.name, vm->dir, FLAT_DIR,
 				strerror(errno));
-	r = layers_flatten(vm, s->v[0].id, s->v[1].id, fd, err);
+	r = layers_flatten(vm, s->v[0].id, s->v[1].id, fd, p, err);
 	if (r == 0 && syncfs(fd) < 0)
 		r = fvm_errf(err, -errno, "VM '%s': cannot sync %s/%s: %s", vm->cfg.name, vm->dir, FLAT_DIR,
 			     strerror(errno));
@@ -53,9 +54,10 @@ static int flatten_build(struct fvm_vm *vm, const struct layer_stack *s, struct 
 /**
  * stack_make_room() - if the stopped @vm's stack is full, merge its two
  * lowest frozen layers into one (caller holds the VM's lock; takes the
- * store's). Return: 0, -E2BIG if they cannot be merged, or -errno.
+ * store's); @p (may be NULL) counts the merge's entries and bytes.
+ * Return: 0, -E2BIG if they cannot be merged, or -errno.
  */
-int stack_make_room(struct fvm_vm *vm, struct fvm_error *err)
+int stack_make_room(struct fvm_vm *vm, struct layer_copy_progress *p, struct fvm_error *err)
 {
 	struct layer_stack s, n = { .n = 1 };
 	_cleanup_close_ int slock = -1;
@@ -65,7 +67,7 @@ int stack_make_room(struct fvm_vm *vm, struct fvm_error *err)
 		return r;
 	if (s.v[0].base != s.v[1].base)
 		return stack_room(vm, err);   /* the refusal, naming the ways out */
-	r = flatten_build(vm, &s, err);
+	r = flatten_build(vm, &s, p, err);
 	if (r == 0 && (slock = store_lock(vm->store, err)) < 0)
 		r = slock;
 	if (r == 0)

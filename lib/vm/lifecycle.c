@@ -127,15 +127,16 @@ FVM_PUBLIC int fvm_vm_remove(struct fvm_vm *vm, bool force, struct fvm_error *er
 		return fvm_errf(err, -errno, "VM '%s': cannot remove %s: %s", vm->cfg.name, vm->dir,
 				strerror(errno));
 	r = rm_rf_at(vm->store->vmsfd, gone);
-	if (r == 0)
-		layers_gc(vm->store);   /* the frozen layers only it stood on (store/layer-gc.c) */
 	if (r < 0)
 		return fvm_errf(err, r, "VM '%s' is removed, but %s/vms/%s could not all be deleted: %s",
 				vm->cfg.name, vm->store->path, gone, strerror(-r));
-	/* its files are gone: its uid range may go to the next VM */
+	/* its own files are gone, but its frozen layers may back clones: its
+	 * uid range is held for them, and released by the layers' collection
+	 * below once no layer of that range is named (store/registry.c) */
 	if (!vm->cfg.rootless)
-		return registry_release(vm->store->path, vm->cfg.name, vm->cfg.uid_base, err);
-	return 0;
+		r = registry_rename(vm->store->path, vm->cfg.name, REGISTRY_HELD, err);
+	layers_gc(vm->store);   /* the frozen layers only it stood on (store/layer-gc.c) */
+	return r;
 }
 
 FVM_PUBLIC int fvm_vm_changes_size(struct fvm_vm *vm, uint64_t *ret_bytes, struct fvm_error *err)

@@ -9,7 +9,9 @@
  * and the VM afresh, starts a logger process that reads one pipe into the
  * VM's service log (log.c), and runs the command with fvm_vm_exec() (join
  * only: it never boots the VM again) with stdin /dev/null and that pipe
- * as stdout and stderr. The command holds only the pipe's write end: the
+ * as stdout and stderr, as the VM's root or the user given (--user, looked
+ * up by a dry run of fvm_vm_exec() before the supervisor starts, so an
+ * unknown user is refused, not logged). The command holds only the pipe's write end: the
  * log lives in the store, which no VM can see, so no VM-made symlink or
  * file is ever on the log's path.
  *
@@ -45,6 +47,7 @@
 
 struct svc {
 	char *const *argv;
+	const char *user;       /* NULL: root */
 	enum fvm_restart restart;
 	unsigned max, restarts;
 	int last;               /* -1: no run ended yet */
@@ -72,6 +75,8 @@ static int svc_save(struct fvm_vm *vm, struct svc *s, const char *state)
 	s->since = time(NULL);
 	for (size_t i = 0; s->argv[i]; i++)
 		json_object_array_add(argv, json_object_new_string(s->argv[i]));
+	if (s->user)
+		json_object_object_add(o, "user", json_object_new_string(s->user));
 	json_object_object_add(o, "restart", json_object_new_string(s->restart == FVM_RESTART_ON_FAILURE ? "on-failure" : "no"));
 	json_object_object_add(o, "max_restarts", json_object_new_int64(s->max));
 	json_object_object_add(o, "restarts", json_object_new_int64(s->restarts));
@@ -101,9 +106,9 @@ static bool backoff(struct fvm_vm *vm, unsigned sec)
 }
 
 /* One run of the command; its exit status (fvm's 125/126/127 when it did not run). */
-static int run_once(struct fvm_vm *vm, char *const *argv)
+static int run_once(struct fvm_vm *vm, const struct svc *s)
 {
-	const struct fvm_exec ex = { .argv = argv, .join_only = true };
+	const struct fvm_exec ex = { .argv = s->argv, .user = s->user, .join_only = true };
 	struct fvm_error e = { 0 };
 	int status = 0;
 
@@ -120,7 +125,7 @@ static void supervise_loop(struct fvm_vm *vm, struct svc *s)
 		time_t t0 = time(NULL);
 		unsigned delay;
 
-		s->last = run_once(vm, s->argv);
+		s->last = run_once(vm, s);
 		if (stop_asked(vm) || fvm_vm_running(vm, NULL) != 1) {
 			svc_save(vm, s, "stopped");
 			return;
@@ -259,15 +264,51 @@ static int check_log(struct fvm_vm *vm, struct fvm_error *err)
 	return 0;
 }
 
+/* 1 to FVM_SERVICE_USER_MAX printable ASCII bytes (it is recorded and shown) */
+static bool user_ok(const char *u)
+{
+	size_t n = strnlen(u, FVM_SERVICE_USER_MAX + 1);
+
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)u[i] <= 0x20 || (unsigned char)u[i] >= 0x7f)
+			return false;
+	return n >= 1 && n <= FVM_SERVICE_USER_MAX;
+}
+
+/*
+ * Start @vm (stopped again on failure if it was not running) and check
+ * that @s's user can run in it: a dry run, which resolves and becomes the
+ * user inside the VM as a run does (launch/exec-child.c), and runs nothing.
+ */
+static int start_as_user(struct fvm_vm *vm, const struct svc *s, struct fvm_error *err)
+{
+	const struct fvm_exec ex = { .argv = s->argv, .user = s->user, .join_only = true, .dry_run = true };
+	bool was_running = fvm_vm_running(vm, NULL) == 1;
+	int status = 0, r = fvm_vm_start(vm, err);
+
+	if (r < 0 || !s->user)
+		return r;
+	r = fvm_vm_exec(vm, &ex, &status, err);
+	if (r == 0 && status != 0)
+		r = fvm_errf(err, -ECHILD, "VM '%s': cannot check its service's user '%s' (status %d)",
+			     vm->cfg.name, s->user, status);
+	if (r < 0 && !was_running)
+		fvm_vm_stop(vm, 10, NULL);
+	return r;
+}
+
 FVM_PUBLIC int fvm_vm_service_start(struct fvm_vm *vm, const struct fvm_service_opts *opts,
 				    struct fvm_error *err)
 {
-	struct svc s = { .argv = opts->argv, .restart = opts->restart, .last = -1 };
+	struct svc s = { .argv = opts->argv, .user = opts->user, .restart = opts->restart, .last = -1 };
 	struct fvm_service_status cur;
 	int r = check_argv(vm, opts->argv, err);
 
 	if (r < 0)
 		return r;
+	if (s.user && !user_ok(s.user))
+		return fvm_errf(err, -EINVAL, "VM '%s': bad service user: use USER[:GROUP] of 1 to %d printable bytes, each a name or a number",
+				vm->cfg.name, FVM_SERVICE_USER_MAX);
 	if (opts->max_restarts > FVM_SERVICE_RESTARTS_MAX)
 		return fvm_errf(err, -EINVAL, "VM '%s': at most %u restarts", vm->cfg.name, FVM_SERVICE_RESTARTS_MAX);
 	s.max = opts->max_restarts ? opts->max_restarts : FVM_SERVICE_RESTARTS_DEFAULT;
@@ -286,7 +327,7 @@ FVM_PUBLIC int fvm_vm_service_start(struct fvm_vm *vm, const struct fvm_service_
 	r = check_log(vm, err);
 	if (r < 0)
 		return r;
-	r = fvm_vm_start(vm, err);
+	r = start_as_user(vm, &s, err);
 	if (r < 0)
 		return r;
 	return spawn_supervisor(vm, &s, err);

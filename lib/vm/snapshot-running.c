@@ -33,26 +33,49 @@
 #include "util/util.h"
 #include "vm/vm.h"
 
-/* Copy the live layers once more, into a fresh LIVE_COPY. */
-static int copy_once(struct fvm_vm *vm, struct fvm_error *err)
+static void progress_relay(uint64_t bytes, uint64_t entries, void *userdata)
+{
+	const struct fvm_snapshot_opts *o = userdata;
+	struct fvm_progress p = { .entries_done = (size_t)entries, .bytes_done = bytes };
+
+	o->on_progress(&p, o->userdata);
+}
+
+/**
+ * snapshot_progress() - @p set to count from 0 and report to @opts'
+ * on_progress (@opts may be NULL, or have none: then @p only counts)
+ */
+void snapshot_progress(struct layer_copy_progress *p, const struct fvm_snapshot_opts *opts)
+{
+	*p = (struct layer_copy_progress){ 0 };
+	if (opts && opts->on_progress) {
+		p->fn = progress_relay;
+		p->userdata = (void *)opts;
+	}
+}
+
+/* Copy the live layers once more, into a fresh LIVE_COPY, counted from 0 in @p. */
+static int copy_once(struct fvm_vm *vm, struct layer_copy_progress *p, struct fvm_error *err)
 {
 	_cleanup_close_ int fd = -1;
 
+	p->bytes = p->entries = 0;
 	rm_rf_at(vm->dirfd, LIVE_COPY);
 	if (mkdirat(vm->dirfd, LIVE_COPY, 0700) < 0 ||
 	    (fd = openat(vm->dirfd, LIVE_COPY, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
 		return fvm_errf(err, -errno, "VM '%s': cannot make %s/%s: %s", vm->cfg.name, vm->dir, LIVE_COPY,
 				strerror(errno));
-	return layers_copy_live(vm, fd, NULL, err);
+	return layers_copy_live(vm, fd, p, err);
 }
 
 /**
  * live_copy() - copy the live layers of the running @vm (caller holds its
  * lock) to STORE/vms/NAME/LIVE_COPY as they are at one instant, its
- * processes stopped meanwhile. *@ret_copied is false if it had no live
- * changes (then nothing is made). Return: 0 or -errno (no copy left).
+ * processes stopped meanwhile; @p counts and reports the copy's entries
+ * and bytes. *@ret_copied is false if it had no live changes (then
+ * nothing is made). Return: 0 or -errno (no copy left).
  */
-int live_copy(struct fvm_vm *vm, bool *ret_copied, struct fvm_error *err)
+int live_copy(struct fvm_vm *vm, struct layer_copy_progress *p, bool *ret_copied, struct fvm_error *err)
 {
 	struct vm_freeze z;
 	int r = stack_room(vm, err), attempt = 0;
@@ -66,7 +89,7 @@ int live_copy(struct fvm_vm *vm, bool *ret_copied, struct fvm_error *err)
 			sync();   /* a fuse-overlayfs' writeback cache: into the upper */
 		if (live_layers_empty(vm))
 			break;
-		r = copy_once(vm, err);
+		r = copy_once(vm, p, err);
 		if (r == 0)
 			r = vm_freeze_again(vm, &z, err);
 		if (r == 0) {
@@ -95,12 +118,13 @@ int live_copy(struct fvm_vm *vm, bool *ret_copied, struct fvm_error *err)
 }
 
 /* The snapshot @tag of the running @vm (caller holds its lock). */
-static int snapshot_running(struct fvm_vm *vm, const char *tag, struct fvm_error *err)
+static int snapshot_running(struct fvm_vm *vm, const char *tag, struct layer_copy_progress *p,
+			    struct fvm_error *err)
 {
 	_cleanup_close_ int slock = -1;
 	struct layer_stack s;
 	bool copied;
-	int r = live_copy(vm, &copied, err);
+	int r = live_copy(vm, p, &copied, err);
 
 	if (r < 0)
 		return r;
@@ -112,21 +136,23 @@ static int snapshot_running(struct fvm_vm *vm, const char *tag, struct fvm_error
 }
 
 FVM_PUBLIC int fvm_vm_snapshot(struct fvm_vm *vm, const char *tag, char *ret_tag, size_t len,
-			       struct fvm_error *err)
+			       const struct fvm_snapshot_opts *opts, struct fvm_error *err)
 {
 	char t[TAG_MAX + 1];
 	_cleanup_close_ int lock = -1;
+	struct layer_copy_progress p;
 	bool running = false;
 	int r;
 
+	snapshot_progress(&p, opts);
 	lock = snapshot_lock(vm, "snapshot", &running, err);
 	if (lock < 0)
 		return lock;
 	r = snapshot_tag_pick(vm, tag, t, sizeof(t), err);
 	if (r == 0 && !running && !live_layers_empty(vm))
-		r = stack_make_room(vm, err);
+		r = stack_make_room(vm, &p, err);
 	if (r == 0)
-		r = running ? snapshot_running(vm, t, err) : stack_freeze(vm, t, err);
+		r = running ? snapshot_running(vm, t, &p, err) : stack_freeze(vm, t, err);
 	if (r < 0 && running)
 		layers_gc(vm->store);   /* a layer the kill-free failure left */
 	if (r == 0 && ret_tag && len)

@@ -37,10 +37,11 @@ void vm_thaw(struct vm_freeze *z);
 
 /* ---- flatten.c: a full stack's two lowest layers merged into one ---- */
 
-int stack_make_room(struct fvm_vm *vm, struct fvm_error *err);
+int stack_make_room(struct fvm_vm *vm, struct layer_copy_progress *p, struct fvm_error *err);
 
 /* ---- snapshot-running.c: snapshot and clone of a running VM ---- */
 
-int live_copy(struct fvm_vm *vm, bool *ret_copied, struct fvm_error *err);
+int live_copy(struct fvm_vm *vm, struct layer_copy_progress *p, bool *ret_copied, struct fvm_error *err);
+void snapshot_progress(struct layer_copy_progress *p, const struct fvm_snapshot_opts *opts);
 
 #endif

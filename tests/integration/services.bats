@@ -185,3 +185,57 @@ log_has() {  # NAME TEXT
 	assert_not_exists "$FVM_HOME/vms/gone"
 	assert_eq "$(ls -A "$FVM_HOME/vms")" "" "nothing left in the store's VMs"
 }
+
+@test "service: --user runs it as that VM user, shown by ls and inspect; an unknown user is refused, naming the VM and the user, and starts nothing" {
+	fvm create web 2>/dev/null
+	if is_root; then
+		fvm start --user nobody web -- sh -c 'echo "who=$(id -un):$(id -gn)"; exec sleep 300' </dev/null >"$TEST_ROOT/start.out" 2>&1 ||
+			{ cat "$TEST_ROOT/start.out" >&2; return 1; }
+		wait_for 10 log_has web "who="
+		run -0 fvm logs web
+		assert_contains "$output" "who=nobody:nogroup"
+		assert_eq "$(svc_field web .user)" nobody
+		assert_eq "$(svc_field web .state)" running
+		run -0 fvm ls
+		assert_match "$(grep '^web ' <<<"$output")" "running as nobody: sh -c echo"
+		run -0 fvm ls --json
+		assert_eq "$(jq -r '.[] | select(.name == "web") | .service.user' <<<"$output")" nobody
+		fvm stop web
+		# USER:GROUP and numbers, as for fvm run --user
+		fvm start -u 1234:2345 web -- sh -c 'echo "ids=$(id -u):$(id -g)"' </dev/null >/dev/null 2>&1
+		wait_for 10 log_has web "ids="
+		assert_contains "$(fvm logs web)" "ids=1234:2345"
+		wait_for 10 svc_state_is web exited
+		assert_eq "$(svc_field web .user)" 1234:2345
+		fvm stop web
+	else
+		# a rootless VM has one user, root: another is refused up front
+		run -125 --separate-stderr fvm start --user nobody web -- true
+		assert_contains "$stderr" "VM 'web'"
+		assert_contains "$stderr" "--user 'nobody'"
+		assert_eq "$(vm_state web)" stopped "the VM the refused start booted is stopped again"
+		fvm start --user root web -- sh -c 'echo "uid=$(id -u)"' </dev/null >/dev/null 2>&1
+		wait_for 10 log_has web "uid=0"
+		assert_eq "$(svc_field web .user)" root
+		fvm stop web
+	fi
+	# the default is root, recorded as such
+	fvm start web -- true </dev/null >/dev/null 2>&1
+	wait_for 10 svc_state_is web exited
+	assert_eq "$(svc_field web .user)" root
+	fvm stop web
+	# an unknown user: refused before any service starts, the VM not left running
+	run -125 --separate-stderr fvm start --user no-such-user-fvm web -- sh -c 'echo ran'
+	assert_contains "$stderr" "VM 'web'"
+	assert_contains "$stderr" "no-such-user-fvm"
+	assert_not_contains "$(fvm logs web)" "ran"
+	assert_eq "$(vm_state web)" stopped
+	assert_ne "$(svc_field web .state)" running
+	# a hostile or empty spec, --user without a command
+	run -125 --separate-stderr fvm start --user $'a\nb' web -- true
+	assert_contains "$stderr" "bad service user"
+	run -125 --separate-stderr fvm start --user '' web -- true
+	assert_contains "$stderr" "bad service user"
+	run -125 --separate-stderr fvm start --user nobody web
+	assert_contains "$stderr" "--user is for a service"
+}

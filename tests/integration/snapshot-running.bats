@@ -174,3 +174,34 @@ has_stopped() {
 	done
 	return 1
 }
+
+# progress_lines FILE WHAT: the distinct progress lines "fvm: WHAT: N entries..." in a typescript
+progress_lines() {
+	tr '\r' '\n' <"$1" | grep -a "fvm: $2: [0-9]* entries" | sort -u || true
+}
+
+@test "progress: a snapshot and a clone of a running VM show a moving line on a terminal (entries, bytes); none with TERM=dumb or on a pipe" {
+	local lines
+	fvm create v
+	fvm_start v
+	fvm exec v -- sh -c 'mkdir "$1/many" && cd "$1/many" && seq 1 20000 | xargs touch && head -c 32M /dev/zero >big' _ "$SCRATCH"
+	run -0 script -qec "NO_COLOR=1 $FVM snapshot v s1 >/dev/null" "$TEST_ROOT/typescript"
+	lines=$(progress_lines "$TEST_ROOT/typescript" "taking a snapshot")
+	[[ -n $lines ]] || { echo "no progress line: $(tr '\r' '\n' <"$TEST_ROOT/typescript" | head -5)" >&2; return 1; }
+	(($(wc -l <<<"$lines") >= 2)) || { echo "the line did not move: $lines" >&2; return 1; }
+	assert_contains "$lines" "MiB" "the bytes copied"
+	assert_not_contains "$(cat "$TEST_ROOT/typescript")" $'\033[32m' "NO_COLOR: no colour"
+	assert_eq "$(vm_state v)" running
+	run -0 script -qec "$FVM clone v c1" "$TEST_ROOT/typescript2"
+	lines=$(progress_lines "$TEST_ROOT/typescript2" cloning)
+	(($(wc -l <<<"$lines") >= 2)) || { echo "no moving clone line: $lines" >&2; return 1; }
+	assert_contains "$(cat "$TEST_ROOT/typescript2")" "fvm: cloned VM 'v' as 'c1'"
+	assert_eq "$(fvm run c1 -- sh -c 'ls "$1/many" | wc -l' _ "$SCRATCH")" 20001
+	# TERM=dumb: no line to redraw; a pipe: nothing but the tag
+	run -0 script -qec "TERM=dumb $FVM snapshot v s2" "$TEST_ROOT/typescript3"
+	assert_not_contains "$(cat "$TEST_ROOT/typescript3")" "entries"
+	assert_contains "$(cat "$TEST_ROOT/typescript3")" "s2"
+	run -0 --separate-stderr fvm snapshot v s3
+	assert_eq "$output" s3
+	assert_eq "$stderr" ""
+}

@@ -438,3 +438,55 @@ require_strace() {
 	require_strace
 	crash_loop setup_v "rename v w" check_rename
 }
+
+@test "progress: the merge at the stack's bound shows a moving line on a terminal (entries, bytes)" {
+	local lines
+	fvm create v
+	fvm run v -- sh -c 'mkdir "$1/many" && cd "$1/many" && seq 1 40000 | xargs touch && head -c 1M /dev/zero >big' _ "$SCRATCH"
+	for i in $(seq 1 16); do
+		fvm snapshot v "s$i" >/dev/null
+		fvm run v -- sh -c 'echo $2 >"$1/f$2"' _ "$SCRATCH" "$i"
+	done
+	assert_eq "$(jq '.layers | length' "$FVM_HOME/vms/v/stack.json")" 16
+	run -0 script -qec "$FVM snapshot v s17 >/dev/null" "$TEST_ROOT/typescript"
+	lines=$(tr '\r' '\n' <"$TEST_ROOT/typescript" | grep -a "fvm: taking a snapshot: [0-9]* entries" | sort -u || true)
+	(($(wc -l <<<"$lines") >= 2)) || { echo "no moving line: $lines | $(tr '\r' '\n' <"$TEST_ROOT/typescript" | head -3)" >&2; return 1; }
+	assert_contains "$lines" "1.0 MiB" "the bytes of the files linked"
+	assert_eq "$(jq '.layers | length' "$FVM_HOME/vms/v/stack.json")" 16
+	assert_eq "$(fvm run v -- sh -c 'ls "$1/many" | wc -l; cat "$1/f16"' _ "$SCRATCH")" $'40001\n16'
+}
+
+@test "clone: the removed source's uid range stays taken while its frozen layers back the clone, and is freed with them" {
+	is_root || skip "uid ranges are root mode's"
+	local cell=$SCRATCH/cell sb cb nb
+	host_cell "$cell"
+	fvm create src
+	fvm run src -- sh -c 'echo src >"$1/mine"' _ "$cell"
+	run -0 --separate-stderr fvm clone src dst
+	sb=$(vm_field src .uid_base)
+	assert_eq "$(jq -r '.layers[0].base' "$FVM_HOME/vms/dst/stack.json")" "$sb" "dst stands on a layer owned in src's range"
+	assert_eq "$(stat -c %u "$(find "$FVM_HOME/layers" -name mine | head -1)")" "$sb"
+	fvm rm src
+	# the range is still in the machine's registry, held for the layers
+	run -0 awk -F '\t' -v b="$sb" '$1 == b { print $3 }' "$FVM_UID_REGISTRY"
+	assert_eq "$output" ".layers" "src's range is held, not released"
+	# no new VM gets it: none may own the clone's lower files
+	for v in n1 n2 n3; do
+		fvm create "$v"
+		nb=$(vm_field "$v" .uid_base)
+		assert_ne "$nb" "$sb" "a new VM ($v) got the range of the clone's lower layer"
+	done
+	assert_eq "$(fvm run dst -- cat "$cell/mine")" src
+	# a clone of the clone stands on it too; only when the last goes is the range free
+	run -0 --separate-stderr fvm clone dst dst2
+	fvm rm dst
+	run -0 awk -F '\t' -v b="$sb" '$1 == b { print $3 }' "$FVM_UID_REGISTRY"
+	assert_eq "$output" ".layers"
+	cb=$(vm_field dst2 .uid_base)
+	fvm rm dst2 n1 n2 n3
+	run -0 awk -F '\t' -v b="$sb" '$1 == b' "$FVM_UID_REGISTRY"
+	assert_eq "$output" "" "freed with the last layer of it"
+	run -0 awk -F '\t' -v b="$cb" '$1 == b' "$FVM_UID_REGISTRY"
+	assert_eq "$output" ""
+	assert_eq "$(find "$FVM_HOME/layers" -mindepth 1 -maxdepth 1 | wc -l)" 0 "no layer left"
+}
