@@ -7,6 +7,9 @@
 # extra tmpfs mounts under the scratch dir; hyperfine runs inside it (nsenter
 # -m), so the host's own mount table is never touched. bwrap (which binds
 # and remounts every submount of /) and unshare run alongside as peers.
+# FVM_BASE=PATH adds "fvm (base)" and "fvm (base), store on tmpfs",
+# another fvm build (an older one) run the same ways in the same rounds,
+# so a change is measured against it.
 # shellcheck source-path=SCRIPTDIR
 source "$(dirname "$0")/lib.sh"
 
@@ -18,6 +21,10 @@ title "Scaling with host mounts: cold \`fvm run VM true\` with N extra mounts"
 series mounts xy ms "cold run with N extra host mounts" "extra host mounts N"
 slope mounts fvm 0.1   # issue 10: ms per extra host mount
 slope mounts "fvm, store on tmpfs"
+if [[ -n ${FVM_BASE:-} ]]; then
+	slope mounts "fvm (base)"
+	slope mounts "fvm (base), store on tmpfs"
+fi
 slope mounts bwrap
 slope mounts unshare
 
@@ -51,6 +58,7 @@ for n in "${counts[@]}"; do
 	holders+=($!)
 	holder[$n]=$!
 	"$FVM" create "m$n" >/dev/null
+	[[ -z ${FVM_BASE:-} ]] || "$FVM" create "b$n" >/dev/null
 done
 # up to 60 s: 1000 mounts are 2000 forks of mkdir and mount, slow on a busy machine
 for n in "${counts[@]}"; do
@@ -67,13 +75,19 @@ declare -A wrap cmd
 for n in "${counts[@]}"; do
 	in="nsenter -t ${holder[$n]} -m --"
 	FVM_HOME=$SCRATCH/mnt/$n.store nsenter -t "${holder[$n]}" -m -- "$FVM" create "t$n" >/dev/null
+	[[ -z ${FVM_BASE:-} ]] ||
+		FVM_HOME=$SCRATCH/mnt/$n.store nsenter -t "${holder[$n]}" -m -- "$FVM" create "bt$n" >/dev/null
 	wrap[fvm $n]=$in cmd[fvm $n]="$FVM run m$n true"
 	wrap[fvm, store on tmpfs $n]="$in env FVM_HOME=$SCRATCH/mnt/$n.store"
 	cmd[fvm, store on tmpfs $n]="$FVM run t$n true"
 	wrap[bwrap $n]=$in cmd[bwrap $n]="bwrap --ro-bind / / --dev /dev --proc /proc --unshare-all true"
 	wrap[unshare $n]=$in cmd[unshare $n]="unshare -Umpiunrf true"
+	wrap[fvm (base) $n]=$in cmd[fvm (base) $n]="${FVM_BASE:-} run b$n true"
+	wrap[fvm (base), store on tmpfs $n]="$in env FVM_HOME=$SCRATCH/mnt/$n.store"
+	cmd[fvm (base), store on tmpfs $n]="${FVM_BASE:-} run bt$n true"
 done
 names=(fvm "fvm, store on tmpfs" bwrap unshare)
+[[ -z ${FVM_BASE:-} ]] || names+=("fvm (base)" "fvm (base), store on tmpfs")
 declare -A ok
 for n in "${counts[@]}"; do
 	for c in "${names[@]}"; do
@@ -95,4 +109,5 @@ for ((r = 0; r < rounds; r++)); do
 	done
 done
 note "\"fvm, store on tmpfs\": the same cold run with FVM_HOME on a tmpfs mounted on the store dir itself (fvm leaves the store's own mount out of the VM): the VM's N+1 layers and their work dirs are in memory, so the difference to \"fvm\" is what making N overlays costs on the store's disk file system ($(fs_desc "$SCRATCH"))."
+[[ -z ${FVM_BASE:-} ]] || note "\"fvm (base)\": $("$FVM_BASE" --version 2>&1 | head -n 1) at $FVM_BASE, with VMs of its own in the stores of \"fvm\" and \"fvm, store on tmpfs\"."
 note "The host has $(grep -c . /proc/self/mountinfo) mounts of its own besides the N extra ones, and each namespace has one more (the tmpfs store), for every contender alike. Slope: least-squares fit of the median against N over the points that ran."

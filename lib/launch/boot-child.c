@@ -26,14 +26,15 @@
 #include "launch/launch.h"
 #include "launch/boot.h"
 
-/* @present[i]: does mount i come with an fd (as root, the parent made it)? */
-static int recv_fds(int sock, int *fds, const unsigned char *present, size_t n)
+/* Into @fds[i], the fd of each mount i whose @present[i] has @bit (the
+ * parent sends them in that order, see boot_parent()); -1 for the others */
+static int recv_fds(int sock, int *fds, const unsigned char *present, size_t n, unsigned bit)
 {
 	size_t want = 0, got = 0;
 	int batch[64];
 
 	for (size_t i = 0; i < n; i++)
-		want += present[i];
+		want += !!(present[i] & bit);
 	for (size_t i = 0; i < n; i++)
 		fds[i] = -1;
 	for (size_t i = 0; got < want;) {
@@ -43,7 +44,7 @@ static int recv_fds(int sock, int *fds, const unsigned char *present, size_t n)
 		if (r < 0)
 			return r;
 		for (size_t j = 0; j < k; i++)
-			if (present[i])
+			if (present[i] & bit)
 				fds[i] = batch[j++];
 		got += k;
 	}
@@ -137,7 +138,7 @@ static int rootless_tree(struct fvm_vm *vm, const struct host_mount *mounts, siz
 
 	if (ovl && vm->cfg.cow == FVM_COW_FUSE)
 		return fuse_tree(vm, mounts, n, i, sock, ret_mnt, e);
-	r = mount_make(vm, mounts, n, i, -1, ret_mnt, e);
+	r = mount_make(vm, mounts, n, i, -1, ret_mnt, NULL, e);
 	if (r < 0 && ovl && fuse_root) {
 		memset(e, 0, sizeof(*e));
 		r = fuse_tree(vm, mounts, n, i, sock, ret_mnt, e);
@@ -212,7 +213,8 @@ _Noreturn static void become_init(const struct boot *b, int *nsfds, size_t nns)
 /*
  * Receive the mounts: into the cgroup first (before anything the VM does),
  * then the parent's "go" (one byte per mount: which come as fds), the fds,
- * and root in the VM's user namespace. Return: the fds, one per mount.
+ * and root in the VM's user namespace. Return: 2 * b->n fds, the mounts'
+ * then the spent lowers' (mount_make()), -1 where none came.
  */
 static int *child_receive(struct boot *b, struct fvm_error *e)
 {
@@ -220,7 +222,7 @@ static int *child_receive(struct boot *b, struct fvm_error *e)
 	int sock = b->sp[1];
 	size_t n = b->n;
 	unsigned char *present = malloc(n);
-	int *fds = malloc(n * sizeof(int));
+	int *fds = malloc(2 * n * sizeof(int));
 	int cgr = cgroup_enter_self(&b->cg);   /* first: before anything the VM does */
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -232,7 +234,8 @@ static int *child_receive(struct boot *b, struct fvm_error *e)
 			 vm->cfg.name, strerror(-cgr));
 		child_fail(sock, e);
 	}
-	if (recv_fds(sock, fds, present, n) < 0) {
+	if (recv_fds(sock, fds, present, n, BOOT_FD_MOUNT) < 0 ||
+	    recv_fds(sock, fds + n, present, n, BOOT_FD_SPENT) < 0) {
 		fvm_errf(e, -EIO, "VM '%s': lost the overlays while booting", vm->cfg.name);
 		child_fail(sock, e);
 	}
@@ -278,7 +281,7 @@ static size_t child_build_root(struct boot *b, int *fds, int *nsfds, struct fvm_
 	int sock = b->sp[1];
 	size_t nns = 0;
 
-	if (root_setup(vm, b->mounts, fds, b->n, e) < 0)
+	if (root_setup(vm, b->mounts, fds, fds + b->n, b->n, e) < 0)
 		child_fail(sock, e);
 	/* rootless joiners enter with these (see init.c): opened before any VM code runs */
 	if (vm->cfg.rootless) {
@@ -309,7 +312,7 @@ static void child_harden(struct boot *b, int *fds, struct fvm_error *e)
 {
 	int r;
 
-	for (size_t i = 0; i < b->n; i++)
+	for (size_t i = 0; i < 2 * b->n; i++)
 		if (fds[i] >= 0)
 			close(fds[i]);
 	r = harden_caps(&b->vm->cfg);

@@ -138,21 +138,27 @@ static int fuse_serve(struct fvm_vm *vm, pid_t pid, int sock, const struct host_
 	return r;
 }
 
-/* Parent side: maps, overlays (root mode), then wait for "ready". */
+/*
+ * Parent side: maps, overlays (root mode), then wait for "ready". The
+ * child gets one byte per mount (BOOT_FD_MOUNT: its mount comes as an fd,
+ * BOOT_FD_SPENT: so does the idmapped lower it was made of, to be let go
+ * of cheaply, see mount_make()), then the mounts' fds, then the spent ones.
+ */
 static int boot_parent(struct fvm_vm *vm, pid_t pid, int sock, const struct host_mount *mounts,
 		       size_t n, struct fvm_error *err)
 {
 	_cleanup_free_ unsigned char *present = calloc(n, 1);
 	_cleanup_free_ int *fds = malloc(n * sizeof(int));
+	_cleanup_free_ int *spent = malloc(n * sizeof(int));
 	_cleanup_close_ int uns = -1;
 	struct boot_msg m;
 	ssize_t got;
 	int r;
 
-	if (!present || !fds)
+	if (!present || !fds || !spent)
 		return fvm_errf(err, -ENOMEM, "out of memory");
 	for (size_t i = 0; i < n; i++)
-		fds[i] = -1;
+		fds[i] = spent[i] = -1;
 	r = idmap_write(pid, &vm->cfg, vm->store->uid, vm->store->gid, err);
 	if (r < 0)
 		return r;
@@ -165,17 +171,24 @@ static int boot_parent(struct fvm_vm *vm, pid_t pid, int sock, const struct host
 			return fvm_errf(err, -errno, "VM '%s': cannot open its user namespace: %s",
 					vm->cfg.name, strerror(errno));
 		for (size_t i = 0; i < n; i++) {
-			r = mount_make(vm, mounts, n, i, uns, &fds[i], err);
+			r = mount_make(vm, mounts, n, i, uns, &fds[i], &spent[i], err);
 			if (r < 0 && (i == 0 || mounts[i].kind != MK_OVERLAY))
 				goto out;   /* a policy that cannot be applied stops the boot */
 			if (r < 0)
 				fds[i] = -1;
-			present[i] = fds[i] >= 0;
+			present[i] = (fds[i] >= 0 ? BOOT_FD_MOUNT : 0) | (spent[i] >= 0 ? BOOT_FD_SPENT : 0);
 		}
 	}
 	r = write_all(sock, present, n);   /* one message on a SEQPACKET socket */
 	if (r == 0)
 		r = send_fds(sock, fds, n);
+	if (r == 0)
+		r = send_fds(sock, spent, n);
+	for (size_t i = 0; i < n; i++)
+		if (spent[i] >= 0) {
+			close(spent[i]);   /* in flight to the child: no dissolve here */
+			spent[i] = -1;
+		}
 	if (r < 0) {
 		fvm_errf(err, r, "VM '%s': its first process died while booting", vm->cfg.name);
 		goto out;
@@ -193,9 +206,12 @@ static int boot_parent(struct fvm_vm *vm, pid_t pid, int sock, const struct host
 		}
 	}
 out:
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
 		if (fds[i] >= 0)
 			close(fds[i]);
+		if (spent[i] >= 0)
+			close(spent[i]);   /* only when the boot failed before sending */
+	}
 	return r;
 }
 
@@ -377,7 +393,7 @@ int vm_boot(struct fvm_vm *vm, bool persist, struct vm_state *ret_st, int *ret_c
 	/* an fd per host mount is in flight while booting: room for them all,
 	 * put back before any VM program runs (see become_init and boot_free) */
 	getrlimit(RLIMIT_NOFILE, &b.nofile);
-	if (b.n + 64 > b.nofile.rlim_cur) {
+	if (2 * b.n + 64 > b.nofile.rlim_cur) {   /* a mount and its spent lower each */
 		struct rlimit more = { b.nofile.rlim_max, b.nofile.rlim_max };
 
 		setrlimit(RLIMIT_NOFILE, &more);

@@ -21,6 +21,10 @@ struct boot_msg {
  * /dev/fuse fd in the next message (fuseovl.c) */
 #define BOOT_FUSE 1
 
+/* the parent's byte per mount (boot_parent()) */
+#define BOOT_FD_MOUNT 1   /* its mount comes as an fd */
+#define BOOT_FD_SPENT 2   /* so does the idmapped lower it was made of */
+
 /* one boot's state; the child gets its copy with the clone */
 struct boot {
 	struct fvm_vm *vm;

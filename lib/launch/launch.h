@@ -21,7 +21,7 @@
 /* ---- mount.c: building a VM's file system view with the new mount API ---- */
 
 int mount_make(struct fvm_vm *vm, const struct host_mount *all, size_t n, size_t i,
-	       int idmap_userns, int *ret_mnt, struct fvm_error *err);
+	       int idmap_userns, int *ret_mnt, int *ret_spent, struct fvm_error *err);
 int rootless_base(int *ret_mnt);
 int mount_tmpfs_at(int rootfd, const char *target, const char *const *opts, unsigned attrs);
 int mount_attach_at(int mnt, int rootfd, const char *target);
@@ -30,7 +30,7 @@ int layer_hide_all(struct fvm_vm *vm, const struct host_mount *all, size_t n,
 int mount_cover(int *ret_mnt);
 /* root.c */
 int root_setup(struct fvm_vm *vm, const struct host_mount *mounts, const int *ovl_fds,
-	       size_t n, struct fvm_error *err);
+	       const int *spent, size_t n, struct fvm_error *err);
 
 /* ---- idmap.c ---- */
 

@@ -285,8 +285,23 @@ static int cover_store(struct fvm_vm *vm, const struct host_mount *mounts, size_
 	return 0;
 }
 
+/* The spent lowers (mount_make()) attached on the staging directory @run,
+ * under the root about to go there: they leave with the old tree's lazy
+ * unmount after pivot_root, which waits for no RCU grace period, where
+ * closing each detached one would wait once per mount. */
+static int stack_spent(int run, const int *spent, size_t n)
+{
+	for (size_t i = 0; spent && i < n; i++)
+		if (spent[i] >= 0 && sys_move_mount(spent[i], "", run, "",
+						    MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+			return -errno;
+	return 0;
+}
+
 /**
  * root_setup() - build the VM's root from @ovl_fds and pivot into it
+ * @spent: n fds (-1 for none) of mounts to let go of with the old tree
+ *
  * The new root is assembled on a directory of the (private) copy of the
  * host's tree, such as /tmp, which is then pivoted away: the store cannot
  * serve, as the VM's root uid has no access to it, and an fd opened before
@@ -295,7 +310,7 @@ static int cover_store(struct fvm_vm *vm, const struct host_mount *mounts, size_
  * Runs in the VM's first process, in its new mount namespace.
  */
 int root_setup(struct fvm_vm *vm, const struct host_mount *mounts, const int *ovl_fds,
-	       size_t n, struct fvm_error *err)
+	       const int *spent, size_t n, struct fvm_error *err)
 {
 	static const char *const staging[] = { "/tmp", "/var/tmp", "/mnt", "/media" };
 	_cleanup_close_ int rootfd = -1, run = -1;
@@ -312,6 +327,9 @@ int root_setup(struct fvm_vm *vm, const struct host_mount *mounts, const int *ov
 	}
 	if (run < 0)
 		goto fail_errno;
+	step = "put the spent lower layers aside";
+	if ((r = stack_spent(run, spent, n)) < 0)
+		goto fail;
 	step = "attach the root overlay";
 	if (sys_move_mount(ovl_fds[0], "", run, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
 		goto fail_errno;

@@ -108,6 +108,24 @@ void layer_mirror_dir(int fd, const struct stat *lower, const struct vm_config *
 	mirror_dir(fd, lower, cfg);
 }
 
+/* Open directory @name in @dfd with @flags, making it (@mode) if absent:
+ * the open comes first, as the dirs of a VM's layers exist at every boot
+ * but its first. @ret_made: set when it was made now (may be NULL). */
+static int dir_open_or_make(int dfd, const char *name, mode_t mode, int flags, bool *ret_made)
+{
+	int fd = openat(dfd, name, flags | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+	if (fd >= 0 || errno != ENOENT)
+		return fd;
+	if (mkdirat(dfd, name, mode) == 0) {
+		if (ret_made)
+			*ret_made = true;
+	} else if (errno != EEXIST) {
+		return -1;
+	}
+	return openat(dfd, name, flags | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+}
+
 /**
  * layer_open() - open (making if needed) the layer of @mountpoint
  *
@@ -124,23 +142,14 @@ int layer_open(struct fvm_vm *vm, const char *mountpoint, int *ret_upper, int *r
 	if (r < 0)
 		return fvm_errf(err, r, "VM '%s': mount point %s is too long for a layer name",
 				vm->cfg.name, mountpoint);
-	if (mkdirat(vm->dirfd, "layers", 0700) < 0 && errno != EEXIST)
-		goto fail;
-	layers = openat(vm->dirfd, "layers", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	layers = dir_open_or_make(vm->dirfd, "layers", 0700, O_PATH, NULL);
 	if (layers < 0)
 		goto fail;
-	if (mkdirat(layers, esc, 0700) == 0)
-		fresh = true;
-	else if (errno != EEXIST)
-		goto fail;
-	dir = openat(layers, esc, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	dir = dir_open_or_make(layers, esc, 0700, O_PATH, &fresh);
 	if (dir < 0)
 		goto fail;
-	if ((mkdirat(dir, "upper", 0755) < 0 && errno != EEXIST) ||
-	    (mkdirat(dir, "work", 0700) < 0 && errno != EEXIST))
-		goto fail;
-	upper = openat(dir, "upper", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	work = openat(dir, "work", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	upper = dir_open_or_make(dir, "upper", 0755, O_RDONLY, NULL);
+	work = upper < 0 ? -1 : dir_open_or_make(dir, "work", 0700, O_RDONLY, NULL);
 	if (upper < 0 || work < 0)
 		goto fail;
 	if (fresh) {

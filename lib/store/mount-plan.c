@@ -4,7 +4,9 @@
  *
  * The mount table is read with libmount from /proc/self/mountinfo. Left
  * out: /proc, /sys and /dev and everything below them (the VM gets its own),
- * the store and everything below it, mounts hidden under a later mount,
+ * the store and everything below it (as root, every store the VM's view
+ * hides), mounts below a hide or private policy (the VM sees nothing of
+ * the host there: no overlay is built), mounts hidden under a later mount,
  * mounts whose root is not a directory (file bind mounts), and other
  * engines' private mounts (overlay and nsfs mounts but "/", anything below
  * /var/lib/docker, /var/lib/containers, /run/netns... see foreign()): as
@@ -95,6 +97,23 @@ static int add(struct host_mount **v, size_t *n, const char *target, unsigned lo
 }
 
 /*
+ * No overlay at or below @path (a path the VM sees nothing of the host
+ * under, not even a directory the VM made): the host mounts there cost
+ * nothing to boot. "/" always stays.
+ */
+static void drop_below(struct host_mount *v, size_t *n, const char *path)
+{
+	for (size_t k = 0; k < *n; k++)
+		if (v[k].kind == MK_OVERLAY && path_has_prefix(v[k].target, path) &&
+		    strcmp(v[k].target, "/")) {
+			free(v[k].target);
+			memmove(&v[k], &v[k + 1], (*n - k - 1) * sizeof(*v));
+			(*n)--;
+			k--;
+		}
+}
+
+/*
  * The VM's path policies as entries of the mount vector: share, private and
  * ro are mounts on top of what is below them; hide is a whiteout, and a
  * hidden host mount, or one at or below a private path, gets no overlay.
@@ -117,14 +136,7 @@ static int add_policies(const struct vm_config *cfg, const struct vm_view *view,
 		 * host: no overlay there (a host mount below a private
 		 * directory would otherwise show in a dir the VM made) */
 		if (p[i].kind == FVM_POLICY_HIDE || p[i].kind == FVM_POLICY_PRIVATE)
-			for (size_t k = 0; k < *n; k++)
-				if ((*v)[k].kind == MK_OVERLAY && path_has_prefix((*v)[k].target, p[i].path) &&
-				    strcmp((*v)[k].target, "/")) {
-					free((*v)[k].target);
-					memmove(&(*v)[k], &(*v)[k + 1], (*n - k - 1) * sizeof(**v));
-					(*n)--;
-					k--;
-				}
+			drop_below(*v, n, p[i].path);
 		nv = realloc(*v, (*n + 1) * sizeof(**v));
 		if (!nv) {
 			r = -ENOMEM;
@@ -223,6 +235,16 @@ int host_mounts_read(const char *store_path, const struct vm_config *cfg, const 
 				r = add(&v, &n, e, 0, true);
 		}
 	}
+	/*
+	 * As root, every store fvm hides is a whiteout in the layer of each
+	 * overlay that holds it, "/" at least (mount.c layer_hide_all): a
+	 * host mount at or below one (a store on a file system of its own)
+	 * could never be reached in the VM, and gets no overlay. Rootless,
+	 * the base below the overlays is the host's tree, where no whiteout
+	 * goes: there the plan keeps them as they were.
+	 */
+	for (size_t i = 0; r == 0 && !rootless && i < view->nhidden; i++)
+		drop_below(v, &n, view->hidden[i]);
 	if (r == 0)
 		r = add_policies(cfg, view, &v, &n, err);
 	/* parents first: an ancestor's path is always shorter (stable sort:

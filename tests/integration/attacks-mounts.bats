@@ -172,6 +172,99 @@ unix_listener() {
 	assert_fifo_private "$SCRATCH/t/fifo" web
 }
 
+# ---- 1b. no overlay where the VM sees nothing of the host ----
+
+# no_mount_of DEV OUTPUT: OUTPUT (a VM's /proc/self/mountinfo) names no
+# mount of the file system DEV (major:minor): no path in the VM reaches it
+no_mount_of() {
+	local line
+	while read -r line; do
+		[[ $(awk '{ print $3 }' <<<"$line") != "$1" ]] || {
+			echo "the VM has a mount of $1: $line" >&2
+			return 1
+		}
+	done <<<"$2"
+}
+
+# hidden_mount_checks RUNNER VM LAYERS DIR [shared]: a host tmpfs at DIR/m
+# (a file f, "host-secret") is reachable by no path in VM, and the VM's
+# store has no layer of it (LAYERS: its layers directory). Not shared:
+# the VM's mount table has no mount of it either (under a --share, the
+# host's tree comes with its mounts, and the hide's cover is on top).
+hidden_mount_checks() {
+	local runner=$1 vm=$2 layers=$3 dir=$4 dev
+	dev=$(mountpoint -d "$dir/m")
+	run -0 --separate-stderr "$runner" run "$vm" -- sh -c "cat '$dir/m/f' 2>&1; ls -A '$dir/m' 2>&1; echo end"
+	assert_not_contains "$output" host-secret "the file of the mount below $dir"
+	assert_contains "$output" end "the VM booted"
+	if [[ -z ${5-} ]]; then
+		run -0 --separate-stderr "$runner" run "$vm" -- cat /proc/self/mountinfo
+		no_mount_of "$dev" "$output"
+		assert_contains "$output" " / / " "the VM's mount table was read"
+	fi
+	run -0 find "$layers" -maxdepth 1 -name "*$(basename "$dir")%2Fm"
+	assert_eq "$output" "" "no layer for the mount below $dir (its overlay is not built)"
+}
+
+@test "mounts: as root, a host mount below --hide or --private gets no overlay and is reachable by no path" {
+	is_root || skip "root mode: rootless cannot make a host mount (the rootless case below runs as uid 65534)"
+	local k
+	for k in hide private; do
+		mkdir -p "$SCRATCH/$k"
+		test_mount -t tmpfs -o size=64k tmpfs "$SCRATCH/$k/m"
+		echo host-secret >"$SCRATCH/$k/m/f"
+		fvm create "--$k" "$SCRATCH/$k" "v$k"
+		hidden_mount_checks fvm "v$k" "$FVM_HOME/vms/v$k/layers" "$SCRATCH/$k"
+	done
+}
+
+@test "mounts: rootless, a host mount below --hide or --private gets no overlay and is reachable by no path" {
+	user_setup
+	local k
+	for k in hide private; do
+		mkdir -p "$UHOME/$k"
+		test_mount -t tmpfs -o size=64k,mode=755 tmpfs "$UHOME/$k/m"
+		echo host-secret >"$UHOME/$k/m/f"
+		chown -R "$NOBODY:$NOBODY" "$UHOME/$k"
+		# (--share /tmp: rootless, the kernel refuses an overlay of a tree
+		# with a mount below it, so the home here, below /tmp, cannot be one)
+		ufvm create --share /tmp "--$k" "$UHOME/$k" "v$k" 2>/dev/null
+		hidden_mount_checks ufvm "v$k" "$USTORE/vms/v$k/layers" "$UHOME/$k" shared
+	done
+}
+
+@test "mounts: as root, a host mount inside another store gets no overlay and is reachable by no path" {
+	is_root || skip "root mode: the rootless base is the host's tree, where the plan keeps such mounts"
+	local b
+	b=$(other_store store-b)
+	FVM_HOME=$b fvm create b
+	test_mount -t tmpfs -o size=64k tmpfs "$b/m"
+	echo host-secret >"$b/m/f"
+	fvm create a
+	# before: the mount got an overlay, built at every boot and then not
+	# attached (the store's whiteout in the root layer hides its mount point)
+	hidden_mount_checks fvm a "$FVM_HOME/vms/a/layers" "$b"
+}
+
+@test "mounts: a read-only host mount is read-only in the VM, with the VM's hides applied and no work dir" {
+	is_root || skip "root mode: rootless cannot make a host mount"
+	mkdir -p "$SCRATCH/ro"
+	test_mount -t tmpfs -o size=64k tmpfs "$SCRATCH/ro"
+	echo a >"$SCRATCH/ro/a"
+	echo b >"$SCRATCH/ro/b"
+	mount -o remount,ro "$SCRATCH/ro"
+	fvm create --hide "$SCRATCH/ro/b" web
+	run -0 --separate-stderr fvm run web -- sh -c "cat '$SCRATCH/ro/a'; ls -A '$SCRATCH/ro'; echo x >'$SCRATCH/ro/n' 2>&1 || echo refused"
+	assert_eq "$output" $'a\na\nrefused' "the host's file, the hidden one absent, no write"
+	[[ ! -e $SCRATCH/ro/n ]]
+	# the layer stays, a lower of the VM's overlay: its work dir is never used
+	local l
+	l=$(find "$FVM_HOME/vms/web/layers" -maxdepth 1 -name "*%2Fro")
+	[[ -n $l && -d $l/upper ]]
+	run -0 find "$l/work" -mindepth 1
+	assert_eq "$output" "" "the work dir of the read-only mount's layer is empty"
+}
+
 # ---- 2. policy paths are looked up again at each boot, following no symlink ----
 
 @test "policies: a --share path whose parent became a symlink stops the boot, the other dir untouched" {
