@@ -219,6 +219,19 @@ teardown() {
 	assert_match "$(grep -c '^ok' <<<"$output")" '^[1-9][0-9]*$' "matrix cells run"
 }
 
+# the names of the xattrs of each path given
+list_xattrs() {
+	python3 -c 'import os, sys; print(*(x for p in sys.argv[1:] for x in os.listxattr(p, follow_symlinks=False)))' "$@"
+}
+
+# "MEMBER KEY" for each pax header (SCHILY.xattr.NAME...) of the archive FILE
+archive_xattrs() {
+	python3 -c 'import sys, tarfile
+for m in tarfile.open(sys.argv[1]):
+    for k in m.pax_headers:
+        print(m.name, k)' "$1"
+}
+
 @test "cow: rootless, each layer of --cow fuse holds fuse-overlayfs's own marks, which diff does not show" {
 	rootless_only
 	local d=$SCRATCH/opq up
@@ -234,19 +247,11 @@ teardown() {
 	assert_eq "$output" $'R  '"$d/sub/"$'\nD  '"$d/sub/a"$'\nA  '"$d/sub/c" "diff of an opaque directory"
 	# the layer's marks are the layer's: neither an archive nor the host gets them
 	fvm export web -o "$SCRATCH/web.tar"
-	run -0 python3 -c 'import sys, tarfile
-for m in tarfile.open(sys.argv[1]):
-    for k in m.pax_headers:
-        print(m.name, k)' "$SCRATCH/web.tar"
+	run -0 archive_xattrs "$SCRATCH/web.tar"
 	assert_not_contains "$output" "fuseoverlayfs"
 	fvm commit -y web "$d"
 	assert_eq "$(ls -A "$d/sub")" c "the host's directory after commit: no marks"
 	assert_eq "$(cat "$d/sub/c")" vm2
-}
-
-# the names of the xattrs of each path given
-list_xattrs() {
-	python3 -c 'import os, sys; print(*(x for p in sys.argv[1:] for x in os.listxattr(p, follow_symlinks=False)))' "$@"
 }
 
 @test "cow: rootless, fuse-overlayfs's marks (user.fuseoverlayfs.*) reach neither the host by commit nor an export" {
@@ -261,10 +266,7 @@ list_xattrs() {
 	assert_contains "$output" "user.fuseoverlayfs." "fuse-overlayfs marks its copy-up (else this test shows nothing)"
 	assert_contains "$output" "user.mine"
 	fvm export web -o "$SCRATCH/web.tar"
-	run -0 python3 -c 'import sys, tarfile
-for m in tarfile.open(sys.argv[1]):
-    for k in m.pax_headers:
-        print(m.name, k)' "$SCRATCH/web.tar"
+	run -0 archive_xattrs "$SCRATCH/web.tar"
 	assert_not_contains "$output" "fuseoverlayfs"
 	assert_contains "$output" "user.mine"
 	fvm commit -y web "$d"
