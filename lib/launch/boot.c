@@ -162,10 +162,12 @@ out:
  * finished, a commit made while the VM ran leaves them (--ids sub: in a
  * child that can reach the files of the VM's other ids, vm_ids_run).
  */
-static int layers_ready(struct fvm_vm *vm, struct fvm_error *err)
+static int layers_ready(struct fvm_vm *vm, const void *arg, const struct ids_call *cb, struct fvm_error *err)
 {
 	int r = lifecycle_recover(vm, err);
 
+	(void)arg;
+	(void)cb;
 	if (r == 0)
 		commit_prune_recorded(vm);
 	return r;
@@ -178,7 +180,7 @@ static int boot_prepare(struct boot *b, struct fvm_error *err)
 	int r = prepare_run_dir(vm, err);
 
 	if (r == 0)
-		r = vm_ids_run(vm, layers_ready, err);
+		r = vm_ids_run(vm, layers_ready, NULL, NULL, err);
 	if (r < 0)
 		return r;
 	r = vm_stores_record(vm, err);   /* before their whiteouts are made */

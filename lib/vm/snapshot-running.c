@@ -111,9 +111,9 @@ static int snapshot_running(struct fvm_vm *vm, const char *tag, struct fvm_error
 	return r;
 }
 
-FVM_PUBLIC int fvm_vm_snapshot(struct fvm_vm *vm, const char *tag, char *ret_tag, size_t len,
-			       struct fvm_error *err)
+static int snapshot_do(struct fvm_vm *vm, const void *arg, const struct ids_call *cb, struct fvm_error *err)
 {
+	const char *tag = arg;
 	char t[TAG_MAX + 1];
 	_cleanup_close_ int lock = -1;
 	bool running = false;
@@ -129,7 +129,16 @@ FVM_PUBLIC int fvm_vm_snapshot(struct fvm_vm *vm, const char *tag, char *ret_tag
 		r = running ? snapshot_running(vm, t, err) : stack_freeze(vm, t, err);
 	if (r < 0 && running)
 		layers_gc(vm->store);   /* a layer the kill-free failure left */
-	if (r == 0 && ret_tag && len)
-		snprintf(ret_tag, len, "%s", t);
+	if (r == 0 && cb->ret_len)
+		snprintf(cb->ret, cb->ret_len, "%s", t);
 	return r;
+}
+
+/* --ids sub: in a child that reaches the layers' files of its other ids (vm_ids_run()) */
+FVM_PUBLIC int fvm_vm_snapshot(struct fvm_vm *vm, const char *tag, char *ret_tag, size_t len,
+			       struct fvm_error *err)
+{
+	const struct ids_call cb = { .ret = ret_tag, .ret_len = ret_tag ? (len > TAG_MAX + 1 ? TAG_MAX + 1 : len) : 0 };
+
+	return vm_ids_run(vm, snapshot_do, tag, &cb, err);
 }
