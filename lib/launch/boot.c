@@ -84,15 +84,16 @@ static int fuse_serve(struct fvm_vm *vm, pid_t pid, int sock, const struct host_
 {
 	char *end;
 	unsigned long i = strtoul(idx, &end, 10);
-	int fuse = -1, r;
+	int fds[2] = { -1, -1 }, r;   /* /dev/fuse, the layer's lock */
 
 	if (!vm->cfg.rootless || end == idx || *end || i >= n)
 		return fvm_errf(err, -EIO, "VM '%s': its first process asked for a bad mount", vm->cfg.name);
-	r = fds_recv(sock, &fuse, 1);
+	r = fds_recv(sock, fds, 2);
 	if (r < 0)
 		return fvm_errf(err, r, "VM '%s': its first process died while booting", vm->cfg.name);
-	r = fuseovl_spawn(vm, pid, mounts[i].target, fuse, err);
-	close(fuse);
+	r = fuseovl_spawn(vm, pid, mounts[i].target, fds[0], fds[1], err);
+	close(fds[0]);
+	close(fds[1]);
 	return r;
 }
 
