@@ -215,7 +215,7 @@ static int fuse_fs_new(int fuse, unsigned attrs, const char **ret_step)
  * the layer (fuseovl_mount), held on until the daemon has it. Return: an
  * fd holding the lock, or -errno.
  */
-static int layer_lock(struct fvm_vm *vm, const char *target, struct fvm_error *err)
+int layer_lock(struct fvm_vm *vm, const char *target, struct fvm_error *err)
 {
 	char esc[256], rel[300];
 	int fd, r = layer_escape(target, esc, sizeof(esc));

@@ -240,6 +240,7 @@ int start_xephyr(struct fvm_vm *vm, const char *display, const struct xauth_cook
 int fuseovl_mount(struct fvm_vm *vm, const struct host_mount *all, size_t n, size_t i,
 		  int *ret_mnt, int *ret_fuse, int *ret_lock, struct fvm_error *err);
 bool fuseovl_unavailable(int r);
+int layer_lock(struct fvm_vm *vm, const char *target, struct fvm_error *err);
 int fuseovl_spawn(struct fvm_vm *vm, pid_t init, const char *target, int fuse, int lock,
 		  struct fvm_error *err);
 
