@@ -91,7 +91,8 @@ static int relay_change(const struct fvm_change *c, void *userdata)
 
 		if (len > RELAY_MAX - off)
 			return -ENAMETOOLONG;
-		memcpy(rl->buf + off, s[i], len);
+		if (len)
+			memcpy(rl->buf + off, s[i], len);
 		m->len[i] = (uint32_t)len;
 		off += len;
 	}

@@ -20,8 +20,9 @@
  * ("multiple definition"), and a libfvm that called them instead of its
  * own would fail the steps below.
  *
- * With "sub" (rootless) the VM is made with FVM_IDS_SUB, FILE is committed
- * to the host (fvm_vm_commit with a plan and a progress callback), and
+ * With "sub" (rootless) the VM is made with FVM_IDS_SUB, exported (with a
+ * progress callback), FILE is committed to the host (fvm_vm_commit with
+ * a plan and a progress callback), and
  * after each call that works on the layers the program checks that its
  * own user namespace, ids and uid map are as they were: the library does
  * that work in a child of its own.
@@ -250,6 +251,44 @@ static void on_progress(const struct fvm_progress *p, void *userdata)
 	((struct commit_seen *)userdata)->progressed++;
 }
 
+struct export_seen {
+	int calls;
+	uint64_t done, total;
+};
+
+static void on_export(uint64_t done, uint64_t total, void *userdata)
+{
+	struct export_seen *s = userdata;
+
+	s->calls++;
+	s->done = done;
+	s->total = total;
+}
+
+/* export the VM (to a temporary file) with a progress callback; it runs in this process */
+static void export_vm(struct fvm_vm *vm)
+{
+	struct export_seen seen = { 0 };
+	struct fvm_export_opts o = { .progress = on_export, .userdata = &seen };
+	struct fvm_error e = { 0 };
+	FILE *f = tmpfile();
+	int r;
+
+	if (!f)
+		fail("fvm_vm_export", NULL, -errno);
+	r = fvm_vm_export(vm, fileno(f), &o, &e);
+	if (r < 0)
+		fail("fvm_vm_export", &e, r);
+	fclose(f);
+	if (seen.calls < 1 || seen.done < 9 || seen.done != seen.total) {
+		printf("FAIL fvm_vm_export: progress ran %d times, last %llu of %llu bytes\n", seen.calls,
+		       (unsigned long long)seen.done, (unsigned long long)seen.total);
+		exit(1);
+	}
+	printf("ok fvm_vm_export: progress %llu of %llu\n", (unsigned long long)seen.done,
+	       (unsigned long long)seen.total);
+}
+
 /* commit FILE to the host, with callbacks; they run in this process */
 static void commit_file(struct fvm_vm *vm, const char *file)
 {
@@ -303,6 +342,8 @@ int main(int argc, char **argv)
 	check_diff(vm, argv[2]);
 	if (ids) {
 		check_identity(&me, "fvm_vm_diff");
+		export_vm(vm);
+		check_identity(&me, "fvm_vm_export");
 		commit_file(vm, argv[2]);
 		check_identity(&me, "fvm_vm_commit");
 	}
