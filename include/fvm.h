@@ -114,7 +114,8 @@ enum fvm_cow {
  *                  distribution's newuidmap and newgidmap (package
  *                  uidmap); creating fails where they are missing
  * @FVM_IDS_AUTO:   sub where the user has such ranges and newuidmap
- *                  works, else single; decided at create
+ *                  works, else single (fvm_vm_inspect_json()'s "ids_note"
+ *                  says why); decided at create
  *
  * As root a VM always has its own range of 65,536 host ids: the setting
  * is for rootless VMs.
@@ -605,7 +606,8 @@ int fvm_vm_changes_size(struct fvm_vm *vm, uint64_t *ret_bytes, struct fvm_error
  *    integers, the host uids the VM's ids map to; rootless: "owner":
  *    integer, the host uid the VM belongs to, and "ids": "single" or
  *    "sub" (enum fvm_ids, as decided at create), with "sub": "subuid",
- *    "subgid": integers, the host ids of the VM's ids 1.. (an addition:
+ *    "subgid": integers, the host ids of the VM's ids 1.., with "single"
+ *    from FVM_IDS_AUTO: "ids_note", string, why (additions:
  *    schema_version stays 1);
  *  - "path": string, the VM's directory in the store;
  *  - "cow": "auto", "kernel" or "fuse", the copy-on-write backend asked

@@ -44,6 +44,7 @@ struct vm_config {
 	enum fvm_ids ids;   /* rootless: single or sub (auto is resolved at create) */
 	uid_t subuid;       /* --ids sub: the first of the owner's subordinate uids */
 	gid_t subgid;       /* and gids (subid.c) */
+	char ids_note[FVM_ERROR_MSG_MAX + 32];  /* --ids auto that took single: why */
 	bool all_caps;      /* hardening switched off, one by one */
 	bool no_seccomp;
 	bool allow_userns;  /* the filter lets it make user namespaces */
