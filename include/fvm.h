@@ -30,10 +30,6 @@
  *  - fvm_vm_diff() and fvm_vm_commit() compare contents through static
  *    64 KiB buffers (one comparison at a time per process), and
  *    fvm_vm_commit() builds its paths in a static PATH_MAX buffer;
- *  - for a rootless VM with FVM_IDS_SUB, the calls that touch its layers
- *    from the host move the calling process, once and for good, into a
- *    user namespace of its own (see enum fvm_ids): the caller must be
- *    single-threaded then;
  *  - the environment is read, never written in the caller: FVM_HOME,
  *    XDG_DATA_HOME and HOME (fvm_store_open() with NULL), HOME (the
  *    policies for the owner's home at boot, diff and inspect, and hence
@@ -118,7 +114,8 @@ enum fvm_cow {
  *                  distribution's newuidmap and newgidmap (package
  *                  uidmap); creating fails where they are missing
  * @FVM_IDS_AUTO:   sub where the user has such ranges and newuidmap
- *                  works, else single; decided at create
+ *                  works, else single (fvm_vm_inspect_json()'s "ids_note"
+ *                  says why); decided at create
  *
  * As root a VM always has its own range of 65,536 host ids: the setting
  * is for rootless VMs.
@@ -128,14 +125,16 @@ enum fvm_cow {
  * with @FVM_IDS_SUB, fvm_vm_diff(), fvm_vm_commit(), fvm_vm_discard(),
  * fvm_vm_remove(), fvm_vm_export(), fvm_vm_copy_in(), fvm_vm_copy_out(),
  * fvm_vm_changes_size(), fvm_vm_snapshot(), fvm_vm_restore(),
- * fvm_vm_snapshot_remove() and fvm_vm_clone() first move the calling
- * process, once and for good, into a user namespace of its own that maps
- * the user's uid and gid and those ranges each to itself (written by
+ * fvm_vm_snapshot_remove(), fvm_vm_clone(), fvm_vm_rename(),
+ * fvm_vm_open_file() and the boot do that work in a child process (made
+ * with fork()) that enters a user namespace of its own that maps the
+ * user's uid and gid and those ranges each to itself (written by
  * newuidmap and newgidmap): ids read as on the host, files it makes stay
  * the user's, and it gains capabilities over the user's ids only. The
- * caller must be single-threaded then; a later boot from that process
- * writes the new VM's maps itself. Booting does its own layer work in a
- * child, and leaves the caller where it is.
+ * calling process keeps its own ids and namespaces; the callbacks it
+ * passes (diff's function, commit's plan and progress, export's
+ * progress) are called in it, in order, while the child waits where it
+ * needs the answer.
  */
 enum fvm_ids {
 	FVM_IDS_SINGLE = 0,
@@ -612,7 +611,8 @@ int fvm_vm_changes_size(struct fvm_vm *vm, uint64_t *ret_bytes, struct fvm_error
  *    integers, the host uids the VM's ids map to; rootless: "owner":
  *    integer, the host uid the VM belongs to, and "ids": "single" or
  *    "sub" (enum fvm_ids, as decided at create), with "sub": "subuid",
- *    "subgid": integers, the host ids of the VM's ids 1.. (an addition:
+ *    "subgid": integers, the host ids of the VM's ids 1.., with "single"
+ *    from FVM_IDS_AUTO: "ids_note", string, why (additions:
  *    schema_version stays 1);
  *  - "path": string, the VM's directory in the store;
  *  - "cow": "auto", "kernel" or "fuse", the copy-on-write backend asked

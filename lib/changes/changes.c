@@ -567,24 +567,37 @@ static int path_cmp(const void *a, const void *b)
 	return strcmp(((const struct change *)a)->path, ((const struct change *)b)->path);
 }
 
-/**
- * fvm_vm_diff() - call @fn for every change of @vm under @paths (NULL: all),
- * in path order. A non-zero return from @fn stops the walk and is returned.
- */
-FVM_PUBLIC int fvm_vm_diff(struct fvm_vm *vm, char *const *paths, fvm_change_fn fn, void *userdata,
-		struct fvm_error *err)
-{
-	struct changeset cs = { 0 };
-	int r = vm_ids_enter(vm, err);   /* --ids sub: the layer's files of the VM's other ids */
+struct diff_args {
+	char *const *paths;
+};
 
-	if (r == 0)
-		r = changes_collect(vm, paths, &cs, err);
+static int diff_do(struct fvm_vm *vm, const void *arg, const struct ids_call *cb, struct fvm_error *err)
+{
+	const struct diff_args *a = arg;
+	struct changeset cs = { 0 };
+	int r = changes_collect(vm, a->paths, &cs, err);
+
 	if (r < 0)
 		return r;
 	if (cs.n)
 		qsort(cs.v, cs.n, sizeof(*cs.v), path_cmp);
 	for (size_t i = 0; r == 0 && i < cs.n; i++)
-		r = fn(&cs.v[i].pub, userdata);
+		r = cb->change(&cs.v[i].pub, cb->userdata);
 	changes_free(&cs);
 	return r;
+}
+
+/**
+ * fvm_vm_diff() - call @fn for every change of @vm under @paths (NULL: all),
+ * in path order. A non-zero return from @fn stops the walk and is returned.
+ * --ids sub: read by a child that reaches the files of the VM's other
+ * ids, @fn called here (vm_ids_run()).
+ */
+FVM_PUBLIC int fvm_vm_diff(struct fvm_vm *vm, char *const *paths, fvm_change_fn fn, void *userdata,
+		struct fvm_error *err)
+{
+	const struct diff_args a = { paths };
+	const struct ids_call cb = { .change = fn, .userdata = userdata };
+
+	return vm_ids_run(vm, diff_do, &a, &cb, err);
 }

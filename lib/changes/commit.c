@@ -380,27 +380,22 @@ int commit_apply_all(struct commit *c)
 
 /* ---- public ------------------------------------------------------------- */
 
-/**
- * fvm_vm_commit() - apply the VM's changes (under opts->paths, or all) to
- * the host, safely: see the theory of operation above.
- *
- * Return: 0, -EBUSY on conflicts, -EPERM for a refused entry, -ENOSPC, or
- * another -errno; nothing is changed on the host unless 0 is returned or
- * the message says to run the commit again to finish.
- */
-FVM_PUBLIC int fvm_vm_commit(struct fvm_vm *vm, const struct fvm_commit_opts *opts, struct fvm_error *err)
+/* The commit, with the callbacks of @cb (in vm_ids_run()'s child: relayed). */
+static int commit_do(struct fvm_vm *vm, const void *arg, const struct ids_call *cb, struct fvm_error *err)
 {
-	static const struct fvm_commit_opts none = { 0 };
-	struct commit c = { .vm = vm, .o = opts ? opts : &none, .err = err };
+	struct fvm_commit_opts o = *(const struct fvm_commit_opts *)arg;
+	struct commit c = { .vm = vm, .o = &o, .err = err };
 	_cleanup_close_ int lock = vm_lock(vm, err);
 	struct timespec ts;
 	int r;
 
+	o.plan = cb->change;
+	o.progress = cb->count;
+	o.on_progress = cb->on_progress;
+	o.userdata = cb->userdata;
 	if (lock < 0)
 		return lock;
-	r = vm_ids_enter(vm, err);   /* --ids sub: the layer's files of the VM's other ids */
-	if (r == 0)
-		r = lifecycle_recover(vm, err);   /* a snapshot or restore cut short (store/snapshot-journal.c) */
+	r = lifecycle_recover(vm, err);   /* a snapshot or restore cut short (store/snapshot-journal.c) */
 	if (r < 0)
 		return r;
 	c.running = vm_running(vm, NULL) == 0;
@@ -458,6 +453,26 @@ FVM_PUBLIC int fvm_vm_commit(struct fvm_vm *vm, const struct fvm_commit_opts *op
 	if (r == 0 && !c.o->dry_run && !c.o->paths && !c.running)
 		stack_after_commit(vm);   /* all of it landed: off its frozen layers (store/stack-discard.c) */
 	return r;
+}
+
+/**
+ * fvm_vm_commit() - apply the VM's changes (under opts->paths, or all) to
+ * the host, safely: see the theory of operation above. --ids sub: done
+ * by a child that reaches the files of the VM's other ids, the plan and
+ * progress callbacks called here (vm_ids_run()).
+ *
+ * Return: 0, -EBUSY on conflicts, -EPERM for a refused entry, -ENOSPC, or
+ * another -errno; nothing is changed on the host unless 0 is returned or
+ * the message says to run the commit again to finish.
+ */
+FVM_PUBLIC int fvm_vm_commit(struct fvm_vm *vm, const struct fvm_commit_opts *opts, struct fvm_error *err)
+{
+	static const struct fvm_commit_opts none = { 0 };
+	const struct fvm_commit_opts *o = opts ? opts : &none;
+	const struct ids_call cb = { .change = o->plan, .count = o->progress, .on_progress = o->on_progress,
+				     .userdata = o->userdata };
+
+	return vm_ids_run(vm, commit_do, o, &cb, err);
 }
 
 /*

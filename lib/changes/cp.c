@@ -295,10 +295,7 @@ static int cp_open(struct cp *c, struct fvm_vm *vm, const char *vm_path, const c
 		   struct fvm_error *err)
 {
 	char *const paths[] = { (char *)vm_path, NULL };
-	int r = vm_ids_enter(vm, err);   /* --ids sub: the layer's files of the VM's other ids */
-
-	if (r == 0)
-		r = check_paths(vm, paths, err);
+	int r = check_paths(vm, paths, err);
 	c->vm = vm;
 	c->err = err;
 	c->xattr_opaque = vm->cfg.rootless ? "user.overlay.opaque" : "trusted.overlay.opaque";
@@ -344,12 +341,16 @@ static int cp_locate(struct cp *c, struct fvm_vm *vm, const char *vm_path, struc
 	return r;
 }
 
-/**
- * fvm_vm_copy_out() - copy @vm_path of @vm to @host_path (see fvm.h)
- */
-FVM_PUBLIC int fvm_vm_copy_out(struct fvm_vm *vm, const char *vm_path, const char *host_path,
-			       struct fvm_error *err)
+/* what fvm_vm_copy_out(), _copy_in() and _open_file() were called with */
+struct cp_args {
+	const char *vm_path;
+	const char *host_path;
+};
+
+static int copy_out_do(struct fvm_vm *vm, const void *arg, const struct ids_call *cb, struct fvm_error *err)
 {
+	const char *vm_path = ((const struct cp_args *)arg)->vm_path;
+	const char *host_path = ((const struct cp_args *)arg)->host_path;
 	struct cp c = { 0 };
 	struct vloc l = { .up = -1, .low = -1 };
 	char base[NAME_MAX + 1], name[NAME_MAX + 1];
@@ -368,7 +369,21 @@ FVM_PUBLIC int fvm_vm_copy_out(struct fvm_vm *vm, const char *vm_path, const cha
 	}
 	vloc_free(&l);
 	xfer_layers_free(&c.xl);
+	(void)cb;
 	return r;
+}
+
+/**
+ * fvm_vm_copy_out() - copy @vm_path of @vm to @host_path (see fvm.h);
+ * --ids sub: in a child that reaches the files of the VM's other ids
+ * (vm_ids_run()), as fvm_vm_copy_in() and fvm_vm_open_file()
+ */
+FVM_PUBLIC int fvm_vm_copy_out(struct fvm_vm *vm, const char *vm_path, const char *host_path,
+			       struct fvm_error *err)
+{
+	const struct cp_args a = { .vm_path = vm_path, .host_path = host_path };
+
+	return vm_ids_run(vm, copy_out_do, &a, NULL, err);
 }
 
 /* ---- into the VM ---------------------------------------------------- */
@@ -474,12 +489,10 @@ static int in_entry(struct cp *c, int sdfd, const char *sname, const char *rel, 
 	}
 }
 
-/**
- * fvm_vm_copy_in() - copy @host_path into the stopped @vm at @vm_path (see fvm.h)
- */
-FVM_PUBLIC int fvm_vm_copy_in(struct fvm_vm *vm, const char *host_path, const char *vm_path,
-			      struct fvm_error *err)
+static int copy_in_do(struct fvm_vm *vm, const void *arg, const struct ids_call *cb, struct fvm_error *err)
 {
+	const char *vm_path = ((const struct cp_args *)arg)->vm_path;
+	const char *host_path = ((const struct cp_args *)arg)->host_path;
 	struct fvm_error local = { 0 };
 	_cleanup_close_ int lock = vm_lock(vm, err = err ? err : &local);
 	_cleanup_free_ char *hcopy = strdup(host_path), *full = NULL;
@@ -523,14 +536,26 @@ FVM_PUBLIC int fvm_vm_copy_in(struct fvm_vm *vm, const char *host_path, const ch
 	}
 	vloc_free(&l);
 	xfer_layers_free(&c.xl);
+	(void)cb;
 	return r;
 }
 
 /**
- * fvm_vm_open_file() - a read-only fd of the regular file @vm_path of @vm (see fvm.h)
+ * fvm_vm_copy_in() - copy @host_path into the stopped @vm at @vm_path (see fvm.h)
  */
-FVM_PUBLIC int fvm_vm_open_file(struct fvm_vm *vm, const char *vm_path, int *ret_fd, struct fvm_error *err)
+FVM_PUBLIC int fvm_vm_copy_in(struct fvm_vm *vm, const char *host_path, const char *vm_path,
+			      struct fvm_error *err)
 {
+	const struct cp_args a = { .vm_path = vm_path, .host_path = host_path };
+
+	return vm_ids_run(vm, copy_in_do, &a, NULL, err);
+}
+
+/* The file's fd in *@cb->ret_fd (vm_ids_run() hands it back from its child). */
+static int open_file_do(struct fvm_vm *vm, const void *arg, const struct ids_call *cb, struct fvm_error *err)
+{
+	const char *vm_path = ((const struct cp_args *)arg)->vm_path;
+	int *ret_fd = cb->ret_fd;
 	struct cp c = { 0 };
 	struct vloc l = { .up = -1, .low = -1 };
 	char base[NAME_MAX + 1];
@@ -553,4 +578,15 @@ FVM_PUBLIC int fvm_vm_open_file(struct fvm_vm *vm, const char *vm_path, int *ret
 	vloc_free(&l);
 	xfer_layers_free(&c.xl);
 	return r;
+}
+
+/**
+ * fvm_vm_open_file() - a read-only fd of the regular file @vm_path of @vm (see fvm.h)
+ */
+FVM_PUBLIC int fvm_vm_open_file(struct fvm_vm *vm, const char *vm_path, int *ret_fd, struct fvm_error *err)
+{
+	const struct cp_args a = { .vm_path = vm_path };
+	const struct ids_call cb = { .ret_fd = ret_fd };
+
+	return vm_ids_run(vm, open_file_do, &a, &cb, err);
 }

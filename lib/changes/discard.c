@@ -44,22 +44,17 @@ static int discard_at(struct fvm_vm *vm, int dfd, const char *name, const char *
 	return r;
 }
 
-/**
- * fvm_vm_discard() - drop the VM's changes under @paths (NULL: all of
- * them); the VM then sees the host's files there again. What hides the
- * store from the VM is kept.
- */
-FVM_PUBLIC int fvm_vm_discard(struct fvm_vm *vm, char *const *paths, struct fvm_error *err)
+static int discard_do(struct fvm_vm *vm, const void *arg, const struct ids_call *cb, struct fvm_error *err)
 {
+	char *const *paths = *(char *const *const *)arg;
 	_cleanup_close_ int lock = vm_lock(vm, err);
 	struct changeset cs = { .live = true };
 	int r;
 
+	(void)cb;
 	if (lock < 0)
 		return lock;
-	r = vm_ids_enter(vm, err);   /* --ids sub: the layer's files of the VM's other ids */
-	if (r == 0)
-		r = check_paths(vm, paths, err);
+	r = check_paths(vm, paths, err);
 	if (r == 0)
 		r = stack_discard(vm, paths, err);   /* the frozen layers (store/stack-discard.c) */
 	if (r == 0)
@@ -92,4 +87,15 @@ FVM_PUBLIC int fvm_vm_discard(struct fvm_vm *vm, char *const *paths, struct fvm_
 	if (r < 0 && err && !err->msg[0])
 		fvm_errf(err, r, "VM '%s': cannot discard changes: %s", vm->cfg.name, strerror(-r));
 	return r;
+}
+
+/**
+ * fvm_vm_discard() - drop the VM's changes under @paths (NULL: all of
+ * them); the VM then sees the host's files there again. What hides the
+ * store from the VM is kept. --ids sub: in a child
+ * that reaches the files of the VM's other ids (vm_ids_run()).
+ */
+FVM_PUBLIC int fvm_vm_discard(struct fvm_vm *vm, char *const *paths, struct fvm_error *err)
+{
+	return vm_ids_run(vm, discard_do, &paths, NULL, err);
 }

@@ -329,14 +329,19 @@ static int write_all_changes(struct exp *x, struct changeset *cs)
 	return r;
 }
 
-/**
- * fvm_vm_export() - write the changes and settings of the stopped @vm to @fd
- *
- * Return: 0, -EBUSY when it runs, or another -errno with @err filled.
- */
-FVM_PUBLIC int fvm_vm_export(struct fvm_vm *vm, int fd, const struct fvm_export_opts *opts,
-			     struct fvm_error *err)
+struct export_args {
+	int fd;
+	const struct fvm_export_opts *opts;
+};
+
+/* The export, with the progress callback of @cb (in vm_ids_run()'s child: relayed). */
+static int export_do(struct fvm_vm *vm, const void *arg, const struct ids_call *cb, struct fvm_error *err)
 {
+	const struct export_args *a = arg;
+	struct fvm_export_opts o = { .compress = a->opts ? a->opts->compress : FVM_COMPRESS_NONE,
+				     .progress = cb->bytes, .userdata = cb->userdata };
+	const struct fvm_export_opts *opts = &o;
+	int fd = a->fd;
 	_cleanup_close_ int lock = vm_lock(vm, err);
 	struct exp x = { .vm = vm, .o = opts, .err = err };
 	struct changeset cs;
@@ -350,9 +355,7 @@ FVM_PUBLIC int fvm_vm_export(struct fvm_vm *vm, int fd, const struct fvm_export_
 	if (vm_running(vm, NULL) == 0)
 		return fvm_errf(err, -EBUSY, "VM '%s' is running: stop it first ('fvm stop %s'), so that its changes hold still while they are exported",
 				vm->cfg.name, vm->cfg.name);
-	r = vm_ids_enter(vm, err);   /* --ids sub: the layer's files of the VM's other ids */
-	if (r == 0)
-		r = changes_collect(vm, NULL, &cs, err);
+	r = changes_collect(vm, NULL, &cs, err);
 	if (r < 0)
 		return r;
 	if (cs.n)
@@ -373,4 +376,20 @@ FVM_PUBLIC int fvm_vm_export(struct fvm_vm *vm, int fd, const struct fvm_export_
 	tdestroy(x.links, link_free);
 	changes_free(&cs);
 	return r;
+}
+
+/**
+ * fvm_vm_export() - write the changes and settings of the stopped @vm to
+ * @fd; --ids sub: by a child that reaches the files of the VM's other
+ * ids, the progress callback called here (vm_ids_run())
+ *
+ * Return: 0, -EBUSY when it runs, or another -errno with @err filled.
+ */
+FVM_PUBLIC int fvm_vm_export(struct fvm_vm *vm, int fd, const struct fvm_export_opts *opts,
+			     struct fvm_error *err)
+{
+	const struct export_args a = { fd, opts };
+	const struct ids_call cb = { .bytes = opts ? opts->progress : NULL, .userdata = opts ? opts->userdata : NULL };
+
+	return vm_ids_run(vm, export_do, &a, &cb, err);
 }

@@ -135,6 +135,7 @@ int import_write_config(struct imp *m, json_object *manifest, time_t now)
 	json_object_object_del(set, "ids");
 	json_object_object_del(set, "subuid");
 	json_object_object_del(set, "subgid");
+	json_object_object_del(set, "ids_note");
 	if (m->store->rootless) {
 		json_object_object_add(set, "owner", json_object_new_int64(m->store->uid));
 	} else {

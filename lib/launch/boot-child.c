@@ -79,20 +79,22 @@ static bool overlay_required(const struct host_mount *mounts, size_t n, size_t i
 }
 
 /* Rootless: the fuse-overlayfs mount of entry @i, its daemon asked of the
- * parent with the /dev/fuse fd, which we then close: no VM process holds it. */
+ * parent with the /dev/fuse fd and the layer's lock (taken before the
+ * layer was written), which we then close: no VM process holds them. */
 static int fuse_tree(struct fvm_vm *vm, const struct host_mount *mounts, size_t n, size_t i,
 		     int sock, int *ret_mnt, struct fvm_error *e)
 {
 	struct boot_msg m = { .code = BOOT_FUSE };
-	int fuse, r = fuseovl_mount(vm, mounts, n, i, ret_mnt, &fuse, e);
+	int fds[2], r = fuseovl_mount(vm, mounts, n, i, ret_mnt, &fds[0], &fds[1], e);
 
-	if (r < 0 || fuse < 0)
+	if (r < 0 || fds[0] < 0)
 		return r;   /* failed, or an empty cover */
 	snprintf(m.msg, sizeof(m.msg), "%zu", i);
 	r = write_all(sock, &m, sizeof(m));
 	if (r == 0)
-		r = fds_send(sock, &fuse, 1);
-	close(fuse);
+		r = fds_send(sock, fds, 2);
+	close(fds[0]);
+	close(fds[1]);
 	if (r < 0)
 		return fvm_errf(e, r, "VM '%s': lost fvm while booting", vm->cfg.name);
 	return 0;

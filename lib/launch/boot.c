@@ -126,15 +126,16 @@ static int fuse_serve(struct fvm_vm *vm, pid_t pid, int sock, const struct host_
 {
 	char *end;
 	unsigned long i = strtoul(idx, &end, 10);
-	int fuse = -1, r;
+	int fds[2] = { -1, -1 }, r;   /* /dev/fuse, the layer's lock */
 
 	if (!vm->cfg.rootless || end == idx || *end || i >= n)
 		return fvm_errf(err, -EIO, "VM '%s': its first process asked for a bad mount", vm->cfg.name);
-	r = fds_recv(sock, &fuse, 1);
+	r = fds_recv(sock, fds, 2);
 	if (r < 0)
 		return fvm_errf(err, r, "VM '%s': its first process died while booting", vm->cfg.name);
-	r = fuseovl_spawn(vm, pid, mounts[i].target, fuse, err);
-	close(fuse);
+	r = fuseovl_spawn(vm, pid, mounts[i].target, fds[0], fds[1], err);
+	close(fds[0]);
+	close(fds[1]);
 	return r;
 }
 
@@ -220,10 +221,12 @@ out:
  * finished, a commit made while the VM ran leaves them (--ids sub: in a
  * child that can reach the files of the VM's other ids, vm_ids_run).
  */
-static int layers_ready(struct fvm_vm *vm, struct fvm_error *err)
+static int layers_ready(struct fvm_vm *vm, const void *arg, const struct ids_call *cb, struct fvm_error *err)
 {
 	int r = lifecycle_recover(vm, err);
 
+	(void)arg;
+	(void)cb;
 	if (r == 0)
 		commit_prune_recorded(vm);
 	return r;
@@ -236,7 +239,7 @@ static int boot_prepare(struct boot *b, struct fvm_error *err)
 	int r = prepare_run_dir(vm, err);
 
 	if (r == 0)
-		r = vm_ids_run(vm, layers_ready, err);
+		r = vm_ids_run(vm, layers_ready, NULL, NULL, err);
 	if (r < 0)
 		return r;
 	r = vm_stores_record(vm, err);   /* before their whiteouts are made */

@@ -290,29 +290,61 @@ static int fuse_fs_new(int fuse, unsigned attrs, const char **ret_step)
 	return m < 0 ? -errno : m;
 }
 
+/*
+ * The layer of @target, locked (flock) for the daemon that serves it: the
+ * daemon keeps the lock as long as it lives, so a new boot waits (up to
+ * 10 s) until the last boot's daemon is gone, and two fuse-overlayfs never
+ * share an upper and work dir. Taken by the boot's child before it writes
+ * the layer (fuseovl_mount), held on until the daemon has it. Return: an
+ * fd holding the lock, or -errno.
+ */
+int layer_lock(struct fvm_vm *vm, const char *target, struct fvm_error *err)
+{
+	int fd = layer_dir(vm, target), r;
+
+	if (fd < 0)
+		return fvm_errf(err, fd, "VM '%s': cannot open its layer of %s: %s", vm->cfg.name, target,
+				strerror(-fd));
+	for (int i = 0; flock(fd, LOCK_EX | LOCK_NB) < 0; i++) {
+		if (errno != EWOULDBLOCK || i >= 1000) {
+			r = errno == EWOULDBLOCK ? -EBUSY : -errno;
+			close(fd);
+			return fvm_errf(err, r, "VM '%s': the fuse-overlayfs of its last boot still serves %s after 10 s (see ps -C fuse-overlayfs); try again when it has exited",
+					vm->cfg.name, target);
+		}
+		usleep(10000);
+	}
+	return fd;
+}
+
 /**
  * fuseovl_mount() - in the VM's first process: the fuse-overlayfs mount
- * of entry @i, detached (*@ret_mnt), and the /dev/fuse fd its daemon is
- * to serve (*@ret_fuse; fuseovl_spawn on the parent's side). fvm's
- * whiteouts (stores, hide policies) are put in the layer first.
+ * of entry @i, detached (*@ret_mnt), the /dev/fuse fd its daemon is to
+ * serve (*@ret_fuse) and the layer's lock (*@ret_lock), both for
+ * fuseovl_spawn on the parent's side. The lock is taken before fvm's
+ * whiteouts (stores, hide policies) and seeds are put in the layer: the
+ * daemon of a previous boot never still serves a layer being written.
  * Return: 0 or -errno with @err filled; fuseovl_unavailable() tells when
  * the host gives no FUSE at all.
  */
 int fuseovl_mount(struct fvm_vm *vm, const struct host_mount *all, size_t n, size_t i,
-		  int *ret_mnt, int *ret_fuse, struct fvm_error *err)
+		  int *ret_mnt, int *ret_fuse, int *ret_lock, struct fvm_error *err)
 {
 	const struct host_mount *hm = &all[i];
-	_cleanup_close_ int upper = -1, work = -1, lower = -1, fuse = -1;
+	_cleanup_close_ int upper = -1, work = -1, lower = -1, fuse = -1, lock = -1;
 	unsigned attrs = (unsigned)hm->attrs | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOSUID;
 	const char *step;
 	int m, r;
 
-	*ret_mnt = *ret_fuse = -1;
+	*ret_mnt = *ret_fuse = *ret_lock = -1;
 	if (access(hm->target, R_OK | X_OK) < 0)   /* as overlay_make: never the live tree */
 		return mount_cover(ret_mnt);
 	r = layer_open(vm, hm->target, &upper, &work, err);
 	if (r < 0)
 		return r;
+	lock = layer_lock(vm, hm->target, err);   /* before anything below writes the layer */
+	if (lock < 0)
+		return lock;
 	lower = host_path_open(hm->target, O_RDONLY | O_DIRECTORY);
 	if (lower < 0)
 		return fvm_errf(err, lower, "VM '%s': cannot open %s: %s", vm->cfg.name, hm->target,
@@ -320,12 +352,8 @@ int fuseovl_mount(struct fvm_vm *vm, const struct host_mount *all, size_t n, siz
 	r = layer_hide_all(vm, all, n, hm, upper, lower, err);
 	if (r < 0)
 		return r;
-	if (!strcmp(hm->target, "/")) {
-		_cleanup_close_ int layer = layer_dir(vm, hm->target);
-
-		if (layer >= 0)
-			seed_unreadable(layer, upper, lower);
-	}
+	if (!strcmp(hm->target, "/"))
+		seed_unreadable(lock, upper, lower);   /* the lock is the layer's directory */
 	fuse = open("/dev/fuse", O_RDWR | O_CLOEXEC);
 	if (fuse < 0)
 		return fuse_open_error(vm, hm->target, -errno, err);
@@ -335,6 +363,7 @@ int fuseovl_mount(struct fvm_vm *vm, const struct host_mount *all, size_t n, siz
 				strerror(-m));
 	*ret_mnt = m;
 	*ret_fuse = TAKE_FD(fuse);
+	*ret_lock = TAKE_FD(lock);
 	return 0;
 }
 
@@ -389,31 +418,6 @@ static void record(struct fvm_vm *vm, pid_t daemon, const char *target)
 		(void)write_all(fd, line, (size_t)n);
 }
 
-/*
- * The layer of @target, locked (flock) for the daemon that serves it: the
- * daemon keeps the lock as long as it lives, so a new boot's daemon waits
- * (up to 10 s) until the last boot's is gone, and two fuse-overlayfs never
- * share an upper and work dir. Return: an fd holding the lock, or -errno.
- */
-static int layer_lock(struct fvm_vm *vm, const char *target, struct fvm_error *err)
-{
-	int fd = layer_dir(vm, target), r;
-
-	if (fd < 0)
-		return fvm_errf(err, fd, "VM '%s': cannot open its layer of %s: %s", vm->cfg.name, target,
-				strerror(-fd));
-	for (int i = 0; flock(fd, LOCK_EX | LOCK_NB) < 0; i++) {
-		if (errno != EWOULDBLOCK || i >= 1000) {
-			r = errno == EWOULDBLOCK ? -EBUSY : -errno;
-			close(fd);
-			return fvm_errf(err, r, "VM '%s': the fuse-overlayfs of its last boot still serves %s after 10 s (see ps -C fuse-overlayfs); try again when it has exited",
-					vm->cfg.name, target);
-		}
-		usleep(10000);
-	}
-	return fd;
-}
-
 /* fork twice: the daemon is reparented away from us; its pid comes over @p */
 static int spawn(int uns, int lower, int upper, int work, int fuse, int lock, int log, pid_t *ret_pid)
 {
@@ -458,13 +462,15 @@ static int spawn(int uns, int lower, int upper, int work, int fuse, int lock, in
 /**
  * fuseovl_spawn() - on the host: start the fuse-overlayfs daemon that
  * serves @fuse (from the VM's first process, @init) for the tree
- * @target, recorded in run/cow. @fuse stays the caller's to close.
+ * @target, recorded in run/cow; the daemon holds on the layer's @lock
+ * (taken by that process, layer_lock()). @fuse and @lock stay the
+ * caller's to close.
  * Return: 0 or -errno with @err filled (the caller then kills the VM).
  */
-int fuseovl_spawn(struct fvm_vm *vm, pid_t init, const char *target, int fuse,
+int fuseovl_spawn(struct fvm_vm *vm, pid_t init, const char *target, int fuse, int lock,
 		  struct fvm_error *err)
 {
-	_cleanup_close_ int uns = -1, lower = -1, upper = -1, work = -1, log = -1, run = -1, lock = -1;
+	_cleanup_close_ int uns = -1, lower = -1, upper = -1, work = -1, log = -1, run = -1;
 	char p[64];
 	pid_t d = -1;
 	int r;
@@ -489,9 +495,6 @@ int fuseovl_spawn(struct fvm_vm *vm, pid_t init, const char *target, int fuse,
 				    O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (log < 0)
 		log = open("/dev/null", O_WRONLY | O_CLOEXEC);
-	lock = layer_lock(vm, target, err);
-	if (lock < 0)
-		return lock;
 	r = spawn(uns, lower, upper, work, fuse, lock, log, &d);
 	if (r < 0)
 		return fvm_errf(err, r, "VM '%s': cannot start %s for %s: %s", vm->cfg.name, FUSEOVL_BIN,

@@ -243,9 +243,10 @@ int start_xephyr(struct fvm_vm *vm, const char *display, const struct xauth_cook
 #define FUSEOVL_BIN "/usr/bin/fuse-overlayfs"
 
 int fuseovl_mount(struct fvm_vm *vm, const struct host_mount *all, size_t n, size_t i,
-		  int *ret_mnt, int *ret_fuse, struct fvm_error *err);
+		  int *ret_mnt, int *ret_fuse, int *ret_lock, struct fvm_error *err);
 bool fuseovl_unavailable(int r);
-int fuseovl_spawn(struct fvm_vm *vm, pid_t init, const char *target, int fuse,
+int layer_lock(struct fvm_vm *vm, const char *target, struct fvm_error *err);
+int fuseovl_spawn(struct fvm_vm *vm, pid_t init, const char *target, int fuse, int lock,
 		  struct fvm_error *err);
 
 /* ---- stack-mount.c: the lowers of a VM on a stack of frozen layers ---- */

@@ -323,7 +323,7 @@ static int overlay_make(struct fvm_vm *vm, const struct host_mount *all, size_t 
 			const struct host_mount *hm, int idmap_userns, int *ret_mnt, int *ret_spent,
 			struct fvm_error *err)
 {
-	_cleanup_close_ int lower = -1, upper = -1, work = -1, fs = -1;
+	_cleanup_close_ int lower = -1, upper = -1, work = -1, fs = -1, lock = -1;
 	_cleanup_(stack_hold_release) struct stack_hold hold = { .n = 0 };
 	unsigned attrs = (unsigned)hm->attrs | MOUNT_ATTR_NODEV;
 	const char *step;
@@ -338,6 +338,11 @@ static int overlay_make(struct fvm_vm *vm, const struct host_mount *all, size_t 
 	r = layer_open(vm, hm->target, &upper, &work, err);
 	if (r < 0)
 		return r;
+	/* rootless: a fuse-overlayfs of an earlier boot may still serve this
+	 * layer (fuseovl.c); wait for it before the layer is written, as a
+	 * fuse boot does */
+	if (vm->cfg.rootless && (lock = layer_lock(vm, hm->target, err)) < 0)
+		return lock;
 	step = "open the lower layer";
 	lower = lower_open(hm, idmap_userns);
 	if (lower < 0)

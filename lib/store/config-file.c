@@ -278,8 +278,11 @@ static int load_ids(struct fvm_vm *vm, json_object *o, struct fvm_error *err)
 	if (!json_object_object_get_ex(o, "ids", &x))
 		return 0;
 	s = json_object_get_string(x);
-	if (s && !strcmp(s, "single"))
+	if (s && !strcmp(s, "single")) {
+		s = get_str(o, "ids_note");   /* --ids auto's reason for single */
+		snprintf(c->ids_note, sizeof(c->ids_note), "%s", s ? s : "");
 		return 0;
+	}
 	if (!s || strcmp(s, "sub"))
 		return corrupt(vm, err, "'ids' must be \"single\" or \"sub\"");
 	c->ids = FVM_IDS_SUB;
@@ -442,6 +445,8 @@ static void add_config(json_object *o, const struct vm_config *c)
 	if (c->rootless) {
 		json_object_object_add(o, "owner", json_object_new_int64(c->owner));
 		json_object_object_add(o, "ids", json_object_new_string(c->ids == FVM_IDS_SUB ? "sub" : "single"));
+		if (c->ids != FVM_IDS_SUB && c->ids_note[0])
+			json_object_object_add(o, "ids_note", json_object_new_string(c->ids_note));
 		if (c->ids == FVM_IDS_SUB) {
 			json_object_object_add(o, "subuid", json_object_new_int64(c->subuid));
 			json_object_object_add(o, "subgid", json_object_new_int64(c->subgid));

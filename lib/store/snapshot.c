@@ -120,9 +120,7 @@ int snapshot_lock(struct fvm_vm *vm, const char *what, bool *ret_running, struct
 
 	if (lock < 0)
 		return lock;
-	r = vm_ids_enter(vm, err);   /* --ids sub: the layers' files of its other ids */
-	if (r == 0)
-		r = lifecycle_recover(vm, err);
+	r = lifecycle_recover(vm, err);
 	running = r == 0 && vm_running(vm, NULL) == 0;
 	if (running && !ret_running)
 		r = fvm_errf(err, -EBUSY, "VM '%s' is running: stop it with 'fvm stop %s' to %s it",
@@ -285,12 +283,15 @@ static int snapshot_load(struct fvm_vm *vm, const char *tag, struct layer_stack 
 	return 0;
 }
 
-FVM_PUBLIC int fvm_vm_restore(struct fvm_vm *vm, const char *tag, struct fvm_error *err)
+static int restore_do(struct fvm_vm *vm, const void *arg, const struct ids_call *cb, struct fvm_error *err)
 {
+	const char *tag = arg;
 	_cleanup_close_ int lock = -1;
 	struct layer_stack s;
 	json_object *j;
 	int r = tag_check(vm, tag, err);
+
+	(void)cb;
 
 	if (r < 0)
 		return r;
@@ -312,21 +313,28 @@ FVM_PUBLIC int fvm_vm_restore(struct fvm_vm *vm, const char *tag, struct fvm_err
 	return r;
 }
 
-FVM_PUBLIC int fvm_vm_snapshot_remove(struct fvm_vm *vm, const char *tag, struct fvm_error *err)
+/* --ids sub: in a child that reaches the layers' files of its other ids (vm_ids_run()) */
+FVM_PUBLIC int fvm_vm_restore(struct fvm_vm *vm, const char *tag, struct fvm_error *err)
 {
+	return vm_ids_run(vm, restore_do, tag, NULL, err);
+}
+
+static int snapshot_remove_do(struct fvm_vm *vm, const void *arg, const struct ids_call *cb,
+			      struct fvm_error *err)
+{
+	const char *tag = arg;
 	_cleanup_close_ int lock = -1;
 	struct layer_stack s;
 	char f[TAG_MAX + 32];
 	int r = tag_check(vm, tag, err);
 
+	(void)cb;
 	if (r < 0)
 		return r;
 	lock = vm_lock(vm, err);
 	if (lock < 0)
 		return lock;
-	r = vm_ids_enter(vm, err);   /* --ids sub: the frozen layer's files of its other ids */
-	if (r == 0)
-		r = lifecycle_recover(vm, err);
+	r = lifecycle_recover(vm, err);
 	if (r == 0)
 		r = snapshot_load(vm, tag, &s, NULL, err);
 	if (r < 0)
@@ -337,6 +345,12 @@ FVM_PUBLIC int fvm_vm_snapshot_remove(struct fvm_vm *vm, const char *tag, struct
 				strerror(errno));
 	layers_gc(vm->store);
 	return 0;
+}
+
+/* --ids sub: in a child that reaches the frozen layer's files of its other ids */
+FVM_PUBLIC int fvm_vm_snapshot_remove(struct fvm_vm *vm, const char *tag, struct fvm_error *err)
+{
+	return vm_ids_run(vm, snapshot_remove_do, tag, NULL, err);
 }
 
 struct snap_entry {

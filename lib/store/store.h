@@ -44,6 +44,7 @@ struct vm_config {
 	enum fvm_ids ids;   /* rootless: single or sub (auto is resolved at create) */
 	uid_t subuid;       /* --ids sub: the first of the owner's subordinate uids */
 	gid_t subgid;       /* and gids (subid.c) */
+	char ids_note[FVM_ERROR_MSG_MAX + 32];  /* --ids auto that took single: why */
 	bool all_caps;      /* hardening switched off, one by one */
 	bool no_seccomp;
 	bool allow_userns;  /* the filter lets it make user namespaces */
@@ -120,8 +121,25 @@ int subid_write_maps(pid_t pid, const struct vm_config *cfg, uid_t own, gid_t ow
 		     struct fvm_error *err);
 bool subid_entered(void);
 int subid_enter(const struct vm_config *cfg, struct fvm_error *err);
-int vm_ids_enter(struct fvm_vm *vm, struct fvm_error *err);
-int vm_ids_run(struct fvm_vm *vm, int (*fn)(struct fvm_vm *vm, struct fvm_error *err),
+
+/* ---- ids-run.c: host-side work on a --ids sub VM's layers, in a child ---- */
+
+/* The caller's callbacks an operation calls, and the results it hands
+ * back; in vm_ids_run()'s child these relay to the caller's. */
+struct ids_call {
+	fvm_change_fn change;                                          /* diff's fn, commit's plan */
+	void (*count)(size_t done, size_t total, void *userdata);      /* commit's progress */
+	void (*bytes)(uint64_t done, uint64_t total, void *userdata);  /* export's progress */
+	void (*on_progress)(const struct fvm_progress *p, void *userdata);
+	void *userdata;
+	void *ret;          /* ret_len bytes the operation fills, copied back */
+	size_t ret_len;
+	int *ret_fd;        /* an fd the operation opens, handed back on success */
+};
+
+typedef int (*ids_fn)(struct fvm_vm *vm, const void *arg, const struct ids_call *cb,
+		      struct fvm_error *err);
+int vm_ids_run(struct fvm_vm *vm, ids_fn fn, const void *arg, const struct ids_call *cb,
 	       struct fvm_error *err);
 
 /* ---- config.c ---- */

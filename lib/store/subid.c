@@ -21,13 +21,14 @@
  *
  * Files the VM made owned by its ids 1..65535 are owned, on the host, by
  * the user's subordinate ids: the user cannot read or remove them. The
- * host-side work on a layer (diff, commit, discard, rm, export, import,
- * cp, snapshots) is done by a process that first enters, once, a user
- * namespace of its own that maps the user's uid and the range each to
- * itself (subid_enter): every id reads the same as on the host, files it
- * makes are still the user's, and it holds capabilities over exactly the
- * user's ids, nothing of any other host user (the kernel's
- * capable_wrt_inode_uidgid()).
+ * host-side work on a layer (diff, commit, discard, rm, export, cp,
+ * snapshots) is done by a child process (vm_ids_run(), ids-run.c) that
+ * first enters, once, a user namespace of its own that maps the user's
+ * uid and the range each to itself (subid_enter): every id reads the same
+ * as on the host, files it makes are still the user's, and it holds
+ * capabilities over exactly the user's ids, nothing of any other host
+ * user (the kernel's capable_wrt_inode_uidgid()). The caller never
+ * enters it.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -399,60 +400,4 @@ int subid_enter(const struct vm_config *cfg, struct fvm_error *err)
 	entered_uid = cfg->subuid;
 	entered_gid = cfg->subgid;
 	return 0;
-}
-
-/**
- * vm_ids_enter() - before host-side work on @vm's layers: for a VM with
- * --ids sub, enter the identity namespace (subid_enter), so that files
- * its programs gave to its other ids can be read, moved and removed.
- * Return: 0 or -errno with @err filled.
- */
-int vm_ids_enter(struct fvm_vm *vm, struct fvm_error *err)
-{
-	return subid_enter(&vm->cfg, err);
-}
-
-/**
- * vm_ids_run() - @fn(@vm, @err) on the VM's layers without entering for
- * good: for a VM with --ids sub in a child that enters (subid_enter) and
- * hands back its result, so that the caller stays where it is (the boot,
- * which must write the VM's maps from the host's user namespace).
- * Return: what @fn returned, or -errno.
- */
-int vm_ids_run(struct fvm_vm *vm, int (*fn)(struct fvm_vm *vm, struct fvm_error *err),
-	       struct fvm_error *err)
-{
-	struct fvm_error e = { 0 };
-	int p[2], status;
-	pid_t c;
-
-	if (!vm->cfg.rootless || vm->cfg.ids != FVM_IDS_SUB || subid_entered())
-		return fn(vm, err);
-	if (pipe2(p, O_CLOEXEC) < 0)
-		return fvm_errf(err, -errno, "cannot create a pipe: %s", strerror(errno));
-	c = fork();
-	if (c == 0) {
-		int r;
-
-		close(p[0]);
-		r = subid_enter(&vm->cfg, &e);
-		if (r == 0)
-			r = fn(vm, &e);
-		e.code = r;
-		(void)write_all(p[1], &e, sizeof(e));
-		_exit(0);
-	}
-	close(p[1]);
-	if (c < 0) {
-		close(p[0]);
-		return fvm_errf(err, -errno, "cannot fork: %s", strerror(errno));
-	}
-	if (read_all(p[0], &e, sizeof(e)) != sizeof(e))
-		e.code = fvm_errf(&e, -EIO, "VM '%s': the process working on its layers died", vm->cfg.name);
-	close(p[0]);
-	while (waitpid(c, &status, 0) < 0 && errno == EINTR)
-		;
-	if (e.code < 0 && err)
-		*err = e;
-	return e.code < 0 ? e.code : 0;
 }

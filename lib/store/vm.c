@@ -119,6 +119,8 @@ FVM_PUBLIC int fvm_vm_create(struct fvm_store *store, const char *name, const st
 			fvm_errf(err, r, "VM '%s': --ids sub: %s", name, e.msg);
 			goto fail;
 		}
+		if (r < 0)   /* auto: single, and inspect says why */
+			snprintf(vm->cfg.ids_note, sizeof(vm->cfg.ids_note), "--ids auto took single: %s", e.msg);
 		vm->cfg.ids = r < 0 ? FVM_IDS_SINGLE : FVM_IDS_SUB;
 	}
 	if (!store->rootless) {

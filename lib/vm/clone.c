@@ -42,6 +42,14 @@
 #include "store/store.h"
 #include "vm/vm.h"
 
+/* --ids sub: in a child that reaches its layers' files of its other ids (vm_ids_run()) */
+static int recover_do(struct fvm_vm *vm, const void *arg, const struct ids_call *cb, struct fvm_error *err)
+{
+	(void)arg;
+	(void)cb;
+	return lifecycle_recover(vm, err);
+}
+
 /* Open @name, lock it, finish what was cut short, and check it is stopped (rename). */
 static int open_stopped(struct fvm_store *store, const char *name, const char *what,
 			struct fvm_vm **ret, int *ret_lock, struct fvm_error *err)
@@ -52,9 +60,7 @@ static int open_stopped(struct fvm_store *store, const char *name, const char *w
 	if (r < 0)
 		return r;
 	lock = vm_lock(vm, err);
-	r = lock < 0 ? lock : vm_ids_enter(vm, err);   /* --ids sub: its layers' other ids */
-	if (r == 0)
-		r = lifecycle_recover(vm, err);
+	r = lock < 0 ? lock : vm_ids_run(vm, recover_do, NULL, NULL, err);
 	if (r == 0 && vm_running(vm, NULL) == 0)
 		r = fvm_errf(err, -EBUSY, "VM '%s' is running: stop it with 'fvm stop %s' to %s it",
 			     name, name, what);
@@ -149,23 +155,20 @@ static int clone_stack(struct fvm_vm *vm, bool running, struct layer_copy_progre
 	return r;
 }
 
-FVM_PUBLIC int fvm_vm_clone(struct fvm_store *store, const char *src, const char *dst,
-			    const struct fvm_snapshot_opts *opts, struct fvm_error *err)
+/* The clone of @vm as @arg (the name); in vm_ids_run()'s child for --ids sub. */
+static int clone_do(struct fvm_vm *vm, const void *arg, const struct ids_call *cb, struct fvm_error *err)
 {
-	struct fvm_vm *vm = NULL;
+	struct fvm_store *store = vm->store;
+	const char *dst = arg;
 	_cleanup_close_ int lock = -1, slock = -1;
 	char tmp[FVM_NAME_MAX + 32];
 	struct layer_copy_progress p;
 	struct layer_stack s;
 	bool running = false;
 	uid_t base = 0;
-	int r = name_free(store, dst, err);
+	int r;
 
-	if (r == 0)
-		r = fvm_vm_open(store, src, &vm, err);
-	if (r < 0)
-		return r;
-	snapshot_progress(&p, opts);
+	snapshot_progress(&p, &(struct fvm_snapshot_opts){ cb->on_progress, cb->userdata });
 	lock = snapshot_lock(vm, "clone", &running, err);
 	r = lock < 0 ? lock : clone_stack(vm, running, &p, &s, &slock, err);
 	if (r == 0)
@@ -189,6 +192,22 @@ FVM_PUBLIC int fvm_vm_clone(struct fvm_store *store, const char *src, const char
 		close(TAKE_FD(slock));
 	if (r < 0 && running)
 		layers_gc(store);   /* the copy's layer, if it was made */
+	return r;
+}
+
+FVM_PUBLIC int fvm_vm_clone(struct fvm_store *store, const char *src, const char *dst,
+			    const struct fvm_snapshot_opts *opts, struct fvm_error *err)
+{
+	struct ids_call cb = { .on_progress = opts ? opts->on_progress : NULL,
+			       .userdata = opts ? opts->userdata : NULL };
+	struct fvm_vm *vm = NULL;
+	int r = name_free(store, dst, err);
+
+	if (r == 0)
+		r = fvm_vm_open(store, src, &vm, err);
+	if (r < 0)
+		return r;
+	r = vm_ids_run(vm, clone_do, dst, &cb, err);
 	fvm_vm_free(vm);
 	return r;
 }

@@ -96,12 +96,9 @@ FVM_PUBLIC int fvm_vm_stop(struct fvm_vm *vm, unsigned timeout_sec, struct fvm_e
 	return stop_locked(vm, timeout_sec, err);
 }
 
-/**
- * fvm_vm_remove() - delete @vm and its layers; refused while it runs
- * unless @force (then it is stopped first).
- */
-FVM_PUBLIC int fvm_vm_remove(struct fvm_vm *vm, bool force, struct fvm_error *err)
+static int remove_do(struct fvm_vm *vm, const void *arg, const struct ids_call *cb, struct fvm_error *err)
 {
+	bool force = *(const bool *)arg;
 	_cleanup_close_ int lock = vm_lock(vm, err);
 	char gone[FVM_NAME_MAX + 32];
 	int r;
@@ -119,9 +116,7 @@ FVM_PUBLIC int fvm_vm_remove(struct fvm_vm *vm, bool force, struct fvm_error *er
 	} else {
 		vm_clear_runtime(vm);   /* a VM found stopped may still have its empty cgroup */
 	}
-	r = vm_ids_enter(vm, err);   /* --ids sub: files of its other ids go too */
-	if (r < 0)
-		return r;
+	(void)cb;
 	snprintf(gone, sizeof(gone), ".rm.%s.%d", vm->cfg.name, (int)getpid());
 	if (renameat(vm->store->vmsfd, vm->cfg.name, vm->store->vmsfd, gone) < 0)
 		return fvm_errf(err, -errno, "VM '%s': cannot remove %s: %s", vm->cfg.name, vm->dir,
@@ -139,11 +134,32 @@ FVM_PUBLIC int fvm_vm_remove(struct fvm_vm *vm, bool force, struct fvm_error *er
 	return r;
 }
 
+/**
+ * fvm_vm_remove() - delete @vm and its layers; refused while it runs
+ * unless @force (then it is stopped first). --ids sub: in a child that
+ * reaches the files of its other ids (vm_ids_run()).
+ */
+FVM_PUBLIC int fvm_vm_remove(struct fvm_vm *vm, bool force, struct fvm_error *err)
+{
+	return vm_ids_run(vm, remove_do, &force, NULL, err);
+}
+
+static int size_do(struct fvm_vm *vm, const void *arg, const struct ids_call *cb, struct fvm_error *err)
+{
+	(void)arg;
+	(void)err;
+	*(uint64_t *)cb->ret = tree_size_at(vm->dirfd, "layers");
+	return 0;
+}
+
+/* --ids sub: measured by a child that reaches directories of its other ids */
 FVM_PUBLIC int fvm_vm_changes_size(struct fvm_vm *vm, uint64_t *ret_bytes, struct fvm_error *err)
 {
-	int r = vm_ids_enter(vm, err);   /* --ids sub: directories of its other ids */
+	uint64_t bytes = 0;
+	const struct ids_call cb = { .ret = &bytes, .ret_len = sizeof(bytes) };
+	int r = vm_ids_run(vm, size_do, NULL, &cb, err);
 
-	*ret_bytes = r < 0 ? 0 : tree_size_at(vm->dirfd, "layers");
+	*ret_bytes = r < 0 ? 0 : bytes;
 	return r;
 }
 

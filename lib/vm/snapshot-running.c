@@ -135,16 +135,16 @@ static int snapshot_running(struct fvm_vm *vm, const char *tag, struct layer_cop
 	return r;
 }
 
-FVM_PUBLIC int fvm_vm_snapshot(struct fvm_vm *vm, const char *tag, char *ret_tag, size_t len,
-			       const struct fvm_snapshot_opts *opts, struct fvm_error *err)
+static int snapshot_do(struct fvm_vm *vm, const void *arg, const struct ids_call *cb, struct fvm_error *err)
 {
+	const char *tag = arg;
 	char t[TAG_MAX + 1];
 	_cleanup_close_ int lock = -1;
 	struct layer_copy_progress p;
 	bool running = false;
 	int r;
 
-	snapshot_progress(&p, opts);
+	snapshot_progress(&p, &(struct fvm_snapshot_opts){ cb->on_progress, cb->userdata });
 	lock = snapshot_lock(vm, "snapshot", &running, err);
 	if (lock < 0)
 		return lock;
@@ -155,7 +155,18 @@ FVM_PUBLIC int fvm_vm_snapshot(struct fvm_vm *vm, const char *tag, char *ret_tag
 		r = running ? snapshot_running(vm, t, &p, err) : stack_freeze(vm, t, err);
 	if (r < 0 && running)
 		layers_gc(vm->store);   /* a layer the kill-free failure left */
-	if (r == 0 && ret_tag && len)
-		snprintf(ret_tag, len, "%s", t);
+	if (r == 0 && cb->ret_len)
+		snprintf(cb->ret, cb->ret_len, "%s", t);
 	return r;
+}
+
+/* --ids sub: in a child that reaches the layers' files of its other ids (vm_ids_run()) */
+FVM_PUBLIC int fvm_vm_snapshot(struct fvm_vm *vm, const char *tag, char *ret_tag, size_t len,
+			       const struct fvm_snapshot_opts *opts, struct fvm_error *err)
+{
+	const struct ids_call cb = { .on_progress = opts ? opts->on_progress : NULL,
+				     .userdata = opts ? opts->userdata : NULL,
+				     .ret = ret_tag, .ret_len = ret_tag ? (len > TAG_MAX + 1 ? TAG_MAX + 1 : len) : 0 };
+
+	return vm_ids_run(vm, snapshot_do, tag, &cb, err);
 }

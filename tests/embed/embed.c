@@ -5,7 +5,7 @@
  * *installed* library through `pkg-config libfvm` (once with libfvm.so,
  * once with libfvm.a).
  *
- * Usage: embed NAME FILE JSON-OUT
+ * Usage: embed NAME FILE JSON-OUT [sub]
  *
  * In the default store ($FVM_HOME) it creates VM NAME, runs a shell in it
  * that writes FILE, finds FILE among the VM's changes (fvm_vm_diff),
@@ -20,6 +20,13 @@
  * ("multiple definition"), and a libfvm that called them instead of its
  * own would fail the steps below.
  *
+ * With "sub" (rootless) the VM is made with FVM_IDS_SUB, exported (with a
+ * progress callback), FILE is committed to the host (fvm_vm_commit with
+ * a plan and a progress callback), and
+ * after each call that works on the layers the program checks that its
+ * own user namespace, ids and uid map are as they were: the library does
+ * that work in a child of its own.
+ *
  * Prints "ok STEP" per step passed, "FAIL STEP: why" and exits 1 at the
  * first that fails.
  */
@@ -29,6 +36,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <fvm.h>
 
@@ -186,30 +194,166 @@ static void check_gone(struct fvm_store *s, const char *name)
 	ok("gone");
 }
 
+/* the calling process's identity: its user namespace, ids and uid map */
+struct identity {
+	char userns[64];
+	char uid_map[256];
+	uid_t uid, euid;
+	gid_t gid;
+};
+
+static void identity(struct identity *id)
+{
+	FILE *f = fopen("/proc/self/uid_map", "re");
+	ssize_t n = readlink("/proc/self/ns/user", id->userns, sizeof(id->userns) - 1);
+	size_t got = f ? fread(id->uid_map, 1, sizeof(id->uid_map) - 1, f) : 0;
+
+	id->userns[n > 0 ? n : 0] = '\0';
+	id->uid_map[got] = '\0';
+	if (f)
+		fclose(f);
+	id->uid = getuid();
+	id->euid = geteuid();
+	id->gid = getgid();
+}
+
+static void check_identity(const struct identity *before, const char *step)
+{
+	struct identity now;
+
+	identity(&now);
+	if (strcmp(before->userns, now.userns) || strcmp(before->uid_map, now.uid_map) ||
+	    before->uid != now.uid || before->euid != now.euid || before->gid != now.gid) {
+		printf("FAIL identity after %s: user namespace %s, uid %u, uid_map '%s' (was %s, %u, '%s')\n", step,
+		       now.userns, (unsigned)now.uid, now.uid_map, before->userns, (unsigned)before->uid,
+		       before->uid_map);
+		exit(1);
+	}
+	printf("ok identity after %s\n", step);
+}
+
+struct commit_seen {
+	const char *path;
+	int planned;       /* plan calls for @path */
+	int progressed;    /* on_progress calls */
+};
+
+static int on_plan(const struct fvm_change *c, void *userdata)
+{
+	struct commit_seen *s = userdata;
+
+	s->planned += !strcmp(c->path, s->path);
+	return 0;
+}
+
+static void on_progress(const struct fvm_progress *p, void *userdata)
+{
+	((struct commit_seen *)userdata)->progressed++;
+}
+
+struct export_seen {
+	int calls;
+	uint64_t done, total;
+};
+
+static void on_export(uint64_t done, uint64_t total, void *userdata)
+{
+	struct export_seen *s = userdata;
+
+	s->calls++;
+	s->done = done;
+	s->total = total;
+}
+
+/* export the VM (to a temporary file) with a progress callback; it runs in this process */
+static void export_vm(struct fvm_vm *vm)
+{
+	struct export_seen seen = { 0 };
+	struct fvm_export_opts o = { .progress = on_export, .userdata = &seen };
+	struct fvm_error e = { 0 };
+	FILE *f = tmpfile();
+	int r;
+
+	if (!f)
+		fail("fvm_vm_export", NULL, -errno);
+	r = fvm_vm_export(vm, fileno(f), &o, &e);
+	if (r < 0)
+		fail("fvm_vm_export", &e, r);
+	fclose(f);
+	if (seen.calls < 1 || seen.done < 9 || seen.done != seen.total) {
+		printf("FAIL fvm_vm_export: progress ran %d times, last %llu of %llu bytes\n", seen.calls,
+		       (unsigned long long)seen.done, (unsigned long long)seen.total);
+		exit(1);
+	}
+	printf("ok fvm_vm_export: progress %llu of %llu\n", (unsigned long long)seen.done,
+	       (unsigned long long)seen.total);
+}
+
+/* commit FILE to the host, with callbacks; they run in this process */
+static void commit_file(struct fvm_vm *vm, const char *file)
+{
+	char *paths[] = { (char *)file, NULL };
+	struct commit_seen seen = { .path = file };
+	struct fvm_commit_opts o = { .paths = paths, .plan = on_plan, .on_progress = on_progress,
+				     .userdata = &seen };
+	struct fvm_error e = { 0 };
+	char buf[32] = "";
+	FILE *f;
+	int r = fvm_vm_commit(vm, &o, &e);
+
+	if (r < 0)
+		fail("fvm_vm_commit", &e, r);
+	f = fopen(file, "re");
+	if (!f || !fgets(buf, sizeof(buf), f) || strcmp(buf, "embedded\n")) {
+		printf("FAIL fvm_vm_commit: %s is not on the host as the VM wrote it\n", file);
+		exit(1);
+	}
+	fclose(f);
+	if (seen.planned != 1 || seen.progressed < 1) {
+		printf("FAIL fvm_vm_commit: the plan saw %s %d times, on_progress ran %d times\n", file,
+		       seen.planned, seen.progressed);
+		exit(1);
+	}
+	printf("ok fvm_vm_commit: plan %d, progress %d\n", seen.planned, seen.progressed);
+}
+
 int main(int argc, char **argv)
 {
 	struct fvm_store *s = NULL;
 	struct fvm_vm *vm = NULL;
+	struct fvm_vm_opts sub = { .ids = FVM_IDS_SUB };
 	struct fvm_error e = { 0 };
+	struct identity me;
+	bool ids = argc == 5 && !strcmp(argv[4], "sub");
 	int r;
 
-	if (argc != 4) {
-		fprintf(stderr, "usage: embed NAME FILE JSON-OUT\n");
+	if (argc != 4 && !ids) {
+		fprintf(stderr, "usage: embed NAME FILE JSON-OUT [sub]\n");
 		return 2;
 	}
+	identity(&me);
 	if ((r = fvm_store_open(NULL, &s, &e)) < 0)
 		fail("fvm_store_open", &e, r);
 	ok("fvm_store_open");
-	if ((r = fvm_vm_create(s, argv[1], NULL, &vm, &e)) < 0)
+	if ((r = fvm_vm_create(s, argv[1], ids ? &sub : NULL, &vm, &e)) < 0)
 		fail("fvm_vm_create", &e, r);
 	ok("fvm_vm_create");
 	run_in_vm(vm, argv[2]);
 	check_diff(vm, argv[2]);
+	if (ids) {
+		check_identity(&me, "fvm_vm_diff");
+		export_vm(vm);
+		check_identity(&me, "fvm_vm_export");
+		commit_file(vm, argv[2]);
+		check_identity(&me, "fvm_vm_commit");
+	}
 	write_json(vm, argv[3]);
 	if ((r = fvm_vm_remove(vm, false, &e)) < 0)
 		fail("fvm_vm_remove", &e, r);
 	fvm_vm_free(vm);
 	ok("fvm_vm_remove");
+	if (ids)
+		check_identity(&me, "fvm_vm_remove");
 	check_gone(s, argv[1]);
 	fvm_store_free(s);
 	return 0;

@@ -94,3 +94,24 @@ embed_check() {
 	assert_eq "$(jq -r '.[0].schema_version | type' <<<"$output")" number "schema_version's type"
 	assert_eq "$(jq -r '.[0].schema_version' <<<"$output")" 1 "schema_version"
 }
+
+@test "embed --ids sub: diff, export, commit and rm through the library leave the caller's user namespace and ids as they were; their callbacks run in the caller" {
+	is_root && skip "rootless: --ids sub is a rootless VM's (subids.bats)"
+	awk -F: -v n="$(id -un)" -v u="$(id -u)" '($1 == n || $1 == u) && $3 >= 65536 { f = 1 } END { exit !f }' /etc/subuid ||
+		skip "user $(id -un) has no range of 65536 in /etc/subuid (scripts/test's useradd gives one)"
+	[[ -u /usr/bin/newuidmap && -u /usr/bin/newgidmap ]] || skip "newuidmap/newgidmap are not set-uid (scripts/deps installs uidmap)"
+	embed_build "$TEST_ROOT/embed" so
+	# the VM's write to FILE is committed to the host: make it where the user may write
+	run -0 --separate-stderr env LD_LIBRARY_PATH="$EMBED_LIBDIR" \
+		"$TEST_ROOT/embed" emb "$SCRATCH/from-vm" "$TEST_ROOT/inspect.json" sub
+	assert_contains "$output" "ok fvm_vm_diff: A f $SCRATCH/from-vm 9"
+	for step in fvm_vm_diff fvm_vm_export fvm_vm_commit fvm_vm_remove; do
+		assert_contains "$output" "ok identity after $step" "the caller's identity after $step"
+	done
+	assert_contains "$output" "ok fvm_vm_export: progress"
+	assert_contains "$output" "ok fvm_vm_commit: plan 1, progress"
+	assert_contains "$output" "ok gone"
+	assert_eq "$(cat "$SCRATCH/from-vm")" embedded "the committed file"
+	assert_eq "$(jq -r .ids "$TEST_ROOT/inspect.json")" sub
+	assert_eq "$stderr" "" "stderr"
+}

@@ -56,14 +56,15 @@ foreign_owned() {
 	assert_eq "$(vm_field d .ids)" single
 	run -0 --separate-stderr fvm run d -- cat /proc/self/uid_map
 	assert_eq "$(echo "$output" | awk '{ print $1, $2, $3 }')" "0 $(id -u) 1"
-	# auto: sub where the user has a range
+	# auto: sub where the user has a range, no note
 	run -0 fvm create --ids auto a
 	assert_eq "$(vm_field a .ids)" sub
+	assert_eq "$(vm_field a .ids_note)" null
 }
 
 @test "--ids is fixed at create: fvm config refuses it; a bad value is a usage error" {
 	sub_only
-	run -0 fvm create v
+	run -0 fvm create --ids single v
 	run -125 --separate-stderr fvm config --ids sub v
 	assert_contains "$stderr" "fixed when it is created"
 	assert_eq "$(vm_field v .ids)" single
@@ -123,7 +124,7 @@ make_repo() {
 	# the host's package database is untouched
 	run ! dpkg -s fvm-hello
 	# the same with one id: apt cannot drop to _apt (what --ids sub is for)
-	fvm create w
+	fvm create --ids single w
 	run ! fvm run w -- sh -c "$prep && apt-get $a update 2>&1"
 	assert_contains "$output" "setgroups"
 }
@@ -207,7 +208,7 @@ make_repo() {
 	done
 }
 
-@test "--ids sub without a range in /etc/subuid: create fails naming the file and the fix; auto is single" {
+@test "--ids sub without a range in /etc/subuid: create fails naming the file and the fix; auto is single, and inspect says why" {
 	is_root || skip "needs a user without subordinate ids: the root run tests it as uid $NOBODY"
 	grep -qE "^(nobody|$NOBODY):" /etc/subuid && skip "uid $NOBODY has subordinate ids here"
 	local home=$TEST_ROOT/nhome
@@ -225,6 +226,7 @@ make_repo() {
 	run -0 as_nobody create --ids auto a
 	run -0 as_nobody inspect a
 	assert_eq "$(echo "$output" | jq -r '.[0].ids')" single
+	assert_contains "$(echo "$output" | jq -r '.[0].ids_note')" "--ids auto took single: /etc/subuid has no entry for user nobody"
 	run -0 as_nobody rm a
 }
 
@@ -237,9 +239,10 @@ make_repo() {
 	echo "$NOBODY:300000:65536" >"$TEST_ROOT/subuid.ok"
 	cp /usr/bin/newuidmap "$TEST_ROOT/newuidmap.plain"
 	chmod 0755 "$TEST_ROOT/newuidmap.plain"
-	# ns_create SUBUID NEWUIDMAP: fvm create --ids sub as uid 65534, in a
-	# private mount namespace where /etc/subuid and /etc/subgid are SUBUID
-	# and /usr/bin/newuidmap is NEWUIDMAP (the host's files stay as they are)
+	# ns_create SUBUID NEWUIDMAP [IDS [NAME]]: fvm create --ids IDS (sub) NAME (v)
+	# as uid 65534, in a private mount namespace where /etc/subuid and
+	# /etc/subgid are SUBUID and /usr/bin/newuidmap is NEWUIDMAP (the host's
+	# files stay as they are)
 	ns_create() {
 		unshare --mount --propagation private -- bash -c '
 			set -e
@@ -247,8 +250,8 @@ make_repo() {
 			mount --bind "$1" /etc/subgid
 			mount --bind "$2" /usr/bin/newuidmap
 			exec setpriv --reuid "$3" --regid "$3" --clear-groups \
-				env -C / HOME="$4" FVM_HOME="$4/store" timeout 60 "$5" create --ids sub v' _ \
-			"$1" "$2" "$NOBODY" "$home" "$FVM"
+				env -C / HOME="$4" FVM_HOME="$4/store" timeout 60 "$5" create --ids "$6" "$7"' _ \
+			"$1" "$2" "$NOBODY" "$home" "$FVM" "${3:-sub}" "${4:-v}"
 	}
 	run -125 --separate-stderr ns_create "$TEST_ROOT/subuid.small" /usr/bin/newuidmap
 	assert_contains "$stderr" "/etc/subuid gives user nobody ($NOBODY) 1000 subordinate ids, fewer than the 65536"
@@ -257,6 +260,10 @@ make_repo() {
 	assert_contains "$stderr" "/usr/bin/newuidmap is not a set-uid root program"
 	assert_contains "$stderr" "package uidmap"
 	assert_not_exists "$home/store/vms/v"
+	# auto falls back to single there, and records why
+	run -0 ns_create "$TEST_ROOT/subuid.ok" "$TEST_ROOT/newuidmap.plain" auto a
+	assert_eq "$(jq -r .ids "$home/store/vms/a/config.json")" single
+	assert_contains "$(jq -r .ids_note "$home/store/vms/a/config.json")" "newuidmap is not a set-uid root program"
 	# the same files with the real newuidmap: the VM is made, with that range
 	run -0 ns_create "$TEST_ROOT/subuid.ok" /usr/bin/newuidmap
 	assert_eq "$(jq -r '.ids, .subuid' "$home/store/vms/v/config.json")" $'sub\n300000'
