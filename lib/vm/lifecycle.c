@@ -96,15 +96,38 @@ FVM_PUBLIC int fvm_vm_stop(struct fvm_vm *vm, unsigned timeout_sec, struct fvm_e
 	return stop_locked(vm, timeout_sec, err);
 }
 
+/*
+ * A pidfd of the VM's service supervisor while it lives, else -1. It
+ * writes service.json and (through its logger) the log in the VM's
+ * directory until it has seen the VM stop, so rm waits for it before it
+ * deletes: else a last write lands in a directory being deleted. The
+ * status read after the open tells that the pidfd is that supervisor's.
+ */
+static int supervisor_pidfd(struct fvm_vm *vm)
+{
+	struct fvm_service_status st, again;
+	int fd;
+
+	if (fvm_vm_service_status(vm, &st, NULL) < 0 || st.supervisor_pid <= 0)
+		return -1;
+	fd = (int)syscall(SYS_pidfd_open, st.supervisor_pid, 0);
+	if (fd >= 0 && (fvm_vm_service_status(vm, &again, NULL) < 0 || again.supervisor_pid != st.supervisor_pid)) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
 static int remove_do(struct fvm_vm *vm, const void *arg, const struct ids_call *cb, struct fvm_error *err)
 {
 	bool force = *(const bool *)arg;
-	_cleanup_close_ int lock = vm_lock(vm, err);
+	_cleanup_close_ int lock = vm_lock(vm, err), svc = -1;
 	char gone[FVM_NAME_MAX + 32];
 	int r;
 
 	if (lock < 0)
 		return lock;
+	svc = supervisor_pidfd(vm);
 	if (vm_running(vm, NULL) == 0) {
 		if (!force)
 			return fvm_errf(err, -EBUSY,
@@ -117,6 +140,8 @@ static int remove_do(struct fvm_vm *vm, const void *arg, const struct ids_call *
 		vm_clear_runtime(vm);   /* a VM found stopped may still have its empty cgroup */
 	}
 	(void)cb;
+	if (svc >= 0)
+		wait_pidfd(svc, 10000);   /* it ends once it sees the VM stopped */
 	snprintf(gone, sizeof(gone), ".rm.%s.%d", vm->cfg.name, (int)getpid());
 	if (renameat(vm->store->vmsfd, vm->cfg.name, vm->store->vmsfd, gone) < 0)
 		return fvm_errf(err, -errno, "VM '%s': cannot remove %s: %s", vm->cfg.name, vm->dir,

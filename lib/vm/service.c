@@ -29,6 +29,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -159,6 +160,30 @@ static void supervise_loop(struct fvm_vm *vm, struct svc *s)
 }
 
 /*
+ * The supervisor's last step: its pipe's write ends closed, the logger
+ * reads to EOF and ends; waited for (2 s at most: a process the service
+ * left running in the VM may hold the pipe), so that once the supervisor
+ * is gone nothing of it writes in the VM's directory (fvm rm waits for
+ * the supervisor, lifecycle.c).
+ */
+static void logger_wait(pid_t logger)
+{
+	int nul = open("/dev/null", O_WRONLY | O_CLOEXEC), fd = (int)syscall(SYS_pidfd_open, logger, 0);
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+
+	if (nul >= 0) {
+		dup2(nul, 1);
+		dup2(nul, 2);
+		close(nul);
+	}
+	if (fd >= 0) {
+		poll(&p, 1, 2000);
+		close(fd);
+	}
+	waitpid(logger, NULL, WNOHANG);
+}
+
+/*
  * The supervisor, in the grandchild: fresh handles, the logger, then the
  * loop. @ready gets one byte once the state says "running".
  */
@@ -201,6 +226,7 @@ static void supervise(const char *store_path, const char *name, struct svc *s, i
 		_exit(1);
 	close(ready);
 	supervise_loop(vm, s);
+	logger_wait(logger);
 	fvm_vm_free(vm);
 	fvm_store_free(store);
 	_exit(0);
