@@ -5,6 +5,7 @@
  * they name. snapshot.c has the theory of operation.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <stdio.h>
@@ -21,7 +22,14 @@ struct marks {
 	size_t n;
 	unsigned *bases;
 	size_t nb;
+	bool short_;   /* a mark could not be kept (ENOMEM): remove nothing */
 };
+
+static void mark_id(struct marks *m, const char *id)
+{
+	if (strv_push(&m->ids, &m->n, id) < 0)
+		m->short_ = true;
+}
 
 static void mark_stack(json_object *a, struct marks *m)
 {
@@ -32,23 +40,28 @@ static void mark_stack(json_object *a, struct marks *m)
 	for (size_t i = 0; i < s.n; i++) {
 		unsigned *v = realloc(m->bases, (m->nb + 1) * sizeof(*v));
 
-		strv_push(&m->ids, &m->n, s.v[i].id);
-		if (v) {
-			m->bases = v;
-			m->bases[m->nb++] = s.v[i].base;
+		mark_id(m, s.v[i].id);
+		if (!v) {
+			m->short_ = true;
+			continue;
 		}
+		m->bases = v;
+		m->bases[m->nb++] = s.v[i].base;
 	}
 }
 
 static void mark_file(int dfd, const char *name, const char *key, struct marks *m)
 {
 	json_object *o = NULL, *a;
+	int r = json_object_at(dfd, name, &o);
 
-	if (json_object_at(dfd, name, &o) == 0) {
+	if (r < 0 && r != -ENOENT)
+		m->short_ = true;   /* unreadable, or torn: what it names is not known */
+	if (r == 0) {
 		if (json_object_object_get_ex(o, key, &a))
 			mark_stack(a, m);
 		if (json_object_object_get_ex(o, "id", &a) && json_object_is_type(a, json_type_string))
-			strv_push(&m->ids, &m->n, json_object_get_string(a));
+			mark_id(m, json_object_get_string(a));
 	}
 	if (o)
 		json_object_put(o);
@@ -62,14 +75,19 @@ static void mark_vm(int vmsfd, const char *name, struct marks *m)
 	char **tags = NULL;
 	size_t nt = 0;
 
-	if (d < 0)
+	if (d < 0) {
+		m->short_ |= errno != ENOENT;
 		return;
+	}
 	mark_file(d, "stack.json", "layers", m);
 	mark_file(d, LIFECYCLE_JOURNAL, "layers", m);
 	sd = openat(d, "snapshots", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (sd >= 0 && dir_names(sd, &tags, &nt) == 0)
-		for (size_t i = 0; i < nt; i++)
-			mark_file(sd, tags[i], "layers", m);
+	if (sd < 0)
+		m->short_ |= errno != ENOENT;
+	else if (dir_names(sd, &tags, &nt) < 0)
+		m->short_ = true;
+	for (size_t i = 0; i < nt; i++)
+		mark_file(sd, tags[i], "layers", m);
 	fvm_strv_free(tags);
 }
 
@@ -84,7 +102,9 @@ static bool named(char **v, size_t n, const char *s)
 /**
  * layers_gc() - remove the frozen layers nothing in @store names any more
  * (takes the store's lock). Any VM directory counts, a half-made or
- * half-removed one too: a layer is kept rather than lost. Root mode: the
+ * half-removed one too: a layer is kept rather than lost, and nothing is
+ * removed when any of them could not be read whole (a file torn or
+ * unreadable, ENOMEM): what it names is not known. Root mode: the
  * uid ranges of removed VMs that the registry held for their layers
  * (REGISTRY_HELD, registry.c) go once no layer named is owned in them.
  * Best effort.
@@ -106,7 +126,8 @@ void layers_gc(struct fvm_store *store)
 	for (size_t i = 0; i < nv; i++)
 		if (strncmp(vms[i], ".new.", 5))
 			mark_vm(store->vmsfd, vms[i], &m);
-	for (size_t i = 0; i < nl; i++) {
+	/* a layer or a range missing from the marks would be taken for unused */
+	for (size_t i = 0; !m.short_ && i < nl; i++) {
 		char gone[64];
 
 		if (named(m.ids, m.n, layers[i]))
@@ -123,7 +144,7 @@ void layers_gc(struct fvm_store *store)
 		}
 		rm_rf_at(pool, gone);
 	}
-	if (!store->rootless)
+	if (!store->rootless && !m.short_)
 		registry_release_held(store->path, m.bases, m.nb, NULL);
 out:
 	fvm_strv_free(vms);

@@ -127,6 +127,25 @@ LAYER2='cd "$1" && echo l2 >mod && rm gone-later && rm del2 && echo l2 >del && r
 	assert_contains "$stderr" "no snapshot 'snap1'"
 }
 
+@test "snapshot: layers are kept while any VM's records cannot be read whole (a torn stack.json), freed once they can" {
+	fvm create v
+	fvm create w
+	fvm run v -- sh -c 'echo x >"$1/f"' _ "$SCRATCH"
+	fvm snapshot v a >/dev/null
+	fvm run w -- true
+	assert_eq "$(ls "$FVM_HOME/layers" | wc -l)" 1
+	# another VM's stack.json, torn (as a crash of an older fvm, or a full
+	# disk, could leave it): what it names is not known, so nothing goes
+	printf '{"layers": [' >"$FVM_HOME/vms/w/stack.json"
+	fvm snapshot --rm v a
+	fvm discard -y v
+	assert_eq "$(ls "$FVM_HOME/layers" | wc -l)" 1 "a layer w may stand on is kept"
+	rm "$FVM_HOME/vms/w/stack.json"   # w stood on nothing
+	fvm snapshot v b >/dev/null       # any store cleanup collects
+	fvm snapshot --rm v b
+	assert_eq "$(ls "$FVM_HOME/layers" | wc -l)" 0 "freed once every record reads"
+}
+
 @test "snapshot: hostile or taken tags are refused, naming the rule" {
 	fvm create v
 	for t in ../x x/y .hidden -opt '' "$(printf 'a%.0s' {1..65})" "$(printf 'a\tb')" 'é'; do
