@@ -187,6 +187,7 @@ static void __attribute__((noreturn)) fork_init(struct create *c)
 	struct oci_err e = { "" };
 	int sock = c->sock[1], order[2];
 	char b;
+
 	if (pipe2(order, O_CLOEXEC) < 0) {
 		oci_fail(&e, -errno, "pipe: %m");
 		child_fail(sock, &e);
